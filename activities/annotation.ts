@@ -1,0 +1,103 @@
+// The annotation hand-off: export a batch for people (image list, images, model pre-labels), and import
+// their KITTI labels only after every file passed validation, so nothing is ever half-imported.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { validateAnnotations } from '../core/dataset/validate-annotations';
+import { formatKittiLabel, parseKitti } from '../core/formats/kitti';
+import { writeFileAtomic, writeJsonAtomic } from '../core/io/atomic-write';
+import { layout } from '../core/workspace-layout';
+import { readLabelledSet, type LabelledSet } from './labelled-set';
+import { readManifest } from './manifest';
+import { formatProblem } from './prepare';
+import { readSelection } from './selection-file';
+import type { ExportBatchInput, ExportedBatch, ImportAnnotationsInput, ImportResult } from './types';
+
+/** Pre-labels keep only boxes a person would plausibly accept; the rest is noise to delete. */
+const PRELABEL_MIN_SCORE = 0.3;
+const MAX_PROBLEMS_REPORTED = 50;
+
+export async function exportBatch(input: ExportBatchInput): Promise<ExportedBatch> {
+  const selection = await readSelection(input.selectionPath);
+  const manifest = await readManifest(layout.manifest(input.projectDir));
+  const byName = new Map(manifest.images.map((i) => [i.name, i]));
+  const exportDir = layout.annotate(input.projectDir, input.round);
+  const tmp = `${exportDir}.partial`;
+  await fs.rm(tmp, { recursive: true, force: true });
+  await fs.mkdir(path.join(tmp, 'images'), { recursive: true });
+  const listed: string[] = [];
+  let prelabels = false;
+  for (const name of selection.images) {
+    const image = byName.get(name);
+    if (!image) throw new Error(`${input.selectionPath}: ${name} is not in the manifest`);
+    const exported = path.join(exportDir, 'images', `${name}${path.extname(image.file)}`);
+    await fs.symlink(image.file, path.join(tmp, 'images', path.basename(exported)));
+    listed.push(exported);
+    if (input.prelabelsDir) {
+      const text = await fs.readFile(path.join(input.prelabelsDir, `${name}.txt`), 'utf8').catch(() => null);
+      if (text !== null) {
+        const boxes = parseKitti(text, name).boxes.filter((b) => (b.score ?? 1) >= PRELABEL_MIN_SCORE);
+        await fs.mkdir(path.join(tmp, 'prelabels'), { recursive: true });
+        await fs.writeFile(path.join(tmp, 'prelabels', `${name}.txt`), boxes.map((b) => formatKittiLabel(b)).join('\n') + (boxes.length ? '\n' : ''));
+        prelabels = true;
+      }
+    }
+  }
+  const imageListPath = path.join(exportDir, 'images.txt');
+  await fs.writeFile(path.join(tmp, 'images.txt'), listed.join('\n') + '\n');
+  await fs.writeFile(
+    path.join(tmp, 'README.txt'),
+    `Round ${input.round}: label the ${listed.length} images in images.txt (links in images/).\n` +
+      `Write one KITTI file per image, <image name>.txt, into a folder of your choice${prelabels ? ' (prelabels/ has the model\'s boxes to correct)' : ''},\n` +
+      `then submit it: npx pomona annotate submit <project> --round ${input.round} --labels <folder>\n`,
+  );
+  await fs.rm(exportDir, { recursive: true, force: true });
+  await fs.rename(tmp, exportDir);
+  return { round: input.round, exportDir, imageListPath, count: listed.length, prelabels };
+}
+
+export async function importAnnotations(input: ImportAnnotationsInput): Promise<ImportResult> {
+  const labelledPath = layout.labelled(input.projectDir, input.round);
+  const done = await readLabelledSet(labelledPath).catch(() => null);
+  if (done) return { ok: true, problems: [], problemCount: 0, labelledPath, labelledCount: done.images.length, boxes: 0 };
+
+  const selection = await readSelection(input.selectionPath);
+  const manifest = await readManifest(layout.manifest(input.projectDir));
+  const byName = new Map(manifest.images.map((i) => [i.name, i]));
+  const expected = selection.images.map((name) => {
+    const image = byName.get(name)!;
+    return { name, width: image.width, height: image.height };
+  });
+  const previous = await readLabelledSet(input.labelledPath);
+  const stat = await fs.stat(input.labelsDir).catch(() => null);
+  if (!stat?.isDirectory()) {
+    return { ok: false, problems: [`${input.labelsDir}: not a folder`], problemCount: 1, labelledCount: previous.images.length, boxes: 0 };
+  }
+  const validation = await validateAnnotations(input.labelsDir, expected);
+  if (!validation.ok) {
+    const problems = validation.problems.map(formatProblem);
+    return { ok: false, problems: problems.slice(0, MAX_PROBLEMS_REPORTED), problemCount: problems.length, labelledCount: previous.images.length, boxes: 0 };
+  }
+
+  // Copy the validated labels into the round's folder (temp + rename), then record the new labelled set.
+  const annotations = layout.annotations(input.projectDir, input.round);
+  const tmp = `${annotations}.partial`;
+  await fs.rm(tmp, { recursive: true, force: true });
+  await fs.mkdir(tmp, { recursive: true });
+  let boxes = 0;
+  for (const { name } of expected) {
+    const labels = validation.labels[name] ?? [];
+    boxes += labels.length;
+    await writeFileAtomic(path.join(tmp, `${name}.txt`), labels.map((b) => formatKittiLabel(b)).join('\n') + (labels.length ? '\n' : ''));
+  }
+  await fs.rm(annotations, { recursive: true, force: true });
+  await fs.rename(tmp, annotations);
+  const next: LabelledSet = {
+    round: input.round,
+    images: [
+      ...previous.images,
+      ...expected.map(({ name }) => ({ name, image: byName.get(name)!.file, labels: path.join(annotations, `${name}.txt`), round: input.round })),
+    ],
+  };
+  await writeJsonAtomic(labelledPath, next);
+  return { ok: true, problems: [], problemCount: 0, labelledPath, labelledCount: next.images.length, boxes };
+}

@@ -1,0 +1,5 @@
+// Activities of the `pomona-cpu` queue (the workflow imports this module with `import type` only).
+export { prepareProject } from './prepare';
+export { selectBatch } from './select';
+export { exportBatch, importAnnotations } from './annotation';
+export { evaluateRound } from './evaluate';

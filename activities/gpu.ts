@@ -1,0 +1,171 @@
+// Activities of the `pomona-gpu` queue: embed the pool, train a round, infer on a folder of images.
+// Each runs the trainer as a child process; a retry resumes from the round's last complete checkpoint.
+import { Context, log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { layout } from '../core/workspace-layout';
+import { readLabelledSet } from './labelled-set';
+import { runTrainer, trainerArgs, type TrainerEvent } from './trainer-process';
+import type {
+  EmbedInput,
+  EmbeddingsSummary,
+  InferInput,
+  InferResult,
+  TrainInput,
+  TrainingProgress,
+  TrainResult,
+} from './types';
+
+export interface GpuActivityDeps {
+  /** Used to report training progress to the workflow's `status`; optional (tests may omit it). */
+  client?: Client;
+}
+
+export type GpuActivities = ReturnType<typeof createGpuActivities>;
+
+export function createGpuActivities(deps: GpuActivityDeps = {}) {
+  return { embedPool, trainRound, inferImages };
+
+  async function embedPool(input: EmbedInput): Promise<EmbeddingsSummary> {
+    const out = layout.embeddings(input.projectDir);
+    const started = Date.now();
+    const existing = await readCsvHeader(out);
+    if (existing) return { embeddingsPath: out, ...existing, seconds: 0 };
+    const tmp = `${out}.partial.csv`;
+    await runTrainer(
+      trainerArgs('embed', { images: input.poolImagesDir, out: tmp, epochs: input.epochs, dim: input.dim, seed: input.seed, device: input.device }),
+      heartbeatEach,
+    );
+    await fs.rename(tmp, out);
+    const header = await readCsvHeader(out);
+    if (!header) throw new Error(`trainer embed wrote no rows to ${out}`);
+    return { embeddingsPath: out, ...header, seconds: (Date.now() - started) / 1000 };
+  }
+
+  async function trainRound(input: TrainInput): Promise<TrainResult> {
+    const started = Date.now();
+    const outDir = layout.train(input.projectDir, input.round);
+    const weightsDir = path.join(outDir, 'weights');
+    const last = await latestCheckpoint(weightsDir);
+    // A retry after the trainer finished (worker lost before reporting) must not train again.
+    if (last && last.epoch >= input.epochs) {
+      return { weights: last.file, epochs: input.epochs, loss: null, seconds: 0, resumedFromEpoch: last.epoch };
+    }
+    const data = await stageTrainingData(input);
+    if (last) log.info('resuming training from checkpoint', { checkpoint: last.file, epoch: last.epoch });
+    let loss: number | null = null;
+    let final: string | null = null;
+    const ctx = Context.current();
+    await runTrainer(
+      trainerArgs('train', {
+        images: data.images,
+        labels: data.labels,
+        out: outDir,
+        epochs: input.epochs,
+        checkpointInterval: input.checkpointInterval,
+        seed: input.seed,
+        device: input.device,
+        inputSize: input.inputSize,
+        batchSize: input.batchSize,
+        ...(last ? { resume: last.file } : input.initWeights ? { init: input.initWeights } : {}),
+      }),
+      (event) => {
+        ctx.heartbeat(event);
+        if (event.event === 'epoch') {
+          loss = typeof event.loss === 'number' ? event.loss : null;
+          void reportProgress({
+            round: input.round,
+            epoch: Number(event.epoch),
+            epochs: Number(event.epochs),
+            loss,
+            checkpoint: typeof event.checkpoint === 'string' ? event.checkpoint : null,
+          });
+        } else if (event.event === 'done' && typeof event.checkpoint === 'string') {
+          final = event.checkpoint;
+        }
+      },
+    );
+    const weights = final ?? (await latestCheckpoint(weightsDir))?.file;
+    if (!weights) throw new Error(`trainer finished without a checkpoint in ${weightsDir}`);
+    return { weights, epochs: input.epochs, loss, seconds: (Date.now() - started) / 1000, resumedFromEpoch: last?.epoch ?? 0 };
+  }
+
+  async function inferImages(input: InferInput): Promise<InferResult> {
+    const started = Date.now();
+    // Infer into a fresh temp folder and rename it into place, so a retry never sees half a result.
+    const tmp = `${input.outDir}.partial`;
+    await fs.rm(tmp, { recursive: true, force: true });
+    const run = await runTrainer(
+      trainerArgs('infer', { model: input.model, images: input.imagesDir, out: tmp, threshold: input.threshold, device: input.device }),
+      heartbeatEach,
+    );
+    await fs.rm(input.outDir, { recursive: true, force: true });
+    await fs.rename(tmp, input.outDir);
+    const done = run.events.find((e) => e.event === 'done');
+    const images = typeof done?.images === 'number' ? done.images : (await fs.readdir(input.outDir)).length;
+    return { predictionsDir: input.outDir, images, seconds: (Date.now() - started) / 1000 };
+  }
+
+  async function reportProgress(progress: TrainingProgress): Promise<void> {
+    if (!deps.client) return;
+    const execution = Context.current().info.workflowExecution;
+    if (!execution) return;
+    const { workflowId, runId } = execution;
+    try {
+      await deps.client.workflow.getHandle(workflowId, runId).signal('trainingProgress', progress);
+    } catch (err) {
+      // Progress is a courtesy to `status`; training must not fail because a signal could not be sent.
+      log.warn('could not report training progress', { error: (err as Error).message });
+    }
+  }
+}
+
+function heartbeatEach(event: TrainerEvent): void {
+  Context.current().heartbeat(event);
+}
+
+/** The highest-epoch complete checkpoint (`epoch_NNN.pt`; the trainer writes them atomically). */
+export async function latestCheckpoint(weightsDir: string): Promise<{ file: string; epoch: number } | null> {
+  let names: string[];
+  try {
+    names = await fs.readdir(weightsDir);
+  } catch {
+    return null;
+  }
+  let best: { file: string; epoch: number } | null = null;
+  for (const name of names) {
+    const match = /^epoch_(\d+)\.pt$/.exec(name);
+    if (match && (!best || Number(match[1]) > best.epoch)) best = { file: path.join(weightsDir, name), epoch: Number(match[1]) };
+  }
+  return best;
+}
+
+/** Links the labelled images and copies their labels into the round's training folders (idempotent). */
+async function stageTrainingData(input: TrainInput): Promise<{ images: string; labels: string }> {
+  const root = layout.trainData(input.projectDir, input.round);
+  const images = path.join(root, 'images');
+  const labels = path.join(root, 'labels');
+  await fs.rm(root, { recursive: true, force: true });
+  await fs.mkdir(images, { recursive: true });
+  await fs.mkdir(labels, { recursive: true });
+  const set = await readLabelledSet(input.labelledPath);
+  for (const item of set.images) {
+    await fs.symlink(item.image, path.join(images, path.basename(item.image)));
+    await fs.copyFile(item.labels, path.join(labels, `${item.name}.txt`));
+  }
+  return { images, labels };
+}
+
+async function readCsvHeader(file: string): Promise<{ count: number; dim: number } | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const lines = text.trim().split('\n');
+  if (lines.length < 2) return null;
+  const dim = lines[0].split(',').filter((c) => c.startsWith('embedding_')).length;
+  return { count: lines.length - 1, dim };
+}

@@ -1,0 +1,95 @@
+// prepareProject: ingest the dataset once, fix the validation split, and lay out the project folder
+// (manifest, links to pool and validation images). Idempotent: a retry finds the manifest and returns it.
+import { ApplicationFailure } from '@temporalio/activity';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { LoopConfig } from '../core/config/loop-config';
+import { ingestDataset, type Manifest } from '../core/dataset/ingest';
+import { writeJsonAtomic } from '../core/io/atomic-write';
+import { seededShuffle } from '../core/selection/random';
+import { layout, projectDir as projectDirOf } from '../core/workspace-layout';
+import { readManifest, type ManifestImage, type ProjectManifest } from './manifest';
+import type { PreparedProject } from './types';
+
+const MAX_PROBLEMS_IN_RESULT = 20;
+
+export async function prepareProject(config: LoopConfig): Promise<PreparedProject> {
+  const projectDir = projectDirOf(config.workspace, config.project);
+  const manifestPath = layout.manifest(projectDir);
+  try {
+    return summarize(projectDir, await readManifest(manifestPath));
+  } catch {
+    // not prepared yet
+  }
+  await requireFolder(config.dataset.path, 'dataset.path');
+  if (config.dataset.validation.path) await requireFolder(config.dataset.validation.path, 'dataset.validation.path');
+
+  const pool = await ingestDataset(config.dataset.path, layout.groundTruthLabels(projectDir));
+  const images: ManifestImage[] = usable(pool).map((image) => ({ ...image, split: 'pool' }));
+  if (images.length === 0) {
+    throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `dataset.path ${config.dataset.path}: no usable images (${pool.problems.length} problem(s): ${pool.problems.slice(0, 3).map(formatProblem).join('; ')})` });
+  }
+  const problems = pool.problems.map(formatProblem);
+
+  if (config.dataset.validation.path) {
+    const validation = await ingestDataset(config.dataset.validation.path, `${layout.groundTruthLabels(projectDir)}-validation`);
+    problems.push(...validation.problems.map(formatProblem));
+    for (const image of usable(validation)) {
+      if (!image.labels) continue;
+      images.push({ ...image, name: images.some((i) => i.name === image.name) ? `val-${image.name}` : image.name, split: 'validation' });
+    }
+  } else if (pool.layout !== 'images' && config.dataset.validation.fraction) {
+    // A fixed, seeded split: the same config always holds out the same images.
+    const labelled = images.filter((image) => image.labels);
+    const count = Math.round(labelled.length * config.dataset.validation.fraction);
+    for (const image of seededShuffle(labelled, config.selection.seed).slice(0, count)) image.split = 'validation';
+  }
+
+  await linkImages(layout.poolImages(projectDir), images.filter((i) => i.split === 'pool'), (i) => i.file);
+  const validation = images.filter((i) => i.split === 'validation');
+  await linkImages(layout.validationImages(projectDir), validation, (i) => i.file);
+  await linkImages(layout.validationLabels(projectDir), validation, (i) => i.labels!, '.txt');
+
+  const manifest: ProjectManifest = { layout: pool.layout, datasetRoot: config.dataset.path, images, problems };
+  await writeJsonAtomic(manifestPath, manifest);
+  return summarize(projectDir, manifest);
+}
+
+function usable(manifest: Manifest): Manifest['images'] {
+  return manifest.images.filter((image) => image.width > 0 && image.height > 0);
+}
+
+function summarize(projectDir: string, manifest: ProjectManifest): PreparedProject {
+  const validationCount = manifest.images.filter((i) => i.split === 'validation').length;
+  return {
+    projectDir,
+    manifestPath: layout.manifest(projectDir),
+    layout: manifest.layout,
+    poolImagesDir: layout.poolImages(projectDir),
+    poolCount: manifest.images.length - validationCount,
+    validationImagesDir: validationCount ? layout.validationImages(projectDir) : undefined,
+    validationLabelsDir: validationCount ? layout.validationLabels(projectDir) : undefined,
+    validationCount,
+    problems: manifest.problems.slice(0, MAX_PROBLEMS_IN_RESULT),
+  };
+}
+
+async function requireFolder(dir: string, field: string): Promise<void> {
+  const stat = await fs.stat(dir).catch(() => null);
+  if (!stat?.isDirectory()) {
+    throw ApplicationFailure.create({ type: 'DatasetNotFound', nonRetryable: true, message: `${field}: ${dir} is not a folder` });
+  }
+}
+
+/** Recreates `dir` as a folder of links named `<name><ext>` (the image's own extension by default). */
+async function linkImages(dir: string, images: ManifestImage[], target: (i: ManifestImage) => string, ext?: string): Promise<void> {
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  for (const image of images) {
+    await fs.symlink(target(image), path.join(dir, `${image.name}${ext ?? path.extname(image.file)}`));
+  }
+}
+
+export function formatProblem(problem: { file: string; line?: number; message: string }): string {
+  return `${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`;
+}

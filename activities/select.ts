@@ -1,0 +1,55 @@
+// selectBatch: choose the next images to label from the unlabelled pool, by RANDOM or CORESET on the
+// pool's embeddings. Idempotent per round: a retry returns the selection already written.
+import { ApplicationFailure } from '@temporalio/activity';
+import * as path from 'node:path';
+import { batchSizeFor } from '../core/config/loop-config';
+import { writeJsonAtomic } from '../core/io/atomic-write';
+import { coresetSelect } from '../core/selection/coreset';
+import { readEmbeddingsCsv } from '../core/selection/embeddings-csv';
+import { randomSelect } from '../core/selection/random';
+import { layout } from '../core/workspace-layout';
+import { readLabelledSet } from './labelled-set';
+import { readManifest } from './manifest';
+import { readSelection, type SelectionFile } from './selection-file';
+import type { SelectBatchInput, SelectionSummary } from './types';
+
+export async function selectBatch(input: SelectBatchInput): Promise<SelectionSummary> {
+  const selectionPath = layout.selection(input.projectDir, input.round);
+  const [manifest, labelled] = await Promise.all([readManifest(input.manifestPath), readLabelledSet(input.labelledPath)]);
+  const poolNames = manifest.images.filter((i) => i.split === 'pool').map((i) => i.name);
+  const labelledNames = new Set(labelled.images.map((i) => i.name));
+  const remaining = poolNames.filter((n) => !labelledNames.has(n)).length;
+
+  const existing = await readSelection(selectionPath).catch(() => null);
+  if (existing) return summary(input, selectionPath, existing, remaining - existing.images.length);
+
+  let count = Math.min(batchSizeFor(input.size, labelledNames.size), remaining);
+  if (input.labelBudget !== undefined) count = Math.max(0, Math.min(count, input.labelBudget - labelledNames.size));
+
+  let picks: string[] = [];
+  if (count > 0) {
+    const embeddings = await readEmbeddingsCsv(input.embeddingsPath);
+    // Embedding rows are named by the pool link's file name (`<name><ext>`); selection speaks names.
+    const rowNames = embeddings.filenames.map((f) => path.basename(f, path.extname(f)));
+    const known = new Set(rowNames);
+    const missing = poolNames.filter((n) => !known.has(n));
+    if (missing.length) {
+      throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `${input.embeddingsPath}: no embedding for ${missing.length} pool image(s), e.g. ${missing.slice(0, 3).join(', ')}` });
+    }
+    const preselected = rowNames.flatMap((n, i) => (labelledNames.has(n) ? [i] : []));
+    const pool = new Set(poolNames);
+    const candidates = rowNames.flatMap((n, i) => (pool.has(n) && !labelledNames.has(n) ? [i] : []));
+    const indices =
+      input.method === 'RANDOM'
+        ? randomSelect(candidates, count, input.seed)
+        : coresetSelect(embeddings, { preselected, candidates, batchSize: count }).picks;
+    picks = indices.map((i) => rowNames[i]);
+  }
+  const selection: SelectionFile = { round: input.round, method: input.method, labelledBefore: labelledNames.size, images: picks };
+  await writeJsonAtomic(selectionPath, selection);
+  return summary(input, selectionPath, selection, remaining - picks.length);
+}
+
+function summary(input: SelectBatchInput, selectionPath: string, selection: SelectionFile, remainingPool: number): SelectionSummary {
+  return { round: input.round, method: input.method, selectionPath, count: selection.images.length, labelledBefore: selection.labelledBefore, remainingPool };
+}

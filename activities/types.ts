@@ -1,0 +1,150 @@
+// Inputs and results of pomona's activities: paths and small summaries only, never images, embeddings
+// or weights (Temporal payloads stay small). Pure types, shared by workflow code and activities.
+import type { SelectionMethod, SelectionSize } from '../core/config/loop-config';
+
+export interface PreparedProject {
+  projectDir: string;
+  manifestPath: string;
+  layout: 'minneapple' | 'kitti' | 'images';
+  /** Folder of links to the selectable images (everything but the validation split). */
+  poolImagesDir: string;
+  poolCount: number;
+  /** Validation images and their ground truth; absent when the dataset has no labels to evaluate on. */
+  validationImagesDir?: string;
+  validationLabelsDir?: string;
+  validationCount: number;
+  /** Dataset problems found while ingesting (first few lines; the full list is in the manifest). */
+  problems: string[];
+}
+
+export interface SelectBatchInput {
+  projectDir: string;
+  manifestPath: string;
+  embeddingsPath: string;
+  round: number;
+  method: SelectionMethod;
+  size: SelectionSize;
+  seed: number;
+  /** Labelled set so far (absent in round 1). */
+  labelledPath?: string;
+  /** Never label more than this many images in total. */
+  labelBudget?: number;
+}
+
+export interface SelectionSummary {
+  round: number;
+  method: SelectionMethod;
+  selectionPath: string;
+  count: number;
+  labelledBefore: number;
+  remainingPool: number;
+}
+
+export interface ExportBatchInput {
+  projectDir: string;
+  round: number;
+  selectionPath: string;
+  /** Predictions of the previous round's model on the pool, offered as pre-labels. */
+  prelabelsDir?: string;
+}
+
+export interface ExportedBatch {
+  round: number;
+  exportDir: string;
+  imageListPath: string;
+  count: number;
+  prelabels: boolean;
+}
+
+export interface ImportAnnotationsInput {
+  projectDir: string;
+  round: number;
+  selectionPath: string;
+  labelsDir: string;
+  labelledPath?: string;
+}
+
+export interface ImportResult {
+  ok: boolean;
+  /** Every problem as `file:line: message` (capped; `problemCount` has the total). */
+  problems: string[];
+  problemCount: number;
+  labelledPath?: string;
+  labelledCount: number;
+  boxes: number;
+}
+
+export interface EmbedInput {
+  projectDir: string;
+  poolImagesDir: string;
+  epochs: number;
+  dim: number;
+  seed: number;
+  device: 'auto' | 'cpu' | 'cuda';
+}
+
+export interface EmbeddingsSummary {
+  embeddingsPath: string;
+  count: number;
+  dim: number;
+  seconds: number;
+}
+
+export interface TrainInput {
+  projectDir: string;
+  round: number;
+  labelledPath: string;
+  epochs: number;
+  checkpointInterval: number;
+  device: 'auto' | 'cpu' | 'cuda';
+  seed: number;
+  initWeights?: string;
+  inputSize?: string;
+  batchSize?: number;
+}
+
+export interface TrainingProgress {
+  round: number;
+  epoch: number;
+  epochs: number;
+  loss: number | null;
+  checkpoint: string | null;
+}
+
+export interface TrainResult {
+  weights: string;
+  epochs: number;
+  loss: number | null;
+  seconds: number;
+  resumedFromEpoch: number;
+}
+
+export interface InferInput {
+  model: string;
+  imagesDir: string;
+  outDir: string;
+  threshold: number;
+  device: 'auto' | 'cpu' | 'cuda';
+}
+
+export interface InferResult {
+  predictionsDir: string;
+  images: number;
+  seconds: number;
+}
+
+export interface EvaluateInput {
+  projectDir: string;
+  round: number;
+  gtLabelsDir: string;
+  predictionsDir: string;
+  labelled: number;
+}
+
+export interface RoundMetrics {
+  round: number;
+  labelled: number;
+  map50: number;
+  cocoAp: number;
+  metricsPath: string;
+}

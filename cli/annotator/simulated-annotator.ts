@@ -1,0 +1,74 @@
+// The simulated annotator: finds loops waiting for annotation and, after a delay, answers each batch with
+// the dataset's ground truth through the same `submitAnnotations` update a person would use. For demos
+// and benchmarks on labelled data (synthetic orchard, MinneApple) where people's work is simulated.
+import type { Client } from '@temporalio/client';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { readManifest } from '../../activities/manifest';
+import { readSelection } from '../../activities/selection-file';
+import type { ImportResult } from '../../activities/types';
+import type { LoopStatus } from '../../workflows/messages';
+
+export interface SimulatedAnnotatorOptions {
+  /** Wait this long after a batch appears before answering it (people take time). */
+  delayMs: number;
+  /** Only answer this workflow (default: every waiting pomona loop in the namespace). */
+  workflowId?: string;
+  pollMs?: number;
+  signal: AbortSignal;
+  log?: (line: string) => void;
+}
+
+/** Writes ground-truth labels for a pending batch into `<exportDir>/simulated-labels/`; returns that folder. */
+export async function writeGroundTruthLabels(status: LoopStatus): Promise<string> {
+  const batch = status.pendingBatch;
+  if (!batch || !status.manifestPath) throw new Error(`${status.project}: no pending batch`);
+  const [manifest, selection] = await Promise.all([readManifest(status.manifestPath), readSelection(batch.selectionPath)]);
+  const byName = new Map(manifest.images.map((image) => [image.name, image]));
+  const out = path.join(batch.exportDir, 'simulated-labels');
+  await fs.rm(out, { recursive: true, force: true });
+  await fs.mkdir(out, { recursive: true });
+  for (const name of selection.images) {
+    const labels = byName.get(name)?.labels;
+    if (!labels) throw new Error(`${status.project}: no ground truth for ${name}; the simulated annotator needs a labelled dataset`);
+    await fs.copyFile(labels, path.join(out, `${name}.txt`));
+  }
+  return out;
+}
+
+export async function runSimulatedAnnotator(client: Client, options: SimulatedAnnotatorOptions): Promise<void> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const answered = new Set<string>();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      options.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  let query = `WorkflowType = 'activeLearningLoop' AND ExecutionStatus = 'Running' AND PomonaPhase = 'awaiting-annotation'`;
+  if (options.workflowId) query += ` AND WorkflowId = '${options.workflowId}'`;
+
+  while (!options.signal.aborted) {
+    try {
+      for await (const execution of client.workflow.list({ query })) {
+        const handle = client.workflow.getHandle(execution.workflowId);
+        const status = await handle.query<LoopStatus>('status');
+        const batch = status.pendingBatch;
+        if (!batch) continue;
+        const key = `${execution.workflowId}/${execution.runId}/${batch.round}`;
+        if (answered.has(key)) continue;
+        answered.add(key);
+        log(`[annotator] ${status.project} round ${batch.round}: labelling ${batch.count} images (in ${options.delayMs} ms)`);
+        await sleep(options.delayMs);
+        if (options.signal.aborted) return;
+        const labelsDir = await writeGroundTruthLabels(status);
+        const result = await handle.executeUpdate<ImportResult, [{ round: number; labelsDir: string }]>('submitAnnotations', {
+          args: [{ round: batch.round, labelsDir }],
+        });
+        log(`[annotator] ${status.project} round ${batch.round}: ${result.ok ? `accepted, ${result.labelledCount} labelled` : `rejected: ${result.problems.join('; ')}`}`);
+      }
+    } catch (err) {
+      log(`[annotator] ${(err as Error).message}`);
+    }
+    await sleep(options.pollMs ?? 1000);
+  }
+}

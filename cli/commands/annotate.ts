@@ -1,0 +1,56 @@
+// `pomona annotate export|submit`: hand a pending batch to people, and submit their KITTI labels.
+import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { ImportResult } from '../../activities/types';
+import type { AnnotationSubmission, LoopStatus } from '../../workflows/messages';
+import { CliError } from '../cli-error';
+import { connectClient, resolveWorkflowId } from '../temporal-client';
+
+export async function submitLabels(client: Client, workflowId: string, submission: AnnotationSubmission): Promise<ImportResult> {
+  try {
+    return await client.workflow.getHandle(workflowId).executeUpdate<ImportResult, [AnnotationSubmission]>('submitAnnotations', { args: [submission] });
+  } catch (err) {
+    const cause = (err as { cause?: Error }).cause;
+    throw new CliError(`submission rejected: ${cause?.message ?? (err as Error).message}`);
+  }
+}
+
+export function registerAnnotate(program: Command): void {
+  const annotate = program.command('annotate').description('annotation hand-off for a loop waiting for labels');
+  annotate
+    .command('export')
+    .argument('<id>', 'workflow id or project name')
+    .option('--to <dir>', 'also copy the batch (images, image list, pre-labels) to this folder')
+    .description('show (and optionally copy) the batch waiting for annotation')
+    .action(async (id: string, opts: { to?: string }) => {
+      const client = await connectClient();
+      const status = await client.workflow.getHandle(resolveWorkflowId(id)).query<LoopStatus>('status');
+      const batch = status.pendingBatch;
+      if (!batch) throw new CliError(`${status.project} is not waiting for annotation (phase ${status.phase})`);
+      let dir = batch.exportDir;
+      if (opts.to) {
+        dir = path.resolve(opts.to);
+        await fs.cp(batch.exportDir, dir, { recursive: true, dereference: true });
+      }
+      console.log(JSON.stringify({ round: batch.round, count: batch.count, exportDir: dir, imageList: path.join(dir, path.basename(batch.imageListPath)), prelabels: batch.prelabels }, null, 2));
+      console.error(`label the images listed there in any KITTI tool, then: npx pomona annotate submit ${status.project} --round ${batch.round} --labels DIR`);
+    });
+  annotate
+    .command('submit')
+    .argument('<id>', 'workflow id or project name')
+    .requiredOption('--round <n>', 'the round of the batch', (v) => Number(v))
+    .requiredOption('--labels <dir>', 'folder with one KITTI <image>.txt per batch image')
+    .description('submit labels; they are validated before anything is imported')
+    .action(async (id: string, opts: { round: number; labels: string }) => {
+      const client = await connectClient();
+      const result = await submitLabels(client, resolveWorkflowId(id), { round: opts.round, labelsDir: path.resolve(opts.labels) });
+      if (!result.ok) {
+        console.error(`rejected: ${result.problemCount} problem(s); nothing was imported, the loop keeps waiting`);
+        for (const p of result.problems) console.error(`  ${p}`);
+        throw new CliError('fix the labels and submit again', 1);
+      }
+      console.log(`imported ${result.boxes} boxes; ${result.labelledCount} images labelled in total`);
+    });
+}

@@ -1,0 +1,68 @@
+// `pomona dataset synth|check`: the synthetic orchard generator (MinneApple layout), and a dataset check.
+import type { Command } from 'commander';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { checkDataset } from '../../core/dataset/ingest';
+import { repositoryRoot } from '../../core/io/repository-root';
+import { trainerPython } from '../../activities/trainer-process';
+import { CliError } from '../cli-error';
+
+export interface SynthOptions {
+  out: string;
+  count: number;
+  seed: number;
+  width?: number;
+  height?: number;
+  style?: string;
+}
+
+/** Runs the generator (`python -m pomona_trainer synth`); output is deterministic per options. */
+export function synthesizeOrchard(opts: SynthOptions): void {
+  const args = ['-m', 'pomona_trainer', 'synth', '--out', path.resolve(opts.out), '--count', String(opts.count), '--seed', String(opts.seed)];
+  if (opts.width) args.push('--width', String(opts.width));
+  if (opts.height) args.push('--height', String(opts.height));
+  if (opts.style) args.push('--style', opts.style);
+  try {
+    execFileSync(trainerPython(), args, { stdio: ['ignore', 'ignore', 'inherit'], cwd: repositoryRoot() });
+  } catch (err) {
+    throw new CliError(`dataset synth failed (exit ${(err as { status?: number }).status ?? '?'})`, (err as { status?: number }).status === 2 ? 2 : 1);
+  }
+}
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`"${v}" is not a non-negative integer`, 2);
+  return n;
+};
+
+export function registerDataset(program: Command): void {
+  const dataset = program.command('dataset').description('datasets: synthetic orchards and checks');
+  dataset
+    .command('synth')
+    .description('write a synthetic orchard in MinneApple layout (images/, masks/, scenes.json)')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--count <n>', 'images', int, 200)
+    .option('--seed <n>', 'random seed (same seed, same bytes)', int, 0)
+    .option('--width <px>', 'image width', int)
+    .option('--height <px>', 'image height', int)
+    .option('--style <style>', 'orchard (default) or alt (a different look, for generalisation checks)')
+    .action((opts: SynthOptions) => {
+      synthesizeOrchard(opts);
+      console.log(path.resolve(opts.out));
+    });
+  dataset
+    .command('check')
+    .argument('<dir>', 'dataset folder (MinneApple, KITTI or images only)')
+    .option('--json', 'print the report as JSON')
+    .description('count images, labels and boxes, and list every problem found')
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const report = await checkDataset(path.resolve(dir));
+      if (opts.json) console.log(JSON.stringify(report, null, 2));
+      else console.log(formatReport(report));
+      if (report.problems.length) process.exitCode = 1;
+    });
+}
+
+function formatReport(report: Awaited<ReturnType<typeof checkDataset>>): string {
+  return JSON.stringify(report, null, 2);
+}

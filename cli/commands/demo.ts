@@ -1,0 +1,148 @@
+// `pomona demo`: the whole loop on a laptop. Starts the dev server and workers unless they are running,
+// generates a synthetic orchard, runs a 3-round loop with the simulated annotator and the CPU trainer,
+// prints each round's labelled count and mAP, and leaves the loop in the Web UI.
+import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../../core/config/loop-config';
+import { repositoryRoot } from '../../core/io/repository-root';
+import type { LoopStatus } from '../../workflows/messages';
+import type { LoopResult } from '../../workflows/active-learning-loop';
+import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '../../workflows/active-learning-loop';
+import { temporalTargetFromEnv } from '../../worker/connection-options';
+import { runSimulatedAnnotator } from '../annotator/simulated-annotator';
+import { CliError } from '../cli-error';
+import { connectClient } from '../temporal-client';
+import { synthesizeOrchard } from './dataset';
+import { runDevServerScript } from './server';
+import { startLoop } from './start';
+import { startWorkers, type RunningWorkers } from './worker';
+
+export interface DemoOptions {
+  images: number;
+  rounds: number;
+  epochs: number;
+  dir: string;
+}
+
+export function demoConfig(opts: DemoOptions, project: string, datasetDir: string): LoopConfig {
+  const input: LoopConfigInput = {
+    project,
+    workspace: path.join(opts.dir, 'workspace'),
+    dataset: { path: datasetDir, validation: { fraction: 0.25 } },
+    selection: { initial: { method: 'CORESET', size: { nTotal: 20 } }, rounds: { method: 'CORESET', size: { batchSize: 20 } }, seed: 0 },
+    embedding: { epochs: 3, dim: 32 },
+    trainer: { epochs: opts.epochs, checkpointInterval: 5, device: 'auto', seed: 0, fineTune: true },
+    stop: { maxRounds: opts.rounds },
+  };
+  const parsed = parseLoopConfig(input);
+  if (!parsed.ok) throw new CliError(`demo config: ${parsed.problems.join('; ')}`);
+  return parsed.config;
+}
+
+async function hasPollers(client: Client, taskQueue: string, kind: 'workflow' | 'activity'): Promise<boolean> {
+  const response = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: kind === 'workflow' ? 1 : 2,
+  });
+  return (response.pollers ?? []).length > 0;
+}
+
+async function reachable(): Promise<Client | null> {
+  try {
+    const client = await connectClient();
+    await client.workflowService.getSystemInfo({});
+    return client;
+  } catch {
+    return null;
+  }
+}
+
+export async function runDemo(opts: DemoOptions): Promise<LoopResult> {
+  const started = Date.now();
+  const say = (line: string) => console.log(`[demo ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${line}`);
+
+  let client = await reachable();
+  if (!client) {
+    const target = temporalTargetFromEnv();
+    if (!/^(localhost|127\.0\.0\.1)(:|$)/.test(target.address)) throw new CliError(`cannot reach Temporal at ${target.address}`);
+    runDevServerScript('start');
+    client = await connectClient();
+  }
+
+  const datasetDir = path.join(opts.dir, 'orchard');
+  if (!fs.existsSync(path.join(datasetDir, 'masks'))) {
+    say(`generating a synthetic orchard (${opts.images} images) in ${datasetDir}`);
+    synthesizeOrchard({ out: datasetDir, count: opts.images, seed: 0 });
+  }
+
+  const queues: ('cpu' | 'gpu')[] = [];
+  if (!(await hasPollers(client, CPU_TASK_QUEUE, 'workflow')) || !(await hasPollers(client, CPU_TASK_QUEUE, 'activity'))) queues.push('cpu');
+  if (!(await hasPollers(client, GPU_TASK_QUEUE, 'activity'))) queues.push('gpu');
+  let workers: RunningWorkers | null = null;
+  if (queues.length) {
+    say(`starting workers in this process: ${queues.map((q) => `pomona-${q}`).join(', ')}`);
+    workers = await startWorkers(queues);
+  } else {
+    say('using the workers already running');
+  }
+
+  const controller = new AbortController();
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-').toLowerCase();
+  const project = `demo-${stamp}`;
+  const config = demoConfig(opts, project, datasetDir);
+  const annotator = runSimulatedAnnotator(client, { delayMs: 1000, workflowId: `pomona-${project}`, signal: controller.signal, log: say });
+  const workflowId = await startLoop(config);
+  const ui = `http://localhost:8233/namespaces/${client.options.namespace}/workflows/${workflowId}`;
+  say(`started ${workflowId}; watch it in the Web UI: ${ui}`);
+
+  try {
+    const printed = new Set<number>();
+    let lastPhase = '';
+    const handle = client.workflow.getHandle(workflowId);
+    const result = handle.result() as Promise<LoopResult>;
+    let finished = false;
+    void result.finally(() => (finished = true)).catch(() => undefined);
+    while (!finished) {
+      try {
+        const s = await handle.query<LoopStatus>('status');
+        const phase = `${s.round}/${s.phase}`;
+        if (phase !== lastPhase) say(`round ${s.round}: ${s.phase}${s.phase === 'awaiting-annotation' && s.pendingBatch ? ` (${s.pendingBatch.count} images)` : ''}`);
+        lastPhase = phase;
+        for (const m of s.metrics) {
+          if (!printed.has(m.round)) say(`round ${m.round}: ${m.labelled} labelled images -> mAP@0.5 ${m.map50.toFixed(3)} (COCO AP ${m.cocoAp.toFixed(3)})`);
+          printed.add(m.round);
+        }
+      } catch {
+        // between runs of continueAsNew; ask again
+      }
+      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    }
+    const final = await result;
+    for (const m of final.metrics) if (!printed.has(m.round)) say(`round ${m.round}: ${m.labelled} labelled images -> mAP@0.5 ${m.map50.toFixed(3)} (COCO AP ${m.cocoAp.toFixed(3)})`);
+    const first = final.metrics[0];
+    const last = final.metrics[final.metrics.length - 1];
+    say(`done: ${final.rounds} rounds, ${final.labelled} labelled, mAP@0.5 ${first?.map50.toFixed(3)} -> ${last?.map50.toFixed(3)} (${final.stopReason})`);
+    say(`inspect it: ${ui}  (artifacts: ${path.join(config.workspace, project)})`);
+    return final;
+  } finally {
+    controller.abort();
+    await annotator;
+    if (workers) await workers.shutdown();
+  }
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('run a 3-round active-learning loop on a synthetic orchard, end to end, on this machine')
+    .option('--images <n>', 'synthetic images (pool + validation)', (v) => Number(v), 160)
+    .option('--rounds <n>', 'rounds', (v) => Number(v), 3)
+    .option('--epochs <n>', 'training epochs per round', (v) => Number(v), 15)
+    .option('--dir <dir>', 'where the data and artifacts go', path.join(repositoryRoot(), '.pomona', 'demo'))
+    .action(async (opts: DemoOptions) => {
+      await runDemo({ ...opts, dir: path.resolve(opts.dir) });
+    });
+}

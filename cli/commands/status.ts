@@ -1,0 +1,83 @@
+// `pomona status ID [--watch] [--json]`: the loop's `status` query, as text (with a training progress bar
+// when watching) or JSON.
+import type { Client } from '@temporalio/client';
+import { SingleBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import type { LoopStatus } from '../../workflows/messages';
+import { connectClient, resolveWorkflowId } from '../temporal-client';
+
+export async function queryStatus(client: Client, workflowId: string): Promise<{ status: LoopStatus; execution: string }> {
+  const handle = client.workflow.getHandle(workflowId);
+  const [status, description] = await Promise.all([handle.query<LoopStatus>('status'), handle.describe()]);
+  return { status, execution: description.status.name };
+}
+
+export function formatStatus(s: LoopStatus, execution: string): string {
+  const lines = [
+    `${s.project}  round ${s.round}  phase ${s.phase}${s.paused ? ' (paused)' : ''}${s.stopRequested ? ' (stop requested)' : ''}  [${execution}]`,
+    `labelled ${s.labelled} of ${s.pool} pool images; validation ${s.validation}`,
+  ];
+  if (s.pendingBatch) {
+    const b = s.pendingBatch;
+    lines.push(`waiting for labels: round ${b.round}, ${b.count} images listed in ${b.imageListPath}${b.prelabels ? ' (pre-labels included)' : ''}`);
+    lines.push(`  submit: npx pomona annotate submit ${s.project} --round ${b.round} --labels DIR`);
+  }
+  if (s.annotationProblems.length) lines.push('last submission rejected:', ...s.annotationProblems.map((p) => `  ${p}`));
+  if (s.training) lines.push(`training: epoch ${s.training.epoch}/${s.training.epochs}, loss ${s.training.loss ?? '-'}`);
+  for (const m of s.metrics) lines.push(`round ${m.round}: ${m.labelled} labelled, mAP@0.5 ${m.map50.toFixed(3)}, COCO AP ${m.cocoAp.toFixed(3)}`);
+  if (s.stopReason) lines.push(`finished: ${s.stopReason}`);
+  if (s.lastError) lines.push(`last error: ${s.lastError}`);
+  return lines.join('\n');
+}
+
+async function watch(client: Client, workflowId: string): Promise<void> {
+  const bar = new SingleBar({ format: 'training round {round} |{bar}| epoch {value}/{total} loss {loss}', hideCursor: true }, Presets.shades_classic);
+  let barRound: number | null = null;
+  let lastText = '';
+  for (;;) {
+    let current: { status: LoopStatus; execution: string };
+    try {
+      current = await queryStatus(client, workflowId);
+    } catch {
+      // The run may be between continueAsNew runs or the worker momentarily away: try again.
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
+    const { status: s, execution } = current;
+    if (s.training) {
+      if (barRound !== s.training.round) {
+        if (barRound !== null) bar.stop();
+        bar.start(s.training.epochs, s.training.epoch, { round: s.training.round, loss: s.training.loss?.toFixed(4) ?? '-' });
+        barRound = s.training.round;
+      } else {
+        bar.update(s.training.epoch, { loss: s.training.loss?.toFixed(4) ?? '-' });
+      }
+    } else {
+      if (barRound !== null) {
+        bar.stop();
+        barRound = null;
+      }
+      const text = formatStatus(s, execution);
+      if (text !== lastText) console.log(`${text}\n`);
+      lastText = text;
+    }
+    if (execution !== 'RUNNING' && execution !== 'CONTINUED_AS_NEW') return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .argument('<id>', 'workflow id or project name')
+    .option('--watch', 'follow the loop until it ends, with a training progress bar')
+    .option('--json', 'print the status query result as JSON')
+    .description("show a loop's phase, counts, pending batch, training progress and metrics")
+    .action(async (id: string, opts: { watch?: boolean; json?: boolean }) => {
+      const client = await connectClient();
+      const workflowId = resolveWorkflowId(id);
+      if (opts.watch) return watch(client, workflowId);
+      const { status: s, execution } = await queryStatus(client, workflowId);
+      console.log(opts.json ? JSON.stringify({ ...s, execution }, null, 2) : formatStatus(s, execution));
+    });
+}

@@ -1,0 +1,41 @@
+// The `pomona` command line: one subcommand per file in cli/commands/.
+import { Command, CommanderError } from 'commander';
+import { CliError } from './cli-error';
+import { registerAnnotate } from './commands/annotate';
+import { registerAnnotator } from './commands/annotator';
+import { registerConfig } from './commands/config';
+import { registerDataset } from './commands/dataset';
+import { registerDemo } from './commands/demo';
+import { registerEvaluate } from './commands/evaluate';
+import { registerSelect } from './commands/select';
+import { registerServer } from './commands/server';
+import { registerStart } from './commands/start';
+import { registerStatus } from './commands/status';
+import { registerWorker } from './commands/worker';
+
+export function buildProgram(): Command {
+  const program = new Command('pomona')
+    .description('durable active learning for object detection, on Temporal')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of [registerDemo, registerStart, registerStatus, registerAnnotate, registerAnnotator, registerDataset, registerEvaluate, registerSelect, registerConfig, registerServer, registerWorker]) {
+    register(program);
+  }
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode === 1 ? 2 : err.exitCode);
+    if (err instanceof CliError) {
+      console.error(`pomona: ${err.message}`);
+      process.exit(err.code);
+    }
+    console.error(err);
+    process.exit(1);
+  }
+}
+
+if (require.main === module || process.argv[1]?.endsWith('pomona.js')) void main(process.argv);

@@ -1,0 +1,102 @@
+// The loop's configuration: one zod schema is the single source for validation (worker and workflow),
+// the CLI's `config schema` JSON Schema, and docs/config.md. Pure: safe to import from workflow code.
+import { z } from 'zod';
+
+/** How many images a selection adds: a batch size, or as in the seed tutorial the labelled total after it. */
+export const selectionSize = z.union([
+  z.strictObject({ batchSize: z.number().int().positive().describe('images added by this selection') }),
+  z.strictObject({ nTotal: z.number().int().positive().describe('labelled images after this selection (Lightly n_samples)') }),
+]);
+
+export const selectionMethod = z.enum(['RANDOM', 'CORESET']);
+
+const duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'a duration like "90s", "5m", "2h" or "7d"');
+
+export const loopConfigSchema = z
+  .strictObject({
+    project: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "-" and "_", at most 63 characters')
+      .describe('project name: the workflow id suffix, artifact folder and PomonaProject search attribute'),
+    workspace: z.string().startsWith('/', 'an absolute path').describe('artifact root shared by all workers'),
+    dataset: z.strictObject({
+      path: z.string().startsWith('/', 'an absolute path').describe('pool folder: MinneApple (images/ + masks/), KITTI (images/ + labels/) or images only'),
+      validation: z
+        .strictObject({
+          path: z.string().startsWith('/', 'an absolute path').optional().describe('a separate labelled validation folder'),
+          fraction: z.number().gt(0).lt(1).optional().describe('hold out this fraction of the labelled pool (seeded) when no path is given'),
+        })
+        .default({ fraction: 0.2 })
+        .describe('fixed validation split, never selected for labelling'),
+    }),
+    selection: z
+      .strictObject({
+        initial: z.strictObject({ method: selectionMethod.default('CORESET'), size: selectionSize }),
+        rounds: z.strictObject({ method: selectionMethod.default('CORESET'), size: selectionSize }),
+        seed: z.number().int().nonnegative().default(0).describe('seeds RANDOM selection and the validation split'),
+      })
+      .describe('round 1 uses `initial`, later rounds `rounds`'),
+    embedding: z
+      .strictObject({
+        epochs: z.number().int().positive().default(5).describe('self-supervised training epochs of the embedding model'),
+        dim: z.number().int().min(2).max(1024).default(32).describe('embedding width (lightly-magic uses 32)'),
+      })
+      .default({ epochs: 5, dim: 32 })
+      .describe('embeddings of the pool, computed once by the GPU worker'),
+    trainer: z
+      .strictObject({
+        backend: z.literal('torch').default('torch').describe('the reference PyTorch detector (trainer/)'),
+        epochs: z.number().int().positive().default(20).describe('training epochs per round'),
+        checkpointInterval: z.number().int().positive().default(5).describe('save a checkpoint every K epochs: the most a retry re-does'),
+        device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('auto: CUDA when the GPU worker has it'),
+        seed: z.number().int().nonnegative().default(0).describe('training seed (round n uses seed + n)'),
+        inputSize: z.string().regex(/^\d+x\d+$/, 'WIDTHxHEIGHT, e.g. "448x256"').optional().describe('network input size; the trainer default when absent'),
+        batchSize: z.number().int().positive().optional().describe('training batch size; the trainer default when absent'),
+        threshold: z.number().min(0).max(1).default(0.05).describe('minimum score kept by inference'),
+        fineTune: z.boolean().default(true).describe('start round n from round n-1 weights'),
+      })
+      .default({ backend: 'torch', epochs: 20, checkpointInterval: 5, device: 'auto', seed: 0, threshold: 0.05, fineTune: true }),
+    stop: z
+      .strictObject({
+        maxRounds: z.number().int().positive().default(5).describe('stop after this many rounds'),
+        targetMap50: z.number().gt(0).max(1).optional().describe('stop once validation mAP@0.5 reaches this'),
+        labelBudget: z.number().int().positive().optional().describe('never label more images than this in total'),
+      })
+      .default({ maxRounds: 5 })
+      .describe('the loop ends at the first condition met, or on the `stop` signal'),
+    annotation: z
+      .strictObject({ prelabels: z.boolean().default(true).describe("export the last model's boxes (score >= 0.3) with each batch") })
+      .default({ prelabels: true }),
+    timeouts: z
+      .strictObject({
+        heartbeat: duration.default('2m').describe('a GPU worker silent this long is presumed dead; its activity is retried elsewhere'),
+        train: duration.default('24h').describe('longest a training (or embedding) attempt may run'),
+        infer: duration.default('6h').describe('longest an inference attempt may run'),
+      })
+      .default({ heartbeat: '2m', train: '24h', infer: '6h' }),
+  })
+  .describe('pomona active-learning loop configuration');
+
+export type LoopConfigInput = z.input<typeof loopConfigSchema>;
+export type LoopConfig = z.output<typeof loopConfigSchema>;
+export type SelectionSize = z.output<typeof selectionSize>;
+export type SelectionMethod = z.output<typeof selectionMethod>;
+
+/** A config problem, located by its field path, e.g. `selection.initial.size: Required`. */
+export function describeConfigIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(config)'}: ${issue.message}`);
+}
+
+export type ConfigResult = { ok: true; config: LoopConfig } | { ok: false; problems: string[] };
+
+export function parseLoopConfig(input: unknown): ConfigResult {
+  const result = loopConfigSchema.safeParse(input);
+  return result.success ? { ok: true, config: result.data } : { ok: false, problems: describeConfigIssues(result.error) };
+}
+
+/** Images added to reach a size, given how many are labelled already. */
+export function batchSizeFor(size: SelectionSize, labelled: number): number {
+  return 'batchSize' in size ? size.batchSize : Math.max(0, size.nTotal - labelled);
+}

@@ -1,0 +1,59 @@
+// Builds pomona's workers: `pomona-cpu` runs the workflow and the CPU activities, `pomona-gpu` runs
+// embed/train/infer one at a time (one process per GPU). Used by `pomona worker`, the demo and tests.
+import { Client } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as cpuActivities from '../activities/cpu';
+import { createGpuActivities } from '../activities/gpu';
+import { repositoryRoot } from '../core/io/repository-root';
+import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '../workflows/active-learning-loop';
+
+export type QueueKind = 'cpu' | 'gpu';
+
+export interface WorkerSetup {
+  connection: NativeConnection;
+  namespace: string;
+  /** Client used by GPU activities to report training progress to the loop. */
+  client: Client;
+  queues: QueueKind[];
+  /** Prebuilt bundle (`npm run build`), else the workflows are bundled from source at start. */
+  workflowBundlePath?: string;
+  gpuConcurrency?: number;
+  extra?: Partial<WorkerOptions>;
+}
+
+export function defaultWorkflowBundlePath(): string | undefined {
+  const bundle = path.join(repositoryRoot(), 'dist', 'workflow-bundle.js');
+  return fs.existsSync(bundle) ? bundle : undefined;
+}
+
+export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
+  const workers: Worker[] = [];
+  if (setup.queues.includes('cpu')) {
+    const bundlePath = setup.workflowBundlePath ?? defaultWorkflowBundlePath();
+    workers.push(
+      await Worker.create({
+        connection: setup.connection,
+        namespace: setup.namespace,
+        taskQueue: CPU_TASK_QUEUE,
+        ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../workflows') }),
+        activities: cpuActivities,
+        ...setup.extra,
+      }),
+    );
+  }
+  if (setup.queues.includes('gpu')) {
+    workers.push(
+      await Worker.create({
+        connection: setup.connection,
+        namespace: setup.namespace,
+        taskQueue: GPU_TASK_QUEUE,
+        activities: createGpuActivities({ client: setup.client }),
+        maxConcurrentActivityTaskExecutions: setup.gpuConcurrency ?? 1,
+        ...setup.extra,
+      }),
+    );
+  }
+  return workers;
+}

@@ -1,0 +1,287 @@
+// activeLearningLoop: one run performs one round (prepare once, select, annotate, train, evaluate, infer)
+// and hands a compact state to the next run through continueAsNew, so history stays small however many
+// rounds a project takes. Deterministic workflow code: no I/O here, only activities do work.
+import {
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  allHandlersFinished,
+  setCurrentDetails,
+  log,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type * as cpuActivities from '../activities/cpu';
+import type { GpuActivities } from '../activities/gpu';
+import type { ImportResult, RoundMetrics } from '../activities/types';
+import { batchSizeFor, parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../core/config/loop-config';
+import { layout } from '../core/workspace-layout';
+import { stopReasonAfterRound, type CarriedState } from './loop-state';
+import {
+  annotationsSubmitted,
+  pause,
+  resume,
+  status,
+  stop,
+  submitAnnotations,
+  trainingProgress,
+  type AnnotationSubmission,
+  type LoopPhase,
+  type LoopStatus,
+  type StopReason,
+} from './messages';
+import { PomonaMap50, PomonaPhase, PomonaProject, PomonaRound } from './search-attributes';
+
+export const CPU_TASK_QUEUE = 'pomona-cpu';
+export const GPU_TASK_QUEUE = 'pomona-gpu';
+
+export interface LoopResult {
+  project: string;
+  rounds: number;
+  labelled: number;
+  metrics: RoundMetrics[];
+  stopReason: StopReason;
+}
+
+/** Errors an operator must fix; retrying cannot help, so activities raise them as non-retryable. */
+const NON_RETRYABLE = ['InvalidInput', 'InvalidConfig', 'DatasetNotFound', 'TrainerInputError'];
+
+const cpuOptions: ActivityOptions = {
+  taskQueue: CPU_TASK_QUEUE,
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '5m',
+  retry: { initialInterval: '2s', maximumInterval: '2m', nonRetryableErrorTypes: NON_RETRYABLE },
+};
+const cpu = proxyActivities<typeof cpuActivities>(cpuOptions);
+
+function gpuOptions(config: LoopConfig, startToCloseTimeout: string): ActivityOptions {
+  return {
+    taskQueue: GPU_TASK_QUEUE,
+    // The schema admits only ms-style durations ("90s", "2h"), which is what Duration's string form is.
+    startToCloseTimeout: startToCloseTimeout as Duration,
+    heartbeatTimeout: config.timeouts.heartbeat as Duration,
+    retry: { initialInterval: '5s', maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE },
+  };
+}
+
+export async function activeLearningLoop(input: LoopConfigInput, carried?: CarriedState): Promise<LoopResult> {
+  const parsed = parseLoopConfig(input);
+  if (!parsed.ok) {
+    throw ApplicationFailure.create({
+      type: 'InvalidConfig',
+      message: `invalid loop config: ${parsed.problems.join('; ')}`,
+      nonRetryable: true,
+    });
+  }
+  const config = parsed.config;
+  const gpu = proxyActivities<GpuActivities>(gpuOptions(config, config.timeouts.train));
+  const gpuInfer = gpuOptions(config, config.timeouts.infer);
+
+  const round = carried?.round ?? 1;
+  const view: LoopStatus = {
+    project: config.project,
+    phase: 'preparing',
+    round,
+    paused: carried?.paused ?? false,
+    stopRequested: false,
+    labelled: carried?.labelled ?? 0,
+    pool: carried?.prepared.poolCount ?? 0,
+    validation: carried?.prepared.validationCount ?? 0,
+    manifestPath: carried?.prepared.manifestPath ?? null,
+    pendingBatch: null,
+    annotationProblems: [],
+    training: null,
+    metrics: carried?.metrics ?? [],
+    lastError: null,
+    stopReason: null,
+  };
+
+  // Submissions from the update and the signal share one queue; the main loop imports them in order.
+  const submissions: { id: number; submission: AnnotationSubmission }[] = [];
+  const outcomes = new Map<number, ImportResult>();
+  let nextSubmissionId = 0;
+
+  setHandler(status, () => view);
+  setHandler(stop, () => {
+    view.stopRequested = true;
+  });
+  setHandler(pause, () => {
+    view.paused = true;
+  });
+  setHandler(resume, () => {
+    view.paused = false;
+  });
+  setHandler(trainingProgress, (progress) => {
+    if (view.phase === 'training' && progress.round === view.round) view.training = progress;
+  });
+  setHandler(
+    submitAnnotations,
+    async (submission) => {
+      const id = nextSubmissionId++;
+      submissions.push({ id, submission });
+      await condition(() => outcomes.has(id));
+      const outcome = outcomes.get(id)!;
+      outcomes.delete(id);
+      return outcome;
+    },
+    { validator: (submission) => validateSubmission(view, submission) },
+  );
+  setHandler(annotationsSubmitted, (submission) => {
+    try {
+      validateSubmission(view, submission);
+      submissions.push({ id: nextSubmissionId++, submission });
+    } catch (err) {
+      view.lastError = `annotationsSubmitted ignored: ${(err as Error).message}`;
+    }
+  });
+
+  function enter(phase: LoopPhase, details: string): void {
+    view.phase = phase;
+    setCurrentDetails(`**${config.project}** round ${view.round}: ${details}`);
+    upsertSearchAttributes([
+      { key: PomonaProject, value: config.project },
+      { key: PomonaPhase, value: phase },
+      { key: PomonaRound, value: view.round },
+    ]);
+  }
+
+  /** Waits while paused; returns false when a stop was requested meanwhile. */
+  async function proceed(): Promise<boolean> {
+    await condition(() => !view.paused || view.stopRequested);
+    return !view.stopRequested;
+  }
+
+  function finish(reason: StopReason): LoopResult {
+    view.stopReason = reason;
+    enter(reason === 'stop-signal' ? 'stopped' : 'completed', `finished: ${reason}`);
+    return { project: config.project, rounds: view.metrics.length, labelled: view.labelled, metrics: view.metrics, stopReason: reason };
+  }
+
+  // 1. Prepare (first run only): manifest, fixed validation split, embeddings of the pool.
+  let state: CarriedState;
+  if (carried) {
+    state = carried;
+  } else {
+    enter('preparing', 'ingesting the dataset');
+    const prepared = await cpu.prepareProject.executeWithOptions(
+      { ...cpuOptions, summary: `ingest ${config.dataset.path}` },
+      [config],
+    );
+    view.pool = prepared.poolCount;
+    view.validation = prepared.validationCount;
+    view.manifestPath = prepared.manifestPath;
+    if (!(await proceed())) return finish('stop-signal');
+    enter('preparing', `embedding ${prepared.poolCount} pool images`);
+    const embeddings = await gpu.embedPool.executeWithOptions(
+      { ...gpuOptions(config, config.timeouts.train), summary: `embed ${prepared.poolCount} images` },
+      [{ projectDir: prepared.projectDir, poolImagesDir: prepared.poolImagesDir, epochs: config.embedding.epochs, dim: config.embedding.dim, seed: config.selection.seed, device: config.trainer.device }],
+    );
+    state = { round: 1, prepared, embeddingsPath: embeddings.embeddingsPath, labelled: 0, metrics: [], paused: view.paused };
+  }
+  const { prepared } = state;
+
+  // 2. Select.
+  if (!(await proceed())) return finish('stop-signal');
+  const size = round === 1 ? config.selection.initial.size : config.selection.rounds.size;
+  const method = round === 1 ? config.selection.initial.method : config.selection.rounds.method;
+  enter('selecting', `${method}, ${batchSizeFor(size, state.labelled)} images`);
+  const selection = await cpu.selectBatch.executeWithOptions(
+    { ...cpuOptions, summary: `round ${round}: select ${method}` },
+    [{ projectDir: prepared.projectDir, manifestPath: prepared.manifestPath, embeddingsPath: state.embeddingsPath, round, method, size, seed: config.selection.seed + round, labelledPath: state.labelledPath, labelBudget: config.stop.labelBudget }],
+  );
+  if (selection.count === 0) return finish(state.labelled >= (config.stop.labelBudget ?? Infinity) ? 'label-budget' : 'pool-exhausted');
+
+  // 3. Annotate: export the batch, then wait, durably, for labels that pass validation.
+  const exported = await cpu.exportBatch.executeWithOptions(
+    { ...cpuOptions, summary: `round ${round}: export ${selection.count} images for annotation` },
+    [{ projectDir: prepared.projectDir, round, selectionPath: selection.selectionPath, prelabelsDir: config.annotation.prelabels ? state.lastPoolPredictions : undefined }],
+  );
+  view.pendingBatch = { round, count: exported.count, exportDir: exported.exportDir, imageListPath: exported.imageListPath, selectionPath: selection.selectionPath, prelabels: exported.prelabels };
+  enter('awaiting-annotation', `${exported.count} images in ${exported.exportDir}`);
+  let imported: ImportResult | null = null;
+  while (!imported) {
+    await condition(() => submissions.length > 0 || view.stopRequested);
+    if (view.stopRequested && submissions.length === 0) break;
+    const { id, submission } = submissions.shift()!;
+    enter('importing', `validating ${submission.labelsDir}`);
+    const outcome = await cpu.importAnnotations.executeWithOptions(
+      { ...cpuOptions, summary: `round ${round}: import labels from ${submission.labelsDir}` },
+      [{ projectDir: prepared.projectDir, round, selectionPath: selection.selectionPath, labelsDir: submission.labelsDir, labelledPath: state.labelledPath }],
+    );
+    outcomes.set(id, outcome);
+    if (outcome.ok) {
+      imported = outcome;
+      view.annotationProblems = [];
+    } else {
+      view.annotationProblems = outcome.problems;
+      view.lastError = `round ${round} labels rejected: ${outcome.problemCount} problem(s) in ${submission.labelsDir}`;
+      enter('awaiting-annotation', `${exported.count} images in ${exported.exportDir} (last submission rejected)`);
+    }
+  }
+  // Anything still queued is answered, so no update caller waits forever.
+  for (const { id } of submissions.splice(0)) {
+    outcomes.set(id, { ok: false, problems: ['the batch was already imported or the loop stopped'], problemCount: 1, labelledCount: view.labelled, boxes: 0 });
+  }
+  if (!imported) return finish('stop-signal');
+  view.pendingBatch = null;
+  view.labelled = imported.labelledCount;
+  const labelledPath = imported.labelledPath!;
+
+  // 4. Train on the GPU queue; round n>1 fine-tunes round n-1's weights.
+  if (!(await proceed())) return finish('stop-signal');
+  enter('training', `${config.trainer.epochs} epochs on ${view.labelled} images`);
+  const trained = await gpu.trainRound.executeWithOptions(
+    { ...gpuOptions(config, config.timeouts.train), summary: `round ${round}: train ${config.trainer.epochs} epochs on ${view.labelled} images` },
+    [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize }],
+  );
+  view.training = null;
+
+  // 5. Evaluate on the fixed validation split.
+  let latest: RoundMetrics | null = null;
+  if (prepared.validationImagesDir && prepared.validationLabelsDir) {
+    enter('evaluating', `${prepared.validationCount} validation images`);
+    const valPredictions = await gpu.inferImages.executeWithOptions(
+      { ...gpuInfer, summary: `round ${round}: infer on ${prepared.validationCount} validation images` },
+      [{ model: trained.weights, imagesDir: prepared.validationImagesDir, outDir: layout.validationPredictions(prepared.projectDir, round), threshold: config.trainer.threshold, device: config.trainer.device }],
+    );
+    latest = await cpu.evaluateRound.executeWithOptions(
+      { ...cpuOptions, summary: `round ${round}: mAP on the validation split` },
+      [{ projectDir: prepared.projectDir, round, gtLabelsDir: prepared.validationLabelsDir, predictionsDir: valPredictions.predictionsDir, labelled: view.labelled }],
+    );
+    view.metrics = [...view.metrics, latest];
+    upsertSearchAttributes([{ key: PomonaMap50, value: latest.map50 }]);
+    log.info('round evaluated', { round, labelled: view.labelled, map50: latest.map50, cocoAp: latest.cocoAp });
+  }
+
+  // 6. Stop?  (Checked before pool inference: a finished loop needs no pre-labels for a next batch.)
+  const next: CarriedState = { ...state, round: round + 1, labelled: view.labelled, labelledPath, lastWeights: trained.weights, metrics: view.metrics, paused: view.paused };
+  const reason = stopReasonAfterRound(config, { round, labelled: view.labelled }, latest, prepared.poolCount - view.labelled, view.stopRequested);
+  if (reason) return finish(reason);
+
+  // 7. Infer on the pool: the next selection's scores and the next batch's pre-labels.
+  enter('inferring', `${prepared.poolCount} pool images`);
+  const poolPredictions = await gpu.inferImages.executeWithOptions(
+    { ...gpuInfer, summary: `round ${round}: infer on ${prepared.poolCount} pool images` },
+    [{ model: trained.weights, imagesDir: prepared.poolImagesDir, outDir: layout.predictions(prepared.projectDir, round), threshold: config.trainer.threshold, device: config.trainer.device }],
+  );
+  next.lastPoolPredictions = poolPredictions.predictionsDir;
+  if (view.stopRequested) return finish('stop-signal');
+
+  await condition(allHandlersFinished);
+  return continueAsNew<typeof activeLearningLoop>(config, { ...next, paused: view.paused });
+}
+
+/** Rejects a submission that cannot belong to the batch being waited for (runs before history, for updates). */
+function validateSubmission(view: LoopStatus, submission: AnnotationSubmission): void {
+  if (!submission || typeof submission !== 'object') throw new Error('payload must be {"round": N, "labelsDir": "/abs/path"}');
+  if (typeof submission.labelsDir !== 'string' || !submission.labelsDir.startsWith('/')) {
+    throw new Error('labelsDir must be an absolute path to a folder of KITTI label files');
+  }
+  if (!Number.isInteger(submission.round)) throw new Error('round must be an integer');
+  const pending = view.pendingBatch;
+  if (!pending) throw new Error(`no batch is waiting for annotation (phase: ${view.phase}, round ${view.round})`);
+  if (submission.round !== pending.round) throw new Error(`the batch waiting for annotation is round ${pending.round}, not ${submission.round}`);
+}

@@ -1,0 +1,2 @@
+// Workflow entry point for the worker bundle: every workflow type pomona registers.
+export { activeLearningLoop } from './active-learning-loop';

@@ -1,0 +1,60 @@
+// Messages of the activeLearningLoop workflow: what people (or the simulated annotator) send it and ask it.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ImportResult, RoundMetrics, TrainingProgress } from '../activities/types';
+
+/** Labels for the batch of `round`, as KITTI files (one `<image>.txt` per image) in `labelsDir`. */
+export interface AnnotationSubmission {
+  round: number;
+  labelsDir: string;
+}
+
+export type LoopPhase =
+  | 'preparing'
+  | 'selecting'
+  | 'awaiting-annotation'
+  | 'importing'
+  | 'training'
+  | 'evaluating'
+  | 'inferring'
+  | 'completed'
+  | 'stopped';
+
+export type StopReason = 'target-map' | 'label-budget' | 'max-rounds' | 'pool-exhausted' | 'stop-signal';
+
+export interface PendingBatch {
+  round: number;
+  count: number;
+  exportDir: string;
+  imageListPath: string;
+  selectionPath: string;
+  prelabels: boolean;
+}
+
+export interface LoopStatus {
+  project: string;
+  phase: LoopPhase;
+  round: number;
+  paused: boolean;
+  stopRequested: boolean;
+  labelled: number;
+  pool: number;
+  validation: number;
+  manifestPath: string | null;
+  pendingBatch: PendingBatch | null;
+  /** Rejected submissions for the pending batch: the reasons, `file:line: message`. */
+  annotationProblems: string[];
+  training: TrainingProgress | null;
+  metrics: RoundMetrics[];
+  lastError: string | null;
+  stopReason: StopReason | null;
+}
+
+export const submitAnnotations = defineUpdate<ImportResult, [AnnotationSubmission]>('submitAnnotations');
+/** Same payload as the update, for the plain `temporal workflow signal`; the outcome shows in `status`. */
+export const annotationsSubmitted = defineSignal<[AnnotationSubmission]>('annotationsSubmitted');
+export const stop = defineSignal('stop');
+export const pause = defineSignal('pause');
+export const resume = defineSignal('resume');
+/** Sent by the training activity once per epoch, so `status` can show progress. */
+export const trainingProgress = defineSignal<[TrainingProgress]>('trainingProgress');
+export const status = defineQuery<LoopStatus>('status');
