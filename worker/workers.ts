@@ -17,8 +17,8 @@ export interface WorkerSetup {
   /** Client used by GPU activities to report training progress to the loop. */
   client: Client;
   queues: QueueKind[];
-  /** Prebuilt bundle (`npm run build`), else the workflows are bundled from source at start. */
-  workflowBundlePath?: string;
+  /** A bundle to use; default: the prebuilt dist/workflow-bundle.js, else bundle from source at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
   gpuConcurrency?: number;
   extra?: Partial<WorkerOptions>;
 }
@@ -31,13 +31,14 @@ export function defaultWorkflowBundlePath(): string | undefined {
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const workers: Worker[] = [];
   if (setup.queues.includes('cpu')) {
-    const bundlePath = setup.workflowBundlePath ?? defaultWorkflowBundlePath();
+    const bundlePath = defaultWorkflowBundlePath();
+    const bundle = setup.workflowBundle ?? (bundlePath ? { codePath: bundlePath } : undefined);
     workers.push(
       await Worker.create({
         connection: setup.connection,
         namespace: setup.namespace,
         taskQueue: CPU_TASK_QUEUE,
-        ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../workflows') }),
+        ...(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('../workflows') }),
         activities: cpuActivities,
         ...setup.extra,
       }),

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { batchSizeFor, loopConfigSchema, parseLoopConfig } from './loop-config';
+
+const minimal = {
+  project: 'orchard',
+  workspace: '/tmp/ws',
+  dataset: { path: '/data/orchard' },
+  selection: { initial: { size: { nTotal: 100 } }, rounds: { size: { batchSize: 50 } } },
+};
+
+test('a minimal config gets documented defaults', () => {
+  const result = parseLoopConfig(minimal);
+  if (!result.ok) throw new Error(result.problems.join('; '));
+  expect(result.config.selection.initial.method).toBe('CORESET');
+  expect(result.config.dataset.validation).toEqual({ fraction: 0.2 });
+  expect(result.config.trainer).toMatchObject({ backend: 'torch', epochs: 20, device: 'auto' });
+  expect(result.config.stop.maxRounds).toBe(5);
+  expect(result.config.timeouts.heartbeat).toBe('2m');
+});
+
+test.each([
+  [{ ...minimal, project: 'Orchard!' }, 'project:'],
+  [{ ...minimal, workspace: 'relative/ws' }, 'workspace: an absolute path'],
+  [{ ...minimal, dataset: {} }, 'dataset.path:'],
+  [{ ...minimal, selection: { initial: { size: { nTotal: 0 } }, rounds: { size: { batchSize: 5 } } } }, 'selection.initial.size'],
+  [{ ...minimal, selection: { initial: { method: 'CORAL', size: { nTotal: 5 } }, rounds: { size: { batchSize: 5 } } } }, 'selection.initial.method'],
+  [{ ...minimal, trainer: { device: 'tpu' } }, 'trainer.device'],
+  [{ ...minimal, timeouts: { heartbeat: 'soon' } }, 'timeouts.heartbeat'],
+  [{ ...minimal, surprise: true }, 'surprise'],
+])('a bad config names the field (%#)', (input, field) => {
+  const result = parseLoopConfig(input);
+  expect(result.ok).toBe(false);
+  if (!result.ok) expect(result.problems.join('\n')).toContain(field);
+});
+
+test('sizes: batchSize adds, nTotal tops up to the total', () => {
+  expect(batchSizeFor({ batchSize: 50 }, 100)).toBe(50);
+  expect(batchSizeFor({ nTotal: 200 }, 100)).toBe(100);
+  expect(batchSizeFor({ nTotal: 80 }, 100)).toBe(0);
+});
+
+test('the JSON Schema documents the required fields', () => {
+  const schema = z.toJSONSchema(loopConfigSchema, { io: 'input' }) as { required: string[] };
+  expect(schema.required).toEqual(expect.arrayContaining(['project', 'workspace', 'dataset', 'selection']));
+});

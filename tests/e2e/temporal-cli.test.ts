@@ -1,0 +1,83 @@
+// The README's Temporal CLI commands, run with the real `temporal` binary against a real dev server and
+// real workers: start a loop, query status, signal annotations, stop.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
+import type { LoopStatus } from '../../workflows/messages';
+import { startDevServer, temporalCli } from '../helpers/dev-server';
+import { runLoopWorkers, type RunningTestWorkers } from '../helpers/loop-workers';
+import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
+
+jest.setTimeout(600_000);
+
+let env: TestWorkflowEnvironment;
+let workers: RunningTestWorkers;
+
+beforeAll(async () => {
+  env = await startDevServer();
+  workers = await runLoopWorkers(env);
+});
+
+afterAll(async () => {
+  await workers?.stop();
+  await env?.teardown();
+});
+
+function temporal(...args: string[]): string {
+  return execFileSync(temporalCli, [...args, '--address', env.address], { encoding: 'utf8' });
+}
+
+function queryStatus(id: string): LoopStatus {
+  const out = JSON.parse(temporal('workflow', 'query', '-w', id, '--name', 'status', '--output', 'json')) as { queryResult: LoopStatus[] };
+  return out.queryResult[0];
+}
+
+async function waitForStatus(id: string, predicate: (s: LoopStatus) => boolean): Promise<LoopStatus> {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      const s = queryStatus(id);
+      if (predicate(s)) return s;
+      if (Date.now() > deadline) throw new Error(`timed out; last status ${JSON.stringify(s)}`);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+test('start, query, signal annotations and stop a loop with the temporal CLI', async () => {
+  const workspace = tempWorkspace();
+  const configFile = path.join(workspace, 'loop.json');
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      project: 'cli',
+      workspace,
+      dataset: { path: tinyOrchard(24, 2) },
+      selection: { initial: { method: 'CORESET', size: { nTotal: 5 } }, rounds: { method: 'CORESET', size: { batchSize: 5 } } },
+      embedding: { epochs: 1, dim: 8 },
+      trainer: { epochs: 2, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
+      stop: { maxRounds: 3 },
+    }),
+  );
+  temporal('workflow', 'start', '--type', 'activeLearningLoop', '--task-queue', 'pomona-cpu', '--workflow-id', 'pomona-cli', '--input-file', configFile);
+
+  const waiting = await waitForStatus('pomona-cli', (s) => s.phase === 'awaiting-annotation');
+  expect(waiting.pendingBatch?.round).toBe(1);
+  const labelsDir = await writeGroundTruthLabels(waiting);
+  temporal('workflow', 'signal', '-w', 'pomona-cli', '--name', 'annotationsSubmitted', '--input', JSON.stringify({ round: 1, labelsDir }));
+
+  const trained = await waitForStatus('pomona-cli', (s) => s.labelled === 5 && s.round === 2);
+  expect(trained.metrics).toHaveLength(1);
+  temporal('workflow', 'signal', '-w', 'pomona-cli', '--name', 'stop');
+
+  const result = JSON.parse(temporal('workflow', 'result', '-w', 'pomona-cli', '--output', 'json')) as { status: string; result: { stopReason: string; labelled: number } };
+  expect(result.status).toMatch(/COMPLETED/);
+  expect(result.result).toMatchObject({ stopReason: 'stop-signal', labelled: 5 });
+
+  const listed = temporal('workflow', 'list', '--query', "WorkflowType='activeLearningLoop' AND PomonaProject='cli'");
+  expect(listed).toContain('pomona-cli');
+});

@@ -1,0 +1,29 @@
+// Real pomona workers (both queues) against a test dev server, with the real trainer.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createWorkers } from '../../worker/workers';
+import { workflowBundle } from './dev-server';
+
+export interface RunningTestWorkers {
+  workers: Worker[];
+  stop(): Promise<void>;
+}
+
+export async function runLoopWorkers(env: TestWorkflowEnvironment): Promise<RunningTestWorkers> {
+  const bundle = await workflowBundle();
+  const workers = await createWorkers({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    client: env.client,
+    queues: ['cpu', 'gpu'],
+    workflowBundle: bundle,
+  });
+  const running = Promise.all(workers.map((w) => w.run()));
+  return {
+    workers,
+    async stop() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await running;
+    },
+  };
+}

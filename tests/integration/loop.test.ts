@@ -1,0 +1,152 @@
+// The active-learning loop end to end on a real dev server, with the real workers and trainer on a tiny
+// synthetic orchard: rounds with continue-as-new, label validation, pause/resume/stop, bad config.
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ImportResult } from '../../activities/types';
+import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
+import type { LoopConfigInput } from '../../core/config/loop-config';
+import type { LoopResult } from '../../workflows/active-learning-loop';
+import type { LoopStatus } from '../../workflows/messages';
+import { startDevServer } from '../helpers/dev-server';
+import { runLoopWorkers, type RunningTestWorkers } from '../helpers/loop-workers';
+import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
+
+jest.setTimeout(600_000);
+
+let env: TestWorkflowEnvironment;
+let workers: RunningTestWorkers;
+let dataset: string;
+let workspace: string;
+
+beforeAll(async () => {
+  env = await startDevServer();
+  workers = await runLoopWorkers(env);
+  dataset = tinyOrchard(32, 1);
+  workspace = tempWorkspace();
+});
+
+afterAll(async () => {
+  await workers?.stop();
+  await env?.teardown();
+});
+
+function config(project: string, overrides: Partial<LoopConfigInput> = {}): LoopConfigInput {
+  return {
+    project,
+    workspace,
+    dataset: { path: dataset, validation: { fraction: 0.25 } },
+    selection: { initial: { method: 'CORESET', size: { nTotal: 6 } }, rounds: { method: 'RANDOM', size: { batchSize: 6 } } },
+    embedding: { epochs: 1, dim: 8 },
+    trainer: { epochs: 2, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
+    stop: { maxRounds: 2 },
+    ...overrides,
+  };
+}
+
+async function start(project: string, overrides: Partial<LoopConfigInput> = {}): Promise<WorkflowHandle> {
+  return env.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [config(project, overrides)] });
+}
+
+async function waitFor(handle: WorkflowHandle, predicate: (s: LoopStatus) => boolean, what: string): Promise<LoopStatus> {
+  const deadline = Date.now() + 300_000;
+  let last: LoopStatus | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await handle.query<LoopStatus>('status');
+      if (predicate(last)) return last;
+    } catch {
+      // between runs of continueAsNew
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}`);
+}
+
+async function annotate(handle: WorkflowHandle): Promise<ImportResult> {
+  const status = await waitFor(handle, (s) => s.phase === 'awaiting-annotation' && s.pendingBatch !== null, 'a batch to annotate');
+  const labelsDir = await writeGroundTruthLabels(status);
+  return handle.executeUpdate<ImportResult, [{ round: number; labelsDir: string }]>('submitAnnotations', { args: [{ round: status.pendingBatch!.round, labelsDir }] });
+}
+
+test('two rounds: bad labels are rejected with reasons, good ones imported, state carried across continue-as-new', async () => {
+  const handle = await start('two-rounds');
+  const waiting = await waitFor(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
+  expect(waiting.pendingBatch).toMatchObject({ round: 1, count: 6 });
+  const listed = fs.readFileSync(waiting.pendingBatch!.imageListPath, 'utf8').trim().split('\n');
+  expect(listed).toHaveLength(6);
+
+  // A submission with a malformed line and a missing file is rejected; nothing is imported.
+  const good = await writeGroundTruthLabels(waiting);
+  const bad = path.join(workspace, 'bad-labels');
+  fs.cpSync(good, bad, { recursive: true });
+  const files = fs.readdirSync(bad).sort();
+  fs.writeFileSync(path.join(bad, files[0]), 'apple 0 0 0 oops 1 2 3 0 0 0 0 0 0 0\n');
+  fs.rmSync(path.join(bad, files[1]));
+  const rejected = await handle.executeUpdate<ImportResult, [{ round: number; labelsDir: string }]>('submitAnnotations', { args: [{ round: 1, labelsDir: bad }] });
+  expect(rejected.ok).toBe(false);
+  expect(rejected.problems.join('\n')).toContain(`${files[0]}:1`);
+  expect(rejected.problems.join('\n')).toContain(path.basename(files[1], '.txt'));
+  const after = await waitFor(handle, (s) => s.phase === 'awaiting-annotation' && s.annotationProblems.length > 0, 'rejection in status');
+  expect(after.labelled).toBe(0);
+  expect(after.annotationProblems.length).toBeGreaterThanOrEqual(2);
+
+  // A submission for another round is refused before it reaches history.
+  await expect(handle.executeUpdate('submitAnnotations', { args: [{ round: 7, labelsDir: good }] })).rejects.toThrow();
+
+  const accepted = await handle.executeUpdate<ImportResult, [{ round: number; labelsDir: string }]>('submitAnnotations', { args: [{ round: 1, labelsDir: good }] });
+  expect(accepted).toMatchObject({ ok: true, labelledCount: 6 });
+
+  const round2 = await annotate(handle);
+  expect(round2).toMatchObject({ ok: true, labelledCount: 12 });
+
+  const result = (await handle.result()) as LoopResult;
+  expect(result.stopReason).toBe('max-rounds');
+  expect(result.labelled).toBe(12);
+  expect(result.metrics.map((m) => [m.round, m.labelled])).toEqual([[1, 6], [2, 12]]);
+  for (const m of result.metrics) {
+    expect(m.map50).toBeGreaterThanOrEqual(0);
+    expect(m.map50).toBeLessThanOrEqual(1);
+    expect(fs.existsSync(m.metricsPath)).toBe(true);
+  }
+  // Round 2 ran in a new run (continue-as-new) that carried the labelled set and round-1 metrics.
+  const description = await handle.describe();
+  expect(description.runId).not.toBe(handle.firstExecutionRunId);
+  const projectDir = path.join(workspace, 'two-rounds');
+  const labelled = JSON.parse(fs.readFileSync(path.join(projectDir, 'rounds', '2', 'labelled.json'), 'utf8')) as { images: { name: string }[] };
+  expect(new Set(labelled.images.map((i) => i.name)).size).toBe(12);
+  expect(fs.readdirSync(path.join(projectDir, 'rounds', '2', 'train', 'weights')).some((f) => /^epoch_\d+\.pt$/.test(f))).toBe(true);
+});
+
+test('pause holds the loop at the next step, resume continues, stop ends it cleanly', async () => {
+  const handle = await start('pause-stop', { stop: { maxRounds: 5 } });
+  await waitFor(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
+  await handle.signal('pause');
+  expect((await annotate(handle)).ok).toBe(true);
+  const paused = await waitFor(handle, (s) => s.paused && s.labelled === 6, 'paused after import');
+  await new Promise((r) => setTimeout(r, 1500));
+  expect((await handle.query<LoopStatus>('status')).phase).toBe(paused.phase);
+  expect(paused.phase).not.toBe('training');
+  await handle.signal('resume');
+  await waitFor(handle, (s) => s.phase !== paused.phase, 'training after resume');
+  await handle.signal('stop');
+  const result = (await handle.result()) as LoopResult;
+  expect(result.stopReason).toBe('stop-signal');
+  expect(result.labelled).toBe(6);
+  const final = await handle.query<LoopStatus>('status');
+  expect(final.phase).toBe('stopped');
+});
+
+test('a bad config fails at start with a non-retryable error naming the field', async () => {
+  const handle = await env.client.workflow.start('activeLearningLoop', {
+    taskQueue: 'pomona-cpu',
+    workflowId: 'pomona-bad-config',
+    args: [{ ...config('bad-config'), selection: { initial: { size: { nTotal: -3 } }, rounds: { size: { batchSize: 2 } } } }],
+  });
+  const error = await handle.result().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  const cause = (error as WorkflowFailedError).cause as Error & { type?: string; nonRetryable?: boolean };
+  expect(cause.type).toBe('InvalidConfig');
+  expect(cause.message).toContain('selection.initial.size');
+});
