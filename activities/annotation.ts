@@ -4,11 +4,11 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { validateAnnotations } from '../core/dataset/validate-annotations';
 import { formatKittiLabel, parseKitti } from '../core/formats/kitti';
+import { formatProblem } from '../core/formats/problem';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io/atomic-write';
 import { layout } from '../core/workspace-layout';
 import { readLabelledSet, type LabelledSet } from './labelled-set';
 import { readManifest } from './manifest';
-import { formatProblem } from './prepare';
 import { readSelection } from './selection-file';
 import type { ExportBatchInput, ExportedBatch, ImportAnnotationsInput, ImportResult } from './types';
 

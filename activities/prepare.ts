@@ -5,6 +5,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { LoopConfig } from '../core/config/loop-config';
 import { ingestDataset, type Manifest } from '../core/dataset/ingest';
+import { formatProblem } from '../core/formats/problem';
 import { writeJsonAtomic } from '../core/io/atomic-write';
 import { seededShuffle } from '../core/selection/random';
 import { layout, projectDir as projectDirOf } from '../core/workspace-layout';
@@ -88,8 +89,4 @@ async function linkImages(dir: string, images: ManifestImage[], target: (i: Mani
   for (const image of images) {
     await fs.symlink(target(image), path.join(dir, `${image.name}${ext ?? path.extname(image.file)}`));
   }
-}
-
-export function formatProblem(problem: { file: string; line?: number; message: string }): string {
-  return `${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}`;
 }

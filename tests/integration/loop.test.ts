@@ -45,7 +45,7 @@ function config(project: string, overrides: Partial<LoopConfigInput> = {}): Loop
   };
 }
 
-async function start(project: string, overrides: Partial<LoopConfigInput> = {}): Promise<WorkflowHandle> {
+async function start(project: string, overrides: Partial<LoopConfigInput> = {}) {
   return env.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [config(project, overrides)] });
 }
 
