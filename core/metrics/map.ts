@@ -82,8 +82,14 @@ export function vocMap50(gt: BoxesByImage, preds: BoxesByImage): number {
   return aps.length ? aps.reduce((a, b) => a + b, 0) / aps.length : 0;
 }
 
-export const COCO_IOU_THRESHOLDS = Array.from({ length: 10 }, (_, i) => 0.5 + 0.05 * i);
-const RECALL_THRESHOLDS = Array.from({ length: 101 }, (_, i) => i / 100);
+/** numpy.linspace to the last bit (i * step + start, the end point exact): thresholds compare with `<`. */
+function linspace(start: number, stop: number, num: number): number[] {
+  const step = (stop - start) / (num - 1);
+  return Array.from({ length: num }, (_, i) => (i === num - 1 ? stop : i * step + start));
+}
+
+export const COCO_IOU_THRESHOLDS = linspace(0.5, 0.95, 10);
+const RECALL_THRESHOLDS = linspace(0, 1, 101);
 /** numpy's np.spacing(1), which pycocotools adds to precision's denominator. */
 const EPS = 2.220446049250313e-16;
 
