@@ -64,5 +64,14 @@ export function registerDataset(program: Command): void {
 }
 
 function formatReport(report: Awaited<ReturnType<typeof checkDataset>>): string {
-  return JSON.stringify(report, null, 2);
+  const lines = [
+    `${report.root}: ${report.layout} layout, ${report.images} images, ${report.labelled} labelled, ${report.boxes} boxes`,
+  ];
+  if (report.boxesPerImage) {
+    const b = report.boxesPerImage;
+    lines.push(`boxes per labelled image: min ${b.min}, median ${b.median}, max ${b.max}`);
+  }
+  lines.push(report.problems.length ? `${report.problems.length} problem(s):` : 'no problems found');
+  for (const problem of report.problems) lines.push(`  ${problem}`);
+  return lines.join('\n');
 }

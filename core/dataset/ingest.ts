@@ -1,21 +1,27 @@
 // Ingests a dataset folder in one of the layouts pomona reads, so everything downstream speaks KITTI:
-//   minneapple: images/ + masks/  (instance-id PNG masks, converted to KITTI labels)
+//   minneapple: images/ + masks/  (instance-id PNG masks, converted to KITTI labels of class `apple`)
 //   kitti:      images/ + labels/ (<name>.txt, 15 fields)
 //   images:     images/ alone, or a flat folder of images (unlabelled)
-// Data problems are collected, never thrown; only a missing folder throws.
+// When images/ has both masks/ and labels/ beside it, the masks win (they are the original annotation).
+// Images, masks and labels are tied by base name (a.png <-> a.txt). Data problems are collected, never
+// thrown; only a missing folder throws.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write';
-import { boxOutsideImage, formatKittiLabel, parseKitti, type Box } from '../formats/kitti';
-import { isImageFile, readImages, type ImageFile } from '../formats/images';
+import { boxOutsideImage, formatKittiFile, parseKitti, type Box } from '../formats/kitti';
+import { isImageFile, listImageFiles, readImages, type ImageFile } from '../formats/images';
 import { readMaskInstances } from '../formats/minneapple-masks';
 import { formatProblem, type Problem } from '../formats/problem';
 
 export type DatasetLayout = 'minneapple' | 'kitti' | 'images';
 
+/** Class written for every MinneApple instance. */
+export const MINNEAPPLE_CLASS = 'apple';
+
 export interface ManifestEntry extends ImageFile {
-  /** KITTI ground truth for this image, when the dataset has it. */
+  /** Absolute path of this image's KITTI ground truth, when the dataset has it. */
   labels?: string;
+  /** Number of ground-truth boxes, when the image has an annotation that could be read. */
   boxes?: number;
 }
 
@@ -30,8 +36,15 @@ async function isDir(p: string): Promise<boolean> {
   return (await fs.stat(p).catch(() => null))?.isDirectory() ?? false;
 }
 
-export async function detectLayout(dir: string): Promise<{ layout: DatasetLayout; imagesDir: string; annotationsDir?: string }> {
-  if (!(await isDir(dir))) throw new Error(`${dir}: not a folder`);
+export interface DetectedLayout {
+  layout: DatasetLayout;
+  imagesDir: string;
+  /** masks/ (minneapple) or labels/ (kitti). */
+  annotationsDir?: string;
+}
+
+export async function detectLayout(dir: string): Promise<DetectedLayout> {
+  if (!(await isDir(dir))) throw new Error(`${dir}: not a folder (a dataset is images/ with masks/ or labels/, or a folder of images)`);
   const imagesDir = path.join(dir, 'images');
   if (!(await isDir(imagesDir))) return { layout: 'images', imagesDir: dir };
   if (await isDir(path.join(dir, 'masks'))) return { layout: 'minneapple', imagesDir, annotationsDir: path.join(dir, 'masks') };
@@ -39,90 +52,130 @@ export async function detectLayout(dir: string): Promise<{ layout: DatasetLayout
   return { layout: 'images', imagesDir };
 }
 
-/**
- * Reads a dataset. For MinneApple, masks become KITTI files (class `apple`) in `outLabelsDir`; without
- * it (a dry check) nothing is written and `labels` stays unset for MinneApple images.
- */
-export async function ingestDataset(dir: string, outLabelsDir?: string): Promise<Manifest> {
+interface ReadDataset {
+  manifest: Manifest;
+  /** Ground-truth boxes per image name, for images whose annotation could be read. */
+  boxes: Map<string, Box[]>;
+}
+
+const stem = (file: string) => path.basename(file, path.extname(file));
+
+/** Reads the annotation of one image; null when it cannot be used (its problems are recorded). */
+async function readAnnotation(layout: 'kitti' | 'minneapple', file: string, image: ImageFile, problems: Problem[]): Promise<Box[] | null> {
+  if (layout === 'kitti') {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (err) {
+      problems.push({ file, message: `unreadable label file: ${(err as Error).message}` });
+      return null;
+    }
+    const parsed = parseKitti(text, file);
+    problems.push(...parsed.problems);
+    parsed.boxes.forEach((box, i) => {
+      if (boxOutsideImage(box, image.width, image.height)) {
+        problems.push({ file, line: parsed.lines[i], message: `box ${box.x1},${box.y1},${box.x2},${box.y2} lies outside the ${image.width}x${image.height} image` });
+      }
+    });
+    return parsed.boxes;
+  }
+  const mask = await readMaskInstances(file, MINNEAPPLE_CLASS);
+  problems.push(...mask.problems);
+  if (mask.width === 0) return null;
+  if (mask.width !== image.width || mask.height !== image.height) {
+    problems.push({ file, message: `mask is ${mask.width}x${mask.height} but its image is ${image.width}x${image.height}` });
+    return null;
+  }
+  return mask.boxes.map(({ cls, x1, y1, x2, y2 }) => ({ cls, x1, y1, x2, y2 }));
+}
+
+async function readDataset(dir: string, outLabelsDir?: string): Promise<ReadDataset> {
   const root = path.resolve(dir);
   const { layout, imagesDir, annotationsDir } = await detectLayout(root);
   const { images, problems } = await readImages(imagesDir);
   const entries: ManifestEntry[] = images.map((i) => ({ ...i }));
-  if (layout === 'images' || !annotationsDir) {
-    if (entries.length === 0) problems.push({ file: imagesDir, message: 'no images (.png, .jpg, .jpeg) found' });
-    return { layout, root, images: entries, problems };
-  }
+  const boxes = new Map<string, Box[]>();
+  if (entries.length === 0 && problems.length === 0) problems.push({ file: imagesDir, message: 'no images (.png, .jpg, .jpeg) found' });
+  if (layout === 'images' || !annotationsDir) return { manifest: { layout, root, images: entries, problems }, boxes };
+
   const byName = new Map(entries.map((e) => [e.name, e]));
-  const annotationFiles = (await fs.readdir(annotationsDir)).filter((f) => (layout === 'kitti' ? f.endsWith('.txt') : isImageFile(f))).sort();
+  // Names of every image file, readable or not: an unreadable image is already reported once.
+  const imageNames = new Set((await listImageFiles(imagesDir)).map(stem));
+  const annotationFiles = (await fs.readdir(annotationsDir)).filter((f) => (layout === 'kitti' ? f.toLowerCase().endsWith('.txt') : isImageFile(f))).sort();
   const annotated = new Set<string>();
   for (const fileName of annotationFiles) {
-    const name = path.basename(fileName, path.extname(fileName));
+    const name = stem(fileName);
     const file = path.join(annotationsDir, fileName);
-    const image = byName.get(name);
-    if (!image) {
-      problems.push({ file, message: `no image named ${name} in ${imagesDir}` });
+    if (annotated.has(name)) {
+      problems.push({ file, message: `a second ${layout === 'kitti' ? 'label file' : 'mask'} for image ${name}; ignored` });
       continue;
     }
     annotated.add(name);
-    let boxes: Box[];
-    if (layout === 'kitti') {
-      const parsed = parseKitti(await fs.readFile(file, 'utf8'), file);
-      problems.push(...parsed.problems);
-      boxes = parsed.boxes;
-      image.labels = file;
-    } else {
-      const mask = await readMaskInstances(file);
-      problems.push(...mask.problems);
-      if (mask.width === 0) continue;
-      if (mask.width !== image.width || mask.height !== image.height) {
-        problems.push({ file, message: `mask is ${mask.width}x${mask.height} but its image is ${image.width}x${image.height}` });
-        continue;
-      }
-      boxes = mask.boxes;
-      if (outLabelsDir) {
-        image.labels = path.join(outLabelsDir, `${name}.txt`);
-        await writeFileAtomic(image.labels, boxes.map((b) => formatKittiLabel(b)).join('\n') + (boxes.length ? '\n' : ''));
-      }
+    const image = byName.get(name);
+    if (!image) {
+      if (!imageNames.has(name)) problems.push({ file, message: `no image named ${name} in ${imagesDir}` });
+      continue;
     }
-    for (const box of boxes) {
-      if (boxOutsideImage(box, image.width, image.height)) {
-        problems.push({ file, message: `box ${box.x1},${box.y1},${box.x2},${box.y2} lies outside the ${image.width}x${image.height} image` });
-      }
+    const found = await readAnnotation(layout, file, image, problems);
+    if (!found) continue;
+    if (layout === 'kitti') image.labels = file;
+    else if (outLabelsDir) {
+      image.labels = path.join(path.resolve(outLabelsDir), `${name}.txt`);
+      await writeFileAtomic(image.labels, formatKittiFile(found));
     }
-    image.boxes = boxes.length;
+    image.boxes = found.length;
+    boxes.set(name, found);
   }
   for (const image of entries) {
     if (!annotated.has(image.name)) problems.push({ file: image.file, message: `no ${layout === 'kitti' ? 'label file' : 'mask'} for this image` });
   }
-  return { layout, root, images: entries, problems };
+  return { manifest: { layout, root, images: entries, problems }, boxes };
+}
+
+/**
+ * Reads a dataset. For MinneApple, masks become KITTI files (class `apple`) in `outLabelsDir`, each
+ * written atomically; without it (a dry check) nothing is written and `labels` stays unset for
+ * MinneApple images.
+ */
+export async function ingestDataset(dir: string, outLabelsDir?: string): Promise<Manifest> {
+  return (await readDataset(dir, outLabelsDir)).manifest;
 }
 
 export interface DatasetReport {
   root: string;
   layout: DatasetLayout;
   images: number;
+  /** Images whose annotation could be read (an empty one counts: an image without apples). */
   labelled: number;
   boxes: number;
   boxesPerImage: { min: number; median: number; max: number } | null;
+  /** Median box width and height in pixels, over all boxes. */
+  boxSize: { medianWidth: number; medianHeight: number } | null;
+  /** Every problem, as `file[:line]: message`. */
   problems: string[];
 }
 
-const median = (values: number[]) => {
+/** The middle value, or the mean of the two middle values of an even count; 0 for none. */
+export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+  if (s.length === 0) return 0;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
 
 /** Counts and every problem, without writing anything. */
 export async function checkDataset(dir: string): Promise<DatasetReport> {
-  const manifest = await ingestDataset(dir);
-  const counted = manifest.images.filter((i) => i.boxes !== undefined).map((i) => i.boxes!);
+  const { manifest, boxes } = await readDataset(dir);
+  const counts = [...boxes.values()].map((b) => b.length);
+  const all = [...boxes.values()].flat();
   return {
     root: manifest.root,
     layout: manifest.layout,
     images: manifest.images.length,
-    labelled: counted.length,
-    boxes: counted.reduce((a, b) => a + b, 0),
-    boxesPerImage: counted.length ? { min: Math.min(...counted), median: median(counted), max: Math.max(...counted) } : null,
+    labelled: counts.length,
+    boxes: all.length,
+    boxesPerImage: counts.length ? { min: counts.reduce((a, b) => Math.min(a, b)), median: median(counts), max: counts.reduce((a, b) => Math.max(a, b)) } : null,
+    boxSize: all.length ? { medianWidth: median(all.map((b) => b.x2 - b.x1)), medianHeight: median(all.map((b) => b.y2 - b.y1)) } : null,
     problems: manifest.problems.map(formatProblem),
   };
 }

@@ -40,3 +40,25 @@ test('every problem is reported at once, with file and line', async () => {
   );
   expect(problems).toHaveLength(5);
 });
+
+test('a missing folder is a problem, not a throw', async () => {
+  const missing = path.join(os.tmpdir(), 'pomona-no-such-labels-folder');
+  const result = await validateAnnotations(missing, batch);
+  expect(result.ok).toBe(false);
+  expect(result.problems).toEqual([{ file: missing, message: expect.stringContaining('cannot read the labels folder') }]);
+});
+
+test('with allowed classes, an unknown class is a problem at its line (case-insensitive)', async () => {
+  const dir = folder({ 'a.txt': `${line(1, 1, 10, 10)}\nApple 0 0 0 1 1 5 5 0 0 0 0 0 0 0\naple 0 0 0 1 1 5 5 0 0 0 0 0 0 0\n`, 'b.txt': '', 'c.txt': '' });
+  const result = await validateAnnotations(dir, batch, { classes: ['apple'] });
+  expect(result.problems.map(formatProblem)).toEqual([`${path.join(dir, 'a.txt')}:3: unknown class "aple" (expected apple)`]);
+  expect((await validateAnnotations(dir, batch)).ok).toBe(true);
+});
+
+test('boxes within half a pixel of the border pass; unreadable label files are problems', async () => {
+  const dir = folder({ 'a.txt': line(-0.5, -0.5, 100.5, 50.5), 'b.txt': '', 'notes.md': 'ignored' });
+  fs.mkdirSync(path.join(dir, 'c.txt'));
+  const result = await validateAnnotations(dir, batch);
+  expect(result.problems.map((p) => `${path.basename(p.file)}: ${p.message.split(':')[0]}`)).toEqual(['c.txt: unreadable']);
+  expect(result.labels.a).toEqual([{ cls: 'apple', x1: -0.5, y1: -0.5, x2: 100.5, y2: 50.5 }]);
+});

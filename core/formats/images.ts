@@ -1,5 +1,9 @@
-// Image files of a folder and their sizes. Sizes come from the file header (image-size), so listing a
-// large pool stays fast; a file whose header cannot be read is reported, not thrown.
+// Image files of a folder and their sizes. Sizes come from the file header (image-size on the first
+// 512 KiB; the whole file only when a JPEG's metadata runs longer), so listing a large pool stays fast.
+// A file whose header cannot be read is reported, not thrown; one with a sound header but a damaged body
+// passes here and fails where it is decoded.
+// Sizes are as stored: a JPEG's EXIF orientation is not applied (PIL's Image.open, which the trainer uses,
+// does not apply it either, so labels and pixels stay in one frame).
 import { imageSize } from 'image-size';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -19,7 +23,7 @@ export function isImageFile(file: string): boolean {
   return IMAGE_EXTENSIONS.includes(path.extname(file).toLowerCase());
 }
 
-/** Image files directly inside `dir` (links followed), sorted by name. */
+/** Image files directly inside `dir` (extension case-insensitive, links included), sorted by file name. */
 export async function listImageFiles(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
   return entries
@@ -28,9 +32,36 @@ export async function listImageFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
+const HEADER_BYTES = 512 * 1024;
+
+async function readHead(file: string, bytes: number): Promise<{ head: Buffer; whole: boolean }> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(size, bytes));
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return { head: head.subarray(0, bytesRead), whole: bytesRead >= size };
+  } finally {
+    await handle.close();
+  }
+}
+
+function sizeOf(buffer: Buffer): { width: number; height: number } {
+  const { width, height } = imageSize(buffer);
+  return { width, height };
+}
+
 export async function readImageSize(file: string): Promise<{ width: number; height: number } | Problem> {
   try {
-    const { width, height } = imageSize(await fs.readFile(file));
+    const { head, whole } = await readHead(file, HEADER_BYTES);
+    let size: { width: number; height: number };
+    try {
+      size = sizeOf(head);
+    } catch (err) {
+      if (whole) throw err;
+      size = sizeOf(await fs.readFile(file));
+    }
+    const { width, height } = size;
     if (!width || !height) return { file, message: 'image has no width or height' };
     return { width, height };
   } catch (err) {
@@ -38,6 +69,7 @@ export async function readImageSize(file: string): Promise<{ width: number; heig
   }
 }
 
+/** Every image of `dir` with its size; two files with one base name (a.png, a.jpg) keep the first. */
 export async function readImages(dir: string): Promise<{ images: ImageFile[]; problems: Problem[] }> {
   const images: ImageFile[] = [];
   const problems: Problem[] = [];

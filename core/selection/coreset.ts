@@ -1,71 +1,111 @@
 // CORESET: k-center greedy on Euclidean distance (Sener & Savarese 2018; Lightly's CORESET / DIVERSITY).
-// Keeps, for every sample, its distance to the nearest selected one (O(N) memory, no N x N matrix) and
-// repeatedly picks the sample farthest from the selected set:
-//   pick_t = argmax_i min_{s in S} ||x_i - x_s||   (ties to the lowest index)
-// With nothing preselected the first pick is index 0 (as Lightly's engine does).
+// Keeps, for every row, its distance to the nearest selected row (O(N) memory, no N x N matrix; O(N D)
+// time per pick) and repeatedly picks the candidate farthest from the selected set S:
+//   d(i) = min_{s in S} ||x_i - x_s||_2   (float64, summed over dimensions in order, then sqrt)
+//   pick = argmax over remaining candidates of d(i), ties to the LOWEST index
+// S starts as the preselected (already labelled) rows. With nothing preselected, d is +infinity
+// everywhere and the first pick is the lowest candidate index (index 0 when every row is a candidate),
+// as Lightly's engine does.
+// minDistance is a stopping condition: stop before a pick whose d is below it (the rest is covered).
 import type { Embeddings } from './embeddings-csv';
 
-export interface CoresetOptions {
+interface CoresetCommon {
   /** Already labelled rows: they seed the distances and are never picked. */
-  preselected?: number[];
-  /** Rows that may be picked (default: all rows not preselected). */
-  candidates?: number[];
-  batchSize: number;
-  /** Stop early when the farthest remaining candidate is closer than this. */
+  preselected?: readonly number[];
+  /** Rows that may be picked (default: every row not preselected). */
+  candidates?: readonly number[];
+  /** Stop early when the farthest remaining candidate is closer than this to the selected set. */
   minDistance?: number;
 }
 
+/** How many to pick: `batchSize` new rows, or `nTotal` = labelled count after the query (Lightly's n_samples). */
+export type CoresetOptions = CoresetCommon & ({ batchSize: number; nTotal?: undefined } | { nTotal: number; batchSize?: undefined });
+
 export interface CoresetResult {
+  /** New picks, in pick order. */
   picks: number[];
-  /** Distance of the last pick to the set before it (the coverage radius reached). */
-  lastDistance: number;
+  /** d of each pick when it was picked; null for a first pick made with nothing selected (infinite d). */
+  pickDistances: (number | null)[];
+  /** The largest d over the candidates left after the picks: the coverage radius reached. 0 when none
+   *  is left; null when nothing is selected at all. */
+  maxMinDistance: number | null;
+  /** Why picking ended early, if it did. */
+  stoppedBy?: 'minDistance' | 'candidatesExhausted';
+}
+
+function checkIndices(name: string, indices: readonly number[], n: number): void {
+  for (const i of indices) if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`coreset: ${name} index ${i} is not a row of the ${n} embeddings`);
 }
 
 export function coresetSelect(e: Embeddings, options: CoresetOptions): CoresetResult {
   const n = e.filenames.length;
   const { dim, data } = e;
-  const allowed = new Uint8Array(n);
-  if (options.candidates) for (const i of options.candidates) allowed[i] = 1;
-  else allowed.fill(1);
-  for (const i of options.preselected ?? []) allowed[i] = 0;
-  const minDist = new Float64Array(n).fill(Infinity);
+  if (data.length !== n * dim) throw new RangeError(`coreset: ${data.length} values for ${n} rows of ${dim}`);
+  const preselected = [...new Set(options.preselected ?? [])];
+  checkIndices('preselected', preselected, n);
+  const size = options.batchSize ?? options.nTotal - preselected.length;
+  if (!Number.isFinite(size)) throw new RangeError('coreset: give batchSize or nTotal');
+  const wanted = Math.max(0, Math.floor(size));
 
+  const open = new Uint8Array(n);
+  if (options.candidates) {
+    checkIndices('candidate', options.candidates, n);
+    for (const i of options.candidates) open[i] = 1;
+  } else open.fill(1);
+  for (const i of preselected) open[i] = 0;
+  let remaining = open.reduce((a, b) => a + b, 0);
+
+  const minDist = new Float64Array(n).fill(Infinity);
   const absorb = (s: number) => {
-    const off = s * dim;
+    const base = s * dim;
     for (let i = 0; i < n; i++) {
       let d2 = 0;
-      const o = i * dim;
+      const row = i * dim;
       for (let k = 0; k < dim; k++) {
-        const diff = data[o + k] - data[off + k];
+        const diff = data[row + k] - data[base + k];
         d2 += diff * diff;
       }
-      if (d2 < minDist[i]) minDist[i] = d2;
+      const d = Math.sqrt(d2);
+      if (d < minDist[i]) minDist[i] = d;
     }
   };
-  for (const s of options.preselected ?? []) absorb(s);
+  for (const s of preselected) absorb(s);
+
+  /** The open row of largest d, lowest index on ties; -1 when none is open. */
+  const farthest = () => {
+    let best = -1;
+    let bestD = -Infinity;
+    for (let i = 0; i < n; i++) {
+      if (open[i] && minDist[i] > bestD) {
+        bestD = minDist[i];
+        best = i;
+      }
+    }
+    return best;
+  };
 
   const picks: number[] = [];
-  let lastDistance = Infinity;
-  const limit = Math.min(options.batchSize, allowed.reduce((a, b) => a + b, 0));
-  while (picks.length < limit) {
-    let best = -1;
-    if (picks.length === 0 && (options.preselected ?? []).length === 0) {
-      best = allowed.indexOf(1);
-    } else {
-      let bestD = -1;
-      for (let i = 0; i < n; i++) {
-        if (allowed[i] && minDist[i] > bestD) {
-          bestD = minDist[i];
-          best = i;
-        }
-      }
-      const distance = Math.sqrt(bestD);
-      if (options.minDistance !== undefined && distance < options.minDistance) break;
-      lastDistance = distance;
+  const pickDistances: (number | null)[] = [];
+  let stoppedBy: CoresetResult['stoppedBy'];
+  while (picks.length < wanted) {
+    if (remaining === 0) {
+      stoppedBy = 'candidatesExhausted';
+      break;
+    }
+    const best = farthest();
+    const d = minDist[best];
+    if (options.minDistance !== undefined && d < options.minDistance) {
+      stoppedBy = 'minDistance';
+      break;
     }
     picks.push(best);
-    allowed[best] = 0;
+    pickDistances.push(d === Infinity ? null : d);
+    open[best] = 0;
+    remaining--;
     absorb(best);
   }
-  return { picks, lastDistance };
+  const selectedAny = preselected.length + picks.length > 0;
+  const left = farthest();
+  const maxMinDistance = !selectedAny ? null : left < 0 ? 0 : minDist[left];
+  return stoppedBy ? { picks, pickDistances, maxMinDistance, stoppedBy } : { picks, pickDistances, maxMinDistance };
 }

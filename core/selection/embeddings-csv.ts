@@ -1,47 +1,87 @@
-// Lightly's embeddings CSV: header `filenames,embedding_0,...,embedding_{D-1},labels`, one row per image.
+// Lightly's embeddings CSV: header `filenames,embedding_0,...,embedding_{D-1},labels`, one row per image,
+// as lightly's save_embeddings writes it (and its API expects for upload). Cells may be double-quoted
+// (a file name with a comma); the labels column is optional on reading and written as 0.
 import * as fs from 'node:fs/promises';
 
 export interface Embeddings {
   filenames: string[];
   dim: number;
-  /** Row-major, filenames.length x dim. */
+  /** Row-major, filenames.length x dim, float64. */
   data: Float64Array;
 }
 
-export function parseEmbeddingsCsv(text: string, file: string): Embeddings {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length === 0) throw new Error(`${file}: empty file`);
-  const header = lines[0].split(',').map((h) => h.trim());
-  const columns = header.flatMap((h, i) => (/^embedding_\d+$/.test(h) ? [i] : []));
-  const nameColumn = header.indexOf('filenames');
-  if (nameColumn < 0 || columns.length === 0) throw new Error(`${file}:1: header must have "filenames" and embedding_0..embedding_{D-1} columns`);
-  const dim = columns.length;
-  const rows = lines.length - 1;
-  const data = new Float64Array(rows * dim);
-  const filenames: string[] = [];
-  const seen = new Set<string>();
-  for (let r = 0; r < rows; r++) {
-    const cells = lines[r + 1].split(',');
-    if (cells.length !== header.length) throw new Error(`${file}:${r + 2}: ${cells.length} columns, header has ${header.length}`);
-    const name = cells[nameColumn].trim();
-    if (seen.has(name)) throw new Error(`${file}:${r + 2}: duplicate file name ${name}`);
-    seen.add(name);
-    filenames.push(name);
-    columns.forEach((c, d) => {
-      const v = Number(cells[c]);
-      if (!Number.isFinite(v)) throw new Error(`${file}:${r + 2}: ${header[c]} is not a number: "${cells[c]}"`);
-      data[r * dim + d] = v;
-    });
+/** Splits one CSV line (RFC 4180 quoting, no line breaks inside quotes); null when a quote is left open. */
+function splitCsvLine(line: string): string[] | null {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"' && cell === '') quoted = true;
+    else if (c === ',') {
+      cells.push(cell);
+      cell = '';
+    } else cell += c;
   }
-  return { filenames, dim, data };
+  if (quoted) return null;
+  cells.push(cell);
+  return cells;
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Parses the CSV text; any malformed row throws an Error naming `file:line`. */
+export function parseEmbeddingsCsv(text: string, file: string): Embeddings {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const header = splitCsvLine(lines[0] ?? '')?.map((h) => h.trim()) ?? [];
+  const nameColumn = header.indexOf('filenames');
+  const embeddingColumns = header.flatMap((h, i) => (/^embedding_\d+$/.test(h) ? [i] : []));
+  if (nameColumn < 0 || embeddingColumns.length === 0) throw new Error(`${file}:1: header must have "filenames" and embedding_0..embedding_{D-1} columns, found "${lines[0] ?? ''}"`);
+  embeddingColumns.forEach((c, d) => {
+    if (header[c] !== `embedding_${d}`) throw new Error(`${file}:1: column ${c + 1} is ${header[c]}, expected embedding_${d} (columns in order, none missing)`);
+  });
+  const dim = embeddingColumns.length;
+  const filenames: string[] = [];
+  const values: number[] = [];
+  const seen = new Map<string, number>();
+  for (let l = 1; l < lines.length; l++) {
+    if (lines[l].trim() === '') continue;
+    const at = `${file}:${l + 1}`;
+    const cells = splitCsvLine(lines[l]);
+    if (!cells) throw new Error(`${at}: unterminated quote`);
+    if (cells.length !== header.length) throw new Error(`${at}: ${cells.length} columns, the header has ${header.length}`);
+    const name = cells[nameColumn].trim();
+    if (name === '') throw new Error(`${at}: empty file name`);
+    const before = seen.get(name);
+    if (before !== undefined) throw new Error(`${at}: duplicate file name ${name} (first on line ${before})`);
+    seen.set(name, l + 1);
+    filenames.push(name);
+    for (const c of embeddingColumns) {
+      const cell = cells[c].trim();
+      const v = Number(cell);
+      if (!NUMBER.test(cell) || !Number.isFinite(v)) throw new Error(`${at}: ${header[c]} is not a finite number: "${cells[c]}"`);
+      values.push(v);
+    }
+  }
+  return { filenames, dim, data: Float64Array.from(values) };
 }
 
 export async function readEmbeddingsCsv(file: string): Promise<Embeddings> {
   return parseEmbeddingsCsv(await fs.readFile(file, 'utf8'), file);
 }
 
+const quote = (cell: string) => (/[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell);
+
+/** CSV text; numbers in JavaScript's shortest round-trip form, so reading it back gives the same bits. */
 export function formatEmbeddingsCsv(e: Embeddings): string {
+  if (e.data.length !== e.filenames.length * e.dim) throw new Error(`embeddings: ${e.data.length} values for ${e.filenames.length} rows of ${e.dim}`);
   const header = ['filenames', ...Array.from({ length: e.dim }, (_, d) => `embedding_${d}`), 'labels'].join(',');
-  const rows = e.filenames.map((name, r) => [name, ...Array.from(e.data.subarray(r * e.dim, (r + 1) * e.dim)), 0].join(','));
+  const rows = e.filenames.map((name, r) => [quote(name), ...Array.from(e.data.subarray(r * e.dim, (r + 1) * e.dim), String), '0'].join(','));
   return [header, ...rows].join('\n') + '\n';
 }

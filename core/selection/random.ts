@@ -1,6 +1,12 @@
-// Seeded random selection: the same seed and candidates always give the same picks, on any machine.
-// PRNG: mulberry32 (32-bit state, period 2^32), enough for shuffling pools; not for cryptography.
+// Seeded random selection: the same seed and the same candidate list (in the same order) always give the
+// same picks, on any machine and Node version.
+//
+// PRNG: mulberry32 (Tommy Ettinger's 32-bit generator; state s, period 2^32):
+//   s = s + 0x6D2B79F5 (mod 2^32); t = s
+//   t = (t ^ t >>> 15) * (t | 1); t ^= t + (t ^ t >>> 7) * (t | 61); out = (t ^ t >>> 14) / 2^32
+// with 32-bit multiplications (Math.imul). Enough to shuffle pools; not for cryptography.
 
+/** A generator of floats in [0, 1); the seed is taken modulo 2^32 (non-integers truncated). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -12,7 +18,7 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/** A Fisher-Yates shuffled copy. */
+/** A shuffled copy (Fisher-Yates from the end: position i swaps with floor(u * (i + 1))). */
 export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];
   const next = mulberry32(seed);
@@ -23,7 +29,13 @@ export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-/** `n` of the candidates (indices or names), uniformly at random, in pick order. */
-export function randomSelect<T>(candidates: readonly T[], n: number, seed: number): T[] {
-  return seededShuffle(candidates, seed).slice(0, Math.max(0, n));
+/**
+ * `n` of the candidates (indices or names), uniformly at random, in pick order; `preselected` ones
+ * (already labelled) are never picked. Fewer than `n` when fewer remain.
+ */
+export function randomSelect<T>(candidates: readonly T[], n: number, seed: number, preselected: Iterable<T> = []): T[] {
+  const excluded = new Set(preselected);
+  // Each candidate once, first occurrence kept: a repeated entry must not be picked twice.
+  const open = [...new Set(candidates)].filter((c) => !excluded.has(c));
+  return seededShuffle(open, seed).slice(0, Math.max(0, Math.floor(n)));
 }

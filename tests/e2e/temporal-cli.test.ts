@@ -1,7 +1,8 @@
 // The README's Temporal CLI commands, run with the real `temporal` binary against a real dev server and
 // real workers: start a loop, query status, signal annotations, stop.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
@@ -25,12 +26,14 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-function temporal(...args: string[]): string {
-  return execFileSync(temporalCli, [...args, '--address', env.address], { encoding: 'utf8' });
+// Asynchronous on purpose: the workers run in this process and must keep answering while the CLI waits.
+async function temporal(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(temporalCli, [...args, '--address', env.address], { encoding: 'utf8' });
+  return stdout;
 }
 
-function queryStatus(id: string): LoopStatus {
-  const out = JSON.parse(temporal('workflow', 'query', '-w', id, '--name', 'status', '--output', 'json')) as { queryResult: LoopStatus[] };
+async function queryStatus(id: string): Promise<LoopStatus> {
+  const out = JSON.parse(await temporal('workflow', 'query', '-w', id, '--name', 'status', '--output', 'json')) as { queryResult: LoopStatus[] };
   return out.queryResult[0];
 }
 
@@ -38,7 +41,7 @@ async function waitForStatus(id: string, predicate: (s: LoopStatus) => boolean):
   const deadline = Date.now() + 300_000;
   for (;;) {
     try {
-      const s = queryStatus(id);
+      const s = await queryStatus(id);
       if (predicate(s)) return s;
       if (Date.now() > deadline) throw new Error(`timed out; last status ${JSON.stringify(s)}`);
     } catch (err) {
@@ -63,21 +66,21 @@ test('start, query, signal annotations and stop a loop with the temporal CLI', a
       stop: { maxRounds: 3 },
     }),
   );
-  temporal('workflow', 'start', '--type', 'activeLearningLoop', '--task-queue', 'pomona-cpu', '--workflow-id', 'pomona-cli', '--input-file', configFile);
+  await temporal('workflow', 'start', '--type', 'activeLearningLoop', '--task-queue', 'pomona-cpu', '--workflow-id', 'pomona-cli', '--input-file', configFile);
 
   const waiting = await waitForStatus('pomona-cli', (s) => s.phase === 'awaiting-annotation');
   expect(waiting.pendingBatch?.round).toBe(1);
   const labelsDir = await writeGroundTruthLabels(waiting);
-  temporal('workflow', 'signal', '-w', 'pomona-cli', '--name', 'annotationsSubmitted', '--input', JSON.stringify({ round: 1, labelsDir }));
+  await temporal('workflow', 'signal', '-w', 'pomona-cli', '--name', 'annotationsSubmitted', '--input', JSON.stringify({ round: 1, labelsDir }));
 
   const trained = await waitForStatus('pomona-cli', (s) => s.labelled === 5 && s.round === 2);
   expect(trained.metrics).toHaveLength(1);
-  temporal('workflow', 'signal', '-w', 'pomona-cli', '--name', 'stop');
+  await temporal('workflow', 'signal', '-w', 'pomona-cli', '--name', 'stop');
 
-  const result = JSON.parse(temporal('workflow', 'result', '-w', 'pomona-cli', '--output', 'json')) as { status: string; result: { stopReason: string; labelled: number } };
+  const result = JSON.parse(await temporal('workflow', 'result', '-w', 'pomona-cli', '--output', 'json')) as { status: string; result: { stopReason: string; labelled: number } };
   expect(result.status).toMatch(/COMPLETED/);
   expect(result.result).toMatchObject({ stopReason: 'stop-signal', labelled: 5 });
 
-  const listed = temporal('workflow', 'list', '--query', "WorkflowType='activeLearningLoop' AND PomonaProject='cli'");
+  const listed = await temporal('workflow', 'list', '--query', "WorkflowType='activeLearningLoop' AND PomonaProject='cli'");
   expect(listed).toContain('pomona-cli');
 });
