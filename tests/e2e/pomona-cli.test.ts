@@ -1,0 +1,132 @@
+// The `pomona` command as users run it (bin/pomona.js, the built CLI), against a real dev server and
+// real workers: offline commands, then start / status / annotate on a live loop.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
+import { repositoryRoot } from '../../core/io/repository-root';
+import type { LoopStatus } from '../../workflows/messages';
+import { startDevServer } from '../helpers/dev-server';
+import { runLoopWorkers, type RunningTestWorkers } from '../helpers/loop-workers';
+
+jest.setTimeout(600_000);
+
+const bin = path.join(repositoryRoot(), 'bin', 'pomona.js');
+let env: TestWorkflowEnvironment;
+let workers: RunningTestWorkers;
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-cli-'));
+const orchard = path.join(work, 'orchard');
+
+/** Runs pomona; asynchronous so the in-process workers keep running. Never throws: returns the exit code. */
+async function pomona(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
+      env: { ...process.env, TEMPORAL_ADDRESS: env?.address ?? '127.0.0.1:1' },
+      encoding: 'utf8',
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  env = await startDevServer();
+  workers = await runLoopWorkers(env);
+});
+
+afterAll(async () => {
+  await workers?.stop();
+  await env?.teardown();
+});
+
+test('dataset synth and check', async () => {
+  const synth = await pomona('dataset', 'synth', '--out', orchard, '--count', '16', '--seed', '3', '--width', '160', '--height', '96');
+  expect(synth.code).toBe(0);
+  const check = await pomona('dataset', 'check', orchard, '--json');
+  expect(check.code).toBe(0);
+  expect(JSON.parse(check.stdout)).toMatchObject({ layout: 'minneapple', images: 16, labelled: 16, problems: [] });
+  const bad = await pomona('dataset', 'check', path.join(work, 'nowhere'));
+  expect(bad.code).not.toBe(0);
+  expect(bad.stderr).toContain('not a folder');
+});
+
+test('config schema and check name the bad field', async () => {
+  const schema = await pomona('config', 'schema');
+  expect(JSON.parse(schema.stdout).properties.project.type).toBe('string');
+  const file = path.join(work, 'bad.json');
+  fs.writeFileSync(file, JSON.stringify({ project: 'x', workspace: 'ws', dataset: { path: 'data' }, selection: { initial: { size: { nTotal: 'ten' } }, rounds: { size: { batchSize: 5 } } } }));
+  const check = await pomona('config', 'check', file);
+  expect(check.code).toBe(2);
+  expect(check.stderr).toContain('selection.initial.size');
+});
+
+test('evaluate scores predictions; select prints file names', async () => {
+  const gt = path.join(work, 'gt');
+  fs.mkdirSync(gt);
+  fs.writeFileSync(path.join(gt, 'a.txt'), 'apple 0 0 0 10 10 30 30 0 0 0 0 0 0 0\napple 0 0 0 50 50 70 70 0 0 0 0 0 0 0\n');
+  const pred = path.join(work, 'pred');
+  fs.mkdirSync(pred);
+  fs.writeFileSync(path.join(pred, 'a.txt'), 'apple 0 0 0 10 10 30 30 0 0 0 0 0 0 0 0.9\n');
+  const evaluated = await pomona('evaluate', '--gt', gt, '--pred', pred);
+  expect(JSON.parse(evaluated.stdout)).toMatchObject({ map50: 0.5, images: 1, gt_boxes: 2, detections: 1 });
+
+  const csv = path.join(work, 'emb.csv');
+  fs.writeFileSync(csv, 'filenames,embedding_0,embedding_1,labels\na.png,0,0,0\nb.png,0,1,0\nc.png,5,5,0\nd.png,0.1,0,0\n');
+  const selected = await pomona('select', '--embeddings', csv, '--method', 'CORESET', '--n', '2');
+  expect(selected.stdout.trim().split('\n')).toEqual(['a.png', 'c.png']);
+  expect((await pomona('select', '--embeddings', csv, '--method', 'CORAL', '--n', '2')).code).toBe(2);
+});
+
+test('start, status, annotate export and submit on a live loop', async () => {
+  const config = path.join(work, 'loop.json');
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      project: 'clitest',
+      workspace: 'workspace',
+      dataset: { path: 'orchard' },
+      selection: { initial: { size: { nTotal: 4 } }, rounds: { size: { batchSize: 4 } } },
+      embedding: { epochs: 1, dim: 8 },
+      trainer: { epochs: 1, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
+      stop: { maxRounds: 1 },
+    }),
+  );
+  const started = await pomona('start', '--config', config);
+  expect(started.code).toBe(0);
+  expect(started.stdout.trim()).toBe('pomona-clitest');
+
+  let status: LoopStatus | undefined;
+  for (let i = 0; i < 300 && status?.phase !== 'awaiting-annotation'; i++) {
+    const out = await pomona('status', 'clitest', '--json');
+    if (out.code === 0) status = JSON.parse(out.stdout) as LoopStatus;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  expect(status?.pendingBatch?.count).toBe(4);
+  const text = await pomona('status', 'clitest');
+  expect(text.stdout).toContain('waiting for labels: round 1, 4 images');
+
+  const exported = await pomona('annotate', 'export', 'clitest', '--to', path.join(work, 'batch'));
+  expect(JSON.parse(exported.stdout)).toMatchObject({ round: 1, count: 4 });
+  expect(fs.readdirSync(path.join(work, 'batch', 'images'))).toHaveLength(4);
+
+  const empty = path.join(work, 'empty-labels');
+  fs.mkdirSync(empty);
+  const rejected = await pomona('annotate', 'submit', 'clitest', '--round', '1', '--labels', empty);
+  expect(rejected.code).toBe(1);
+  expect(rejected.stderr).toContain('missing label file');
+
+  const labels = await writeGroundTruthLabels(status!);
+  const accepted = await pomona('annotate', 'submit', 'clitest', '--round', '1', '--labels', labels);
+  expect(accepted.code).toBe(0);
+  expect(accepted.stdout).toContain('4 images labelled in total');
+
+  const result = (await env.client.workflow.getHandle('pomona-clitest').result()) as { stopReason: string };
+  expect(result.stopReason).toBe('max-rounds');
+  const final = await pomona('status', 'clitest');
+  expect(final.stdout).toMatch(/round 1: 4 labelled, mAP@0.5 \d\.\d{3}/);
+});
