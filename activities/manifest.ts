@@ -14,6 +14,8 @@ export interface ManifestImage {
 }
 
 export interface ProjectManifest {
+  /** Run id of the loop run that prepared the project (its first run). */
+  owner: string;
   layout: 'minneapple' | 'kitti' | 'images';
   datasetRoot: string;
   images: ManifestImage[];

@@ -1,6 +1,6 @@
 // prepareProject: ingest the dataset once, fix the validation split, and lay out the project folder
 // (manifest, links to pool and validation images). Idempotent: a retry finds the manifest and returns it.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { LoopConfig } from '../core/config/loop-config';
@@ -17,10 +17,15 @@ const MAX_PROBLEMS_IN_RESULT = 20;
 export async function prepareProject(config: LoopConfig): Promise<PreparedProject> {
   const projectDir = projectDirOf(config.workspace, config.project);
   const manifestPath = layout.manifest(projectDir);
-  try {
-    return summarize(projectDir, await readManifest(manifestPath));
-  } catch {
-    // not prepared yet
+  // The loop that prepares a project owns its folder: artifacts are keyed by round, so a second loop on
+  // the same folder would silently reuse the first one's selections, labels and weights.
+  const owner = Context.current().info.workflowExecution?.runId ?? 'standalone';
+  const existing = await readManifest(manifestPath).catch(() => null);
+  if (existing) {
+    if (existing.owner !== owner) {
+      throw ApplicationFailure.create({ type: 'InvalidConfig', nonRetryable: true, message: `project ${config.project} in ${config.workspace} belongs to an earlier loop (run ${existing.owner}): use another project name or workspace` });
+    }
+    return summarize(projectDir, existing);
   }
   await requireFolder(config.dataset.path, 'dataset.path');
   if (config.dataset.validation.path) await requireFolder(config.dataset.validation.path, 'dataset.validation.path');
@@ -51,7 +56,7 @@ export async function prepareProject(config: LoopConfig): Promise<PreparedProjec
   await linkImages(layout.validationImages(projectDir), validation, (i) => i.file);
   await linkImages(layout.validationLabels(projectDir), validation, (i) => i.labels!, '.txt');
 
-  const manifest: ProjectManifest = { layout: pool.layout, datasetRoot: config.dataset.path, images, problems };
+  const manifest: ProjectManifest = { owner, layout: pool.layout, datasetRoot: config.dataset.path, images, problems };
   await writeJsonAtomic(manifestPath, manifest);
   return summarize(projectDir, manifest);
 }

@@ -1,12 +1,12 @@
 // Pre-builds the workflow bundle (dist/workflow-bundle.js) so workers start without bundling.
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { repositoryRoot } from '../core/io/repository-root';
 
 async function main(): Promise<void> {
   const root = repositoryRoot();
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows', 'index.ts') });
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows', 'index.ts'), logger: new DefaultLogger('WARN') });
   const out = path.join(root, 'dist', 'workflow-bundle.js');
   await fs.mkdir(path.dirname(out), { recursive: true });
   await fs.writeFile(`${out}.tmp`, code);

@@ -150,3 +150,13 @@ test('a bad config fails at start with a non-retryable error naming the field', 
   expect(cause.type).toBe('InvalidConfig');
   expect(cause.message).toContain('selection.initial.size');
 });
+
+test('a second loop on a finished project is refused instead of reusing its artifacts', async () => {
+  const first = await start('reused', { stop: { maxRounds: 1 } });
+  await annotate(first);
+  await first.result();
+  const second = await env.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: 'pomona-reused-again', args: [config('reused')] });
+  const error = await second.result().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect(String(((error as WorkflowFailedError).cause as Error).cause?.message ?? (error as WorkflowFailedError).cause?.message)).toContain('belongs to an earlier loop');
+});
