@@ -1,0 +1,89 @@
+"""Command line: `python -m pomona_trainer train | infer | embed | synth` (see docs/trainer.md).
+
+Exit codes: 0 done; 2 bad input (one line on stderr naming the file, line or flag); 130/143 stopped by
+SIGINT/SIGTERM; 1 anything else (a bug or a runtime failure worth retrying).
+"""
+import argparse
+import sys
+
+from . import interrupt
+from .errors import InputError, Interrupted
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own usage errors: one line, exit 2, like every bad input
+        sys.stderr.write(f"{self.prog}: {message}\n")
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="pomona_trainer", description="pomona's reference detector")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train on KITTI labels")
+    t.add_argument("--images", required=True)
+    t.add_argument("--labels", required=True)
+    t.add_argument("--out", required=True)
+    t.add_argument("--epochs", type=int, default=None, help="total epochs (default 20; on --resume, the checkpoint's)")
+    start = t.add_mutually_exclusive_group()
+    start.add_argument("--init", help="start a new run from these weights (fine-tuning)")
+    start.add_argument("--resume", help="continue the run that wrote this checkpoint")
+    t.add_argument("--seed", type=int, default=None, help="default 0")
+    t.add_argument("--device", default="auto")
+    t.add_argument("--checkpoint-interval", type=int, default=None, help="default 5")
+    t.add_argument("--val-images")
+    t.add_argument("--val-labels")
+    t.add_argument("--batch-size", type=int, default=None, help="default 16")
+    t.add_argument("--input-size", default=None, help="WIDTHxHEIGHT, multiples of 32 (default 448x256)")
+
+    i = sub.add_parser("infer", help="predict KITTI boxes for a folder of images")
+    i.add_argument("--model", required=True)
+    i.add_argument("--images", required=True)
+    i.add_argument("--out", required=True)
+    i.add_argument("--threshold", type=float, default=0.05)
+    i.add_argument("--device", default="auto")
+
+    e = sub.add_parser("embed", help="self-supervised embeddings, Lightly CSV")
+    e.add_argument("--images", required=True)
+    e.add_argument("--out", required=True)
+    e.add_argument("--epochs", type=int, default=10)
+    e.add_argument("--dim", type=int, default=32)
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--device", default="auto")
+
+    s = sub.add_parser("synth", help="synthetic orchard in MinneApple layout")
+    s.add_argument("--out", required=True)
+    s.add_argument("--count", type=int, required=True)
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--width", type=int, default=640)
+    s.add_argument("--height", type=int, default=360)
+    s.add_argument("--style", default="orchard", help="orchard | alt")
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    interrupt.install()
+    try:
+        if args.command == "synth":
+            from . import synth
+
+            synth.generate(args.out, args.count, args.seed, args.width, args.height, args.style)
+            return 0
+        if args.command == "train":
+            from . import train
+
+            return train.run(args)
+        if args.command == "infer":
+            from . import infer
+
+            return infer.run(args)
+        from . import embed
+
+        return embed.run(args)
+    except InputError as err:
+        sys.stderr.write(f"error: {err}\n")
+        return 2
+    except Interrupted as stop:
+        sys.stderr.write(f"{args.command}: stopped by signal\n")
+        return stop.exit_code

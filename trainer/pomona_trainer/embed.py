@@ -1,0 +1,140 @@
+"""`embed`: self-supervised image embeddings (SimCLR-like) written in Lightly's CSV layout.
+
+Each image becomes a small square thumbnail; every step takes two random views of each image in a batch
+(crop-and-resize, h-flip, mild colour jitter: strong jitter would teach the
+encoder to ignore apple colour, one of the scene attributes selection should see) and trains a small CNN encoder + MLP
+projection with the NT-Xent loss (Chen et al. 2020): for the 2B projected, L2-normalised views z,
+  l(i) = -log( exp(z_i . z_j(i) / t) / sum_{k != i} exp(z_i . z_k / t) ),  t = 0.5,
+j(i) being the other view of the same image; the loss is the mean over all 2B views. The embedding is the
+encoder output (before the projection) of the plain thumbnail, L2-normalised. Output:
+  filenames,embedding_0,...,embedding_{D-1},labels   (one row per image, basename, labels = 0)
+"""
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+from . import interrupt
+from .device import resolve_device
+from .errors import InputError
+from .fsutil import write_text_atomic
+from .images import list_images, load_rgb
+from .progress import Throttle, emit, say
+
+THUMB = 64
+TEMPERATURE = 0.5
+BATCH = 64
+
+
+class Encoder(nn.Module):
+    def __init__(self, dim: int):
+        super().__init__()
+        layers, cin = [], 3
+        for cout in (32, 64, 96, 128):
+            layers += [nn.Conv2d(cin, cout, 3, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+            cin = cout
+        self.features = nn.Sequential(*layers)
+        self.embed = nn.Linear(cin, dim)
+        self.project = nn.Sequential(nn.Linear(dim, 128), nn.ReLU(inplace=True), nn.Linear(128, 64))
+
+    def forward(self, x):
+        return self.embed(self.features(x).mean((2, 3)))
+
+
+def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = TEMPERATURE) -> torch.Tensor:
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    n = z1.shape[0]
+    sim = z @ z.t() / temperature
+    sim.fill_diagonal_(float("-inf"))
+    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
+    return F.cross_entropy(sim, target)
+
+
+def views(thumbs: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """One random view per uint8 thumbnail: crop of 35-100% area (aspect 3/4..4/3), flip, colour jitter."""
+    n = thumbs.shape[0]
+    r = torch.rand(n, 8, generator=g)
+    area = 0.35 + 0.65 * r[:, 0]
+    aspect = torch.exp((r[:, 1] - 0.5) * 2 * math.log(4 / 3))
+    sw, sh = (area * aspect).sqrt().clamp(max=1), (area / aspect).sqrt().clamp(max=1)
+    cx, cy = (1 - sw) * (2 * r[:, 2] - 1), (1 - sh) * (2 * r[:, 3] - 1)
+    flip = torch.where(r[:, 4] < 0.5, -1.0, 1.0)
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0], theta[:, 0, 2] = sw * flip, cx
+    theta[:, 1, 1], theta[:, 1, 2] = sh, cy
+    x = thumbs.float() / 255
+    x = F.grid_sample(x, F.affine_grid(theta, [n, 3, THUMB, THUMB], align_corners=False), align_corners=False)
+    grey = x.mean(1, keepdim=True)
+    sat = (0.7 + 0.6 * r[:, 6]).view(n, 1, 1, 1)
+    x = grey + (x - grey) * sat
+    x = x * (0.6 + 0.8 * r[:, 7]).view(n, 1, 1, 1) * (0.95 + 0.1 * torch.rand(n, 3, 1, 1, generator=g))
+    return (x.clamp(0, 1) - 0.45) / 0.25
+
+
+def run(args) -> int:
+    started = time.monotonic()
+    device = resolve_device(args.device)
+    if args.dim < 1:
+        raise InputError(f"--dim {args.dim}: must be at least 1")
+    if args.epochs < 0:
+        raise InputError(f"--epochs {args.epochs}: must be at least 0")
+    paths = list_images(args.images)
+    if not paths:
+        raise InputError(f"--images {args.images}: no images (.png, .jpg, .jpeg, .bmp)")
+    torch.manual_seed(args.seed)
+    g = torch.Generator().manual_seed(args.seed)
+    thumbs = []
+    for p in paths:
+        interrupt.check()
+        thumbs.append(np.asarray(Image.fromarray(load_rgb(p)).resize((THUMB, THUMB), Image.BILINEAR)))
+    thumbs = torch.from_numpy(np.stack(thumbs)).permute(0, 3, 1, 2).contiguous()
+    say(f"embed: {len(paths)} images, dim {args.dim}, {args.epochs} epochs, device {device}")
+
+    net = Encoder(args.dim).to(device)
+    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
+    steps = math.ceil(len(paths) / BATCH)
+    total = max(1, args.epochs * steps)
+    throttle = Throttle(1.0)
+    step = 0
+    net.train()
+    for epoch in range(1, args.epochs + 1):
+        order = torch.randperm(len(paths), generator=g)
+        for s in range(steps):
+            interrupt.check()
+            idx = order[s * BATCH:(s + 1) * BATCH]
+            if len(idx) < 2:  # NT-Xent needs a negative; a lone leftover image waits for the next epoch
+                continue
+            batch = thumbs[idx]
+            v1, v2 = views(batch, g).to(device), views(batch, g).to(device)
+            for group in opt.param_groups:
+                group["lr"] = 2e-3 * 0.5 * (1 + math.cos(math.pi * step / total))
+            loss = nt_xent(net.project(net(v1)), net.project(net(v2)))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            if throttle.ready():
+                emit("progress", phase="train", epoch=epoch, epochs=args.epochs, loss=round(loss.item(), 6))
+
+    net.eval()
+    rows = []
+    with torch.no_grad():
+        for start in range(0, len(paths), 256):
+            x = ((thumbs[start:start + 256].float() / 255 - 0.45) / 0.25).to(device)
+            rows.append(F.normalize(net(x), dim=1).cpu())
+    emb = torch.cat(rows).numpy()
+    header = ["filenames"] + [f"embedding_{i}" for i in range(args.dim)] + ["labels"]
+    lines = [",".join(header)]
+    for path, vec in zip(paths, emb):
+        name = os.path.basename(path)
+        if "," in name or '"' in name:
+            raise InputError(f"{path}: a comma or quote in the file name cannot go into the CSV")
+        lines.append(",".join([name] + [f"{v:.8g}" for v in vec] + ["0"]))
+    write_text_atomic(args.out, "\n".join(lines) + "\n")
+    emit("done", images=len(paths), dim=args.dim, seconds=round(time.monotonic() - started, 3))
+    return 0

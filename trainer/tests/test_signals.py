@@ -1,0 +1,50 @@
+"""SIGTERM/SIGINT during training: prompt exit (143/130) and only complete checkpoints on disk."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from pomona_trainer.fsutil import atomic_path
+from conftest import REPO
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signal_stops_training_promptly(tiny, tmp_path, signum, code):
+    images, labels = tiny
+    proc = subprocess.Popen([sys.executable, "-m", "pomona_trainer", "train", "--images", str(images), "--labels", str(labels),
+                             "--out", str(tmp_path), "--epochs", "500", "--checkpoint-interval", "1", "--batch-size", "2",
+                             "--input-size", "128x96", "--device", "cpu"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        epochs_seen = 0
+        while epochs_seen < 1:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            epochs_seen += json.loads(line)["event"] == "epoch"
+        sent = time.monotonic()
+        proc.send_signal(signum)
+        rc = proc.wait(timeout=10)
+        assert time.monotonic() - sent < 3.0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert rc == code
+    names = os.listdir(tmp_path / "weights")
+    assert names and all(n.startswith("epoch_") and n.endswith(".pt") for n in names), names
+    for n in names:
+        assert torch.load(tmp_path / "weights" / n, weights_only=True)["format"] == "pomona-trainer-checkpoint"
+
+
+def test_atomic_path_leaves_old_file_on_failure(tmp_path):
+    target = tmp_path / "a.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(str(target)) as tmp:
+            open(tmp, "w").write("half")
+            raise RuntimeError("killed")
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["a.txt"]

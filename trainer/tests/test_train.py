@@ -1,0 +1,84 @@
+import csv
+import os
+
+import pytest
+import torch
+
+from pomona_trainer import checkpoint, model
+from conftest import events, run_cli
+
+
+def test_train_writes_checkpoints_progress_and_log(trained):
+    out, proc = trained
+    evs = events(proc.stdout)
+    epochs = [e for e in evs if e["event"] == "epoch"]
+    assert [e["epoch"] for e in epochs] == [1, 2]
+    for e in epochs:
+        assert e["epochs"] == 2 and e["loss"] > 0 and e["seconds"] >= 0
+        assert e["checkpoint"] == os.path.join(str(out), "weights", f"epoch_{e['epoch']:03d}.pt")
+    done = evs[-1]
+    assert done["event"] == "done" and done["epochs"] == 2 and done["checkpoint"].endswith("epoch_002.pt")
+    assert sorted(os.listdir(out / "weights")) == ["epoch_001.pt", "epoch_002.pt"]
+    rows = list(csv.DictReader(open(out / "train_log.csv")))
+    assert [int(r["epoch"]) for r in rows] == [1, 2]
+    assert abs(float(rows[1]["loss"]) - epochs[1]["loss"]) < 1e-6
+
+
+def test_checkpoint_contents(trained):
+    out, _ = trained
+    ckpt = checkpoint.load(str(out / "weights" / "epoch_002.pt"), "--model")
+    assert ckpt["arch"] == model.ARCH and ckpt["epoch"] == 2 and ckpt["epochs"] == 2
+    assert set(ckpt["rng"]) == {"python", "numpy", "torch", "data"}
+    assert ckpt["config"]["input_size"] == [128, 96] and ckpt["config"]["batch_size"] == 4
+    assert ckpt["config"]["class_name"] == "apple"
+    assert ckpt["scheduler"]["step"] == 4  # 8 images / batch 4 * 2 epochs
+    assert ckpt["optimizer"]["state"], "optimizer moments are saved"
+    net = model.build(ckpt["config"]["model"])
+    net.load_state_dict(ckpt["model"])
+
+
+def test_checkpoint_interval_keeps_only_multiples_and_last(tiny, tmp_path):
+    images, labels = tiny
+    proc = run_cli("train", "--images", images, "--labels", labels, "--out", tmp_path, "--epochs", 3, "--checkpoint-interval", 2,
+                   "--batch-size", 8, "--input-size", "128x96", "--device", "cpu")
+    assert proc.returncode == 0, proc.stderr
+    saved = [e["checkpoint"] for e in events(proc.stdout) if e["event"] == "epoch"]
+    assert saved[0] is None and saved[1].endswith("epoch_002.pt") and saved[2].endswith("epoch_003.pt")
+
+
+def test_resume_is_bit_identical_to_an_uninterrupted_run(tiny, tmp_path):
+    images, labels = tiny
+    common = ["--images", images, "--labels", labels, "--batch-size", 4, "--input-size", "128x96", "--device", "cpu", "--seed", 7]
+    full = run_cli("train", *common, "--out", tmp_path / "full", "--epochs", 4, "--checkpoint-interval", 2)
+    assert full.returncode == 0, full.stderr
+    middle = tmp_path / "full" / "weights" / "epoch_002.pt"
+    resumed = run_cli("train", *common, "--out", tmp_path / "resumed", "--epochs", 4, "--resume", middle)
+    assert resumed.returncode == 0, resumed.stderr
+    assert [e["epoch"] for e in events(resumed.stdout) if e["event"] == "epoch"] == [3, 4]
+    a = torch.load(tmp_path / "full" / "weights" / "epoch_004.pt", weights_only=True)
+    b = torch.load(tmp_path / "resumed" / "weights" / "epoch_004.pt", weights_only=True)
+    assert a["model"].keys() == b["model"].keys()
+    for k in a["model"]:
+        assert torch.equal(a["model"][k], b["model"][k]), k
+    assert torch.equal(a["rng"]["data"], b["rng"]["data"])
+    assert [r["loss"] for r in a["history"]] == [r["loss"] for r in b["history"]]
+
+
+def test_init_starts_a_new_run_from_earlier_weights(trained, tiny, tmp_path):
+    out, _ = trained
+    images, labels = tiny
+    proc = run_cli("train", "--images", images, "--labels", labels, "--out", tmp_path, "--epochs", 1, "--init", out / "weights" / "epoch_002.pt",
+                   "--batch-size", 4, "--input-size", "128x96", "--device", "cpu")
+    assert proc.returncode == 0, proc.stderr
+    evs = events(proc.stdout)
+    assert [e["epoch"] for e in evs if e["event"] == "epoch"] == [1]
+    ckpt = torch.load(tmp_path / "weights" / "epoch_001.pt", weights_only=True)
+    assert ckpt["epoch"] == 1 and ckpt["scheduler"]["step"] == 2
+
+
+def test_learning_rate_schedule_warms_up_then_decays():
+    from pomona_trainer.train import learning_rate
+
+    lrs = [learning_rate(s, 1000, 1.0) for s in range(1000)]
+    assert lrs[0] == pytest.approx(0.1) and max(lrs) == pytest.approx(1.0, abs=1e-3)
+    assert lrs[-1] < 0.03 and all(a >= b for a, b in zip(lrs[60:], lrs[61:]))
