@@ -41,8 +41,15 @@ export async function runSimulatedAnnotator(client: Client, options: SimulatedAn
   const answered = new Set<string>();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      options.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        options.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      options.signal.addEventListener('abort', onAbort, { once: true });
     });
   let query = `WorkflowType = 'activeLearningLoop' AND ExecutionStatus = 'Running' AND PomonaPhase = 'awaiting-annotation'`;
   if (options.workflowId) query += ` AND WorkflowId = '${options.workflowId}'`;

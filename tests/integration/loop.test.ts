@@ -158,5 +158,7 @@ test('a second loop on a finished project is refused instead of reusing its arti
   const second = await env.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: 'pomona-reused-again', args: [config('reused')] });
   const error = await second.result().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WorkflowFailedError);
-  expect(String(((error as WorkflowFailedError).cause as Error).cause?.message ?? (error as WorkflowFailedError).cause?.message)).toContain('belongs to an earlier loop');
+  // WorkflowFailedError -> ActivityFailure -> ApplicationFailure(InvalidConfig)
+  const activityFailure = (error as WorkflowFailedError).cause as Error & { cause?: Error };
+  expect(activityFailure.cause?.message).toContain('belongs to an earlier loop');
 });
