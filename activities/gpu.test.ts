@@ -1,0 +1,71 @@
+// trainRound with the real trainer in an activity context: a retry resumes from the newest checkpoint,
+// a retry after the end trains nothing, and cancelling the activity kills the trainer process.
+import { CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tempWorkspace, tinyOrchard } from '../tests/helpers/orchard';
+import { ingestDataset } from '../core/dataset/ingest';
+import { createGpuActivities, latestCheckpoint } from './gpu';
+import type { LabelledSet } from './labelled-set';
+import type { TrainerEvent } from './trainer-process';
+import type { TrainInput, TrainResult } from './types';
+
+jest.setTimeout(300_000);
+
+const { trainRound } = createGpuActivities();
+let input: TrainInput;
+
+beforeAll(async () => {
+  const dataset = tinyOrchard(8, 4);
+  const projectDir = tempWorkspace();
+  const manifest = await ingestDataset(dataset, path.join(projectDir, 'gt'));
+  const labelled: LabelledSet = { round: 1, images: manifest.images.map((i) => ({ name: i.name, image: i.file, labels: i.labels!, round: 1 })) };
+  const labelledPath = path.join(projectDir, 'labelled.json');
+  fs.writeFileSync(labelledPath, JSON.stringify(labelled));
+  input = { projectDir, round: 1, labelledPath, epochs: 3, checkpointInterval: 1, device: 'cpu', seed: 0, inputSize: '128x64', batchSize: 4 };
+});
+
+test('a retry resumes from the newest checkpoint; after the end it returns the final weights', async () => {
+  const first = (await new MockActivityEnvironment().run(trainRound, input)) as TrainResult;
+  expect(first.resumedFromEpoch).toBe(0);
+  expect(path.basename(first.weights)).toBe('epoch_003.pt');
+
+  // As if the worker died after epoch 2 had been saved: the retry trains only epoch 3.
+  const weights = path.dirname(first.weights);
+  fs.rmSync(path.join(weights, 'epoch_003.pt'));
+  const heartbeats: TrainerEvent[] = [];
+  const env = new MockActivityEnvironment();
+  env.on('heartbeat', (d: TrainerEvent) => heartbeats.push(d));
+  const retry = (await env.run(trainRound, input)) as TrainResult;
+  expect(retry.resumedFromEpoch).toBe(2);
+  expect(heartbeats.filter((h) => h.event === 'epoch').map((h) => h.epoch)).toEqual([3]);
+
+  const again = (await new MockActivityEnvironment().run(trainRound, input)) as TrainResult;
+  expect(again).toMatchObject({ resumedFromEpoch: 3, seconds: 0 });
+  expect((await latestCheckpoint(weights))?.epoch).toBe(3);
+});
+
+test('cancelling the activity stops the trainer and leaves only whole checkpoints', async () => {
+  const cancelled = { ...input, round: 2, epochs: 200 };
+  const env = new MockActivityEnvironment();
+  env.on('heartbeat', (d: TrainerEvent) => {
+    if (d.event === 'epoch' && d.epoch === 1) env.cancel();
+  });
+  const started = Date.now();
+  const error = await env.run(trainRound, cancelled).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(CancelledFailure);
+  expect(Date.now() - started).toBeLessThan(60_000);
+  const weights = path.join(input.projectDir, 'rounds', '2', 'train', 'weights');
+  const files = fs.readdirSync(weights);
+  expect(files.every((f) => /^epoch_\d{3}\.pt$/.test(f))).toBe(true);
+  // No trainer process for this round is left running.
+  const running = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(path.join('rounds', '2', 'train'));
+    } catch {
+      return false;
+    }
+  });
+  expect(running).toBe(false);
+});
