@@ -1,6 +1,5 @@
 // The `pomona` command as users run it (bin/pomona.js, the built CLI), against a real dev server and
 // real workers: offline commands, then start / status / annotate on a live loop.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,14 +8,12 @@ import { promisify } from 'node:util';
 import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
 import { repositoryRoot } from '../../core/io/repository-root';
 import type { LoopStatus } from '../../workflows/messages';
-import { startDevServer } from '../helpers/dev-server';
-import { runLoopWorkers, type RunningTestWorkers } from '../helpers/loop-workers';
+import { useLoopEnvironment } from '../helpers/loop-workers';
 
 jest.setTimeout(600_000);
 
 const bin = path.join(repositoryRoot(), 'bin', 'pomona.js');
-let env: TestWorkflowEnvironment;
-let workers: RunningTestWorkers;
+const loopEnv = useLoopEnvironment();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-cli-'));
 const orchard = path.join(work, 'orchard');
 
@@ -24,7 +21,7 @@ const orchard = path.join(work, 'orchard');
 async function pomona(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: env?.address ?? '127.0.0.1:1' },
+      env: { ...process.env, TEMPORAL_ADDRESS: loopEnv().address },
       encoding: 'utf8',
     });
     return { code: 0, stdout, stderr };
@@ -33,16 +30,6 @@ async function pomona(...args: string[]): Promise<{ code: number; stdout: string
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
-
-beforeAll(async () => {
-  env = await startDevServer();
-  workers = await runLoopWorkers(env);
-});
-
-afterAll(async () => {
-  await workers?.stop();
-  await env?.teardown();
-});
 
 test('dataset synth and check', async () => {
   const synth = await pomona('dataset', 'synth', '--out', orchard, '--count', '16', '--seed', '3', '--width', '160', '--height', '96');
@@ -125,7 +112,7 @@ test('start, status, annotate export and submit on a live loop', async () => {
   expect(accepted.code).toBe(0);
   expect(accepted.stdout).toContain('4 images labelled in total');
 
-  const result = (await env.client.workflow.getHandle('pomona-clitest').result()) as { stopReason: string };
+  const result = (await loopEnv().client.workflow.getHandle('pomona-clitest').result()) as { stopReason: string };
   expect(result.stopReason).toBe('max-rounds');
   const final = await pomona('status', 'clitest');
   expect(final.stdout).toMatch(/round 1: 4 labelled, mAP@0.5 \d\.\d{3}/);

@@ -1,34 +1,22 @@
 // The README's Temporal CLI commands, run with the real `temporal` binary against a real dev server and
 // real workers: start a loop, query status, signal annotations, stop.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
 import type { LoopStatus } from '../../workflows/messages';
-import { startDevServer, temporalCli } from '../helpers/dev-server';
-import { runLoopWorkers, type RunningTestWorkers } from '../helpers/loop-workers';
+import { temporalCli } from '../helpers/dev-server';
+import { useLoopEnvironment } from '../helpers/loop-workers';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 
 jest.setTimeout(600_000);
 
-let env: TestWorkflowEnvironment;
-let workers: RunningTestWorkers;
-
-beforeAll(async () => {
-  env = await startDevServer();
-  workers = await runLoopWorkers(env);
-});
-
-afterAll(async () => {
-  await workers?.stop();
-  await env?.teardown();
-});
+const loopEnv = useLoopEnvironment();
 
 // Asynchronous on purpose: the workers run in this process and must keep answering while the CLI waits.
 async function temporal(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(temporalCli, [...args, '--address', env.address], { encoding: 'utf8' });
+  const { stdout } = await promisify(execFile)(temporalCli, [...args, '--address', loopEnv().address], { encoding: 'utf8' });
   return stdout;
 }
 

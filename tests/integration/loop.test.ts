@@ -1,7 +1,6 @@
 // The active-learning loop end to end on a real dev server, with the real workers and trainer on a tiny
 // synthetic orchard: rounds with continue-as-new, label validation, pause/resume/stop, bad config.
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImportResult } from '../../activities/types';
@@ -9,27 +8,18 @@ import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator'
 import type { LoopConfigInput } from '../../core/config/loop-config';
 import type { LoopResult } from '../../workflows/active-learning-loop';
 import type { LoopStatus } from '../../workflows/messages';
-import { startDevServer } from '../helpers/dev-server';
-import { runLoopWorkers, type RunningTestWorkers } from '../helpers/loop-workers';
+import { useLoopEnvironment } from '../helpers/loop-workers';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 
 jest.setTimeout(600_000);
 
-let env: TestWorkflowEnvironment;
-let workers: RunningTestWorkers;
+const loopEnv = useLoopEnvironment();
 let dataset: string;
 let workspace: string;
 
-beforeAll(async () => {
-  env = await startDevServer();
-  workers = await runLoopWorkers(env);
+beforeAll(() => {
   dataset = tinyOrchard(32, 1);
   workspace = tempWorkspace();
-});
-
-afterAll(async () => {
-  await workers?.stop();
-  await env?.teardown();
 });
 
 function config(project: string, overrides: Partial<LoopConfigInput> = {}): LoopConfigInput {
@@ -46,7 +36,7 @@ function config(project: string, overrides: Partial<LoopConfigInput> = {}): Loop
 }
 
 async function start(project: string, overrides: Partial<LoopConfigInput> = {}) {
-  return env.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [config(project, overrides)] });
+  return loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [config(project, overrides)] });
 }
 
 async function waitFor(handle: WorkflowHandle, predicate: (s: LoopStatus) => boolean, what: string): Promise<LoopStatus> {
@@ -139,7 +129,7 @@ test('pause holds the loop at the next step, resume continues, stop ends it clea
 });
 
 test('a bad config fails at start with a non-retryable error naming the field', async () => {
-  const handle = await env.client.workflow.start('activeLearningLoop', {
+  const handle = await loopEnv().client.workflow.start('activeLearningLoop', {
     taskQueue: 'pomona-cpu',
     workflowId: 'pomona-bad-config',
     args: [{ ...config('bad-config'), selection: { initial: { size: { nTotal: -3 } }, rounds: { size: { batchSize: 2 } } } }],
@@ -155,7 +145,7 @@ test('a second loop on a finished project is refused instead of reusing its arti
   const first = await start('reused', { stop: { maxRounds: 1 } });
   await annotate(first);
   await first.result();
-  const second = await env.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: 'pomona-reused-again', args: [config('reused')] });
+  const second = await loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: 'pomona-reused-again', args: [config('reused')] });
   const error = await second.result().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WorkflowFailedError);
   // WorkflowFailedError -> ActivityFailure -> ApplicationFailure(InvalidConfig)
