@@ -5,6 +5,8 @@ import type { SelectionMethod } from '../core/config/loop-config';
 export interface SelectionFile {
   round: number;
   method: SelectionMethod;
+  /** CORAL's score. */
+  score?: string;
   labelledBefore: number;
   images: string[];
 }

@@ -1,6 +1,7 @@
 // Inputs and results of pomona's activities: paths and small summaries only, never images, embeddings
 // or weights (Temporal payloads stay small). Pure types, shared by workflow code and activities.
 import type { SelectionMethod, SelectionSize } from '../core/config/loop-config';
+import type { ScoreName } from '../core/scores/detection';
 
 export interface PreparedProject {
   projectDir: string;
@@ -29,6 +30,10 @@ export interface SelectBatchInput {
   labelledPath?: string;
   /** Never label more than this many images in total. */
   labelBudget?: number;
+  /** CORAL: the last model's predictions on the pool, and which score of them weighs each image. */
+  predictionsDir?: string;
+  score?: ScoreName;
+  strength?: number;
 }
 
 export interface SelectionSummary {

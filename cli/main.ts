@@ -7,6 +7,7 @@ import { registerConfig } from './commands/config';
 import { registerDataset } from './commands/dataset';
 import { registerDemo } from './commands/demo';
 import { registerEvaluate } from './commands/evaluate';
+import { registerScores } from './commands/scores';
 import { registerSelect } from './commands/select';
 import { registerServer } from './commands/server';
 import { registerStart } from './commands/start';
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     .description('durable active learning for object detection, on Temporal')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerDemo, registerStart, registerStatus, registerAnnotate, registerAnnotator, registerDataset, registerEvaluate, registerSelect, registerConfig, registerServer, registerWorker]) {
+  for (const register of [registerDemo, registerStart, registerStatus, registerAnnotate, registerAnnotator, registerDataset, registerEvaluate, registerScores, registerSelect, registerConfig, registerServer, registerWorker]) {
     register(program);
   }
   return program;

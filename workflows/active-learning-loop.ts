@@ -190,7 +190,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   enter('selecting', `${method}, ${batchSizeFor(size, state.labelled)} images`);
   const selection = await cpu.selectBatch.executeWithOptions(
     { ...cpuOptions, summary: `round ${round}: select ${method}` },
-    [{ projectDir: prepared.projectDir, manifestPath: prepared.manifestPath, embeddingsPath: state.embeddingsPath, round, method, size, seed: config.selection.seed + round, labelledPath: state.labelledPath, labelBudget: config.stop.labelBudget }],
+    [{ projectDir: prepared.projectDir, manifestPath: prepared.manifestPath, embeddingsPath: state.embeddingsPath, round, method, size, seed: config.selection.seed + round, labelledPath: state.labelledPath, labelBudget: config.stop.labelBudget, predictionsDir: state.lastPoolPredictions, score: config.selection.rounds.score, strength: config.selection.rounds.strength }],
   );
   if (selection.count === 0) return finish(state.labelled >= (config.stop.labelBudget ?? Infinity) ? 'label-budget' : 'pool-exhausted');
 

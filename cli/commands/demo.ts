@@ -31,7 +31,7 @@ export function demoConfig(opts: DemoOptions, project: string, datasetDir: strin
     project,
     workspace: path.join(opts.dir, 'workspace'),
     dataset: { path: datasetDir, validation: { fraction: 0.25 } },
-    selection: { initial: { method: 'CORESET', size: { nTotal: 20 } }, rounds: { method: 'CORESET', size: { batchSize: 20 } }, seed: 0 },
+    selection: { initial: { method: 'CORESET', size: { nTotal: 20 } }, rounds: { method: 'CORAL', size: { batchSize: 20 } }, seed: 0 },
     embedding: { epochs: 3, dim: 32 },
     trainer: { epochs: opts.epochs, checkpointInterval: 5, device: 'auto', seed: 0, fineTune: true },
     stop: { maxRounds: opts.rounds },

@@ -1,10 +1,13 @@
 // `pomona select`: selection on a Lightly-style embeddings CSV; prints the chosen file names in pick order.
 import type { Command } from 'commander';
 import * as fs from 'node:fs/promises';
+import { SCORE_NAMES, type ScoreName } from '../../core/scores/detection';
+import { coralSelect } from '../../core/selection/coral';
 import { coresetSelect } from '../../core/selection/coreset';
 import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
 import { randomSelect } from '../../core/selection/random';
 import { CliError } from '../cli-error';
+import { scoresOfFolder } from './scores';
 
 interface SelectOptions {
   embeddings: string;
@@ -14,22 +17,30 @@ interface SelectOptions {
   preselected?: string;
   seed: number;
   minDistance?: number;
+  pred?: string;
+  score: string;
+  strength: number;
 }
 
 export function registerSelect(program: Command): void {
   program
     .command('select')
-    .description('choose samples from an embeddings CSV (filenames,embedding_0..,labels) with RANDOM or CORESET')
+    .description('choose samples from an embeddings CSV (filenames,embedding_0..,labels) with RANDOM, CORESET or CORAL')
     .requiredOption('--embeddings <file>', 'embeddings CSV')
-    .option('--method <m>', 'RANDOM or CORESET', 'CORESET')
+    .option('--method <m>', 'RANDOM, CORESET or CORAL', 'CORESET')
     .option('--n <count>', 'how many to add', Number)
     .option('--n-total <count>', 'labelled total after the selection (Lightly n_samples)', Number)
     .option('--preselected <file>', 'file names already labelled, one per line')
     .option('--seed <n>', 'seed for RANDOM', Number, 0)
-    .option('--min-distance <d>', 'CORESET: stop when the farthest remaining sample is closer than this', Number)
+    .option('--min-distance <d>', 'CORESET/CORAL: stop when the farthest remaining sample is closer than this', Number)
+    .option('--pred <dir>', 'CORAL: KITTI predictions per image (file name without extension + .txt)')
+    .option('--score <name>', `CORAL: ${SCORE_NAMES.join(', ')}`, 'uncertainty_entropy_mean')
+    .option('--strength <s>', 'CORAL: exponent of the score', Number, 1)
     .action(async (opts: SelectOptions) => {
       const method = opts.method.toUpperCase();
-      if (method !== 'RANDOM' && method !== 'CORESET') throw new CliError(`--method: "${opts.method}" is not RANDOM or CORESET`, 2);
+      if (method !== 'RANDOM' && method !== 'CORESET' && method !== 'CORAL') throw new CliError(`--method: "${opts.method}" is not RANDOM, CORESET or CORAL`, 2);
+      if (method === 'CORAL' && !opts.pred) throw new CliError('--method CORAL needs --pred DIR (predictions to score)', 2);
+      if (!(SCORE_NAMES as readonly string[]).includes(opts.score)) throw new CliError(`--score: "${opts.score}" is not one of ${SCORE_NAMES.join(', ')}`, 2);
       if ((opts.n === undefined) === (opts.nTotal === undefined)) throw new CliError('give exactly one of --n and --n-total', 2);
       const embeddings = await readEmbeddingsCsv(opts.embeddings);
       const index = new Map(embeddings.filenames.map((f, i) => [f, i]));
@@ -42,10 +53,14 @@ export function registerSelect(program: Command): void {
       const n = opts.n ?? Math.max(0, opts.nTotal! - preselected.length);
       const taken = new Set(preselected);
       const candidates = embeddings.filenames.flatMap((_, i) => (taken.has(i) ? [] : [i]));
-      const picks =
-        method === 'RANDOM'
-          ? randomSelect(candidates, n, opts.seed)
-          : coresetSelect(embeddings, { preselected, candidates, batchSize: n, minDistance: opts.minDistance }).picks;
+      let picks: number[];
+      if (method === 'RANDOM') picks = randomSelect(candidates, n, opts.seed);
+      else if (method === 'CORESET') picks = coresetSelect(embeddings, { preselected, candidates, batchSize: n, minDistance: opts.minDistance }).picks;
+      else {
+        const perImage = await scoresOfFolder(opts.pred!);
+        const scores = embeddings.filenames.map((f) => perImage.get(f.replace(/\.[^.]+$/, ''))?.[opts.score as ScoreName] ?? 0);
+        picks = coralSelect(embeddings, { preselected, candidates, batchSize: n, minDistance: opts.minDistance, scores, strength: opts.strength }).picks;
+      }
       for (const i of picks) console.log(embeddings.filenames[i]);
     });
 }

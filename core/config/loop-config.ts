@@ -1,6 +1,7 @@
 // The loop's configuration: one zod schema is the single source for validation (worker and workflow),
 // the CLI's `config schema` JSON Schema, and docs/config.md. Pure: safe to import from workflow code.
 import { z } from 'zod';
+import { SCORE_NAMES } from '../scores/detection';
 
 /** How many images a selection adds: a batch size, or as in the seed tutorial the labelled total after it. */
 export const selectionSize = z.union([
@@ -8,7 +9,8 @@ export const selectionSize = z.union([
   z.strictObject({ nTotal: z.number().int().positive().describe('labelled images after this selection (Lightly n_samples)') }),
 ]);
 
-export const selectionMethod = z.enum(['RANDOM', 'CORESET']);
+export const initialSelectionMethod = z.enum(['RANDOM', 'CORESET']);
+export const selectionMethod = z.enum(['RANDOM', 'CORESET', 'CORAL']);
 
 const duration = z
   .string()
@@ -33,8 +35,15 @@ export const loopConfigSchema = z
     }),
     selection: z
       .strictObject({
-        initial: z.strictObject({ method: selectionMethod.default('CORESET'), size: selectionSize }),
-        rounds: z.strictObject({ method: selectionMethod.default('CORESET'), size: selectionSize }),
+        initial: z.strictObject({ method: initialSelectionMethod.default('CORESET'), size: selectionSize }),
+        rounds: z
+          .strictObject({
+            method: selectionMethod.default('CORAL').describe("CORAL: diversity x the last model's uncertainty"),
+            size: selectionSize,
+            score: z.enum(SCORE_NAMES).default('uncertainty_entropy_mean').describe('CORAL: the per-image score from the last predictions (docs/selection.md)'),
+            strength: z.number().min(0).default(1).describe('CORAL: exponent of the score term'),
+          })
+          .describe('every later batch'),
         seed: z.number().int().nonnegative().default(0).describe('seeds RANDOM selection and the validation split'),
       })
       .describe('round 1 uses `initial`, later rounds `rounds`'),

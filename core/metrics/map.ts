@@ -1,10 +1,7 @@
 // Scores a folder of KITTI predictions against a folder of KITTI ground truth: mAP@0.5 (VOC all-point,
 // voc-ap.ts) and COCO AP (coco-ap.ts). Conventions: docs/metrics.md.
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
-import { parseKitti, type KittiKind } from '../formats/kitti';
-import { formatProblem } from '../formats/problem';
-import { countBoxes, type BoxesByImage } from './boxes-by-image';
+import { readKittiFolder } from '../formats/kitti-folder';
+import { countBoxes } from './boxes-by-image';
 import { cocoAp, type CocoOptions } from './coco-ap';
 import { vocAp50 } from './voc-ap';
 
@@ -22,37 +19,6 @@ export interface FolderEvaluation {
   images: number;
   gt_boxes: number;
   detections: number;
-}
-
-async function isMissing(p: string): Promise<boolean> {
-  return (await fs.stat(p).catch(() => null)) === null;
-}
-
-/**
- * Reads `<name>.txt` for each name (every .txt of `dir` when names are not given). A malformed line
- * throws with every `file:line` (ground truth and predictions are pomona's own output by now, so a bad
- * line is a bug to see, not data to skip). A missing file is an error, or no boxes when `missingIsEmpty`.
- */
-async function readKittiFolder(dir: string, kind: KittiKind, names: readonly string[] | undefined, missingIsEmpty: boolean): Promise<BoxesByImage> {
-  if (await isMissing(dir)) throw new Error(`${dir}: no such folder`);
-  const wanted = names ?? (await fs.readdir(dir)).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -'.txt'.length)).sort();
-  const out: BoxesByImage = new Map();
-  const problems: string[] = [];
-  for (const name of wanted) {
-    const file = path.join(dir, `${name}.txt`);
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !missingIsEmpty) throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
-      text = '';
-    }
-    const parsed = parseKitti(text, file, kind);
-    problems.push(...parsed.problems.map(formatProblem));
-    out.set(name, parsed.boxes);
-  }
-  if (problems.length) throw new Error(`${problems.length} malformed KITTI line(s):\n${problems.slice(0, 20).join('\n')}`);
-  return out;
 }
 
 /**

@@ -7,6 +7,11 @@
 // everywhere and the first pick is the lowest candidate index (index 0 when every row is a candidate),
 // as Lightly's engine does.
 // minDistance is a stopping condition: stop before a pick whose d is below it (the rest is covered).
+//
+// With weights (CORAL, see coral.ts) the pick maximises Lightly's product rule instead:
+//   pick = argmax over remaining candidates of (d(i) / max d) * w(i)^strength
+// Dividing by max d (so the diversity objective peaks at 1) changes no argmax, so it is left out; with
+// nothing selected every d is infinite, the diversity term is 1 everywhere and the highest weight wins.
 import type { Embeddings } from './embeddings-csv';
 
 interface CoresetCommon {
@@ -37,7 +42,17 @@ function checkIndices(name: string, indices: readonly number[], n: number): void
   for (const i of indices) if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`coreset: ${name} index ${i} is not a row of the ${n} embeddings`);
 }
 
+/** Per-row weights raised to a strength; internal to coreset and coral. */
+export interface GreedyWeights {
+  weights: ArrayLike<number>;
+  strength: number;
+}
+
 export function coresetSelect(e: Embeddings, options: CoresetOptions): CoresetResult {
+  return greedySelect(e, options);
+}
+
+export function greedySelect(e: Embeddings, options: CoresetOptions, weighting?: GreedyWeights): CoresetResult {
   const n = e.filenames.length;
   const { dim, data } = e;
   if (data.length !== n * dim) throw new RangeError(`coreset: ${data.length} values for ${n} rows of ${dim}`);
@@ -71,13 +86,16 @@ export function coresetSelect(e: Embeddings, options: CoresetOptions): CoresetRe
   };
   for (const s of preselected) absorb(s);
 
-  /** The open row of largest d, lowest index on ties; -1 when none is open. */
+  const factor = weighting ? Float64Array.from({ length: n }, (_, i) => Math.pow(weighting.weights[i], weighting.strength)) : null;
+  /** The open row of largest objective (d, or d * w^strength), lowest index on ties; -1 when none is open. */
   const farthest = () => {
     let best = -1;
-    let bestD = -Infinity;
+    let bestValue = -Infinity;
     for (let i = 0; i < n; i++) {
-      if (open[i] && minDist[i] > bestD) {
-        bestD = minDist[i];
+      if (!open[i]) continue;
+      const value = factor ? (minDist[i] === Infinity ? 1 : minDist[i]) * factor[i] : minDist[i];
+      if (value > bestValue) {
+        bestValue = value;
         best = i;
       }
     }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { coralSelect } from './coral';
 import { coresetSelect } from './coreset';
 import { formatEmbeddingsCsv, parseEmbeddingsCsv, readEmbeddingsCsv, type Embeddings } from './embeddings-csv';
 import { mulberry32, randomSelect, seededShuffle } from './random';
@@ -163,4 +164,47 @@ describe('embeddings CSV', () => {
     fs.writeFileSync(file, 'filenames,embedding_0,embedding_1,labels\nx.png,1,2,0\n');
     expect(await readEmbeddingsCsv(file)).toEqual({ filenames: ['x.png'], dim: 2, data: Float64Array.from([1, 2]) });
   });
+});
+
+/** Straightforward float64 CORAL: full recomputation of (d / max d) * w^strength per pick. */
+function naiveCoral(rows: number[][], weights: number[], strength: number, preselected: number[], k: number): number[] {
+  const selected = [...preselected];
+  const picks: number[] = [];
+  const dist = (a: number[], b: number[]) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0));
+  while (picks.length < k) {
+    const open = rows.map((_, i) => i).filter((i) => !selected.includes(i));
+    const d = open.map((i) => (selected.length ? Math.min(...selected.map((s) => dist(rows[i], rows[s]))) : 1));
+    const maxD = Math.max(...d);
+    let best = -1;
+    let bestValue = -Infinity;
+    open.forEach((i, j) => {
+      const value = (d[j] / maxD) * weights[i] ** strength;
+      if (value > bestValue) {
+        bestValue = value;
+        best = i;
+      }
+    });
+    picks.push(best);
+    selected.push(best);
+  }
+  return picks;
+}
+
+test('coral: hand-checked product of distance and score; matches a naive reference', () => {
+  const e = embeddings([[0], [1], [10], [4], [-6]]);
+  // preselected 0: d = [-, 1, 10, 4, 6]; scores [0, 1, 0.1, 1, 0.5] -> 1, 1, 4, 3 -> idx 3 (4)
+  expect(coralSelect(e, { preselected: [0], scores: [0, 1, 0.1, 1, 0.5], batchSize: 1 }).picks).toEqual([3]);
+  // strength 0 ignores scores: plain CORESET
+  expect(coralSelect(e, { preselected: [0], scores: [0, 1, 0.1, 1, 0.5], strength: 0, batchSize: 2 }).picks).toEqual(coresetSelect(e, { preselected: [0], batchSize: 2 }).picks);
+  // nothing preselected: the highest score first
+  expect(coralSelect(e, { scores: [0.2, 0.9, 0.1, 0.9, 0.5], batchSize: 1 }).picks).toEqual([1]);
+  expect(() => coralSelect(e, { scores: [1, 1], batchSize: 1 })).toThrow('2 scores for 5 embeddings');
+  expect(() => coralSelect(e, { scores: [1, 1, -1, 1, 1], batchSize: 1 })).toThrow('img2.png');
+
+  const rand = mulberry32(11);
+  const rows = Array.from({ length: 200 }, () => Array.from({ length: 6 }, () => rand()));
+  const weights = rows.map(() => rand());
+  for (const strength of [1, 2.5]) {
+    expect(coralSelect(embeddings(rows), { scores: weights, strength, preselected: [3, 50], batchSize: 15 }).picks).toEqual(naiveCoral(rows, weights, strength, [3, 50], 15));
+  }
 });

@@ -62,11 +62,23 @@ test('evaluate scores predictions; select prints file names', async () => {
   const evaluated = await pomona('evaluate', '--gt', gt, '--pred', pred);
   expect(JSON.parse(evaluated.stdout)).toMatchObject({ map50: 0.5, images: 1, gt_boxes: 2, detections: 1 });
 
+  fs.writeFileSync(path.join(work, 'pre.txt'), 'a.png\n');
   const csv = path.join(work, 'emb.csv');
   fs.writeFileSync(csv, 'filenames,embedding_0,embedding_1,labels\na.png,0,0,0\nb.png,0,1,0\nc.png,5,5,0\nd.png,0.1,0,0\n');
   const selected = await pomona('select', '--embeddings', csv, '--method', 'CORESET', '--n', '2');
   expect(selected.stdout.trim().split('\n')).toEqual(['a.png', 'c.png']);
-  expect((await pomona('select', '--embeddings', csv, '--method', 'CORAL', '--n', '2')).code).toBe(2);
+  const noPred = await pomona('select', '--embeddings', csv, '--method', 'CORAL', '--n', '2');
+  expect(noPred.code).toBe(2);
+  expect(noPred.stderr).toContain('needs --pred');
+  // CORAL: after a, the uncertain d (a 0.5 box) beats the farther but certain c (a 0.9999 box: 7.07 x 0.0015 < 0.1 x 1).
+  fs.writeFileSync(path.join(pred, 'c.txt'), 'apple 0 0 0 1 1 5 5 0 0 0 0 0 0 0 0.9999\n');
+  fs.writeFileSync(path.join(pred, 'd.txt'), 'apple 0 0 0 1 1 5 5 0 0 0 0 0 0 0 0.5\n');
+  fs.writeFileSync(path.join(pred, 'b.txt'), '');
+  const coral = await pomona('select', '--embeddings', csv, '--method', 'CORAL', '--n', '1', '--pred', pred, '--preselected', path.join(work, 'pre.txt'));
+  expect(coral.stdout.trim()).toBe('d.png');
+  const scores = JSON.parse((await pomona('scores', '--pred', pred)).stdout) as Record<string, Record<string, number>>;
+  expect(scores.d.uncertainty_entropy).toBeCloseTo(1, 9);
+  expect(scores.b.uncertainty_entropy).toBe(0);
 });
 
 test('start, status, annotate export and submit on a live loop', async () => {
