@@ -10,6 +10,8 @@ import { repositoryRoot } from '../core/io/repository-root';
 
 export type TrainerEvent = { event: string } & Record<string, unknown>;
 
+const HEARTBEAT_EVERY_MS = 10_000;
+
 /** The trainer's interpreter: POMONA_PYTHON, else the project's .venv. */
 export function trainerPython(): string {
   return process.env.POMONA_PYTHON ?? path.join(repositoryRoot(), '.venv', 'bin', 'python');
@@ -43,14 +45,21 @@ export async function runTrainer(
     cwd: repositoryRoot(),
     reject: false,
     buffer: false,
-    stdin: 'ignore',
-    env: { PYTHONUNBUFFERED: '1' },
+    // stdin stays open and unused: if this worker dies, even by SIGKILL, the pipe closes and the trainer
+    // stops (POMONA_STOP_ON_STDIN_EOF), so a retry elsewhere never races an orphan on the same files.
+    stdin: 'pipe',
+    env: { PYTHONUNBUFFERED: '1', POMONA_STOP_ON_STDIN_EOF: '1' },
     killSignal: 'SIGTERM',
   });
   const events: TrainerEvent[] = [];
   let stderrTail = '';
   const onCancel = () => child.kill('SIGTERM', { forceKillAfterTimeout: 10_000 });
   ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+  if (ctx.cancellationSignal.aborted) onCancel();
+  // While the trainer lives, heartbeat its latest progress even when it prints nothing for a while
+  // (loading a large labelled set): the heartbeat timeout is for dead workers, not slow first epochs.
+  let latest: TrainerEvent | undefined;
+  const keepAlive = setInterval(() => ctx.heartbeat(latest), HEARTBEAT_EVERY_MS);
 
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
@@ -62,6 +71,7 @@ export async function runTrainer(
     const event = parseEvent(line);
     if (!event) return;
     events.push(event);
+    latest = event;
     onEvent(event);
   });
 
@@ -79,6 +89,7 @@ export async function runTrainer(
     const how = result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
     throw ApplicationFailure.create({ type: 'TrainerFailed', message: `trainer ${args[0]} failed (${how}): ${lastLine}`, details: [stderrTail.slice(-1500)] });
   } finally {
+    clearInterval(keepAlive);
     ctx.cancellationSignal.removeEventListener('abort', onCancel);
   }
 }

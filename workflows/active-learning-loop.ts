@@ -49,10 +49,11 @@ export interface LoopResult {
 /** Errors an operator must fix; retrying cannot help, so activities raise them as non-retryable. */
 const NON_RETRYABLE = ['InvalidInput', 'InvalidConfig', 'DatasetNotFound', 'TrainerInputError'];
 
+// CPU activities do not heartbeat (ingest, selection and evaluation are bounded work): no heartbeat
+// timeout, or a long ingest of a large dataset would time out and retry forever.
 const cpuOptions: ActivityOptions = {
   taskQueue: CPU_TASK_QUEUE,
   startToCloseTimeout: '2h',
-  heartbeatTimeout: '5m',
   retry: { initialInterval: '2s', maximumInterval: '2m', nonRetryableErrorTypes: NON_RETRYABLE },
 };
 const cpu = proxyActivities<typeof cpuActivities>(cpuOptions);
@@ -68,15 +69,7 @@ function gpuOptions(config: LoopConfig, startToCloseTimeout: string): ActivityOp
 }
 
 export async function activeLearningLoop(input: LoopConfigInput, carried?: CarriedState): Promise<LoopResult> {
-  const parsed = parseLoopConfig(input);
-  if (!parsed.ok) {
-    throw ApplicationFailure.create({
-      type: 'InvalidConfig',
-      message: `invalid loop config: ${parsed.problems.join('; ')}`,
-      nonRetryable: true,
-    });
-  }
-  const config = parsed.config;
+  const config = carried ? (input as LoopConfig) : validConfig(input);
   const gpu = proxyActivities<GpuActivities>(gpuOptions(config, config.timeouts.train));
   const gpuInfer = gpuOptions(config, config.timeouts.infer);
 
@@ -154,10 +147,13 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     return !view.stopRequested;
   }
 
-  function finish(reason: StopReason): LoopResult {
+  /** Ends the loop; `rounds` counts trained rounds (also for datasets without a validation split). */
+  async function finish(reason: StopReason, trainedThisRun = false): Promise<LoopResult> {
     view.stopReason = reason;
     enter(reason === 'stop-signal' ? 'stopped' : 'completed', `finished: ${reason}`);
-    return { project: config.project, rounds: view.metrics.length, labelled: view.labelled, metrics: view.metrics, stopReason: reason };
+    await condition(allHandlersFinished);
+    const rounds = round - 1 + (trainedThisRun ? 1 : 0);
+    return { project: config.project, rounds, labelled: view.labelled, metrics: view.metrics, stopReason: reason };
   }
 
   // 1. Prepare (first run only): manifest, fixed validation split, embeddings of the pool.
@@ -192,7 +188,11 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     { ...cpuOptions, summary: `round ${round}: select ${method}` },
     [{ projectDir: prepared.projectDir, manifestPath: prepared.manifestPath, embeddingsPath: state.embeddingsPath, round, method, size, seed: config.selection.seed + round, labelledPath: state.labelledPath, labelBudget: config.stop.labelBudget, predictionsDir: state.lastPoolPredictions, score: config.selection.rounds.score, strength: config.selection.rounds.strength }],
   );
-  if (selection.count === 0) return finish(state.labelled >= (config.stop.labelBudget ?? Infinity) ? 'label-budget' : 'pool-exhausted');
+  if (selection.count === 0) {
+    // Nothing to add: the budget is spent, the pool is empty, or an `nTotal` size is already reached.
+    if (config.stop.labelBudget !== undefined && state.labelled >= config.stop.labelBudget) return finish('label-budget');
+    return finish(selection.remainingPool > 0 ? 'size-reached' : 'pool-exhausted');
+  }
 
   // 3. Annotate: export the batch, then wait, durably, for labels that pass validation.
   const exported = await cpu.exportBatch.executeWithOptions(
@@ -215,6 +215,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     if (outcome.ok) {
       imported = outcome;
       view.annotationProblems = [];
+      view.lastError = null;
     } else {
       view.annotationProblems = outcome.problems;
       view.lastError = `round ${round} labels rejected: ${outcome.problemCount} problem(s) in ${submission.labelsDir}`;
@@ -223,7 +224,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   }
   // Anything still queued is answered, so no update caller waits forever.
   for (const { id } of submissions.splice(0)) {
-    outcomes.set(id, { ok: false, problems: ['the batch was already imported or the loop stopped'], problemCount: 1, labelledCount: view.labelled, boxes: 0 });
+    outcomes.set(id, { ok: false, problems: [imported ? `round ${round} was already imported from another submission` : 'the loop stopped before this submission was imported'], problemCount: 1, labelledCount: imported?.labelledCount ?? view.labelled, boxes: 0 });
   }
   if (!imported) return finish('stop-signal');
   view.pendingBatch = null;
@@ -259,7 +260,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   // 6. Stop?  (Checked before pool inference: a finished loop needs no pre-labels for a next batch.)
   const next: CarriedState = { ...state, round: round + 1, labelled: view.labelled, labelledPath, lastWeights: trained.weights, metrics: view.metrics, paused: view.paused };
   const reason = stopReasonAfterRound(config, { round, labelled: view.labelled }, latest, prepared.poolCount - view.labelled, view.stopRequested);
-  if (reason) return finish(reason);
+  if (reason) return finish(reason, true);
 
   // 7. Infer on the pool: the next selection's scores and the next batch's pre-labels.
   enter('inferring', `${prepared.poolCount} pool images`);
@@ -268,10 +269,22 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     [{ model: trained.weights, imagesDir: prepared.poolImagesDir, outDir: layout.predictions(prepared.projectDir, round), threshold: config.trainer.threshold, device: config.trainer.device }],
   );
   next.lastPoolPredictions = poolPredictions.predictionsDir;
-  if (view.stopRequested) return finish('stop-signal');
+  if (view.stopRequested) return finish('stop-signal', true);
 
   await condition(allHandlersFinished);
   return continueAsNew<typeof activeLearningLoop>(config, { ...next, paused: view.paused });
+}
+
+/**
+ * Validated once, on the loop's first run; later runs get the parsed config back unchanged, so a newer
+ * or older worker never re-judges (and fails) a loop that is already running.
+ */
+function validConfig(input: LoopConfigInput): LoopConfig {
+  const parsed = parseLoopConfig(input);
+  if (!parsed.ok) {
+    throw ApplicationFailure.create({ type: 'InvalidConfig', message: `invalid loop config: ${parsed.problems.join('; ')}`, nonRetryable: true });
+  }
+  return parsed.config;
 }
 
 /** Rejects a submission that cannot belong to the batch being waited for (runs before history, for updates). */

@@ -19,7 +19,8 @@ export type LoopPhase =
   | 'completed'
   | 'stopped';
 
-export type StopReason = 'target-map' | 'label-budget' | 'max-rounds' | 'pool-exhausted' | 'stop-signal';
+/** size-reached: a `rounds.size.nTotal` already met, so there is nothing more to select. */
+export type StopReason = 'target-map' | 'label-budget' | 'max-rounds' | 'pool-exhausted' | 'size-reached' | 'stop-signal';
 
 export interface PendingBatch {
   round: number;

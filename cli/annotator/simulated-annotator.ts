@@ -63,14 +63,22 @@ export async function runSimulatedAnnotator(client: Client, options: SimulatedAn
         if (!batch) continue;
         const key = `${execution.workflowId}/${execution.runId}/${batch.round}`;
         if (answered.has(key)) continue;
+        // Marked while in hand so the next poll skips it; unmarked on failure so a later poll retries.
         answered.add(key);
         log(`[annotator] ${status.project} round ${batch.round}: labelling ${batch.count} images (in ${options.delayMs} ms)`);
         await sleep(options.delayMs);
         if (options.signal.aborted) return;
-        const labelsDir = await writeGroundTruthLabels(status);
-        const result = await handle.executeUpdate<ImportResult, [{ round: number; labelsDir: string }]>('submitAnnotations', {
-          args: [{ round: batch.round, labelsDir }],
-        });
+        let result: ImportResult;
+        try {
+          const labelsDir = await writeGroundTruthLabels(status);
+          result = await handle.executeUpdate<ImportResult, [{ round: number; labelsDir: string }]>('submitAnnotations', {
+            args: [{ round: batch.round, labelsDir }],
+          });
+        } catch (err) {
+          answered.delete(key);
+          throw err;
+        }
+        if (!result.ok) answered.delete(key);
         log(`[annotator] ${status.project} round ${batch.round}: ${result.ok ? `accepted, ${result.labelledCount} labelled` : `rejected: ${result.problems.join('; ')}`}`);
       }
     } catch (err) {

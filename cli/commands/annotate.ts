@@ -47,9 +47,9 @@ export function registerAnnotate(program: Command): void {
       const client = await connectClient();
       const result = await submitLabels(client, resolveWorkflowId(id), { round: opts.round, labelsDir: path.resolve(opts.labels) });
       if (!result.ok) {
-        console.error(`rejected: ${result.problemCount} problem(s); nothing was imported, the loop keeps waiting`);
+        console.error(`rejected: ${result.problemCount} problem(s); nothing was imported from ${opts.labels}`);
         for (const p of result.problems) console.error(`  ${p}`);
-        throw new CliError('fix the labels and submit again', 1);
+        throw new CliError('fix the labels and submit again (`pomona status` shows whether the loop still waits)', 1);
       }
       console.log(`imported ${result.boxes} boxes; ${result.labelledCount} images labelled in total`);
     });

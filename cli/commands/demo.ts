@@ -94,11 +94,10 @@ export async function runDemo(opts: DemoOptions): Promise<LoopResult> {
   const project = `demo-${stamp}`;
   const config = demoConfig(opts, project, datasetDir);
   const annotator = runSimulatedAnnotator(client, { delayMs: 1000, workflowId: `pomona-${project}`, signal: controller.signal, log: say });
-  const workflowId = await startLoop(config);
-  const ui = `http://localhost:8233/namespaces/${client.options.namespace}/workflows/${workflowId}`;
-  say(`started ${workflowId}; watch it in the Web UI: ${ui}`);
-
   try {
+    const workflowId = await startLoop(config);
+    const ui = `http://localhost:8233/namespaces/${client.options.namespace}/workflows/${workflowId}`;
+    say(`started ${workflowId}; watch it in the Web UI: ${ui}`);
     const printed = new Set<number>();
     let lastPhase = '';
     const handle = client.workflow.getHandle(workflowId);

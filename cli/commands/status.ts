@@ -1,9 +1,10 @@
 // `pomona status ID [--watch] [--json]`: the loop's `status` query, as text (with a training progress bar
 // when watching) or JSON.
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { LoopStatus } from '../../workflows/messages';
+import { CliError } from '../cli-error';
 import { connectClient, resolveWorkflowId } from '../temporal-client';
 
 export async function queryStatus(client: Client, workflowId: string): Promise<{ status: LoopStatus; execution: string }> {
@@ -38,8 +39,11 @@ async function watch(client: Client, workflowId: string): Promise<void> {
     let current: { status: LoopStatus; execution: string };
     try {
       current = await queryStatus(client, workflowId);
-    } catch {
-      // The run may be between continueAsNew runs or the worker momentarily away: try again.
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new CliError(`no loop with id ${workflowId}`);
+      // The run may be between continueAsNew runs or no worker may be up to answer: say so, try again.
+      if (!lastText.startsWith('(')) console.error(`(waiting for an answer: ${(err as Error).message})`);
+      lastText = '(';
       await new Promise((r) => setTimeout(r, 1000));
       continue;
     }

@@ -40,6 +40,42 @@ def test_signal_stops_training_promptly(tiny, tmp_path, signum, code):
         assert torch.load(tmp_path / "weights" / n, weights_only=True)["format"] == "pomona-trainer-checkpoint"
 
 
+def test_closed_stdin_stops_training_when_asked(tiny, tmp_path):
+    """With POMONA_STOP_ON_STDIN_EOF=1 (set by pomona's worker), the trainer stops when its parent's end of
+    the stdin pipe closes, as when the worker is killed; without it, a closed stdin changes nothing."""
+    images, labels = tiny
+
+    def train(out, epochs):
+        return [sys.executable, "-m", "pomona_trainer", "train", "--images", str(images), "--labels", str(labels),
+                "--out", str(out), "--epochs", str(epochs), "--checkpoint-interval", "1", "--batch-size", "2",
+                "--input-size", "128x96", "--device", "cpu"]
+
+    args = train(tmp_path, 500)
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=REPO, env={**os.environ, "POMONA_STOP_ON_STDIN_EOF": "1"})
+    try:
+        while json.loads(proc.stdout.readline() or '{"event": "eof"}')["event"] not in ("epoch", "eof"):
+            pass
+        closed = time.monotonic()
+        proc.stdin.close()
+        rc = proc.wait(timeout=10)
+        assert time.monotonic() - closed < 3.0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert rc == 143
+
+    plain = subprocess.Popen(train(tmp_path / "plain", 2), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+    assert plain.wait(timeout=120) == 0
+    # Watching an open stdin must not keep the trainer from finishing (or crash it at exit).
+    watched = subprocess.Popen(train(tmp_path / "watched", 2), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               cwd=REPO, env={**os.environ, "POMONA_STOP_ON_STDIN_EOF": "1"})
+    try:
+        assert watched.wait(timeout=120) == 0, watched.stderr.read()
+    finally:
+        watched.stdin.close()
+
+
 def test_atomic_path_leaves_old_file_on_failure(tmp_path):
     target = tmp_path / "a.txt"
     target.write_text("old")
