@@ -1,4 +1,4 @@
-// The `pomona` command as users run it (bin/pomona.js, the built CLI), against a real dev server and
+// The `pomona` command as users run it (`npx pomona`, the built CLI), against a real dev server and
 // real workers: offline commands, then start / status / annotate on a live loop.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,7 +12,6 @@ import { useLoopEnvironment } from '../helpers/loop-workers';
 
 jest.setTimeout(600_000);
 
-const bin = path.join(repositoryRoot(), 'bin', 'pomona.js');
 const loopEnv = useLoopEnvironment();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-cli-'));
 const orchard = path.join(work, 'orchard');
@@ -20,7 +19,9 @@ const orchard = path.join(work, 'orchard');
 /** Runs pomona; asynchronous so the in-process workers keep running. Never throws: returns the exit code. */
 async function pomona(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
+    // Through npx, exactly as the README shows it.
+    const { stdout, stderr } = await promisify(execFile)('npx', ['--no-install', 'pomona', ...args], {
+      cwd: repositoryRoot(),
       env: { ...process.env, TEMPORAL_ADDRESS: loopEnv().address },
       encoding: 'utf8',
     });
