@@ -26,7 +26,7 @@ beforeAll(async () => {
   input = { projectDir, round: 1, labelledPath, epochs: 3, checkpointInterval: 1, device: 'cpu', seed: 0, inputSize: '128x64', batchSize: 4 };
 });
 
-test('a retry resumes from the newest checkpoint; after the end it returns the final weights', async () => {
+test('a retry resumes from the newest checkpoint; after the end it trains nothing more', async () => {
   const first = (await new MockActivityEnvironment().run(trainRound, input)) as TrainResult;
   expect(first.resumedFromEpoch).toBe(0);
   expect(path.basename(first.weights)).toBe('epoch_003.pt');
@@ -41,8 +41,13 @@ test('a retry resumes from the newest checkpoint; after the end it returns the f
   expect(retry.resumedFromEpoch).toBe(2);
   expect(heartbeats.filter((h) => h.event === 'epoch').map((h) => h.epoch)).toEqual([3]);
 
-  const again = (await new MockActivityEnvironment().run(trainRound, input)) as TrainResult;
-  expect(again).toMatchObject({ resumedFromEpoch: 3, seconds: 0 });
+  const finished = new MockActivityEnvironment();
+  const epochsAgain: unknown[] = [];
+  finished.on('heartbeat', (d: TrainerEvent) => d?.event === 'epoch' && epochsAgain.push(d.epoch));
+  const again = (await finished.run(trainRound, input)) as TrainResult;
+  expect(again).toMatchObject({ resumedFromEpoch: 3, epochs: 3 });
+  expect(path.basename(again.weights)).toBe('epoch_003.pt');
+  expect(epochsAgain).toEqual([]);
   expect((await latestCheckpoint(weights))?.epoch).toBe(3);
 });
 

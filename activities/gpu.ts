@@ -47,15 +47,14 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
     const started = Date.now();
     const outDir = layout.train(input.projectDir, input.round);
     const weightsDir = path.join(outDir, 'weights');
+    // A retry resumes from the newest checkpoint; if that run had finished (worker lost before reporting),
+    // the trainer sees nothing left to train and returns the final checkpoint at once.
     const last = await latestCheckpoint(weightsDir);
-    // A retry after the trainer finished (worker lost before reporting) must not train again.
-    if (last && last.epoch >= input.epochs) {
-      return { weights: last.file, epochs: input.epochs, loss: null, seconds: 0, resumedFromEpoch: last.epoch };
-    }
     const data = await stageTrainingData(input);
     if (last) log.info('resuming training from checkpoint', { checkpoint: last.file, epoch: last.epoch });
     let loss: number | null = null;
     let final: string | null = null;
+    let epochs = input.epochs;
     const ctx = Context.current();
     await runTrainer(
       trainerArgs('train', {
@@ -63,6 +62,7 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
         labels: data.labels,
         out: outDir,
         epochs: input.epochs,
+        minSteps: input.minSteps,
         checkpointInterval: input.checkpointInterval,
         seed: input.seed,
         device: input.device,
@@ -83,12 +83,13 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
           });
         } else if (event.event === 'done' && typeof event.checkpoint === 'string') {
           final = event.checkpoint;
+          if (typeof event.epochs === 'number') epochs = event.epochs;
         }
       },
     );
     const weights = final ?? (await latestCheckpoint(weightsDir))?.file;
     if (!weights) throw new Error(`trainer finished without a checkpoint in ${weightsDir}`);
-    return { weights, epochs: input.epochs, loss, seconds: (Date.now() - started) / 1000, resumedFromEpoch: last?.epoch ?? 0 };
+    return { weights, epochs, loss, seconds: (Date.now() - started) / 1000, resumedFromEpoch: last?.epoch ?? 0 };
   }
 
   async function inferImages(input: InferInput): Promise<InferResult> {

@@ -100,6 +100,8 @@ export interface TrainInput {
   round: number;
   labelledPath: string;
   epochs: number;
+  /** Train at least this many optimiser steps (more epochs for small labelled sets). */
+  minSteps?: number;
   checkpointInterval: number;
   device: 'auto' | 'cpu' | 'cuda';
   seed: number;

@@ -236,7 +236,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   enter('training', `${config.trainer.epochs} epochs on ${view.labelled} images`);
   const trained = await gpu.trainRound.executeWithOptions(
     { ...gpuOptions(config, config.timeouts.train), summary: `round ${round}: train ${config.trainer.epochs} epochs on ${view.labelled} images` },
-    [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize }],
+    [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, minSteps: config.trainer.minSteps, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize }],
   );
   view.training = null;
 

@@ -1,4 +1,4 @@
-// `pomona demo`: the whole loop on a laptop. Starts the dev server and workers unless they are running,
+// `pomona demo`: the whole loop on a laptop. Starts the dev server unless it is running, and workers of its own;
 // generates a synthetic orchard, runs a 3-round loop with the simulated annotator and the CPU trainer,
 // prints each round's labelled count and mAP, and leaves the loop in the Web UI.
 import type { Client } from '@temporalio/client';
@@ -9,7 +9,6 @@ import { parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../../co
 import { repositoryRoot } from '../../core/io/repository-root';
 import type { LoopStatus } from '../../workflows/messages';
 import type { LoopResult } from '../../workflows/active-learning-loop';
-import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '../../workflows/active-learning-loop';
 import { temporalTargetFromEnv } from '../../worker/connection-options';
 import { runSimulatedAnnotator } from '../annotator/simulated-annotator';
 import { CliError } from '../cli-error';
@@ -41,15 +40,6 @@ export function demoConfig(opts: DemoOptions, project: string, datasetDir: strin
   return parsed.config;
 }
 
-async function hasPollers(client: Client, taskQueue: string, kind: 'workflow' | 'activity'): Promise<boolean> {
-  const response = await client.workflowService.describeTaskQueue({
-    namespace: client.options.namespace,
-    taskQueue: { name: taskQueue },
-    taskQueueType: kind === 'workflow' ? 1 : 2,
-  });
-  return (response.pollers ?? []).length > 0;
-}
-
 async function reachable(): Promise<Client | null> {
   try {
     const client = await connectClient();
@@ -78,16 +68,10 @@ export async function runDemo(opts: DemoOptions): Promise<LoopResult> {
     synthesizeOrchard({ out: datasetDir, count: opts.images, seed: 0 });
   }
 
-  const queues: ('cpu' | 'gpu')[] = [];
-  if (!(await hasPollers(client, CPU_TASK_QUEUE, 'workflow')) || !(await hasPollers(client, CPU_TASK_QUEUE, 'activity'))) queues.push('cpu');
-  if (!(await hasPollers(client, GPU_TASK_QUEUE, 'activity'))) queues.push('gpu');
-  let workers: RunningWorkers | null = null;
-  if (queues.length) {
-    say(`starting workers in this process: ${queues.map((q) => `pomona-${q}`).join(', ')}`);
-    workers = await startWorkers(queues);
-  } else {
-    say('using the workers already running');
-  }
+  // The demo always runs its own workers: the server keeps listing a dead worker's pollers for minutes,
+  // so "workers are running" cannot be told from "were running". Other live workers only add capacity.
+  say('starting workers in this process: pomona-cpu, pomona-gpu');
+  const workers: RunningWorkers = await startWorkers(['cpu', 'gpu']);
 
   const controller = new AbortController();
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-').toLowerCase();
@@ -129,7 +113,7 @@ export async function runDemo(opts: DemoOptions): Promise<LoopResult> {
   } finally {
     controller.abort();
     await annotator;
-    if (workers) await workers.shutdown();
+    await workers.shutdown();
   }
 }
 

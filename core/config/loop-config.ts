@@ -58,6 +58,7 @@ export const loopConfigSchema = z
       .strictObject({
         backend: z.literal('torch').default('torch').describe('the reference PyTorch detector (trainer/)'),
         epochs: z.number().int().positive().default(20).describe('training epochs per round'),
+        minSteps: z.number().int().nonnegative().default(120).describe('at least this many optimiser steps per round: small labelled sets get more epochs'),
         checkpointInterval: z.number().int().positive().default(5).describe('save a checkpoint every K epochs: the most a retry re-does'),
         device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('auto: CUDA when the GPU worker has it'),
         seed: z.number().int().nonnegative().default(0).describe('training seed (round n uses seed + n)'),
@@ -66,7 +67,7 @@ export const loopConfigSchema = z
         threshold: z.number().min(0).max(1).default(0.05).describe('minimum score kept by inference'),
         fineTune: z.boolean().default(true).describe('start round n from round n-1 weights'),
       })
-      .default({ backend: 'torch', epochs: 20, checkpointInterval: 5, device: 'auto', seed: 0, threshold: 0.05, fineTune: true }),
+      .default({ backend: 'torch', epochs: 20, minSteps: 120, checkpointInterval: 5, device: 'auto', seed: 0, threshold: 0.05, fineTune: true }),
     stop: z
       .strictObject({
         maxRounds: z.number().int().positive().default(5).describe('stop after this many rounds'),

@@ -92,7 +92,7 @@ test('start, status, annotate export and submit on a live loop', async () => {
       dataset: { path: 'orchard' },
       selection: { initial: { size: { nTotal: 4 } }, rounds: { size: { batchSize: 4 } } },
       embedding: { epochs: 1, dim: 8 },
-      trainer: { epochs: 1, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
+      trainer: { minSteps: 0, epochs: 1, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
       stop: { maxRounds: 1 },
     }),
   );

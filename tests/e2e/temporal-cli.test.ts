@@ -50,7 +50,7 @@ test('start, query, signal annotations and stop a loop with the temporal CLI', a
       dataset: { path: tinyOrchard(24, 2) },
       selection: { initial: { method: 'RANDOM', size: { nTotal: 5 } }, rounds: { method: 'RANDOM', size: { batchSize: 5 } } },
       embedding: { epochs: 1, dim: 8 },
-      trainer: { epochs: 2, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
+      trainer: { minSteps: 0, epochs: 2, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
       stop: { maxRounds: 3 },
     }),
   );

@@ -29,7 +29,7 @@ function config(project: string, overrides: Partial<LoopConfigInput> = {}): Loop
     dataset: { path: dataset, validation: { fraction: 0.25 } },
     selection: { initial: { method: 'CORESET', size: { nTotal: 6 } }, rounds: { method: 'CORAL', size: { batchSize: 6 } } },
     embedding: { epochs: 1, dim: 8 },
-    trainer: { epochs: 2, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
+    trainer: { minSteps: 0, epochs: 2, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
     stop: { maxRounds: 2 },
     ...overrides,
   };

@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--labels", required=True)
     t.add_argument("--out", required=True)
     t.add_argument("--epochs", type=int, default=None, help="total epochs (default 20; on --resume, the checkpoint's)")
+    t.add_argument("--min-steps", type=int, default=0, help="train at least this many optimiser steps: more epochs for small sets (new runs only)")
     start = t.add_mutually_exclusive_group()
     start.add_argument("--init", help="start a new run from these weights (fine-tuning)")
     start.add_argument("--resume", help="continue the run that wrote this checkpoint")

@@ -54,6 +54,8 @@ def run(args) -> int:
         raise InputError("--resume and --init: give at most one")
     if args.epochs is not None and args.epochs < 1:
         raise InputError(f"--epochs {args.epochs}: must be at least 1")
+    if args.min_steps < 0:
+        raise InputError(f"--min-steps {args.min_steps}: must not be negative")
     if (args.val_images is None) != (args.val_labels is None):
         raise InputError("--val-images and --val-labels: give both or neither")
     resume = checkpoint.load(args.resume, "--resume") if args.resume else None
@@ -98,6 +100,10 @@ def run(args) -> int:
     net = net.to(device).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(net.parameters(), lr=config["lr"], weight_decay=config["weight_decay"])
     steps_per_epoch = math.ceil(len(data) / config["batch_size"])
+    if not resume and args.min_steps:
+        # Small labelled sets give few steps per epoch; a detector learns with steps, not epochs, so a
+        # new run may lengthen itself (the total is stored in the checkpoints, so a resume keeps it).
+        epochs = max(epochs, math.ceil(args.min_steps / steps_per_epoch))
     total_steps = epochs * steps_per_epoch
     step, first_epoch, history = 0, 1, []
     if resume:

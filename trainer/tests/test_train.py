@@ -82,3 +82,16 @@ def test_learning_rate_schedule_warms_up_then_decays():
     lrs = [learning_rate(s, 1000, 1.0) for s in range(1000)]
     assert lrs[0] == pytest.approx(0.1) and max(lrs) == pytest.approx(1.0, abs=1e-3)
     assert lrs[-1] < 0.03 and all(a >= b for a, b in zip(lrs[60:], lrs[61:]))
+
+
+def test_min_steps_lengthens_a_small_run_and_resume_keeps_its_length(tiny, tmp_path):
+    images, labels = tiny  # 8 images, batch 4: 2 steps per epoch
+    common = ["--images", images, "--labels", labels, "--batch-size", "4", "--input-size", "128x96", "--device", "cpu",
+              "--checkpoint-interval", "1"]
+    r = run_cli("train", *common, "--out", tmp_path / "a", "--epochs", "1", "--min-steps", "5")
+    assert r.returncode == 0, r.stderr
+    assert [e["epoch"] for e in events(r.stdout) if e["event"] == "epoch"] == [1, 2, 3]
+    r = run_cli("train", *common, "--out", tmp_path / "a", "--resume", tmp_path / "a" / "weights" / "epoch_003.pt")
+    done = [e for e in events(r.stdout) if e["event"] == "done"][0]
+    assert r.returncode == 0 and done["epochs"] == 3 and not [e for e in events(r.stdout) if e["event"] == "epoch"]
+    assert run_cli("train", *common, "--out", tmp_path / "b", "--min-steps", "-1").returncode == 2
