@@ -4,7 +4,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { LoopConfig } from '../core/config/loop-config';
-import { ingestDataset, type Manifest } from '../core/dataset/ingest';
+import { ingestDataset } from '../core/dataset/ingest';
 import { formatProblem } from '../core/formats/problem';
 import { writeJsonAtomic } from '../core/io/atomic-write';
 import { seededShuffle } from '../core/selection/random';
@@ -31,7 +31,7 @@ export async function prepareProject(config: LoopConfig): Promise<PreparedProjec
   if (config.dataset.validation.path) await requireFolder(config.dataset.validation.path, 'dataset.validation.path');
 
   const pool = await ingestDataset(config.dataset.path, layout.groundTruthLabels(projectDir));
-  const images: ManifestImage[] = usable(pool).map((image) => ({ ...image, split: 'pool' }));
+  const images: ManifestImage[] = pool.images.map((image) => ({ ...image, split: 'pool' }));
   if (images.length === 0) {
     throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `dataset.path ${config.dataset.path}: no usable images (${pool.problems.length} problem(s): ${pool.problems.slice(0, 3).map(formatProblem).join('; ')})` });
   }
@@ -40,7 +40,7 @@ export async function prepareProject(config: LoopConfig): Promise<PreparedProjec
   if (config.dataset.validation.path) {
     const validation = await ingestDataset(config.dataset.validation.path, `${layout.groundTruthLabels(projectDir)}-validation`);
     problems.push(...validation.problems.map(formatProblem));
-    for (const image of usable(validation)) {
+    for (const image of validation.images) {
       if (!image.labels) continue;
       images.push({ ...image, name: images.some((i) => i.name === image.name) ? `val-${image.name}` : image.name, split: 'validation' });
     }
@@ -59,10 +59,6 @@ export async function prepareProject(config: LoopConfig): Promise<PreparedProjec
   const manifest: ProjectManifest = { owner, layout: pool.layout, datasetRoot: config.dataset.path, images, problems };
   await writeJsonAtomic(manifestPath, manifest);
   return summarize(projectDir, manifest);
-}
-
-function usable(manifest: Manifest): Manifest['images'] {
-  return manifest.images.filter((image) => image.width > 0 && image.height > 0);
 }
 
 function summarize(projectDir: string, manifest: ProjectManifest): PreparedProject {

@@ -4,12 +4,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import * as path from 'node:path';
 import { batchSizeFor } from '../core/config/loop-config';
 import { writeJsonAtomic } from '../core/io/atomic-write';
-import { readKittiFolder } from '../core/formats/kitti-folder';
-import { detectionScores } from '../core/scores/detection';
-import { coralSelect } from '../core/selection/coral';
-import { coresetSelect } from '../core/selection/coreset';
+import { rowScores } from '../core/scores/prediction-folder';
 import { readEmbeddingsCsv } from '../core/selection/embeddings-csv';
-import { randomSelect } from '../core/selection/random';
+import { selectRows } from '../core/selection/select';
 import { layout } from '../core/workspace-layout';
 import { readLabelledSet } from './labelled-set';
 import { readManifest } from './manifest';
@@ -42,10 +39,8 @@ export async function selectBatch(input: SelectBatchInput): Promise<SelectionSum
     const preselected = rowNames.flatMap((n, i) => (labelledNames.has(n) ? [i] : []));
     const pool = new Set(poolNames);
     const candidates = rowNames.flatMap((n, i) => (pool.has(n) && !labelledNames.has(n) ? [i] : []));
-    let indices: number[];
-    if (input.method === 'RANDOM') indices = randomSelect(candidates, count, input.seed);
-    else if (input.method === 'CORESET') indices = coresetSelect(embeddings, { preselected, candidates, batchSize: count }).picks;
-    else indices = coralSelect(embeddings, { preselected, candidates, batchSize: count, scores: await poolScores(input, rowNames, candidates), strength: input.strength }).picks;
+    const scores = input.method === 'CORAL' ? await poolScores(input, embeddings.filenames) : undefined;
+    const indices = selectRows({ method: input.method, embeddings, preselected, candidates, count, seed: input.seed, scores, strength: input.strength });
     picks = indices.map((i) => rowNames[i]);
   }
   const selection: SelectionFile = { round: input.round, method: input.method, ...(input.method === 'CORAL' ? { score: input.score } : {}), labelledBefore: labelledNames.size, images: picks };
@@ -57,15 +52,10 @@ function summary(input: SelectBatchInput, selectionPath: string, selection: Sele
   return { round: input.round, method: input.method, selectionPath, count: selection.images.length, labelledBefore: selection.labelledBefore, remainingPool };
 }
 
-/** CORAL's weights: each candidate's score from the last model's pool predictions (no file: no boxes). */
-async function poolScores(input: SelectBatchInput, rowNames: string[], candidates: number[]): Promise<Float64Array> {
+/** CORAL's weights: each row's score from the last model's pool predictions (no file: no boxes). */
+async function poolScores(input: SelectBatchInput, rowFiles: string[]): Promise<Float64Array> {
   if (!input.predictionsDir || !input.score) {
     throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `round ${input.round}: CORAL needs the previous round's pool predictions and a score` });
   }
-  const names = candidates.map((i) => rowNames[i]);
-  const predictions = await readKittiFolder(input.predictionsDir, 'prediction', names, true);
-  const scores = detectionScores(predictions);
-  const weights = new Float64Array(rowNames.length);
-  for (const i of candidates) weights[i] = scores.get(rowNames[i])![input.score];
-  return weights;
+  return rowScores(input.predictionsDir, rowFiles, input.score);
 }

@@ -70,8 +70,9 @@ function gpuOptions(config: LoopConfig, startToCloseTimeout: string): ActivityOp
 
 export async function activeLearningLoop(input: LoopConfigInput, carried?: CarriedState): Promise<LoopResult> {
   const config = carried ? (input as LoopConfig) : validConfig(input);
-  const gpu = proxyActivities<GpuActivities>(gpuOptions(config, config.timeouts.train));
+  const gpuTrain = gpuOptions(config, config.timeouts.train);
   const gpuInfer = gpuOptions(config, config.timeouts.infer);
+  const gpu = proxyActivities<GpuActivities>(gpuTrain);
 
   const round = carried?.round ?? 1;
   const view: LoopStatus = {
@@ -172,7 +173,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     if (!(await proceed())) return finish('stop-signal');
     enter('preparing', `embedding ${prepared.poolCount} pool images`);
     const embeddings = await gpu.embedPool.executeWithOptions(
-      { ...gpuOptions(config, config.timeouts.train), summary: `embed ${prepared.poolCount} images` },
+      { ...gpuTrain, summary: `embed ${prepared.poolCount} images` },
       [{ projectDir: prepared.projectDir, poolImagesDir: prepared.poolImagesDir, epochs: config.embedding.epochs, dim: config.embedding.dim, seed: config.selection.seed, device: config.trainer.device }],
     );
     state = { round: 1, prepared, embeddingsPath: embeddings.embeddingsPath, labelled: 0, metrics: [], paused: view.paused };
@@ -235,7 +236,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   if (!(await proceed())) return finish('stop-signal');
   enter('training', `${config.trainer.epochs} epochs on ${view.labelled} images`);
   const trained = await gpu.trainRound.executeWithOptions(
-    { ...gpuOptions(config, config.timeouts.train), summary: `round ${round}: train ${config.trainer.epochs} epochs on ${view.labelled} images` },
+    { ...gpuTrain, summary: `round ${round}: train ${config.trainer.epochs} epochs on ${view.labelled} images` },
     [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, minSteps: config.trainer.minSteps, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize }],
   );
   view.training = null;

@@ -1,12 +1,7 @@
 // `pomona scores --pred DIR`: Lightly's object-detection scores per image, from KITTI predictions.
 import type { Command } from 'commander';
 import * as path from 'node:path';
-import { readKittiFolder } from '../../core/formats/kitti-folder';
-import { detectionScores, type ImageScores } from '../../core/scores/detection';
-
-export async function scoresOfFolder(dir: string): Promise<Map<string, ImageScores>> {
-  return detectionScores(await readKittiFolder(path.resolve(dir), 'prediction', undefined, false));
-}
+import { scoresOfPredictionFolder } from '../../core/scores/prediction-folder';
 
 export function registerScores(program: Command): void {
   program
@@ -14,6 +9,6 @@ export function registerScores(program: Command): void {
     .description('active-learning scores per image (objectness, uncertainty max/mean/sum, object frequency) as JSON')
     .requiredOption('--pred <dir>', 'KITTI predictions, one <image>.txt (16 fields) per image')
     .action(async (opts: { pred: string }) => {
-      console.log(JSON.stringify(Object.fromEntries(await scoresOfFolder(opts.pred)), null, 2));
+      console.log(JSON.stringify(Object.fromEntries(await scoresOfPredictionFolder(path.resolve(opts.pred))), null, 2));
     });
 }

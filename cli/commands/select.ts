@@ -2,12 +2,10 @@
 import type { Command } from 'commander';
 import * as fs from 'node:fs/promises';
 import { SCORE_NAMES, type ScoreName } from '../../core/scores/detection';
-import { coralSelect } from '../../core/selection/coral';
-import { coresetSelect } from '../../core/selection/coreset';
+import { rowScores } from '../../core/scores/prediction-folder';
 import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
-import { randomSelect } from '../../core/selection/random';
+import { selectRows } from '../../core/selection/select';
 import { CliError } from '../cli-error';
-import { scoresOfFolder } from './scores';
 
 interface SelectOptions {
   embeddings: string;
@@ -53,14 +51,8 @@ export function registerSelect(program: Command): void {
       const n = opts.n ?? Math.max(0, opts.nTotal! - preselected.length);
       const taken = new Set(preselected);
       const candidates = embeddings.filenames.flatMap((_, i) => (taken.has(i) ? [] : [i]));
-      let picks: number[];
-      if (method === 'RANDOM') picks = randomSelect(candidates, n, opts.seed);
-      else if (method === 'CORESET') picks = coresetSelect(embeddings, { preselected, candidates, batchSize: n, minDistance: opts.minDistance }).picks;
-      else {
-        const perImage = await scoresOfFolder(opts.pred!);
-        const scores = embeddings.filenames.map((f) => perImage.get(f.replace(/\.[^.]+$/, ''))?.[opts.score as ScoreName] ?? 0);
-        picks = coralSelect(embeddings, { preselected, candidates, batchSize: n, minDistance: opts.minDistance, scores, strength: opts.strength }).picks;
-      }
+      const scores = method === 'CORAL' ? await rowScores(opts.pred!, embeddings.filenames, opts.score as ScoreName) : undefined;
+      const picks = selectRows({ method, embeddings, preselected, candidates, count: n, seed: opts.seed, minDistance: opts.minDistance, scores, strength: opts.strength });
       for (const i of picks) console.log(embeddings.filenames[i]);
     });
 }
