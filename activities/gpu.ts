@@ -30,7 +30,7 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
   async function embedPool(input: EmbedInput): Promise<EmbeddingsSummary> {
     const out = layout.embeddings(input.projectDir);
     const started = Date.now();
-    const existing = await readCsvHeader(out);
+    const existing = await readEmbeddingsSummary(out);
     if (existing) return { embeddingsPath: out, ...existing, seconds: 0 };
     const tmp = `${out}.partial.csv`;
     await runTrainer(
@@ -38,7 +38,7 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
       heartbeatEach,
     );
     await fs.rename(tmp, out);
-    const header = await readCsvHeader(out);
+    const header = await readEmbeddingsSummary(out);
     if (!header) throw new Error(`trainer embed wrote no rows to ${out}`);
     return { embeddingsPath: out, ...header, seconds: (Date.now() - started) / 1000 };
   }
@@ -158,7 +158,8 @@ async function stageTrainingData(input: TrainInput): Promise<{ images: string; l
   return { images, labels };
 }
 
-async function readCsvHeader(file: string): Promise<{ count: number; dim: number } | null> {
+/** Row count and width of an embeddings CSV, or null when it is missing or empty. */
+async function readEmbeddingsSummary(file: string): Promise<{ count: number; dim: number } | null> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
