@@ -6,6 +6,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { layout } from '../core/workspace-layout';
 import { readLabelledSet } from './labelled-set';
+import { taoInferImages, taoTrainRound } from './tao/tao-backend';
 import { runTrainer, trainerArgs, type TrainerEvent } from './trainer-process';
 import type {
   EmbedInput,
@@ -44,6 +45,7 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
   }
 
   async function trainRound(input: TrainInput): Promise<TrainResult> {
+    if (input.tao) return taoTrainRound(input, input.tao, (progress) => void reportProgress(progress));
     const started = Date.now();
     const outDir = layout.train(input.projectDir, input.round);
     const weightsDir = path.join(outDir, 'weights');
@@ -93,6 +95,7 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
   }
 
   async function inferImages(input: InferInput): Promise<InferResult> {
+    if (input.tao) return taoInferImages(input, input.tao);
     const started = Date.now();
     // Infer into a fresh temp folder and rename it into place, so a retry never sees half a result.
     const tmp = `${input.outDir}.partial`;

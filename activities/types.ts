@@ -2,6 +2,7 @@
 // or weights (Temporal payloads stay small). Pure types, shared by workflow code and activities.
 import type { SelectionMethod, SelectionSize } from '../core/config/loop-config';
 import type { ScoreName } from '../core/scores/detection';
+import type { TaoSettings } from '../core/tao/settings';
 
 export interface PreparedProject {
   projectDir: string;
@@ -108,6 +109,14 @@ export interface TrainInput {
   initWeights?: string;
   inputSize?: string;
   batchSize?: number;
+  /** Present when the loop trains with NVIDIA TLT/TAO (trainer.backend "tao"). */
+  tao?: TaoJob;
+}
+
+/** What the tao backend needs beyond the torch trainer's inputs (no secrets: the key is the worker's). */
+export interface TaoJob {
+  projectDir: string;
+  settings: TaoSettings;
 }
 
 export interface TrainingProgress {
@@ -132,6 +141,8 @@ export interface InferInput {
   outDir: string;
   threshold: number;
   device: 'auto' | 'cpu' | 'cuda';
+  /** Present when the model was trained by the tao backend. */
+  tao?: TaoJob;
 }
 
 export interface InferResult {

@@ -234,10 +234,12 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
 
   // 4. Train on the GPU queue; round n>1 fine-tunes round n-1's weights.
   if (!(await proceed())) return finish('stop-signal');
+  // The tao backend's settings ride along with train and infer inputs (absent for torch: inputs unchanged).
+  const tao = config.trainer.backend === 'tao' && config.trainer.tao ? { tao: { projectDir: prepared.projectDir, settings: config.trainer.tao } } : {};
   enter('training', `${config.trainer.epochs} epochs on ${view.labelled} images`);
   const trained = await gpu.trainRound.executeWithOptions(
     { ...gpuTrain, summary: `round ${round}: train ${config.trainer.epochs} epochs on ${view.labelled} images` },
-    [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, minSteps: config.trainer.minSteps, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize }],
+    [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, minSteps: config.trainer.minSteps, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize, ...tao }],
   );
   view.training = null;
 
@@ -247,7 +249,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     enter('evaluating', `${prepared.validationCount} validation images`);
     const valPredictions = await gpu.inferImages.executeWithOptions(
       { ...gpuInfer, summary: `round ${round}: infer on ${prepared.validationCount} validation images` },
-      [{ model: trained.weights, imagesDir: prepared.validationImagesDir, outDir: layout.validationPredictions(prepared.projectDir, round), threshold: config.trainer.threshold, device: config.trainer.device }],
+      [{ model: trained.weights, imagesDir: prepared.validationImagesDir, outDir: layout.validationPredictions(prepared.projectDir, round), threshold: config.trainer.threshold, device: config.trainer.device, ...tao }],
     );
     latest = await cpu.evaluateRound.executeWithOptions(
       { ...cpuOptions, summary: `round ${round}: mAP on the validation split` },
@@ -267,7 +269,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   enter('inferring', `${prepared.poolCount} pool images`);
   const poolPredictions = await gpu.inferImages.executeWithOptions(
     { ...gpuInfer, summary: `round ${round}: infer on ${prepared.poolCount} pool images` },
-    [{ model: trained.weights, imagesDir: prepared.poolImagesDir, outDir: layout.predictions(prepared.projectDir, round), threshold: config.trainer.threshold, device: config.trainer.device }],
+    [{ model: trained.weights, imagesDir: prepared.poolImagesDir, outDir: layout.predictions(prepared.projectDir, round), threshold: config.trainer.threshold, device: config.trainer.device, ...tao }],
   );
   next.lastPoolPredictions = poolPredictions.predictionsDir;
   if (view.stopRequested) return finish('stop-signal', true);

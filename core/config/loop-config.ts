@@ -2,6 +2,7 @@
 // the CLI's `config schema` JSON Schema, and docs/config.md. Pure: safe to import from workflow code.
 import { z } from 'zod';
 import { SCORE_NAMES } from '../scores/detection';
+import { taoSettingsSchema } from '../tao/settings';
 
 /** How many images a selection adds: a batch size, or as in the seed tutorial the labelled total after it. */
 export const selectionSize = z.union([
@@ -56,7 +57,7 @@ export const loopConfigSchema = z
       .describe('embeddings of the pool, computed once by the GPU worker'),
     trainer: z
       .strictObject({
-        backend: z.literal('torch').default('torch').describe('the reference PyTorch detector (trainer/)'),
+        backend: z.enum(['torch', 'tao']).default('torch').describe('torch: the reference PyTorch detector (trainer/); tao: NVIDIA TLT/TAO YOLOv4 (docs/tao.md)'),
         epochs: z.number().int().positive().default(20).describe('training epochs per round'),
         minSteps: z.number().int().nonnegative().default(120).describe('at least this many optimiser steps per round: small labelled sets get more epochs'),
         checkpointInterval: z.number().int().positive().default(5).describe('save a checkpoint every K epochs: the most a retry re-does'),
@@ -66,6 +67,14 @@ export const loopConfigSchema = z
         batchSize: z.number().int().positive().optional().describe('training batch size; the trainer default when absent'),
         threshold: z.number().min(0).max(1).default(0.05).describe('minimum score kept by inference'),
         fineTune: z.boolean().default(true).describe('start round n from round n-1 weights'),
+        tao: taoSettingsSchema.optional(),
+      })
+      .superRefine((trainer, ctx) => {
+        if (trainer.backend !== 'tao') return;
+        if (!trainer.tao) ctx.addIssue({ code: 'custom', path: ['tao'], message: 'required when backend is "tao"' });
+        // TAO's own check on augmentation_config output_width/height, made here so a loop fails at start.
+        const size = trainer.inputSize?.split('x').map(Number) ?? [];
+        if (size.some((v) => v < 32 || v % 32 !== 0)) ctx.addIssue({ code: 'custom', path: ['inputSize'], message: 'TAO needs width and height >= 32 and multiples of 32' });
       })
       .default({ backend: 'torch', epochs: 20, minSteps: 120, checkpointInterval: 5, device: 'auto', seed: 0, threshold: 0.05, fineTune: true }),
     stop: z

@@ -1,0 +1,327 @@
+// The `tao` training backend: trainRound / inferImages / evaluate through NVIDIA TLT 3.0 or TAO YOLOv4,
+// behind the same activity inputs and results as the torch trainer. Files of a round (all inside the
+// project folder, which is mounted into the container):
+//   rounds/<n>/tao-data/{train,validation}/{images,labels}   staged KITTI sets
+//   rounds/<n>/train/experiment_spec.txt                     the spec of the latest attempt
+//   rounds/<n>/train/weights/yolov4_<arch><n>_epoch_NNN.*    TAO's checkpoints (names never changed)
+//   rounds/<n>/train/tao-complete-checkpoints.json           checkpoints known to be fully written
+//   rounds/<n>/train/tao-train.log, tao-metrics.json, tao-classes.json, tao_mounts.json
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '../../core/io/atomic-write';
+import { kmeansAnchors, scaledSize } from '../../core/tao/anchors';
+import { checkpointName, latestCheckpointName } from '../../core/tao/checkpoints';
+import { evaluateArgs, inferenceArgs, inferenceLabelsDir, trainArgs } from '../../core/tao/command';
+import type { TaoLogEvent } from '../../core/tao/log-parser';
+import { mountsFile, taoMounts, toContainerPath, toHostPath, TaoPathError, type Mount } from '../../core/tao/mounts';
+import { convertTaoPredictionFile, targetToPomonaClass } from '../../core/tao/predictions';
+import { TAO_DEFAULT_BATCH_SIZE, TAO_DEFAULT_INPUT_SIZE, type AnchorSet, type TaoDialect, type TaoSettings } from '../../core/tao/settings';
+import { renderTaoSpec, TaoSpecError, type StartFrom } from '../../core/tao/spec';
+import { layout, roundDir } from '../../core/workspace-layout';
+import { readLabelledSet } from '../labelled-set';
+import type { InferInput, InferResult, TaoJob, TrainingProgress, TrainInput, TrainResult } from '../types';
+import { stageImages, stageKittiSet, pairImagesWithLabels, type StagedKittiSet } from './staging';
+import { runTaoTask, taoFailure, taoKey } from './tao-process';
+
+export const SPEC_FILE = 'experiment_spec.txt';
+const COMPLETE_FILE = 'tao-complete-checkpoints.json';
+const CLASSES_FILE = 'tao-classes.json';
+
+interface ClassesRecord {
+  mapping: [string, string][];
+  classes: string[];
+}
+
+/** TAO's printed evaluation of the final model, kept beside pomona's own mAP (metrics.json). */
+export interface TaoMetrics {
+  epoch: number;
+  map: number | null;
+  ap: Record<string, number>;
+  validationLoss: number | null;
+  source: 'training' | 'evaluate';
+}
+
+export async function taoTrainRound(input: TrainInput, job: TaoJob, report: (p: TrainingProgress) => void): Promise<TrainResult> {
+  const started = Date.now();
+  const s = job.settings;
+  const trainDir = layout.train(input.projectDir, input.round);
+  const weightsDir = path.join(trainDir, 'weights');
+  await fs.mkdir(weightsDir, { recursive: true });
+  const mounts = taoMounts(input.projectDir, s.pretrainedModel, s.containerRoot);
+  const inContainer = (p: string) => containerPath(p, mounts);
+
+  // A retry resumes from the newest checkpoint whose writing finished (TAO writes checkpoints in place).
+  const resume = await latestCompleteCheckpoint(trainDir);
+  const data = await stageRound(input);
+  const size = parseSize(input.inputSize) ?? TAO_DEFAULT_INPUT_SIZE;
+  const batchSize = input.batchSize ?? TAO_DEFAULT_BATCH_SIZE;
+  // As the torch trainer does: at least minSteps optimiser steps (a pure function of the labelled set,
+  // so a retry computes the same num_epochs and TAO's resume continues the same schedule).
+  const stepsPerEpoch = Math.ceil(data.train.count / (batchSize * s.gpus));
+  const epochs = Math.max(input.epochs, input.minSteps ? Math.ceil(input.minSteps / stepsPerEpoch) : 0);
+  const mapping = classMapping(data.train.classes, s.classMapping);
+  await writeJsonAtomic(path.join(trainDir, CLASSES_FILE), { mapping, classes: data.train.classes } satisfies ClassesRecord);
+
+  const start: StartFrom = resume
+    ? { kind: 'resume', path: inContainer(path.join(weightsDir, resume.name)) }
+    : { kind: 'pretrain', path: inContainer(input.initWeights ?? s.pretrainedModel) };
+  const specFile = path.join(trainDir, SPEC_FILE);
+  await writeSpec(specFile, () => renderTaoSpec({
+    dialect: s.dialect,
+    seed: input.seed,
+    arch: s.arch,
+    nlayers: s.nlayers,
+    anchors: anchorsFor(s, data.train, size, input.seed),
+    boxMatchingIou: s.boxMatchingIou,
+    matchingNeutralBoxIou: s.matchingNeutralBoxIou,
+    batchSize,
+    epochs,
+    checkpointInterval: input.checkpointInterval,
+    start,
+    outputWidth: size.width,
+    outputHeight: size.height,
+    trainImages: inContainer(data.train.images),
+    trainLabels: inContainer(data.train.labels),
+    validationImages: inContainer(data.validation.images),
+    validationLabels: inContainer(data.validation.labels),
+    classMapping: mapping,
+    imageExtension: data.train.extensions.length === 1 ? data.train.extensions[0] : undefined,
+  }));
+  if (resume) log.info('resuming TAO training', { checkpoint: resume.name, epoch: resume.epoch });
+
+  const key = taoKey();
+  const env = await prepareMounts(s.dialect, trainDir, mounts);
+  const ctx = Context.current();
+  let latest: Record<string, unknown> = { event: 'starting', epochs };
+  let loss: number | null = null;
+  let checkpoint: string | null = resume ? path.join(weightsDir, resume.name) : null;
+  let saving: { epoch: number; file: string } | null = null;
+  let table: TaoMetrics | null = null;
+  let validationLoss: number | null = null;
+  const completed: string[] = [];
+  // Records are written one after another, never interleaved (each rewrites the whole list).
+  let recording = Promise.resolve();
+  const record = (names: string[]) => {
+    recording = recording.then(() => recordComplete(trainDir, names));
+  };
+
+  const onEvent = (event: TaoLogEvent) => {
+    // A checkpoint is whole once the tool prints anything after "saving model to".
+    if (saving && event.type !== 'checkpoint-saving') {
+      checkpoint = saving.file;
+      completed.push(path.basename(saving.file));
+      record([...completed]);
+      const done = { event: 'epoch', epoch: saving.epoch, epochs, loss, checkpoint };
+      latest = done;
+      ctx.heartbeat(done);
+      report({ round: input.round, epoch: saving.epoch, epochs, loss, checkpoint });
+      saving = null;
+    }
+    if (event.type === 'step') {
+      loss = event.loss;
+      latest = { event: 'step', epoch: event.epoch, epochs: event.epochs, step: event.step, steps: event.steps, loss, checkpoint };
+      ctx.heartbeat(latest);
+    } else if (event.type === 'epoch-start' && event.epoch > 1) {
+      report({ round: input.round, epoch: event.epoch - 1, epochs: event.epochs, loss, checkpoint });
+    } else if (event.type === 'ap-table') {
+      table = { epoch: Number(latest.epoch ?? 0), map: event.map, ap: event.ap, validationLoss: null, source: 'training' };
+      ctx.heartbeat({ ...latest, event: 'ap', map: event.map, ap: event.ap });
+    } else if (event.type === 'validation-loss') {
+      validationLoss = event.value;
+    } else if (event.type === 'checkpoint-saving') {
+      saving = { epoch: event.epoch, file: toHostPath(event.path, mounts) ?? path.join(weightsDir, path.basename(event.path)) };
+    }
+  };
+
+  const run = await runTaoTask({
+    dialect: s.dialect,
+    args: trainArgs({ dialect: s.dialect, spec: inContainer(specFile), results: inContainer(trainDir), key, gpus: s.gpus, useAmp: s.useAmp }),
+    key,
+    env,
+    logFile: path.join(trainDir, 'tao-train.log'),
+    onEvent,
+    keepAlive: () => latest,
+  });
+  const finalName = checkpointName(s.arch, s.nlayers, epochs, s.dialect);
+  const finalFile = path.join(weightsDir, finalName);
+  const finalExists = await exists(finalFile);
+  if (!run.passed || !finalExists) throw taoFailure('train', run, `${finalName} is missing`);
+  record([...completed, finalName]);
+  await recording;
+
+  const printed = table as TaoMetrics | null;
+  let metrics: TaoMetrics | null = printed ? { ...printed, validationLoss } : null;
+  if (!metrics || metrics.epoch !== epochs) metrics = await taoEvaluate(finalFile, job);
+  await writeJsonAtomic(path.join(trainDir, 'tao-metrics.json'), metrics);
+  return { weights: finalFile, epochs, loss, seconds: (Date.now() - started) / 1000, resumedFromEpoch: resume?.epoch ?? 0 };
+}
+
+/** `yolo_v4 evaluate` on the spec's validation sources: TAO's own AP table for a model. */
+export async function taoEvaluate(model: string, job: TaoJob): Promise<TaoMetrics> {
+  const s = job.settings;
+  const trainDir = trainDirOf(model);
+  const mounts = taoMounts(job.projectDir, s.pretrainedModel, s.containerRoot);
+  const key = taoKey();
+  let found: TaoMetrics | null = null;
+  const run = await runTaoTask({
+    dialect: s.dialect,
+    args: evaluateArgs({ dialect: s.dialect, spec: containerPath(await specOf(model), mounts), model: containerPath(model, mounts), key }),
+    key,
+    env: await prepareMounts(s.dialect, trainDir, mounts),
+    logFile: path.join(trainDir, 'tao-evaluate.log'),
+    onEvent: (e) => {
+      if (e.type === 'ap-table') found = { epoch: 0, map: e.map, ap: e.ap, validationLoss: null, source: 'evaluate' };
+    },
+  });
+  const metrics = found as TaoMetrics | null;
+  if (!run.passed || !metrics) throw taoFailure('evaluate', run, 'no AP table was printed');
+  return metrics;
+}
+
+export async function taoInferImages(input: InferInput, job: TaoJob): Promise<InferResult> {
+  const started = Date.now();
+  const s = job.settings;
+  const mounts = taoMounts(job.projectDir, s.pretrainedModel, s.containerRoot);
+  const spec = await specOf(input.model);
+  const classes = JSON.parse(await fs.readFile(path.join(trainDirOf(input.model), CLASSES_FILE), 'utf8')) as ClassesRecord;
+  const stagedImages = `${input.outDir}.tao-images`;
+  const results = `${input.outDir}.tao-results`;
+  const tmp = `${input.outDir}.partial`;
+  const names = await stageImages(input.imagesDir, stagedImages);
+  await fs.rm(results, { recursive: true, force: true });
+  await fs.mkdir(results, { recursive: true });
+  const key = taoKey();
+  let seen = 0;
+  const run = await runTaoTask({
+    dialect: s.dialect,
+    args: inferenceArgs({ dialect: s.dialect, spec: containerPath(spec, mounts), model: containerPath(input.model, mounts), images: containerPath(stagedImages, mounts), out: containerPath(results, mounts), key, threshold: input.threshold }),
+    key,
+    env: await prepareMounts(s.dialect, path.dirname(input.outDir), mounts),
+    logFile: `${input.outDir}.tao-inference.log`,
+    onEvent: () => seen++,
+    keepAlive: () => ({ event: 'inference', images: names.length, lines: seen }),
+  });
+  const labelsDir = inferenceLabelsDir(results);
+  const written = new Set(await fs.readdir(labelsDir).catch(() => [] as string[]));
+  const missing = names.filter((n) => !written.has(`${n}.txt`));
+  if (!run.passed || missing.length) throw taoFailure('inference', run, `${missing.length} of ${names.length} label files are missing (e.g. ${missing[0]}.txt)`);
+
+  // Convert into a fresh folder and rename it into place, so a retry never sees half a result.
+  const targetToClass = targetToPomonaClass(classes.mapping, classes.classes);
+  await fs.rm(tmp, { recursive: true, force: true });
+  await fs.mkdir(tmp, { recursive: true });
+  for (const name of names) {
+    const file = path.join(labelsDir, `${name}.txt`);
+    await fs.writeFile(path.join(tmp, `${name}.txt`), convertTaoPredictionFile(await fs.readFile(file, 'utf8'), file, targetToClass));
+  }
+  await fs.rm(input.outDir, { recursive: true, force: true });
+  await fs.rename(tmp, input.outDir);
+  await fs.rm(stagedImages, { recursive: true, force: true });
+  return { predictionsDir: input.outDir, images: names.length, seconds: (Date.now() - started) / 1000 };
+}
+
+/** The round's labelled set and the project's fixed validation split, staged for the container. */
+async function stageRound(input: TrainInput): Promise<{ train: StagedKittiSet; validation: StagedKittiSet }> {
+  const root = path.join(roundDir(input.projectDir, input.round), 'tao-data');
+  const set = await readLabelledSet(input.labelledPath);
+  const train = await stageKittiSet(set.images, path.join(root, 'train'));
+  const valImages = layout.validationImages(input.projectDir);
+  const hasValidation = await exists(valImages);
+  // TAO needs validation sources with raw KITTI; a project without a validation split validates on its
+  // training set, as the seed's tutorial did (its printed mAP is then optimistic).
+  const validation = hasValidation
+    ? await stageKittiSet(await pairImagesWithLabels(valImages, layout.validationLabels(input.projectDir)), path.join(root, 'validation'))
+    : train;
+  return { train, validation };
+}
+
+/** label class (lowercased) -> target class; by default each labelled class maps to itself. */
+function classMapping(classes: string[], configured: Record<string, string> | undefined): [string, string][] {
+  if (configured) return Object.entries(configured).map(([k, v]): [string, string] => [k.toLowerCase(), v]).sort(([a], [b]) => a.localeCompare(b));
+  const keys = [...new Set(classes.map((c) => c.toLowerCase()))].sort();
+  if (!keys.length) throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: 'the labelled set has no boxes: TAO needs at least one class' });
+  return keys.map((k) => [k, k]);
+}
+
+function anchorsFor(s: TaoSettings, train: StagedKittiSet, net: { width: number; height: number }, seed: number): AnchorSet {
+  if (s.anchors !== 'kmeans') return { small: s.anchors.small, mid: s.anchors.mid, big: s.anchors.big };
+  try {
+    return kmeansAnchors(train.boxes.map((b) => scaledSize(b.box, b, net)), seed);
+  } catch (err) {
+    throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `trainer.tao.anchors "kmeans": ${(err as Error).message}` });
+  }
+}
+
+async function writeSpec(file: string, render: () => string): Promise<void> {
+  let text: string;
+  try {
+    text = render();
+  } catch (err) {
+    if (err instanceof TaoSpecError || err instanceof TaoPathError) throw ApplicationFailure.create({ type: 'TaoBadSpec', nonRetryable: true, message: err.message });
+    throw err;
+  }
+  await writeFileAtomic(file, text);
+}
+
+function containerPath(hostPath: string, mounts: Mount[]): string {
+  try {
+    return toContainerPath(hostPath, mounts);
+  } catch (err) {
+    if (err instanceof TaoPathError) throw ApplicationFailure.create({ type: 'TaoMissingMount', nonRetryable: true, message: err.message });
+    throw err;
+  }
+}
+
+/**
+ * Writes the mounts file where the launcher reads it: TAO 5 honours LAUNCHER_MOUNTS, so the file stays
+ * in the round's folder; TLT 3.0 and TAO 3.x/4 read only ~/.tlt_mounts.json / ~/.tao_mounts.json, which
+ * the GPU worker therefore owns (one TAO job at a time per worker). Mount sources must exist.
+ */
+async function prepareMounts(dialect: TaoDialect, dir: string, mounts: Mount[]): Promise<Record<string, string>> {
+  for (const m of mounts) {
+    if (!(await exists(m.source))) throw ApplicationFailure.create({ type: 'TaoMissingMount', nonRetryable: true, message: `mount source ${m.source} does not exist on the GPU worker` });
+  }
+  const content = `${JSON.stringify(mountsFile(mounts, os.userInfo().uid, os.userInfo().gid), null, 2)}\n`;
+  const own = path.join(dir, 'tao_mounts.json');
+  await writeFileAtomic(own, content);
+  if (dialect === 'tao5') return { LAUNCHER_MOUNTS: own };
+  // HOME as the launcher's expanduser("~") reads it (and as this process's env says, which may differ
+  // from the C-level environment os.homedir() reads under a test runner).
+  await writeFileAtomic(path.join(process.env.HOME || os.homedir(), dialect === 'tlt3' ? '.tlt_mounts.json' : '.tao_mounts.json'), content);
+  return {};
+}
+
+async function latestCompleteCheckpoint(trainDir: string): Promise<{ name: string; epoch: number } | null> {
+  const listed = await fs.readFile(path.join(trainDir, COMPLETE_FILE), 'utf8').then((t) => JSON.parse(t) as string[]).catch(() => [] as string[]);
+  const present = new Set(await fs.readdir(path.join(trainDir, 'weights')).catch(() => [] as string[]));
+  return latestCheckpointName(listed.filter((n) => present.has(n)));
+}
+
+async function recordComplete(trainDir: string, names: string[]): Promise<void> {
+  const file = path.join(trainDir, COMPLETE_FILE);
+  const before = await fs.readFile(file, 'utf8').then((t) => JSON.parse(t) as string[]).catch(() => [] as string[]);
+  await writeJsonAtomic(file, [...new Set([...before, ...names])]);
+}
+
+/** A model's round folder: weights live in `<train>/weights/`. */
+function trainDirOf(model: string): string {
+  return path.dirname(path.dirname(model));
+}
+
+async function specOf(model: string): Promise<string> {
+  const spec = path.join(trainDirOf(model), SPEC_FILE);
+  if (!(await exists(spec))) throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `${model}: no ${SPEC_FILE} beside its weights folder (not a model trained by pomona's tao backend)` });
+  return spec;
+}
+
+function parseSize(size: string | undefined): { width: number; height: number } | null {
+  if (!size) return null;
+  const [width, height] = size.split('x').map(Number);
+  return { width, height };
+}
+
+async function exists(p: string): Promise<boolean> {
+  return (await fs.stat(p).catch(() => null)) !== null;
+}
