@@ -23,7 +23,8 @@ const TABLE_RULE = /^\*{31}$/;
 const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf`;
 const EPOCH = /^Epoch (\d+)\/(\d+)\s*$/;
 const STEP = new RegExp(String.raw`^\s*(\d+)\/(\d+) \[[=>.]*\](?:.*? - loss: (${NUMBER}))?`);
-const AP_LINE = new RegExp(String.raw`^(\S+)\s+AP\s+(${NUMBER})\s*$`);
+// A class longer than 14 characters runs straight into "AP" ("{:<14}" pads, never truncates).
+const AP_LINE = new RegExp(String.raw`^(\S+?)\s*AP\s+(${NUMBER})\s*$`);
 const MAP_LINE = new RegExp(String.raw`^\s*mAP\s+(${NUMBER})\s*$`);
 const VALIDATION_LOSS = new RegExp(String.raw`^Validation loss: (${NUMBER})\s*$`);
 const SAVING = /^Epoch (\d+): saving model to (\S+)\s*$/;
