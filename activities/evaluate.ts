@@ -1,4 +1,6 @@
 // evaluateRound: mAP@0.5 (VOC all-point) and COCO AP of a round's model on the fixed validation split.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { evaluateFolders } from '../core/metrics/map';
 import { writeJsonAtomic } from '../core/io/atomic-write';
 import { layout } from '../core/workspace-layout';
@@ -7,6 +9,8 @@ import type { EvaluateInput, RoundMetrics } from './types';
 export async function evaluateRound(input: EvaluateInput): Promise<RoundMetrics> {
   const result = await evaluateFolders(input.gtLabelsDir, input.predictionsDir);
   const metricsPath = layout.metrics(input.projectDir, input.round);
-  await writeJsonAtomic(metricsPath, { round: input.round, labelled: input.labelled, ...result });
+  // The tao backend leaves TAO's own printed mAP beside the model; it is recorded next to pomona's.
+  const tao = await fs.readFile(path.join(layout.train(input.projectDir, input.round), 'tao-metrics.json'), 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined);
+  await writeJsonAtomic(metricsPath, { round: input.round, labelled: input.labelled, ...result, ...(tao ? { tao } : {}) });
   return { round: input.round, labelled: input.labelled, map50: result.map50, cocoAp: result.coco_ap, metricsPath };
 }
