@@ -12,6 +12,7 @@ import { registerSelect } from './commands/select';
 import { registerServer } from './commands/server';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
+import { registerTao } from './commands/tao';
 import { registerWorker } from './commands/worker';
 
 export function buildProgram(): Command {
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     .description('durable active learning for object detection, on Temporal')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerDemo, registerStart, registerStatus, registerAnnotate, registerAnnotator, registerDataset, registerEvaluate, registerScores, registerSelect, registerConfig, registerServer, registerWorker]) {
+  for (const register of [registerDemo, registerStart, registerStatus, registerAnnotate, registerAnnotator, registerDataset, registerEvaluate, registerScores, registerSelect, registerConfig, registerServer, registerWorker, registerTao]) {
     register(program);
   }
   return program;

@@ -21,6 +21,33 @@ export interface StagedKittiSet {
   boxes: { box: Box; width: number; height: number }[];
 }
 
+/** What a labelled set holds (count, classes, extensions, boxes with image sizes), read without staging. */
+export async function summarizeKittiSet(items: readonly { name: string; image: string; labels: string }[]): Promise<Omit<StagedKittiSet, 'images' | 'labels'>> {
+  const classes = new Set<string>();
+  const extensions = new Set<string>();
+  const boxes: StagedKittiSet['boxes'] = [];
+  for (const item of items) {
+    extensions.add(path.extname(item.image).slice(1).toLowerCase());
+    const parsed = await readLabels(item);
+    for (const b of parsed) classes.add(b.cls);
+    boxes.push(...(await withImageSize(item.image, parsed)));
+  }
+  return { count: items.length, classes: [...classes].sort(), extensions: [...extensions].sort(), boxes };
+}
+
+async function readLabels(item: { labels: string }): Promise<Box[]> {
+  const parsed = parseKitti(await fs.readFile(item.labels, 'utf8'), item.labels, 'either');
+  if (parsed.problems.length) throw new Error(`cannot stage labels: ${parsed.problems.slice(0, 5).map(formatProblem).join('; ')}`);
+  return parsed.boxes;
+}
+
+async function withImageSize(image: string, boxes: Box[]): Promise<StagedKittiSet['boxes']> {
+  if (!boxes.length) return [];
+  const size = await readImageSize(image);
+  if ('message' in size) throw new Error(`cannot stage ${image}: ${size.message}`);
+  return boxes.map((box) => ({ box, ...size }));
+}
+
 /** A real file at `dest` with `src`'s content: a hard link when possible, else a copy. */
 async function placeFile(src: string, dest: string): Promise<void> {
   const real = await fs.realpath(src);
@@ -51,15 +78,10 @@ export async function stageKittiSet(items: readonly { name: string; image: strin
     const ext = path.extname(item.image);
     extensions.add(ext.slice(1).toLowerCase());
     await placeFile(item.image, path.join(images, `${item.name}${ext}`));
-    const parsed = parseKitti(await fs.readFile(item.labels, 'utf8'), item.labels, 'either');
-    if (parsed.problems.length) throw new Error(`cannot stage labels: ${parsed.problems.slice(0, 5).map(formatProblem).join('; ')}`);
-    for (const b of parsed.boxes) classes.add(b.cls);
-    await fs.writeFile(path.join(labels, `${item.name}.txt`), formatKittiFile(parsed.boxes.map((b) => ({ ...b, cls: b.cls.toLowerCase() })), 'label'));
-    if (parsed.boxes.length) {
-      const size = await readImageSize(item.image);
-      if ('message' in size) throw new Error(`cannot stage ${item.image}: ${size.message}`);
-      for (const box of parsed.boxes) boxes.push({ box, ...size });
-    }
+    const parsed = await readLabels(item);
+    for (const b of parsed) classes.add(b.cls);
+    await fs.writeFile(path.join(labels, `${item.name}.txt`), formatKittiFile(parsed.map((b) => ({ ...b, cls: b.cls.toLowerCase() })), 'label'));
+    boxes.push(...(await withImageSize(item.image, parsed)));
   }
   return { images, labels, count: items.length, classes: [...classes].sort(), extensions: [...extensions].sort(), boxes };
 }

@@ -11,18 +11,17 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../../core/io/atomic-write';
-import { kmeansAnchors, scaledSize } from '../../core/tao/anchors';
 import { checkpointName, latestCheckpointName } from '../../core/tao/checkpoints';
 import { evaluateArgs, inferenceArgs, inferenceLabelsDir, trainArgs } from '../../core/tao/command';
 import type { TaoLogEvent } from '../../core/tao/log-parser';
 import { mountsFile, taoMounts, toContainerPath, toHostPath, TaoPathError, type Mount } from '../../core/tao/mounts';
 import { convertTaoPredictionFile, targetToPomonaClass } from '../../core/tao/predictions';
-import { TAO_DEFAULT_BATCH_SIZE, TAO_DEFAULT_INPUT_SIZE, type AnchorSet, type TaoDialect, type TaoSettings } from '../../core/tao/settings';
-import { renderTaoSpec, TaoSpecError, type StartFrom } from '../../core/tao/spec';
-import { layout, roundDir } from '../../core/workspace-layout';
+import type { TaoDialect } from '../../core/tao/settings';
+import { layout } from '../../core/workspace-layout';
 import { readLabelledSet } from '../labelled-set';
 import type { InferInput, InferResult, TaoJob, TrainingProgress, TrainInput, TrainResult } from '../types';
 import { stageImages, stageKittiSet, pairImagesWithLabels, type StagedKittiSet } from './staging';
+import { classMapping, roundSpec, stagedDirs } from './round-spec';
 import { runTaoTask, taoFailure, taoKey } from './tao-process';
 
 export const SPEC_FILE = 'experiment_spec.txt';
@@ -54,41 +53,26 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob, report: (p: 
 
   // A retry resumes from the newest checkpoint whose writing finished (TAO writes checkpoints in place).
   const resume = await latestCompleteCheckpoint(trainDir);
-  const data = await stageRound(input);
-  const size = parseSize(input.inputSize) ?? TAO_DEFAULT_INPUT_SIZE;
-  const batchSize = input.batchSize ?? TAO_DEFAULT_BATCH_SIZE;
-  // As the torch trainer does: at least minSteps optimiser steps (a pure function of the labelled set,
-  // so a retry computes the same num_epochs and TAO's resume continues the same schedule).
-  const stepsPerEpoch = Math.ceil(data.train.count / (batchSize * s.gpus));
-  const epochs = Math.max(input.epochs, input.minSteps ? Math.ceil(input.minSteps / stepsPerEpoch) : 0);
-  const mapping = classMapping(data.train.classes, s.classMapping);
-  await writeJsonAtomic(path.join(trainDir, CLASSES_FILE), { mapping, classes: data.train.classes } satisfies ClassesRecord);
-
-  const start: StartFrom = resume
-    ? { kind: 'resume', path: inContainer(path.join(weightsDir, resume.name)) }
-    : { kind: 'pretrain', path: inContainer(input.initWeights ?? s.pretrainedModel) };
+  const { train, hasValidation } = await stageRound(input);
+  if (!train.classes.length && !s.classMapping) throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: 'the labelled set has no boxes: TAO needs at least one class' });
+  await writeJsonAtomic(path.join(trainDir, CLASSES_FILE), { mapping: classMapping(train.classes, s.classMapping), classes: train.classes } satisfies ClassesRecord);
   const specFile = path.join(trainDir, SPEC_FILE);
-  await writeSpec(specFile, () => renderTaoSpec({
-    dialect: s.dialect,
-    seed: input.seed,
-    arch: s.arch,
-    nlayers: s.nlayers,
-    anchors: anchorsFor(s, data.train, size, input.seed),
-    boxMatchingIou: s.boxMatchingIou,
-    matchingNeutralBoxIou: s.matchingNeutralBoxIou,
-    batchSize,
-    epochs,
+  const spec = specOrFailure(() => roundSpec({
+    settings: s,
+    projectDir: input.projectDir,
+    round: input.round,
+    epochs: input.epochs,
+    minSteps: input.minSteps,
     checkpointInterval: input.checkpointInterval,
-    start,
-    outputWidth: size.width,
-    outputHeight: size.height,
-    trainImages: inContainer(data.train.images),
-    trainLabels: inContainer(data.train.labels),
-    validationImages: inContainer(data.validation.images),
-    validationLabels: inContainer(data.validation.labels),
-    classMapping: mapping,
-    imageExtension: data.train.extensions.length === 1 ? data.train.extensions[0] : undefined,
+    seed: input.seed,
+    inputSize: input.inputSize,
+    batchSize: input.batchSize,
+    labelled: train,
+    hasValidation,
+    start: resume ? { kind: 'resume', hostPath: path.join(weightsDir, resume.name) } : { kind: 'pretrain', hostPath: input.initWeights ?? s.pretrainedModel },
   }));
+  await writeFileAtomic(specFile, spec.text);
+  const epochs = spec.epochs;
   if (resume) log.info('resuming TAO training', { checkpoint: resume.name, epoch: resume.epoch });
 
   const key = taoKey();
@@ -222,47 +206,29 @@ export async function taoInferImages(input: InferInput, job: TaoJob): Promise<In
   return { predictionsDir: input.outDir, images: names.length, seconds: (Date.now() - started) / 1000 };
 }
 
-/** The round's labelled set and the project's fixed validation split, staged for the container. */
-async function stageRound(input: TrainInput): Promise<{ train: StagedKittiSet; validation: StagedKittiSet }> {
-  const root = path.join(roundDir(input.projectDir, input.round), 'tao-data');
+/**
+ * The round's labelled set and the project's fixed validation split, staged for the container. TAO needs
+ * validation sources with raw KITTI; a project without a validation split validates on its training set,
+ * as the seed's tutorial did (TAO's printed mAP is then optimistic).
+ */
+async function stageRound(input: TrainInput): Promise<{ train: StagedKittiSet; hasValidation: boolean }> {
+  const dirs = stagedDirs(input.projectDir, input.round);
   const set = await readLabelledSet(input.labelledPath);
-  const train = await stageKittiSet(set.images, path.join(root, 'train'));
+  const train = await stageKittiSet(set.images, dirs.train);
   const valImages = layout.validationImages(input.projectDir);
   const hasValidation = await exists(valImages);
-  // TAO needs validation sources with raw KITTI; a project without a validation split validates on its
-  // training set, as the seed's tutorial did (its printed mAP is then optimistic).
-  const validation = hasValidation
-    ? await stageKittiSet(await pairImagesWithLabels(valImages, layout.validationLabels(input.projectDir)), path.join(root, 'validation'))
-    : train;
-  return { train, validation };
+  if (hasValidation) await stageKittiSet(await pairImagesWithLabels(valImages, layout.validationLabels(input.projectDir)), dirs.validation);
+  return { train, hasValidation };
 }
 
-/** label class (lowercased) -> target class; by default each labelled class maps to itself. */
-function classMapping(classes: string[], configured: Record<string, string> | undefined): [string, string][] {
-  if (configured) return Object.entries(configured).map(([k, v]): [string, string] => [k.toLowerCase(), v]).sort(([a], [b]) => a.localeCompare(b));
-  const keys = [...new Set(classes.map((c) => c.toLowerCase()))].sort();
-  if (!keys.length) throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: 'the labelled set has no boxes: TAO needs at least one class' });
-  return keys.map((k) => [k, k]);
-}
-
-function anchorsFor(s: TaoSettings, train: StagedKittiSet, net: { width: number; height: number }, seed: number): AnchorSet {
-  if (s.anchors !== 'kmeans') return { small: s.anchors.small, mid: s.anchors.mid, big: s.anchors.big };
+/** A spec TAO would reject is an operator's problem: non-retryable, with every reason. */
+function specOrFailure<T>(build: () => T): T {
   try {
-    return kmeansAnchors(train.boxes.map((b) => scaledSize(b.box, b, net)), seed);
+    return build();
   } catch (err) {
-    throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `trainer.tao.anchors "kmeans": ${(err as Error).message}` });
+    // roundSpec is pure: whatever it throws, a retry would throw again.
+    throw ApplicationFailure.create({ type: err instanceof TaoPathError ? 'TaoMissingMount' : 'TaoBadSpec', nonRetryable: true, message: (err as Error).message });
   }
-}
-
-async function writeSpec(file: string, render: () => string): Promise<void> {
-  let text: string;
-  try {
-    text = render();
-  } catch (err) {
-    if (err instanceof TaoSpecError || err instanceof TaoPathError) throw ApplicationFailure.create({ type: 'TaoBadSpec', nonRetryable: true, message: err.message });
-    throw err;
-  }
-  await writeFileAtomic(file, text);
 }
 
 function containerPath(hostPath: string, mounts: Mount[]): string {
@@ -314,12 +280,6 @@ async function specOf(model: string): Promise<string> {
   const spec = path.join(trainDirOf(model), SPEC_FILE);
   if (!(await exists(spec))) throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `${model}: no ${SPEC_FILE} beside its weights folder (not a model trained by pomona's tao backend)` });
   return spec;
-}
-
-function parseSize(size: string | undefined): { width: number; height: number } | null {
-  if (!size) return null;
-  const [width, height] = size.split('x').map(Number);
-  return { width, height };
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -6,7 +6,7 @@
 // Needs the built CLI (`npm run build`).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -130,6 +130,11 @@ test('two rounds on the tao backend survive a GPU worker killed mid-training', a
   for (const m of result.metrics) expect(m.map50).toBeGreaterThan(0.5);
   const spec2 = fs.readFileSync(path.join(projectDir, 'rounds', '2', 'train', 'experiment_spec.txt'), 'utf8');
   expect(spec2).toContain('pretrain_model_path: "/workspace/pomona/project/rounds/1/train/weights/yolov4_resnet18_epoch_006.tlt"');
+  // `pomona tao spec` prints exactly what the worker ran for round 2.
+  const configFile = path.join(workspace, 'loop.json');
+  fs.writeFileSync(configFile, JSON.stringify(config));
+  const printed = execFileSync(process.execPath, [path.join(repositoryRoot(), 'bin', 'pomona.js'), 'tao', 'spec', '--config', configFile, '--round', '2'], { encoding: 'utf8' });
+  expect(printed).toBe(spec2);
   const metrics2 = JSON.parse(fs.readFileSync(result.metrics[1].metricsPath, 'utf8')) as { tao?: { map: number } };
   expect(metrics2.tao?.map).toBeGreaterThan(0);
 
