@@ -13,7 +13,8 @@ import { taoSettingsSchema, type TaoDialect, type TaoSettingsInput } from '../..
 import { tempWorkspace, tinyOrchard } from '../../tests/helpers/orchard';
 import type { LabelledSet } from '../labelled-set';
 import type { InferInput, TaoJob, TrainInput, TrainResult } from '../types';
-import { taoInferImages, taoTrainRound } from './tao-backend';
+import { CancelledFailure } from '@temporalio/common';
+import { taoEvaluate, taoInferImages, taoTrainRound } from './tao-backend';
 
 jest.setTimeout(180_000);
 
@@ -160,4 +161,36 @@ test('the key comes from the worker environment only and is redacted from the lo
   for (const file of fs.readdirSync(trainDir).filter((f) => !f.startsWith('weights'))) {
     if (fs.statSync(path.join(trainDir, file)).isFile()) expect(fs.readFileSync(path.join(trainDir, file), 'utf8')).not.toContain(KEY);
   }
+});
+
+test("evaluate runs TAO's evaluate task on a trained model and reads its AP table", async () => {
+  const { train, job } = await project('tao5');
+  const trained = await runTrain(train, job);
+  const metrics = await new MockActivityEnvironment().run(taoEvaluate, trained.weights, job);
+  expect(metrics).toEqual({ epoch: 0, map: 0.6, ap: { apple: 0.6 }, validationLoss: null, source: 'evaluate' });
+});
+
+test('cancelling the activity stops the tool; k-means anchors come from the labelled boxes', async () => {
+  const { train, job } = await project('tao4', { anchors: 'kmeans' });
+  process.env.TAO_EMULATOR_EPOCH_SECONDS = '1';
+  const env = new MockActivityEnvironment();
+  env.on('heartbeat', (d: { event?: string; epoch?: number }) => {
+    if (d?.event === 'epoch' && d.epoch === 1) env.cancel();
+  });
+  const started = Date.now();
+  const error = await env.run(taoTrainRound, { ...train, epochs: 100 }, job, () => undefined).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(CancelledFailure);
+  expect(Date.now() - started).toBeLessThan(30_000);
+  const trainDir = path.join(job.projectDir, 'rounds', '1', 'train');
+  const running = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('tao-emulator') && fs.readFileSync(`/proc/${p}/environ`, 'utf8').includes(job.projectDir);
+    } catch {
+      return false;
+    }
+  });
+  expect(running).toBe(false);
+  const spec = fs.readFileSync(path.join(trainDir, 'experiment_spec.txt'), 'utf8');
+  expect(spec).not.toContain('(15.64,12.00)');
+  expect(spec).toMatch(/small_anchor_shape: "\[\(\d+\.\d\d,\d+\.\d\d\),\(/);
 });

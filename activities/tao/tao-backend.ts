@@ -22,7 +22,7 @@ import { readLabelledSet } from '../labelled-set';
 import type { InferInput, InferResult, TaoJob, TrainingProgress, TrainInput, TrainResult } from '../types';
 import { stageImages, stageKittiSet, pairImagesWithLabels, type StagedKittiSet } from './staging';
 import { classMapping, roundSpec, stagedDirs } from './round-spec';
-import { runTaoTask, taoFailure, taoKey } from './tao-process';
+import { runTaoTask, taoFailure, taoKey, type TaoRun } from './tao-process';
 
 export const SPEC_FILE = 'experiment_spec.txt';
 const COMPLETE_FILE = 'tao-complete-checkpoints.json';
@@ -119,15 +119,21 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob, report: (p: 
     }
   };
 
-  const run = await runTaoTask({
-    dialect: s.dialect,
-    args: trainArgs({ dialect: s.dialect, spec: inContainer(specFile), results: inContainer(trainDir), key, gpus: s.gpus, useAmp: s.useAmp }),
-    key,
-    env,
-    logFile: path.join(trainDir, 'tao-train.log'),
-    onEvent,
-    keepAlive: () => latest,
-  });
+  let run: TaoRun;
+  try {
+    run = await runTaoTask({
+      dialect: s.dialect,
+      args: trainArgs({ dialect: s.dialect, spec: inContainer(specFile), results: inContainer(trainDir), key, gpus: s.gpus, useAmp: s.useAmp }),
+      key,
+      env,
+      logFile: path.join(trainDir, 'tao-train.log'),
+      onEvent,
+      keepAlive: () => latest,
+    });
+  } finally {
+    // Checkpoints seen complete are on record before a retry could look for them.
+    await recording;
+  }
   const finalName = checkpointName(s.arch, s.nlayers, epochs, s.dialect);
   const finalFile = path.join(weightsDir, finalName);
   const finalExists = await exists(finalFile);

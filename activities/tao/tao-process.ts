@@ -58,7 +58,10 @@ export async function runTaoTask(o: TaoRunOptions): Promise<TaoRun> {
   const onCancel = () => child.kill('SIGTERM', { forceKillAfterTimeout: 10_000 });
   ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
   if (ctx.cancellationSignal.aborted) onCancel();
-  const keepAlive = setInterval(() => ctx.heartbeat(o.keepAlive?.()), HEARTBEAT_EVERY_MS);
+  // While the tool is silent (loading data, building the graph), heartbeat anyway, well within the
+  // heartbeat timeout: that timeout is for dead workers, not quiet tools.
+  const every = Math.min(HEARTBEAT_EVERY_MS, Math.max(500, (ctx.info.heartbeatTimeoutMs ?? HEARTBEAT_EVERY_MS * 3) / 3));
+  const keepAlive = setInterval(() => ctx.heartbeat(o.keepAlive?.()), every);
 
   // One parser per stream, so a line is never spliced from two streams' chunks.
   const streams = [child.stdout, child.stderr].map((stream) => {
@@ -69,16 +72,24 @@ export async function runTaoTask(o: TaoRunOptions): Promise<TaoRun> {
         o.onEvent?.(event);
       }
     };
+    // The key may be split across chunks: the last key.length - 1 characters wait for the next chunk.
+    let held = '';
+    const emit = (text: string) => {
+      log.write(text);
+      tail = (tail + text).slice(-TAIL_CHARS);
+      handle(parser.push(text));
+    };
     stream?.setEncoding('utf8');
     stream?.on('data', (chunk: string) => {
-      const clean = redactKey(chunk, o.key);
-      log.write(clean);
-      tail = (tail + clean).slice(-TAIL_CHARS);
-      handle(parser.push(clean));
+      const clean = redactKey(held + chunk, o.key);
+      const keep = Math.min(clean.length, Math.max(0, o.key.length - 1));
+      held = clean.slice(clean.length - keep);
+      emit(clean.slice(0, clean.length - keep));
     });
     return new Promise<void>((resolve) => {
       if (!stream) return resolve();
       stream.once('end', () => {
+        emit(held);
         handle(parser.end());
         resolve();
       });
