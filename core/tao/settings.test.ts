@@ -1,6 +1,9 @@
 // trainer.backend "tao" in the loop config: the tao section is required, TAO's input-size rule is
-// checked when the loop starts, and defaults follow the seed's tutorial.
+// checked when the loop starts, defaults follow the seed's tutorial, and the documented example parses.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseLoopConfig } from '../config/loop-config';
+import { repositoryRoot } from '../io/repository-root';
 
 const base = { project: 'p', workspace: '/w', dataset: { path: '/d' }, selection: { initial: { size: { nTotal: 10 } }, rounds: { size: { batchSize: 5 } } } };
 
@@ -24,4 +27,12 @@ test('a valid tao section gets the tutorial defaults', () => {
   expect(parsed.ok).toBe(true);
   if (!parsed.ok) return;
   expect(parsed.config.trainer.tao).toMatchObject({ arch: 'resnet', nlayers: 18, boxMatchingIou: 0.25, matchingNeutralBoxIou: 0.5, containerRoot: '/workspace/pomona', anchors: { big: [[29.33, 27], [32.27, 35], [41.07, 42]] } });
+});
+
+test("docs/tao.md's example config is a valid tao loop config", () => {
+  const doc = fs.readFileSync(path.join(repositoryRoot(), 'docs', 'tao.md'), 'utf8');
+  const example = /```json\n([\s\S]*?)```/.exec(doc);
+  expect(example).not.toBeNull();
+  const parsed = parseLoopConfig(JSON.parse(example![1]));
+  expect(parsed.ok && parsed.config.trainer).toMatchObject({ backend: 'tao', tao: { dialect: 'tlt3', anchors: 'kmeans' } });
 });
