@@ -91,6 +91,13 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob, report: (p: 
     recording = recording.then(() => recordComplete(trainDir, names));
   };
 
+  // Each finished epoch is reported to `status` once (a signal per report lands in the loop's history).
+  let reported = 0;
+  const progress = (epoch: number) => {
+    if (epoch <= reported) return;
+    reported = epoch;
+    report({ round: input.round, epoch, epochs, loss, checkpoint });
+  };
   const onEvent = (event: TaoLogEvent) => {
     // A checkpoint is whole once the tool prints anything after "saving model to".
     if (saving && event.type !== 'checkpoint-saving') {
@@ -100,7 +107,7 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob, report: (p: 
       const done = { event: 'epoch', epoch: saving.epoch, epochs, loss, checkpoint };
       latest = done;
       ctx.heartbeat(done);
-      report({ round: input.round, epoch: saving.epoch, epochs, loss, checkpoint });
+      progress(saving.epoch);
       saving = null;
     }
     if (event.type === 'step') {
@@ -108,7 +115,7 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob, report: (p: 
       latest = { event: 'step', epoch: event.epoch, epochs: event.epochs, step: event.step, steps: event.steps, loss, checkpoint };
       ctx.heartbeat(latest);
     } else if (event.type === 'epoch-start' && event.epoch > 1) {
-      report({ round: input.round, epoch: event.epoch - 1, epochs: event.epochs, loss, checkpoint });
+      progress(event.epoch - 1);
     } else if (event.type === 'ap-table') {
       table = { epoch: Number(latest.epoch ?? 0), map: event.map, ap: event.ap, validationLoss: null, source: 'training' };
       ctx.heartbeat({ ...latest, event: 'ap', map: event.map, ap: event.ap });
@@ -181,7 +188,9 @@ export async function taoInferImages(input: InferInput, job: TaoJob): Promise<In
   const tmp = `${input.outDir}.partial`;
   const names = await stageImages(input.imagesDir, stagedImages);
   await fs.rm(results, { recursive: true, force: true });
-  await fs.mkdir(results, { recursive: true });
+  // Both layouts' folders exist before launching (TLT 3.0 is given them as -o and -l).
+  await fs.mkdir(inferenceLabelsDir(results), { recursive: true });
+  await fs.mkdir(path.join(results, 'images_annotated'), { recursive: true });
   const key = taoKey();
   let seen = 0;
   const run = await runTaoTask({
