@@ -114,6 +114,14 @@ test('a crashed attempt is retryable; the retry resumes from the last whole chec
   const spec = fs.readFileSync(path.join(job.projectDir, 'rounds', '1', 'train', 'experiment_spec.txt'), 'utf8');
   expect(spec).toContain('resume_model_path: "/workspace/pomona/project/rounds/1/train/weights/yolov4_resnet18_epoch_002.tlt"');
   expect(spec).not.toContain('pretrain_model_path');
+
+  // Lost after the end: a further retry returns the final checkpoint without launching the tool again.
+  const log = path.join(job.projectDir, 'rounds', '1', 'train', 'tao-train.log');
+  const attempts = () => (fs.readFileSync(log, 'utf8').match(/^=== /gm) ?? []).length;
+  const before = attempts();
+  const again = await runTrain(train, job);
+  expect(again).toMatchObject({ resumedFromEpoch: 3, epochs: 3, weights: retried.weights });
+  expect(attempts()).toBe(before);
 });
 
 test('exit code 0 without "Execution status: PASS", or PASS without the checkpoint, is a retryable failure', async () => {

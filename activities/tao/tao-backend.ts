@@ -73,6 +73,15 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob, report: (p: 
   }));
   await writeFileAtomic(specFile, spec.text);
   const epochs = spec.epochs;
+  const metricsFile = path.join(trainDir, 'tao-metrics.json');
+  if (resume && resume.epoch >= epochs) {
+    // The worker was lost after training had finished: nothing is left to train (TAO would be asked to
+    // resume past its last epoch).
+    log.info('TAO training of this round had finished', { checkpoint: resume.name });
+    const weights = path.join(weightsDir, resume.name);
+    if (!(await exists(metricsFile))) await writeJsonAtomic(metricsFile, await taoEvaluate(weights, job));
+    return { weights, epochs, loss: null, seconds: (Date.now() - started) / 1000, resumedFromEpoch: resume.epoch };
+  }
   if (resume) log.info('resuming TAO training', { checkpoint: resume.name, epoch: resume.epoch });
 
   const key = taoKey();
@@ -151,7 +160,7 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob, report: (p: 
   const printed = table as TaoMetrics | null;
   let metrics: TaoMetrics | null = printed ? { ...printed, validationLoss } : null;
   if (!metrics || metrics.epoch !== epochs) metrics = await taoEvaluate(finalFile, job);
-  await writeJsonAtomic(path.join(trainDir, 'tao-metrics.json'), metrics);
+  await writeJsonAtomic(metricsFile, metrics);
   return { weights: finalFile, epochs, loss, seconds: (Date.now() - started) / 1000, resumedFromEpoch: resume?.epoch ?? 0 };
 }
 
