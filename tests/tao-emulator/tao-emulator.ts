@@ -389,10 +389,9 @@ async function inference(dialect: Dialect, args: string[], mounts: Mount[]): Pro
   fs.mkdirSync(annotatedDir, { recursive: true });
   const oracle = process.env.TAO_EMULATOR_ORACLE_LABELS;
   const files = fs.readdirSync(images).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort();
-  const allTargets = new Map([...spec.mapping.keys()].map((k) => [k, spec.mapping.get(k)!]));
   files.forEach((file, n) => {
     const name = path.parse(file).name;
-    const truth = oracle && fs.existsSync(path.join(oracle, `${name}.txt`)) ? readKittiLabels(path.join(oracle, `${name}.txt`), allTargets) : [];
+    const truth = oracle && fs.existsSync(path.join(oracle, `${name}.txt`)) ? readKittiLabels(path.join(oracle, `${name}.txt`), spec.mapping) : [];
     const lines: string[] = [];
     truth.forEach((b, i) => {
       if (noise(name, i) < 0.1) return; // a missed object
