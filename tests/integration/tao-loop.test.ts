@@ -96,7 +96,8 @@ test('two rounds on the tao backend survive a GPU worker killed mid-training', a
     embedding: { epochs: 1, dim: 8 },
     trainer: { backend: 'tao', epochs: 6, minSteps: 0, checkpointInterval: 1, inputSize: '160x96', batchSize: 2, threshold: 0.05, tao: { dialect: 'tlt3', pretrainedModel: pretrained, anchors: 'kmeans' } },
     stop: { maxRounds: 2 },
-    timeouts: { heartbeat: '4s' },
+    // Short, so the killed worker's training is retried soon; above the torch embedder's 10 s keep-alive.
+    timeouts: { heartbeat: '15s' },
   };
   const projectDir = path.join(workspace, 'tao-orchard');
   const oracle = path.join(projectDir, 'ground-truth', 'labels');
