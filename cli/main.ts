@@ -9,6 +9,7 @@ import { registerDemo } from './commands/demo';
 import { registerEvaluate } from './commands/evaluate';
 import { registerScores } from './commands/scores';
 import { registerSelect } from './commands/select';
+import { registerReport } from './commands/report';
 import { registerServer } from './commands/server';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .description('durable active learning for object detection, on Temporal')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerDemo, registerStart, registerStatus, registerAnnotate, registerAnnotator, registerDataset, registerEvaluate, registerScores, registerSelect, registerConfig, registerServer, registerWorker, registerTao]) {
+  for (const register of [registerDemo, registerStart, registerStatus, registerAnnotate, registerAnnotator, registerDataset, registerEvaluate, registerScores, registerSelect, registerConfig, registerReport, registerServer, registerWorker, registerTao]) {
     register(program);
   }
   return program;

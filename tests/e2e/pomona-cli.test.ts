@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { PNG } from 'pngjs';
 import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
 import { repositoryRoot } from '../../core/io/repository-root';
 import type { LoopStatus } from '../../workflows/messages';
@@ -129,4 +130,26 @@ test('start, status, annotate export and submit on a live loop', async () => {
   expect(result.stopReason).toBe('max-rounds');
   const final = await pomona('status', 'clitest');
   expect(final.stdout).toMatch(/round 1: 4 labelled, mAP@0.5 \d\.\d{3}/);
+});
+
+test('report writes a page for the finished loop, found by its id', async () => {
+  const out = path.join(work, 'report');
+  const report = await pomona('report', 'clitest', '--out', out, '--examples', '2');
+  expect(report.code).toBe(0);
+  expect(report.stdout).toContain('1 rounds, 1 evaluated');
+  const status = JSON.parse((await pomona('status', 'clitest', '--json')).stdout) as LoopStatus;
+  const html = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+  expect(html).toContain(`<td>${status.metrics[0].map50.toFixed(3)}</td>`);
+  expect(html).toContain('completed, phase completed, round 1');
+  expect(html.match(/<figure><svg/g)).toHaveLength(2);
+  // The page refers only to files inside its folder, and they are all there.
+  const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+  expect(refs.length).toBeGreaterThanOrEqual(4 + 2 + 1);
+  for (const ref of refs) expect(fs.existsSync(path.join(out, ref))).toBe(true);
+  const png = PNG.sync.read(fs.readFileSync(path.join(out, 'learning-curve.png')));
+  expect([png.width, png.height]).toEqual([640, 360]);
+
+  const missing = await pomona('report', 'nosuchloop');
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toContain('no loop with id pomona-nosuchloop');
 });
