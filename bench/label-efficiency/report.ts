@@ -1,6 +1,6 @@
 // docs/label-efficiency.md and its learning-curve plot (SVG, and PNG rendered from the SVG) from a
 // results.json written by run.ts.
-//   npx tsx bench/label-efficiency/report.ts [bench/label-efficiency/results.json]
+//   npx tsx bench/label-efficiency/report.ts [bench/label-efficiency/results.json] [dataset dir]
 import { Resvg } from '@resvg/resvg-js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,7 +16,21 @@ const CORESET_FIRST_ROUND_GAIN = 0.03;
 const fmt = (v: number) => v.toFixed(3);
 const cell = (p: CurvePoint | undefined) => (p ? `${fmt(p.mean)} (${fmt(p.min)}-${fmt(p.max)})` : '-');
 
-export function reportMarkdown(r: BenchResults, plotName: string): string {
+/** Mean number of scene kinds among the first batch and among all labels, per strategy (scenes: name -> kind). */
+function sceneCoverage(r: BenchResults, scenes: Record<string, { scene: string }>): string[] {
+  const kinds = new Set(Object.values(scenes).map((s) => s.scene)).size;
+  const lines = [`## Scene kinds among the labelled images (of ${kinds} in the dataset), mean over seeds`, '', '| strategy | first batch | all labels at the end |', '|---|---|---|'];
+  for (const strategy of r.settings.strategies) {
+    const runs = r.runs.filter((x) => x.strategy === strategy);
+    if (!runs.length) continue;
+    const covered = (names: string[]) => new Set(names.map((n) => scenes[n]?.scene)).size;
+    const mean = (v: number[]) => (v.reduce((a, b) => a + b, 0) / v.length).toFixed(1);
+    lines.push(`| ${strategy} | ${mean(runs.map((x) => covered(x.picks[0])))} | ${mean(runs.map((x) => covered(x.picks.flat())))} |`);
+  }
+  return [...lines, ''];
+}
+
+export function reportMarkdown(r: BenchResults, plotName: string, scenes?: Record<string, { scene: string }>): string {
   const s = r.settings;
   const c = curves(r.runs);
   const random = c.get('RANDOM');
@@ -35,7 +49,8 @@ export function reportMarkdown(r: BenchResults, plotName: string): string {
   lines.push('');
   lines.push(`(SVG: [${plotName}.svg](${plotName}.svg))`);
   lines.push('');
-  lines.push(`## mAP@0.5 on the validation split: mean (min-max) over ${s.seeds} seed(s)`);
+  const seedsRun = new Set(r.runs.map((x) => x.seed)).size;
+  lines.push(`## mAP@0.5 on the validation split: mean (min-max) over ${seedsRun} seed(s)${seedsRun < s.seeds ? ` (of ${s.seeds} planned: the run was cut short)` : ''}`);
   lines.push('');
   lines.push(`| labelled | ${[...c.keys()].join(' | ')} |`);
   lines.push(`|---|${[...c.keys()].map(() => '---').join('|')}|`);
@@ -70,6 +85,7 @@ export function reportMarkdown(r: BenchResults, plotName: string): string {
     }
     lines.push('');
   }
+  if (scenes) lines.push(...sceneCoverage(r, scenes));
   lines.push('## Settings of this run');
   lines.push('');
   lines.push('| setting | value |');
@@ -79,7 +95,7 @@ export function reportMarkdown(r: BenchResults, plotName: string): string {
   lines.push(`| strategies | ${s.strategies.join(', ')}; CORESET and CORAL start with a CORESET batch, RANDOM with a random one |`);
   lines.push(`| CORAL score | \`${s.score}\`, strength 1 |`);
   lines.push(`| training per round | ${s.steps} optimiser steps (\`--min-steps\`), batch ${s.batchSize}, input ${s.inputSize}, round n fine-tunes round n-1 |`);
-  lines.push(`| seeds | ${s.seeds} (training seed, and RANDOM's picks) |`);
+  lines.push(`| seeds | ${s.seeds}: the training seed, and RANDOM's picks (CORESET's k-center picks do not depend on a seed, so its first batch is the same in every seed) |`);
   lines.push('');
   lines.push(METHOD);
   return lines.join('\n') + '\n';
@@ -114,18 +130,21 @@ Runtime: about 9 loops x 4 rounds x (train + validation inference) + CORAL's poo
 1 seed, 2 rounds of 5, 10 steps) is a smoke run of about a minute.
 `;
 
-export async function writeReport(resultsPath: string, docsDir = path.join(repositoryRoot(), 'docs'), name = 'label-efficiency'): Promise<void> {
+export async function writeReport(resultsPath: string, docsDir = path.join(repositoryRoot(), 'docs'), name = 'label-efficiency', dataDir?: string): Promise<void> {
   const results = JSON.parse(fs.readFileSync(resultsPath, 'utf8')) as BenchResults;
-  const svg = learningCurveSvg(curves(results.runs), `Label efficiency, synthetic orchard (${results.settings.seeds} seed(s))`);
+  const scenesPath = path.join(dataDir ?? results.dataDir ?? '', 'scenes.json');
+  const scenes = fs.existsSync(scenesPath) ? (JSON.parse(fs.readFileSync(scenesPath, 'utf8')) as Record<string, { scene: string }>) : undefined;
+  const svg = learningCurveSvg(curves(results.runs), `Label efficiency, synthetic orchard (${new Set(results.runs.map((x) => x.seed)).size} seed(s))`);
   fs.writeFileSync(path.join(docsDir, `${name}.svg`), svg);
   const png = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 1.5 } }).render().asPng();
   fs.writeFileSync(path.join(docsDir, `${name}.png`), png);
-  fs.writeFileSync(path.join(docsDir, `${name}.md`), reportMarkdown(results, name));
+  fs.writeFileSync(path.join(docsDir, `${name}.md`), reportMarkdown(results, name, scenes));
   console.log(`wrote ${path.join(docsDir, name)}.md, .svg, .png`);
 }
 
 if (require.main === module) {
-  writeReport(process.argv[2] ?? path.join(repositoryRoot(), 'bench', 'label-efficiency', 'results.json')).catch((err) => {
+  // argv: [results.json] [dataset dir with scenes.json, when results.json does not name one]
+  writeReport(process.argv[2] ?? path.join(repositoryRoot(), 'bench', 'label-efficiency', 'results.json'), undefined, undefined, process.argv[3]).catch((err) => {
     console.error(err);
     process.exit(1);
   });

@@ -64,6 +64,8 @@ export interface BenchResults {
   settings: BenchSettings;
   machine: { cpus: number; cpuModel: string; device: string; loadAverageAtStart: number[] };
   started: string;
+  /** The synthetic dataset (its scenes.json names each image's scene kind). */
+  dataDir?: string;
   wallSeconds: number;
   embedSeconds: number;
   runs: (Run & { seconds: number; picks: string[][] })[];
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
     settings,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', device: settings.device, loadAverageAtStart: os.loadavg() },
     started: new Date(started).toISOString(),
+    dataDir: data,
     wallSeconds: 0,
     embedSeconds,
     runs: [],
