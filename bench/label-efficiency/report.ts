@@ -125,13 +125,19 @@ equal training budget per round. A first try with 60 steps per round gave RANDOM
 the ceiling, before any other strategy had run); the default was halved to 30 steps before the strategies
 were compared, and not changed after.
 
-Runtime: about 9 loops x 4 rounds x (train + validation inference) + CORAL's pool inference; on an idle
-2-core CPU under half an hour, on a GPU (\`--device cuda\`) a few minutes. \`--quick\` (60 pool images,
+Runtime: 9 loops x 4 rounds x (train + validation inference) + CORAL's pool inference. On the shared
+2-core machine one seed's three loops took 6.7 min under moderate load (about 20 min for 3 seeds) and up
+to 4x longer while other jobs saturated the cores; \`--device cuda\` runs the same on a GPU (not measured
+here: no GPU was available). Caveat: 30 steps from scratch make the first round noisy across training
+seeds (see the min-max spread); with 2-3 seeds, differences of a few points are within that noise. \`--quick\` (60 pool images,
 1 seed, 2 rounds of 5, 10 steps) is a smoke run of about a minute.
 `;
 
 export async function writeReport(resultsPath: string, docsDir = path.join(repositoryRoot(), 'docs'), name = 'label-efficiency', dataDir?: string): Promise<void> {
-  const results = JSON.parse(fs.readFileSync(resultsPath, 'utf8')) as BenchResults;
+  const all = JSON.parse(fs.readFileSync(resultsPath, 'utf8')) as BenchResults;
+  // Compare strategies on the same seeds only: a run cut short leaves its last seed incomplete.
+  const complete = new Set(all.runs.map((x) => x.seed).filter((seed) => all.settings.strategies.every((st) => all.runs.some((x) => x.seed === seed && x.strategy === st))));
+  const results = { ...all, runs: all.runs.filter((x) => complete.has(x.seed)) };
   const scenesPath = path.join(dataDir ?? results.dataDir ?? '', 'scenes.json');
   const scenes = fs.existsSync(scenesPath) ? (JSON.parse(fs.readFileSync(scenesPath, 'utf8')) as Record<string, { scene: string }>) : undefined;
   const svg = learningCurveSvg(curves(results.runs), `Label efficiency, synthetic orchard (${new Set(results.runs.map((x) => x.seed)).size} seed(s))`);
