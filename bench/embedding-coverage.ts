@@ -2,7 +2,8 @@
 // (whose scenes.json records each image's light, distance, occlusion and apple colour), embeds the pool
 // with the trainer, picks k images by CORESET and by RANDOM (several seeds), and prints how many scene
 // kinds and how many images of rare attributes each batch covers.
-//   npx tsx bench/embedding-coverage.ts [--count 400] [--k 40] [--seeds 5] [--epochs 10]
+//   npx tsx bench/embedding-coverage.ts [--count 400] [--k 40] [--seeds 5] [--features scene|ssl] [--epochs 10]
+// --epochs applies to --features ssl only (scene statistics need no training).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     count: { type: 'string', default: '400' },
     k: { type: 'string', default: '40' },
     seeds: { type: 'string', default: '5' },
+    features: { type: 'string', default: 'scene' },
     epochs: { type: 'string', default: '10' },
     dir: { type: 'string' },
   },
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
   const seeds = Number(values.seeds);
   const work = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-bench-coverage-'));
   const python = trainerPython();
-  console.log(`embedding coverage: ${seeds} synthetic pools of ${count} images, batches of ${k}, embed ${values.epochs} epochs`);
+  console.log(`embedding coverage: ${seeds} synthetic pools of ${count} images, batches of ${k}, embed --features ${values.features}${values.features === 'ssl' ? ` ${values.epochs} epochs` : ''}`);
   console.log('pool | scene kinds in pool | CORESET kinds | RANDOM kinds (mean of 5) | CORESET rare images | RANDOM rare images | CORESET rare values | RANDOM rare values');
   const totals = { coresetKinds: [] as number[], randomKinds: [] as number[], coresetRare: [] as number[], randomRare: [] as number[] };
   for (let seed = 0; seed < seeds; seed++) {
@@ -67,9 +69,11 @@ async function main(): Promise<void> {
     if (!fs.existsSync(path.join(data, 'scenes.json'))) {
       execFileSync(python, ['-m', 'pomona_trainer', 'synth', '--out', data, '--count', String(count), '--seed', String(500 + seed)], { stdio: ['ignore', 'ignore', 'inherit'] });
     }
-    const csv = path.join(data, 'embeddings.csv');
+    const csv = path.join(data, `embeddings-${values.features}.csv`);
     if (!fs.existsSync(csv)) {
-      execFileSync(python, ['-m', 'pomona_trainer', 'embed', '--images', path.join(data, 'images'), '--out', csv, '--epochs', values.epochs!, '--seed', String(seed)], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const started = Date.now();
+      execFileSync(python, ['-m', 'pomona_trainer', 'embed', '--images', path.join(data, 'images'), '--out', csv, '--features', values.features!, '--epochs', values.epochs!, '--seed', String(seed)], { stdio: ['ignore', 'ignore', 'inherit'] });
+      console.log(`pool ${seed}: embedded ${count} images in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
     const scenesByName = JSON.parse(fs.readFileSync(path.join(data, 'scenes.json'), 'utf8')) as Record<string, Scene>;
     const embeddings = await readEmbeddingsCsv(csv);

@@ -50,7 +50,7 @@ export const loopConfigSchema = z
       .describe('round 1 uses `initial`, later rounds `rounds`'),
     embedding: z
       .strictObject({
-        epochs: z.number().int().positive().default(5).describe('self-supervised training epochs of the embedding model'),
+        epochs: z.number().int().positive().default(5).describe('training epochs of `embed --features ssl`; the default scene-statistics embedding (docs/selection.md) trains nothing'),
         dim: z.number().int().min(2).max(1024).default(32).describe('embedding width (lightly-magic uses 32)'),
       })
       .default({ epochs: 5, dim: 32 })

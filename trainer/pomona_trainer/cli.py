@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--threshold", type=float, default=0.05)
     i.add_argument("--device", default="auto")
 
-    e = sub.add_parser("embed", help="self-supervised embeddings, Lightly CSV")
+    e = sub.add_parser("embed", help="image embeddings for selection, Lightly CSV")
+    e.add_argument("--features", default="scene", help="scene (whitened scene statistics) | ssl (self-supervised encoder)")
     e.add_argument("--images", required=True)
     e.add_argument("--out", required=True)
     e.add_argument("--epochs", type=int, default=10)

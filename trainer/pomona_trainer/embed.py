@@ -1,13 +1,31 @@
-"""`embed`: self-supervised image embeddings (SimCLR-like) written in Lightly's CSV layout.
+"""`embed`: image embeddings for selection, written in Lightly's CSV layout.
 
-Each image becomes a small square thumbnail; every step takes two random views of each image in a batch
+Two feature sets (`--features`):
+
+`scene` (default): scene statistics, whitened. CORESET's first batch should cover the kinds of scene in
+the pool (light, apple colour, distance, occlusion: docs/selection.md); those differ in global colour and
+in texture scale, which a small self-supervised encoder trained for a few epochs captured only partly
+(CORESET covered no more scene kinds than random). Each image becomes a 96x54 thumbnail, described by
+  - a hue x saturation histogram (12 x 3 bins) and a value histogram (8 bins), square-rooted (Hellinger),
+    so a few strongly coloured pixels (apples) count next to the large foliage areas;
+  - the log mean absolute gradient of the grey image at 3 scales (96, 48, 24 px wide): apple size and
+    density, leaf clutter.
+Each block is centred over the pool and divided by its root total variance, so no block dominates by width;
+then PCA keeps the top `dim` components whose singular value is at least 5% of the largest, each divided by
+its standard deviation (whitening: k-center on raw features follows the one or two directions of largest
+variance, i.e. picks outliers of brightness; the weak components are mostly noise that whitening would
+inflate), and rows are L2-normalised. Columns beyond the kept components are 0. No training, so `--epochs`
+and `--seed` do not apply.
+
+`ssl`: SimCLR-like. Each image becomes a small square thumbnail; every step takes two random views of each image in a batch
 (crop-and-resize, h-flip, mild colour jitter: strong jitter would teach the
 encoder to ignore apple colour, one of the scene attributes selection should see) and trains a small CNN encoder + MLP
 projection with the NT-Xent loss (Chen et al. 2020): for the 2B projected, L2-normalised views z,
   l(i) = -log( exp(z_i . z_j(i) / t) / sum_{k != i} exp(z_i . z_k / t) ),  t = 0.5,
 j(i) being the other view of the same image; the loss is the mean over all 2B views. The embedding is the
-encoder output (before the projection) of the plain thumbnail, L2-normalised. Output:
-  filenames,embedding_0,...,embedding_{D-1},labels   (one row per image, basename, labels = 0)
+encoder output (before the projection) of the plain thumbnail, L2-normalised.
+
+Output: filenames,embedding_0,...,embedding_{D-1},labels   (one row per image, basename, labels = 0)
 """
 import math
 import os
@@ -76,16 +94,63 @@ def views(thumbs: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     return (x.clamp(0, 1) - 0.45) / 0.25
 
 
-def run(args) -> int:
-    started = time.monotonic()
-    device = resolve_device(args.device)
-    if args.dim < 1:
-        raise InputError(f"--dim {args.dim}: must be at least 1")
-    if args.epochs < 0:
-        raise InputError(f"--epochs {args.epochs}: must be at least 0")
-    paths = list_images(args.images)
-    if not paths:
-        raise InputError(f"--images {args.images}: no images (.png, .jpg, .jpeg, .bmp)")
+FEATURES = ("scene", "ssl")
+SCENE_THUMB = (96, 54)
+HUE_BINS, SAT_BINS, VALUE_BINS, GRADIENT_SCALES = 12, 3, 8, 3
+
+
+def scene_statistics(rgb: np.ndarray) -> list:
+    """Feature blocks of one HxWx3 float image in [0, 1]: [hue x saturation histogram, value histogram, gradients]."""
+    mx, mn = rgb.max(-1), rgb.min(-1)
+    chroma = mx - mn
+    safe = np.where(chroma > 1e-6, chroma, 1.0)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    hue = np.where(mx == r, ((g - b) / safe) % 6, np.where(mx == g, (b - r) / safe + 2, (r - g) / safe + 4)) / 6
+    hue = np.where(chroma > 1e-6, hue, 0.0)
+    sat = np.where(mx > 1e-6, chroma / np.where(mx > 1e-6, mx, 1.0), 0.0)
+    pixels = mx.size
+    hs = np.minimum((hue * HUE_BINS).astype(int), HUE_BINS - 1) * SAT_BINS + np.minimum((sat * SAT_BINS).astype(int), SAT_BINS - 1)
+    hs_hist = np.bincount(hs.ravel(), minlength=HUE_BINS * SAT_BINS) / pixels
+    v_hist = np.bincount(np.minimum((mx * VALUE_BINS).astype(int), VALUE_BINS - 1).ravel(), minlength=VALUE_BINS) / pixels
+    grey, grads = rgb.mean(-1), []
+    for _ in range(GRADIENT_SCALES):
+        grads.append(np.abs(np.diff(grey, axis=1)).mean() + np.abs(np.diff(grey, axis=0)).mean())
+        h, w = grey.shape[0] // 2 * 2, grey.shape[1] // 2 * 2
+        grey = grey[:h, :w].reshape(h // 2, 2, w // 2, 2).mean((1, 3))
+    return [np.sqrt(hs_hist), np.sqrt(v_hist), np.log(np.array(grads) + 1e-3)]
+
+
+MIN_COMPONENT = 0.05  # components below 5% of the largest singular value are noise for selection: dropped
+
+
+def whiten(blocks: list, dim: int) -> np.ndarray:
+    """N x dim: balanced feature blocks -> PCA components at unit variance -> L2-normalised rows."""
+    scaled = []
+    for block in blocks:
+        centred = block - block.mean(0)
+        # one scale per block (its total variance), not per column: z-scoring a histogram bin that only a
+        # few images fill would turn those few into outliers
+        scaled.append(centred / math.sqrt((centred ** 2).sum() / len(block) + 1e-12))
+    x = np.concatenate(scaled, 1)
+    _, sv, vt = np.linalg.svd(x, full_matrices=False)
+    k = min(dim, int((sv >= MIN_COMPONENT * sv[0]).sum())) if len(sv) and sv[0] > 1e-12 else 0
+    out = np.zeros((len(x), dim))
+    out[:, :k] = (x @ vt[:k].T) / (sv[:k] / math.sqrt(len(x)))
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, 1e-12)
+
+
+def scene_embeddings(paths: list, dim: int) -> np.ndarray:
+    per_image = []
+    for p in paths:
+        interrupt.check()
+        thumb = np.asarray(Image.fromarray(load_rgb(p)).resize(SCENE_THUMB, Image.BILINEAR), np.float64) / 255
+        per_image.append(scene_statistics(thumb))
+    blocks = [np.stack([f[b] for f in per_image]) for b in range(len(per_image[0]))]
+    return whiten(blocks, dim)
+
+
+def ssl_embeddings(paths: list, args, device) -> np.ndarray:
     torch.manual_seed(args.seed)
     g = torch.Generator().manual_seed(args.seed)
     thumbs = []
@@ -93,7 +158,6 @@ def run(args) -> int:
         interrupt.check()
         thumbs.append(np.asarray(Image.fromarray(load_rgb(p)).resize((THUMB, THUMB), Image.BILINEAR)))
     thumbs = torch.from_numpy(np.stack(thumbs)).permute(0, 3, 1, 2).contiguous()
-    say(f"embed: {len(paths)} images, dim {args.dim}, {args.epochs} epochs, device {device}")
 
     net = Encoder(args.dim).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
@@ -127,7 +191,28 @@ def run(args) -> int:
         for start in range(0, len(paths), 256):
             x = ((thumbs[start:start + 256].float() / 255 - 0.45) / 0.25).to(device)
             rows.append(F.normalize(net(x), dim=1).cpu())
-    emb = torch.cat(rows).numpy()
+    return torch.cat(rows).numpy()
+
+
+def run(args) -> int:
+    started = time.monotonic()
+    features = getattr(args, "features", "scene")
+    if features not in FEATURES:
+        raise InputError(f"--features {features}: unknown (use {' or '.join(FEATURES)})")
+    device = resolve_device(args.device)
+    if args.dim < 1:
+        raise InputError(f"--dim {args.dim}: must be at least 1")
+    if args.epochs < 0:
+        raise InputError(f"--epochs {args.epochs}: must be at least 0")
+    paths = list_images(args.images)
+    if not paths:
+        raise InputError(f"--images {args.images}: no images (.png, .jpg, .jpeg, .bmp)")
+    if features == "scene":
+        say(f"embed: {len(paths)} images, dim {args.dim}, scene statistics")
+        emb = scene_embeddings(paths, args.dim)
+    else:
+        say(f"embed: {len(paths)} images, dim {args.dim}, {args.epochs} epochs self-supervised, device {device}")
+        emb = ssl_embeddings(paths, args, device)
     header = ["filenames"] + [f"embedding_{i}" for i in range(args.dim)] + ["labels"]
     lines = [",".join(header)]
     for path, vec in zip(paths, emb):

@@ -1,6 +1,7 @@
 import csv
 
 import numpy as np
+from PIL import Image
 
 from conftest import events, run_cli
 
@@ -36,3 +37,65 @@ def test_embed_default_dim_is_32(tiny, tmp_path):
     assert proc.returncode == 0, proc.stderr
     header, rows = _read(tmp_path / "e.csv")
     assert len(header) == 34 and len(rows) == 8
+
+
+def test_embed_ssl_features_still_train_and_write_the_same_layout(tiny, tmp_path):
+    images, _ = tiny
+    out = tmp_path / "ssl.csv"
+    proc = run_cli("embed", "--images", images, "--out", out, "--features", "ssl", "--epochs", 1, "--dim", 8, "--device", "cpu")
+    assert proc.returncode == 0, proc.stderr
+    assert any(e["event"] == "progress" for e in events(proc.stdout)), "ssl trains an encoder"
+    header, rows = _read(out)
+    assert len(header) == 10 and len(rows) == 8
+
+
+def test_embed_rejects_unknown_features(tiny, tmp_path):
+    images, _ = tiny
+    proc = run_cli("embed", "--images", images, "--out", tmp_path / "x.csv", "--features", "pixels", "--device", "cpu")
+    assert proc.returncode != 0
+    assert "--features pixels" in proc.stderr
+
+
+def _orchard_like(path, apple_rgb, seed):
+    """Foliage with a grid of apple-coloured dots; `seed` varies the foliage a little (well under 5% of the
+    variance the apple colour brings, so whitening keeps the colour direction and drops the jitter)."""
+    rng = np.random.default_rng(seed)
+    img = np.zeros((90, 160, 3), np.uint8)
+    img[:] = (40 + rng.integers(0, 3), 90 + rng.integers(0, 3), 30)
+    for y in range(10, 90, 20):
+        for x in range(10, 160, 20):
+            img[y:y + 6, x:x + 6] = apple_rgb
+    Image.fromarray(img).save(path)
+
+
+def test_scene_embeddings_put_a_rare_apple_colour_apart(tmp_path):
+    # 8 red-apple scenes and 2 yellow-apple ones: the yellow ones must be each other's nearest neighbours,
+    # and the farthest-point pick from a red scene (CORESET's second pick) must be a yellow one.
+    images = tmp_path / "images"
+    images.mkdir()
+    for i in range(10):
+        _orchard_like(images / f"{i:02d}.png", (200, 30, 20) if i < 8 else (230, 200, 50), i)
+    out = tmp_path / "e.csv"
+    proc = run_cli("embed", "--images", images, "--out", out, "--dim", 8, "--device", "cpu")
+    assert proc.returncode == 0, proc.stderr
+    _, rows = _read(out)
+    x = np.array([[float(v) for v in r[1:-1]] for r in rows])
+    d = np.linalg.norm(x[:, None] - x[None], axis=2)
+    np.fill_diagonal(d, np.inf)
+    assert d[8].argmin() == 9 and d[9].argmin() == 8
+    assert int(np.argmax(np.where(np.isinf(d[0]), -1, d[0]))) in (8, 9)
+
+
+def test_whiten_gives_kept_components_unit_variance_and_drops_weak_ones():
+    from pomona_trainer.embed import whiten
+
+    rng = np.random.default_rng(0)
+    strong = rng.normal(0, 10, (200, 1))
+    weak = rng.normal(0, 1, (200, 1))
+    noise = rng.normal(0, 0.01, (200, 1))  # under 5% of the largest singular value: dropped
+    out = whiten([np.hstack([strong, weak, noise])], dim=4)
+    assert out.shape == (200, 4)
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0)
+    assert np.all(out[:, 2:] == 0), "the noise direction and the missing 4th are not whitened"
+    # before the L2 step both kept components have unit variance: their spreads are comparable after it
+    assert 0.5 < out[:, 0].std() / out[:, 1].std() < 2

@@ -1,0 +1,199 @@
+// Label-efficiency benchmark: RANDOM, CORESET-only and CORAL loops on one synthetic orchard with a fixed
+// validation split, same rounds, batch size and training steps, several seeds; writes results.json, then
+// docs/label-efficiency.md and the learning-curve plots (report.ts).
+//   npx tsx bench/label-efficiency/run.ts [--quick] [flags: see `options` below]
+// Drives the loop's core functions and the trainer CLI directly, in the workflow's order (select ->
+// simulated annotator = ground-truth labels -> train, fine-tuning the last round's weights -> evaluate on
+// the validation split -> infer on the pool for CORAL's scores), without Temporal: the workflow adds
+// durability, not different results, and a dev server + workers per loop would cost minutes on 2 cores.
+import { spawnSync, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { trainerPython } from '../../activities/trainer-process';
+import { ingestDataset, type ManifestEntry } from '../../core/dataset/ingest';
+import { repositoryRoot } from '../../core/io/repository-root';
+import { evaluateFolders } from '../../core/metrics/map';
+import { rowScores } from '../../core/scores/prediction-folder';
+import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
+import { seededShuffle } from '../../core/selection/random';
+import { selectRows } from '../../core/selection/select';
+import type { Run } from './curve';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    pool: { type: 'string', default: '300' },
+    val: { type: 'string', default: '100' },
+    'data-seed': { type: 'string', default: '2000' },
+    seeds: { type: 'string', default: '3' },
+    strategies: { type: 'string', default: 'RANDOM,CORESET,CORAL' },
+    initial: { type: 'string', default: '10' },
+    batch: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '4' },
+    steps: { type: 'string', default: '30' },
+    'input-size': { type: 'string', default: '320x192' },
+    'batch-size': { type: 'string', default: '16' },
+    score: { type: 'string', default: 'uncertainty_entropy_mean' },
+    device: { type: 'string', default: 'auto' },
+    dir: { type: 'string' },
+    out: { type: 'string' },
+    'no-report': { type: 'boolean', default: false },
+  },
+});
+if (values.quick) Object.assign(values, { pool: '60', val: '30', seeds: '1', rounds: '2', steps: '10', initial: '5', batch: '5' });
+
+export interface BenchSettings {
+  pool: number;
+  val: number;
+  dataSeed: number;
+  seeds: number;
+  strategies: string[];
+  initial: number;
+  batch: number;
+  rounds: number;
+  steps: number;
+  inputSize: string;
+  batchSize: number;
+  score: string;
+  device: string;
+}
+
+export interface BenchResults {
+  settings: BenchSettings;
+  machine: { cpus: number; cpuModel: string; device: string; loadAverageAtStart: number[] };
+  started: string;
+  /** The synthetic dataset (its scenes.json names each image's scene kind). */
+  dataDir?: string;
+  wallSeconds: number;
+  embedSeconds: number;
+  runs: (Run & { seconds: number; picks: string[][] })[];
+}
+
+const settings: BenchSettings = {
+  pool: Number(values.pool),
+  val: Number(values.val),
+  dataSeed: Number(values['data-seed']),
+  seeds: Number(values.seeds),
+  strategies: values.strategies!.split(','),
+  initial: Number(values.initial),
+  batch: Number(values.batch),
+  rounds: Number(values.rounds),
+  steps: Number(values.steps),
+  inputSize: values['input-size']!,
+  batchSize: Number(values['batch-size']),
+  score: values.score!,
+  device: values.device!,
+};
+
+function trainer(args: string[]): Record<string, unknown>[] {
+  const run = spawnSync(trainerPython(), ['-m', 'pomona_trainer', ...args], { cwd: repositoryRoot(), encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.status !== 0) throw new Error(`trainer ${args[0]} failed (${run.status}): ${run.stderr.trim().split('\n').pop()}`);
+  return run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** images/ and labels/ folders of links to `items` (the simulated annotator: ground truth from the masks). */
+function linkSet(dir: string, items: ManifestEntry[]): { images: string; labels: string } {
+  const images = path.join(dir, 'images');
+  const labels = path.join(dir, 'labels');
+  fs.mkdirSync(images, { recursive: true });
+  fs.mkdirSync(labels, { recursive: true });
+  for (const item of items) {
+    fs.symlinkSync(item.file, path.join(images, path.basename(item.file)));
+    fs.symlinkSync(item.labels!, path.join(labels, `${item.name}.txt`));
+  }
+  return { images, labels };
+}
+
+/** Initial method per strategy: CORESET and CORAL both start from a CORESET batch (the loop's default). */
+const initialMethod = (strategy: string) => (strategy === 'RANDOM' ? 'RANDOM' : 'CORESET');
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const work = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-bench-label-efficiency-'));
+  const data = path.join(work, `orchard-${settings.dataSeed}-${settings.pool + settings.val}`);
+  if (!fs.existsSync(path.join(data, 'scenes.json'))) {
+    execFileSync(trainerPython(), ['-m', 'pomona_trainer', 'synth', '--out', data, '--count', String(settings.pool + settings.val), '--seed', String(settings.dataSeed)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  const manifest = await ingestDataset(data, path.join(data, 'kitti-labels'));
+  const labelled = manifest.images.filter((i) => i.labels);
+  // Fixed validation split: the same seeded shuffle for every strategy and seed.
+  const shuffled = seededShuffle(labelled, settings.dataSeed);
+  const val = shuffled.slice(0, settings.val);
+  const pool = shuffled.slice(settings.val).sort((a, b) => a.name.localeCompare(b.name));
+  const splitDir = path.join(work, `split-${Date.now()}`);
+  const valSet = linkSet(path.join(splitDir, 'val'), val);
+  const poolSet = linkSet(path.join(splitDir, 'pool'), pool);
+
+  const embedStarted = Date.now();
+  const embeddingsPath = path.join(splitDir, 'embeddings.csv');
+  trainer(['embed', '--images', poolSet.images, '--out', embeddingsPath, '--device', settings.device]);
+  const embedSeconds = (Date.now() - embedStarted) / 1000;
+  const embeddings = await readEmbeddingsCsv(embeddingsPath);
+  const rowNames = embeddings.filenames.map((f) => path.basename(f, path.extname(f)));
+  const byName = new Map(pool.map((p) => [p.name, p]));
+
+  const results: BenchResults = {
+    settings,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', device: settings.device, loadAverageAtStart: os.loadavg() },
+    started: new Date(started).toISOString(),
+    dataDir: data,
+    wallSeconds: 0,
+    embedSeconds,
+    runs: [],
+  };
+  // A --quick smoke run writes its results and report into the work dir, never over the documented numbers.
+  const out = values.out ?? (values.quick ? path.join(work, 'results.json') : path.join(repositoryRoot(), 'bench', 'label-efficiency', 'results.json'));
+  console.log(`label efficiency: pool ${pool.length}, validation ${val.length}, ${settings.rounds} rounds (${settings.initial} + ${settings.batch}/round), ${settings.steps} steps/round at ${settings.inputSize}; embed ${embedSeconds.toFixed(1)} s; work ${work}`);
+
+  for (let seed = 0; seed < settings.seeds; seed++) {
+    for (const strategy of settings.strategies) {
+      const runStarted = Date.now();
+      const dir = path.join(splitDir, `${strategy}-${seed}`);
+      const chosen: number[] = [];
+      const rounds: Run['rounds'] = [];
+      const picks: string[][] = [];
+      let weights: string | undefined;
+      let poolPredictions: string | undefined;
+      for (let round = 1; round <= settings.rounds; round++) {
+        const method = round === 1 ? initialMethod(strategy) : strategy;
+        const chosenSet = new Set(chosen);
+        const candidates = rowNames.flatMap((_, i) => (chosenSet.has(i) ? [] : [i]));
+        const scores = method === 'CORAL' ? await rowScores(poolPredictions!, embeddings.filenames, settings.score as never) : undefined;
+        const count = round === 1 ? settings.initial : settings.batch;
+        // RANDOM's seed per round as the workflow passes it (selection seed + round).
+        const newRows = selectRows({ method: method as 'RANDOM' | 'CORESET' | 'CORAL', embeddings, preselected: chosen, candidates, count, seed: 1000 * seed + round, scores });
+        chosen.push(...newRows);
+        picks.push(newRows.map((i) => rowNames[i]));
+        const roundDir = path.join(dir, `round-${round}`);
+        const trainSet = linkSet(path.join(roundDir, 'train'), chosen.map((i) => byName.get(rowNames[i])!));
+        const trainArgs = ['train', '--images', trainSet.images, '--labels', trainSet.labels, '--out', path.join(roundDir, 'out'), '--epochs', '1', '--min-steps', String(settings.steps), '--seed', String(seed * 100 + round), '--device', settings.device, '--input-size', settings.inputSize, '--batch-size', String(settings.batchSize), '--checkpoint-interval', '1000'];
+        if (weights) trainArgs.push('--init', weights);
+        const done = trainer(trainArgs).find((e) => e.event === 'done')!;
+        weights = String(done.checkpoint);
+        trainer(['infer', '--model', weights, '--images', valSet.images, '--out', path.join(roundDir, 'val-pred'), '--device', settings.device]);
+        const metrics = await evaluateFolders(valSet.labels, path.join(roundDir, 'val-pred'));
+        rounds.push({ labelled: chosen.length, map50: metrics.map50 });
+        if (round < settings.rounds && strategy === 'CORAL') {
+          poolPredictions = path.join(roundDir, 'pool-pred');
+          trainer(['infer', '--model', weights, '--images', poolSet.images, '--out', poolPredictions, '--device', settings.device]);
+        }
+        console.log(`${strategy} seed ${seed} round ${round}: ${chosen.length} labelled, mAP@0.5 ${metrics.map50.toFixed(3)}`);
+      }
+      results.runs.push({ strategy, seed, rounds, picks, seconds: (Date.now() - runStarted) / 1000 });
+      results.wallSeconds = (Date.now() - started) / 1000;
+      fs.writeFileSync(out, JSON.stringify(results, null, 1) + '\n');
+    }
+  }
+  console.log(`results: ${out} (${(results.wallSeconds / 60).toFixed(1)} min)`);
+  if (!values['no-report']) {
+    const { writeReport } = await import('./report');
+    await writeReport(out, values.quick ? work : undefined);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
