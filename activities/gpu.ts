@@ -1,6 +1,7 @@
 // Activities of the `pomona-gpu` queue: embed the pool, train a round, infer on a folder of images.
 // Each runs the trainer as a child process; a retry resumes from the round's last complete checkpoint.
 import { Context, log } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -13,12 +14,12 @@ import type {
   InferInput,
   InferResult,
   TrainInput,
-  TrainingProgress,
+  TrainingAttemptFailure,
   TrainResult,
 } from './types';
 
 export interface GpuActivityDeps {
-  /** Used to report training progress to the workflow's `status`; optional (tests may omit it). */
+  /** Used to report failed training attempts to the workflow's `status`; optional (tests may omit it). */
   client?: Client;
 }
 
@@ -56,37 +57,37 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
     let final: string | null = null;
     let epochs = input.epochs;
     const ctx = Context.current();
-    await runTrainer(
-      trainerArgs('train', {
-        images: data.images,
-        labels: data.labels,
-        out: outDir,
-        epochs: input.epochs,
-        minSteps: input.minSteps,
-        checkpointInterval: input.checkpointInterval,
-        seed: input.seed,
-        device: input.device,
-        inputSize: input.inputSize,
-        batchSize: input.batchSize,
-        ...(last ? { resume: last.file } : input.initWeights ? { init: input.initWeights } : {}),
-      }),
-      (event) => {
-        ctx.heartbeat(event);
-        if (event.event === 'epoch') {
-          loss = typeof event.loss === 'number' ? event.loss : null;
-          void reportProgress({
-            round: input.round,
-            epoch: Number(event.epoch),
-            epochs: Number(event.epochs),
-            loss,
-            checkpoint: typeof event.checkpoint === 'string' ? event.checkpoint : null,
-          });
-        } else if (event.event === 'done' && typeof event.checkpoint === 'string') {
-          final = event.checkpoint;
-          if (typeof event.epochs === 'number') epochs = event.epochs;
-        }
-      },
-    );
+    // Progress travels only in heartbeat details (`pomona status` reads them from the pending activity):
+    // a signal per epoch would add history events to every round for as long as training runs.
+    try {
+      await runTrainer(
+        trainerArgs('train', {
+          images: data.images,
+          labels: data.labels,
+          out: outDir,
+          epochs: input.epochs,
+          minSteps: input.minSteps,
+          checkpointInterval: input.checkpointInterval,
+          seed: input.seed,
+          device: input.device,
+          inputSize: input.inputSize,
+          batchSize: input.batchSize,
+          ...(last ? { resume: last.file } : input.initWeights ? { init: input.initWeights } : {}),
+        }),
+        (event) => {
+          ctx.heartbeat({ ...event, round: input.round });
+          if (event.event === 'epoch') {
+            loss = typeof event.loss === 'number' ? event.loss : null;
+          } else if (event.event === 'done' && typeof event.checkpoint === 'string') {
+            final = event.checkpoint;
+            if (typeof event.epochs === 'number') epochs = event.epochs;
+          }
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof CancelledFailure)) await reportFailure({ round: input.round, attempt: ctx.info.attempt, message: (err as Error).message });
+      throw err;
+    }
     const weights = final ?? (await latestCheckpoint(weightsDir))?.file;
     if (!weights) throw new Error(`trainer finished without a checkpoint in ${weightsDir}`);
     return { weights, epochs, loss, seconds: (Date.now() - started) / 1000, resumedFromEpoch: last?.epoch ?? 0 };
@@ -108,16 +109,16 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
     return { predictionsDir: input.outDir, images, seconds: (Date.now() - started) / 1000 };
   }
 
-  async function reportProgress(progress: TrainingProgress): Promise<void> {
+  /** One signal per failed attempt (bounded by the retry policy), so the `status` query shows the error. */
+  async function reportFailure(failure: TrainingAttemptFailure): Promise<void> {
     if (!deps.client) return;
     const execution = Context.current().info.workflowExecution;
     if (!execution) return;
-    const { workflowId, runId } = execution;
     try {
-      await deps.client.workflow.getHandle(workflowId, runId).signal('trainingProgress', progress);
+      await deps.client.workflow.getHandle(execution.workflowId, execution.runId).signal('trainingAttemptFailed', failure);
     } catch (err) {
-      // Progress is a courtesy to `status`; training must not fail because a signal could not be sent.
-      log.warn('could not report training progress', { error: (err as Error).message });
+      // A courtesy to `status`: the activity's own failure is what Temporal records and retries.
+      log.warn('could not report the training failure', { error: (err as Error).message });
     }
   }
 }

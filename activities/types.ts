@@ -118,6 +118,13 @@ export interface TrainingProgress {
   checkpoint: string | null;
 }
 
+/** One failed attempt of `trainRound` (the attempt number is Temporal's, 1-based). */
+export interface TrainingAttemptFailure {
+  round: number;
+  attempt: number;
+  message: string;
+}
+
 export interface TrainResult {
   weights: string;
   epochs: number;
