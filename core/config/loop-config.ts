@@ -72,7 +72,12 @@ export const loopConfigSchema = z
           .describe('attempts of one training before the loop pauses with the error (each retry resumes from the last checkpoint; docs/reliability.md)'),
         device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('auto: CUDA when the GPU worker has it'),
         seed: z.number().int().nonnegative().default(0).describe('training seed (round n uses seed + n)'),
-        inputSize: z.string().regex(/^\d+x\d+$/, 'WIDTHxHEIGHT, e.g. "448x256"').optional().describe('network input size; the trainer default when absent'),
+        inputSize: z
+          .string()
+          .regex(/^\d+x\d+$/, 'WIDTHxHEIGHT, e.g. "448x256"')
+          // The detector's stride is 32 (trainer/pomona_trainer/train.py parse_size): caught here, not after round 1's labels.
+          .refine((size) => size.split('x').every((v) => Number(v) >= 64 && Number(v) % 32 === 0), 'width and height must be multiples of 32, at least 64')
+          .optional().describe('network input size; the trainer default when absent'),
         batchSize: z.number().int().positive().optional().describe('training batch size; the trainer default when absent'),
         threshold: z.number().min(0).max(1).default(0.05).describe('minimum score kept by inference'),
         fineTune: z.boolean().default(true).describe('start round n from round n-1 weights'),
