@@ -18,6 +18,10 @@ const root = tempWorkspace();
 // The activity's own failure log would repeat what each case asserts.
 const quiet = new DefaultLogger('ERROR');
 
+// Edits write wrong types into any field on purpose.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Draft = Record<string, any>;
+
 function baseConfig(): LoopConfigInput {
   return {
     project: 'orchard',
@@ -28,8 +32,8 @@ function baseConfig(): LoopConfigInput {
 }
 
 /** The config with `edit` applied to a deep copy; the text is what `pomona start` and the workflow print. */
-function configError(edit: (c: Record<string, any>) => void): string {
-  const config = structuredClone(baseConfig()) as Record<string, any>;
+function configError(edit: (c: Draft) => void): string {
+  const config = structuredClone(baseConfig()) as Draft;
   edit(config);
   const parsed = parseLoopConfig(config);
   return parsed.ok ? 'accepted' : parsed.problems.join('; ');
@@ -50,8 +54,8 @@ async function ingestProblems(dir: string): Promise<string> {
   return manifest.problems.map(formatProblem).join('; ') || 'no problems';
 }
 
-async function prepareError(edit: (c: Record<string, any>) => void): Promise<string> {
-  const config = structuredClone(baseConfig()) as Record<string, any>;
+async function prepareError(edit: (c: Draft) => void): Promise<string> {
+  const config = structuredClone(baseConfig()) as Draft;
   edit(config);
   const parsed = parseLoopConfig(config);
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));
