@@ -52,9 +52,9 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         taskQueue: GPU_TASK_QUEUE,
         activities: createGpuActivities({ client: setup.client }),
         maxConcurrentActivityTaskExecutions: setup.gpuConcurrency ?? 1,
-        // Heartbeat details carry training progress to `pomona status`; send them at least every 10 s
+        // Heartbeat details carry training progress to `pomona status`: forward the latest within 3 s
         // (they go to the server, not to history).
-        maxHeartbeatThrottleInterval: '10s',
+        maxHeartbeatThrottleInterval: '3s',
         ...setup.extra,
       }),
     );

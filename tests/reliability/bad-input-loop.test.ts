@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImportResult } from '../../activities/types';
 import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
+import { queryStatus } from '../../cli/commands/status';
 import type { LoopConfigInput } from '../../core/config/loop-config';
 import type { LoopResult } from '../../workflows/active-learning-loop';
 import type { LoopStatus } from '../../workflows/messages';
@@ -45,6 +46,17 @@ async function waitFor(handle: WorkflowHandle, predicate: (s: LoopStatus) => boo
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}`);
+}
+
+/** `pomona status`'s view (the query plus the training activity's heartbeat), once `predicate` holds. */
+async function waitForCliStatus(workflowId: string, predicate: (s: LoopStatus) => boolean, what: string): Promise<LoopStatus> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const { status } = await queryStatus(loopEnv().client, workflowId);
+    if (predicate(status)) return status;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
 
 const submit = (handle: WorkflowHandle, submission: unknown) =>
@@ -140,6 +152,9 @@ test('a trainer killed like the OOM killer does is retried, shown in status, and
 
   // The operator resumes: a fresh training resumes from the last checkpoint and the round completes.
   await handle.signal('resume');
+  // Progress reaches `pomona status` from the activity's heartbeat details, not from history.
+  const progress = await waitForCliStatus(`pomona-${project}`, (s) => (s.training?.epoch ?? 0) >= 1, 'training progress in pomona status');
+  expect(progress.training).toMatchObject({ round: 1, epochs: 60 });
   const result = (await handle.result()) as LoopResult;
   expect(result).toMatchObject({ rounds: 1, labelled: 6, stopReason: 'max-rounds' });
   const final = await handle.query<LoopStatus>('status');
