@@ -1,7 +1,7 @@
 // Activities of the `pomona-gpu` queue: embed the pool, train a round, infer on a folder of images.
 // Each runs the trainer as a child process; a retry resumes from the round's last complete checkpoint.
 import { Context, log } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -85,7 +85,10 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
         },
       );
     } catch (err) {
-      if (!(err instanceof CancelledFailure)) await reportFailure({ round: input.round, attempt: ctx.info.attempt, message: (err as Error).message });
+      if (!(err instanceof CancelledFailure)) {
+        const retryable = !(err instanceof ApplicationFailure && err.nonRetryable);
+        await reportFailure({ round: input.round, attempt: ctx.info.attempt, message: (err as Error).message, retryable });
+      }
       throw err;
     }
     const weights = final ?? (await latestCheckpoint(weightsDir))?.file;

@@ -123,6 +123,8 @@ export interface TrainingAttemptFailure {
   round: number;
   attempt: number;
   message: string;
+  /** False for a non-retryable failure (the trainer refused its input): no retry follows. */
+  retryable?: boolean;
 }
 
 export interface TrainResult {

@@ -124,7 +124,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     if (view.phase !== 'training' || failure.round !== view.round) return;
     const left = trainAttempts - failure.attempt;
     view.lastError = `round ${failure.round} training attempt ${failure.attempt} of ${trainAttempts} failed: ${failure.message}` +
-      (left > 0 ? `; Temporal retries it from the last checkpoint (${left} attempt(s) left)` : '');
+      (left > 0 && failure.retryable !== false ? `; Temporal retries it from the last checkpoint (${left} attempt(s) left)` : '');
   });
   setHandler(
     submitAnnotations,
