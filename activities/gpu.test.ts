@@ -1,6 +1,6 @@
 // trainRound with the real trainer in an activity context: a retry resumes from the newest checkpoint,
 // a retry after the end trains nothing, and cancelling the activity kills the trainer process.
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -73,4 +73,15 @@ test('cancelling the activity stops the trainer and leaves only whole checkpoint
     }
   });
   expect(running).toBe(false);
+});
+
+test('a corrupt checkpoint is refused as bad trainer input naming the file: no retry could fix it', async () => {
+  const corrupt = { ...input, round: 3 };
+  const weights = path.join(input.projectDir, 'rounds', '3', 'train', 'weights');
+  fs.mkdirSync(weights, { recursive: true });
+  fs.writeFileSync(path.join(weights, 'epoch_002.pt'), 'half a file');
+  const error = (await new MockActivityEnvironment().run(trainRound, corrupt).catch((e: unknown) => e)) as ApplicationFailure;
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  expect(error).toMatchObject({ type: 'TrainerInputError', nonRetryable: true });
+  expect(error.message).toMatch(/^trainer train: .*rounds\/3\/train\/weights\/epoch_002\.pt: not a pomona checkpoint/);
 });

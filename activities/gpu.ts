@@ -1,6 +1,7 @@
 // Activities of the `pomona-gpu` queue: embed the pool, train a round, infer on a folder of images.
 // Each runs the trainer as a child process; a retry resumes from the round's last complete checkpoint.
 import { Context, log } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -13,13 +14,15 @@ import type {
   EmbeddingsSummary,
   InferInput,
   InferResult,
+  TrainHeartbeat,
   TrainInput,
+  TrainingAttemptFailure,
   TrainingProgress,
   TrainResult,
 } from './types';
 
 export interface GpuActivityDeps {
-  /** Used to report training progress to the workflow's `status`; optional (tests may omit it). */
+  /** Used to report failed training attempts to the workflow's `status`; optional (tests may omit it). */
   client?: Client;
 }
 
@@ -45,7 +48,18 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
   }
 
   async function trainRound(input: TrainInput): Promise<TrainResult> {
-    if (input.tao) return taoTrainRound(input, input.tao, (progress) => void reportProgress(progress));
+    try {
+      return await (input.tao ? taoTrainRound(input, input.tao) : torchTrainRound(input));
+    } catch (err) {
+      if (!(err instanceof CancelledFailure)) {
+        const retryable = !(err instanceof ApplicationFailure && err.nonRetryable);
+        await reportFailure({ round: input.round, attempt: Context.current().info.attempt, message: (err as Error).message, retryable });
+      }
+      throw err;
+    }
+  }
+
+  async function torchTrainRound(input: TrainInput): Promise<TrainResult> {
     const started = Date.now();
     const outDir = layout.train(input.projectDir, input.round);
     const weightsDir = path.join(outDir, 'weights');
@@ -57,7 +71,11 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
     let loss: number | null = null;
     let final: string | null = null;
     let epochs = input.epochs;
+    let progress: TrainingProgress | null = null;
+    let beat: TrainHeartbeat = { round: input.round, progress };
     const ctx = Context.current();
+    // Progress travels only in heartbeat details (`pomona status` reads them from the pending activity):
+    // a signal per epoch would add history events to every round for as long as training runs.
     await runTrainer(
       trainerArgs('train', {
         images: data.images,
@@ -73,21 +91,17 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
         ...(last ? { resume: last.file } : input.initWeights ? { init: input.initWeights } : {}),
       }),
       (event) => {
-        ctx.heartbeat(event);
         if (event.event === 'epoch') {
           loss = typeof event.loss === 'number' ? event.loss : null;
-          void reportProgress({
-            round: input.round,
-            epoch: Number(event.epoch),
-            epochs: Number(event.epochs),
-            loss,
-            checkpoint: typeof event.checkpoint === 'string' ? event.checkpoint : null,
-          });
+          progress = { round: input.round, epoch: Number(event.epoch), epochs: Number(event.epochs), loss, checkpoint: typeof event.checkpoint === 'string' ? event.checkpoint : null };
         } else if (event.event === 'done' && typeof event.checkpoint === 'string') {
           final = event.checkpoint;
           if (typeof event.epochs === 'number') epochs = event.epochs;
         }
+        beat = { ...event, round: input.round, progress };
+        ctx.heartbeat(beat);
       },
+      () => beat,
     );
     const weights = final ?? (await latestCheckpoint(weightsDir))?.file;
     if (!weights) throw new Error(`trainer finished without a checkpoint in ${weightsDir}`);
@@ -111,16 +125,16 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
     return { predictionsDir: input.outDir, images, seconds: (Date.now() - started) / 1000 };
   }
 
-  async function reportProgress(progress: TrainingProgress): Promise<void> {
+  /** One signal per failed attempt (bounded by the retry policy), so the `status` query shows the error. */
+  async function reportFailure(failure: TrainingAttemptFailure): Promise<void> {
     if (!deps.client) return;
     const execution = Context.current().info.workflowExecution;
     if (!execution) return;
-    const { workflowId, runId } = execution;
     try {
-      await deps.client.workflow.getHandle(workflowId, runId).signal('trainingProgress', progress);
+      await deps.client.workflow.getHandle(execution.workflowId, execution.runId).signal('trainingAttemptFailed', failure);
     } catch (err) {
-      // Progress is a courtesy to `status`; training must not fail because a signal could not be sent.
-      log.warn('could not report training progress', { error: (err as Error).message });
+      // A courtesy to `status`: the activity's own failure is what Temporal records and retries.
+      log.warn('could not report the training failure', { error: (err as Error).message });
     }
   }
 }

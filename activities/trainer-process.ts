@@ -39,6 +39,8 @@ export interface TrainerRun {
 export async function runTrainer(
   args: string[],
   onEvent: (event: TrainerEvent) => void = () => undefined,
+  /** Details of the keep-alive heartbeats (default: the newest event), so they never hide the caller's. */
+  keepAliveDetails?: () => unknown,
 ): Promise<TrainerRun> {
   const ctx = Context.current();
   const child = execa(trainerPython(), ['-m', 'pomona_trainer', ...args], {
@@ -59,7 +61,7 @@ export async function runTrainer(
   // While the trainer lives, heartbeat its latest progress even when it prints nothing for a while
   // (loading a large labelled set): the heartbeat timeout is for dead workers, not slow first epochs.
   let latest: TrainerEvent | undefined;
-  const keepAlive = setInterval(() => ctx.heartbeat(latest), HEARTBEAT_EVERY_MS);
+  const keepAlive = setInterval(() => ctx.heartbeat(keepAliveDetails ? keepAliveDetails() : latest), HEARTBEAT_EVERY_MS);
 
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

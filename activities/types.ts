@@ -127,6 +127,22 @@ export interface TrainingProgress {
   checkpoint: string | null;
 }
 
+/**
+ * What `trainRound` heartbeats: the newest trainer event, plus the progress of the last finished epoch.
+ * The SDK sends only the newest details at each throttle interval, which is mostly a step event, so the
+ * finished-epoch progress rides along in every one (`pomona status` reads it from the pending activity).
+ */
+export type TrainHeartbeat = Record<string, unknown> & { round: number; progress: TrainingProgress | null };
+
+/** One failed attempt of `trainRound` (the attempt number is Temporal's, 1-based). */
+export interface TrainingAttemptFailure {
+  round: number;
+  attempt: number;
+  message: string;
+  /** False for a non-retryable failure (the trainer refused its input): no retry follows. */
+  retryable?: boolean;
+}
+
 export interface TrainResult {
   weights: string;
   epochs: number;

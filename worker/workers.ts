@@ -14,7 +14,7 @@ export type QueueKind = 'cpu' | 'gpu';
 export interface WorkerSetup {
   connection: NativeConnection;
   namespace: string;
-  /** Client used by GPU activities to report training progress to the loop. */
+  /** Client used by GPU activities to report failed training attempts to the loop. */
   client: Client;
   queues: QueueKind[];
   /** A bundle to use; default: the prebuilt dist/workflow-bundle.js, else bundle from source at start. */
@@ -52,6 +52,9 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         taskQueue: GPU_TASK_QUEUE,
         activities: createGpuActivities({ client: setup.client }),
         maxConcurrentActivityTaskExecutions: setup.gpuConcurrency ?? 1,
+        // Heartbeat details carry training progress to `pomona status`: forward the latest within 3 s
+        // (they go to the server, not to history).
+        maxHeartbeatThrottleInterval: '3s',
         ...setup.extra,
       }),
     );

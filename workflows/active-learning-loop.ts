@@ -2,8 +2,11 @@
 // and hands a compact state to the next run through continueAsNew, so history stays small however many
 // rounds a project takes. Deterministic workflow code: no I/O here, only activities do work.
 import {
+  ActivityFailure,
   ApplicationFailure,
   condition,
+  isCancellation,
+  patched,
   continueAsNew,
   proxyActivities,
   setHandler,
@@ -16,8 +19,8 @@ import {
 import type { Duration } from '@temporalio/common';
 import type * as cpuActivities from '../activities/cpu';
 import type { GpuActivities } from '../activities/gpu';
-import type { ImportResult, RoundMetrics } from '../activities/types';
-import { batchSizeFor, parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../core/config/loop-config';
+import type { ImportResult, RoundMetrics, TrainResult } from '../activities/types';
+import { batchSizeFor, DEFAULT_TRAIN_ATTEMPTS, parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../core/config/loop-config';
 import { layout } from '../core/workspace-layout';
 import { stopReasonAfterRound, type CarriedState } from './loop-state';
 import {
@@ -27,6 +30,7 @@ import {
   status,
   stop,
   submitAnnotations,
+  trainingAttemptFailed,
   trainingProgress,
   type AnnotationSubmission,
   type LoopPhase,
@@ -58,6 +62,9 @@ const cpuOptions: ActivityOptions = {
 };
 const cpu = proxyActivities<typeof cpuActivities>(cpuOptions);
 
+/** Marks the change that pauses a loop on a failed training instead of failing it (workflow versioning). */
+export const TRAINING_FAILURE_PAUSES = 'training-failure-pauses-loop';
+
 function gpuOptions(config: LoopConfig, startToCloseTimeout: string): ActivityOptions {
   return {
     taskQueue: GPU_TASK_QUEUE,
@@ -73,6 +80,8 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   const gpuTrain = gpuOptions(config, config.timeouts.train);
   const gpuInfer = gpuOptions(config, config.timeouts.infer);
   const gpu = proxyActivities<GpuActivities>(gpuTrain);
+  // Loops started before `maxAttempts` existed carry a config without it.
+  const trainAttempts = config.trainer.maxAttempts ?? DEFAULT_TRAIN_ATTEMPTS;
 
   const round = carried?.round ?? 1;
   const view: LoopStatus = {
@@ -110,6 +119,12 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   });
   setHandler(trainingProgress, (progress) => {
     if (view.phase === 'training' && progress.round === view.round) view.training = progress;
+  });
+  setHandler(trainingAttemptFailed, (failure) => {
+    if (view.phase !== 'training' || failure.round !== view.round) return;
+    const left = trainAttempts - failure.attempt;
+    view.lastError = `round ${failure.round} training attempt ${failure.attempt} of ${trainAttempts} failed: ${failure.message}` +
+      (left > 0 && failure.retryable !== false ? `; Temporal retries it from the last checkpoint (${left} attempt(s) left)` : '');
   });
   setHandler(
     submitAnnotations,
@@ -236,12 +251,32 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   if (!(await proceed())) return finish('stop-signal');
   // The tao backend's settings ride along with train and infer inputs (absent for torch: inputs unchanged).
   const tao = config.trainer.backend === 'tao' && config.trainer.tao ? { tao: { projectDir: prepared.projectDir, settings: config.trainer.tao } } : {};
-  enter('training', `${config.trainer.epochs} epochs on ${view.labelled} images`);
-  const trained = await gpu.trainRound.executeWithOptions(
-    { ...gpuTrain, summary: `round ${round}: train ${config.trainer.epochs} epochs on ${view.labelled} images` },
-    [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, minSteps: config.trainer.minSteps, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize, ...tao }],
-  );
+  let trained: TrainResult | null = null;
+  while (!trained) {
+    enter('training', `${config.trainer.epochs} epochs on ${view.labelled} images`);
+    try {
+      trained = await gpu.trainRound.executeWithOptions(
+        {
+          ...gpuTrain,
+          // Bounded: each retry resumes from the last checkpoint, so transient losses cost little, but a
+          // trainer that crashes every time must not retry forever (docs/reliability.md).
+          retry: { ...gpuTrain.retry, initialInterval: '10s', backoffCoefficient: 2, maximumAttempts: trainAttempts },
+          summary: `round ${round}: train ${config.trainer.epochs} epochs on ${view.labelled} images`,
+        },
+        [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, minSteps: config.trainer.minSteps, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize, ...tao }],
+      );
+    } catch (err) {
+      // Cancellation ends the loop as before; loops that began before this change fail as they did.
+      if (!(err instanceof ActivityFailure) || isCancellation(err) || !patched(TRAINING_FAILURE_PAUSES)) throw err;
+      // Nothing labelled is lost: the loop pauses on this round and trains again on `resume`.
+      view.lastError = `round ${round} training failed (${failureText(err)}); the loop is paused: fix the cause, then send resume to train again from the last checkpoint, or stop`;
+      view.paused = true;
+      enter('training', 'training failed; paused until resume');
+      if (!(await proceed())) return finish('stop-signal');
+    }
+  }
   view.training = null;
+  view.lastError = null;
 
   // 5. Evaluate on the fixed validation split.
   let latest: RoundMetrics | null = null;
@@ -276,6 +311,14 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
 
   await condition(allHandlersFinished);
   return continueAsNew<typeof activeLearningLoop>(config, { ...next, paused: view.paused });
+}
+
+/** The innermost failure's type and message: what the operator can act on. */
+function failureText(err: ActivityFailure): string {
+  let cause: Error = err;
+  while (cause.cause instanceof Error) cause = cause.cause;
+  const type = cause instanceof ApplicationFailure && cause.type ? `${cause.type}: ` : '';
+  return `${type}${cause.message}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Messages of the activeLearningLoop workflow: what people (or the simulated annotator) send it and ask it.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ImportResult, RoundMetrics, TrainingProgress } from '../activities/types';
+import type { ImportResult, RoundMetrics, TrainingAttemptFailure, TrainingProgress } from '../activities/types';
 
 /** Labels for the batch of `round`, as KITTI files (one `<image>.txt` per image) in `labelsDir`. */
 export interface AnnotationSubmission {
@@ -56,6 +56,11 @@ export const annotationsSubmitted = defineSignal<[AnnotationSubmission]>('annota
 export const stop = defineSignal('stop');
 export const pause = defineSignal('pause');
 export const resume = defineSignal('resume');
-/** Sent by the training activity once per epoch, so `status` can show progress. */
+/**
+ * Sent by training activities of earlier versions once per epoch; kept so their histories still replay.
+ * Progress now travels in the activity's heartbeat details (no history events), read by `pomona status`.
+ */
 export const trainingProgress = defineSignal<[TrainingProgress]>('trainingProgress');
+/** Sent by the training activity when an attempt fails, so `status.lastError` shows it while Temporal retries. */
+export const trainingAttemptFailed = defineSignal<[TrainingAttemptFailure]>('trainingAttemptFailed');
 export const status = defineQuery<LoopStatus>('status');

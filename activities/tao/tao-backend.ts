@@ -19,7 +19,7 @@ import { convertTaoPredictionFile, targetToPomonaClass } from '../../core/tao/pr
 import type { TaoDialect } from '../../core/tao/settings';
 import { layout } from '../../core/workspace-layout';
 import { readLabelledSet } from '../labelled-set';
-import type { InferInput, InferResult, TaoJob, TrainingProgress, TrainInput, TrainResult } from '../types';
+import type { InferInput, InferResult, TaoJob, TrainHeartbeat, TrainingProgress, TrainInput, TrainResult } from '../types';
 import { stageImages, stageKittiSet, pairImagesWithLabels, type StagedKittiSet } from './staging';
 import { classMapping, roundSpec, stagedDirs } from './round-spec';
 import { runTaoTask, taoFailure, taoKey, type TaoRun } from './tao-process';
@@ -42,7 +42,7 @@ export interface TaoMetrics {
   source: 'training' | 'evaluate';
 }
 
-export async function taoTrainRound(input: TrainInput, job: TaoJob, report: (p: TrainingProgress) => void): Promise<TrainResult> {
+export async function taoTrainRound(input: TrainInput, job: TaoJob): Promise<TrainResult> {
   const started = Date.now();
   const s = job.settings;
   const trainDir = layout.train(input.projectDir, input.round);
@@ -87,7 +87,8 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob, report: (p: 
   const key = taoKey();
   const env = await prepareMounts(s.dialect, trainDir, mounts);
   const ctx = Context.current();
-  let latest: Record<string, unknown> = { event: 'starting', epochs };
+  let progress: TrainingProgress | null = null;
+  let latest: TrainHeartbeat = { event: 'starting', round: input.round, epochs, progress };
   let loss: number | null = null;
   let checkpoint: string | null = resume ? path.join(weightsDir, resume.name) : null;
   let saving: { epoch: number; file: string } | null = null;
@@ -100,31 +101,23 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob, report: (p: 
     recording = recording.then(() => recordComplete(trainDir, names));
   };
 
-  // Each finished epoch is reported to `status` once (a signal per report lands in the loop's history).
-  let reported = 0;
-  const progress = (epoch: number) => {
-    if (epoch <= reported) return;
-    reported = epoch;
-    report({ round: input.round, epoch, epochs, loss, checkpoint });
-  };
+  // Progress travels in heartbeat details only (`pomona status` reads the newest `epoch` one): no history events.
   const onEvent = (event: TaoLogEvent) => {
     // A checkpoint is whole once the tool prints anything after "saving model to".
     if (saving && event.type !== 'checkpoint-saving') {
       checkpoint = saving.file;
       completed.push(path.basename(saving.file));
       record([...completed]);
-      const done = { event: 'epoch', epoch: saving.epoch, epochs, loss, checkpoint };
+      progress = { round: input.round, epoch: saving.epoch, epochs, loss, checkpoint };
+      const done = { event: 'epoch', round: input.round, epoch: saving.epoch, epochs, loss, checkpoint, progress };
       latest = done;
       ctx.heartbeat(done);
-      progress(saving.epoch);
       saving = null;
     }
     if (event.type === 'step') {
       loss = event.loss;
-      latest = { event: 'step', epoch: event.epoch, epochs: event.epochs, step: event.step, steps: event.steps, loss, checkpoint };
+      latest = { event: 'step', round: input.round, epoch: event.epoch, epochs: event.epochs, step: event.step, steps: event.steps, loss, checkpoint, progress };
       ctx.heartbeat(latest);
-    } else if (event.type === 'epoch-start' && event.epoch > 1) {
-      progress(event.epoch - 1);
     } else if (event.type === 'ap-table') {
       table = { epoch: Number(latest.epoch ?? 0), map: event.map, ap: event.ap, validationLoss: null, source: 'training' };
       ctx.heartbeat({ ...latest, event: 'ap', map: event.map, ap: event.ap });

@@ -1,8 +1,11 @@
-// `pomona status ID [--watch] [--json]`: the loop's `status` query, as text (with a training progress bar
+// `pomona status ID [--watch] [--json]`: the loop's `status` query (plus the training activity's heartbeat
+// and last failure), as text (with a training progress bar
 // when watching) or JSON.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import type { TrainHeartbeat } from '../../activities/types';
 import type { LoopStatus } from '../../workflows/messages';
 import { CliError } from '../cli-error';
 import { connectClient, resolveWorkflowId } from '../temporal-client';
@@ -10,7 +13,28 @@ import { connectClient, resolveWorkflowId } from '../temporal-client';
 export async function queryStatus(client: Client, workflowId: string): Promise<{ status: LoopStatus; execution: string }> {
   const handle = client.workflow.getHandle(workflowId);
   const [status, description] = await Promise.all([handle.query<LoopStatus>('status'), handle.describe()]);
-  return { status, execution: description.status.name };
+  return { status: withTrainingActivity(status, description.raw.pendingActivities ?? []), execution: description.status.name };
+}
+
+type PendingActivity = NonNullable<WorkflowExecutionDescription['raw']['pendingActivities']>[number];
+
+/**
+ * Training progress lives in the running `trainRound` activity's heartbeat details, and a failed attempt
+ * that Temporal is retrying (also a lost worker, which cannot report itself) in its `lastFailure`: both are
+ * read from the workflow's description, so they cost no history events.
+ */
+export function withTrainingActivity(status: LoopStatus, pending: PendingActivity[]): LoopStatus {
+  const train = pending.find((a) => a.activityType?.name === 'trainRound');
+  if (!train || status.phase !== 'training') return status;
+  const next = { ...status };
+  const payload = train.heartbeatDetails?.payloads?.[0];
+  const beat = payload ? (defaultPayloadConverter.fromPayload(payload as Payload) as Partial<TrainHeartbeat> | null) : null;
+  if (beat?.progress && beat.progress.round === status.round) next.training = beat.progress;
+  const attempt = train.attempt ?? 1;
+  if (attempt > 1 && train.lastFailure?.message && !next.lastError) {
+    next.lastError = `round ${status.round} training attempt ${attempt - 1} failed: ${train.lastFailure.message}; Temporal is retrying (attempt ${attempt})`;
+  }
+  return next;
 }
 
 export function formatStatus(s: LoopStatus, execution: string): string {

@@ -13,6 +13,9 @@ export const selectionSize = z.union([
 export const initialSelectionMethod = z.enum(['RANDOM', 'CORESET']);
 export const selectionMethod = z.enum(['RANDOM', 'CORESET', 'CORAL']);
 
+/** Attempts of one training: enough for worker restarts and preemptions, few enough to stop a crash loop. */
+export const DEFAULT_TRAIN_ATTEMPTS = 5;
+
 const duration = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'a duration like "90s", "5m", "2h" or "7d"');
@@ -61,9 +64,21 @@ export const loopConfigSchema = z
         epochs: z.number().int().positive().default(20).describe('training epochs per round'),
         minSteps: z.number().int().nonnegative().default(120).describe('at least this many optimiser steps per round: small labelled sets get more epochs'),
         checkpointInterval: z.number().int().positive().default(5).describe('save a checkpoint every K epochs: the most a retry re-does'),
+        maxAttempts: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(DEFAULT_TRAIN_ATTEMPTS)
+          .describe('attempts of one training before the loop pauses with the error (each retry resumes from the last checkpoint; docs/reliability.md)'),
         device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('auto: CUDA when the GPU worker has it'),
         seed: z.number().int().nonnegative().default(0).describe('training seed (round n uses seed + n)'),
-        inputSize: z.string().regex(/^\d+x\d+$/, 'WIDTHxHEIGHT, e.g. "448x256"').optional().describe('network input size; the trainer default when absent'),
+        inputSize: z
+          .string()
+          .regex(/^\d+x\d+$/, 'WIDTHxHEIGHT, e.g. "448x256"')
+          // The detector's stride is 32 (trainer/pomona_trainer/train.py parse_size): caught here, not after round 1's labels.
+          .refine((size) => size.split('x').every((v) => Number(v) >= 64 && Number(v) % 32 === 0), 'width and height must be multiples of 32, at least 64')
+          .optional().describe('network input size; the trainer default when absent'),
         batchSize: z.number().int().positive().optional().describe('training batch size; the trainer default when absent'),
         threshold: z.number().min(0).max(1).default(0.05).describe('minimum score kept by inference'),
         fineTune: z.boolean().default(true).describe('start round n from round n-1 weights'),
@@ -71,12 +86,10 @@ export const loopConfigSchema = z
       })
       .superRefine((trainer, ctx) => {
         if (trainer.backend !== 'tao') return;
+        // TAO's own rule on output_width/height (multiples of 32) is inputSize's rule for every backend.
         if (!trainer.tao) ctx.addIssue({ code: 'custom', path: ['tao'], message: 'required when backend is "tao"' });
-        // TAO's own check on augmentation_config output_width/height, made here so a loop fails at start.
-        const size = trainer.inputSize?.split('x').map(Number) ?? [];
-        if (size.some((v) => v < 32 || v % 32 !== 0)) ctx.addIssue({ code: 'custom', path: ['inputSize'], message: 'TAO needs width and height >= 32 and multiples of 32' });
       })
-      .default({ backend: 'torch', epochs: 20, minSteps: 120, checkpointInterval: 5, device: 'auto', seed: 0, threshold: 0.05, fineTune: true }),
+      .default({ backend: 'torch', epochs: 20, minSteps: 120, checkpointInterval: 5, maxAttempts: DEFAULT_TRAIN_ATTEMPTS, device: 'auto', seed: 0, threshold: 0.05, fineTune: true }),
     stop: z
       .strictObject({
         maxRounds: z.number().int().positive().default(5).describe('stop after this many rounds'),

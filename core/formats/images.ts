@@ -65,7 +65,9 @@ export async function readImageSize(file: string): Promise<{ width: number; heig
     if (!width || !height) return { file, message: 'image has no width or height' };
     return { width, height };
   } catch (err) {
-    return { file, message: `unreadable image: ${(err as Error).message}` };
+    // image-size says "unsupported file type: undefined" for bytes it does not recognise at all.
+    const reason = /^unsupported file type/.test((err as Error).message) ? 'not a PNG or JPEG file' : (err as Error).message;
+    return { file, message: `unreadable image: ${reason}` };
   }
 }
 

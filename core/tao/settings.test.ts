@@ -17,7 +17,7 @@ test('backend "tao" requires its section and input sizes TAO accepts', () => {
   expect(parseLoopConfig({ ...base, trainer: { backend: 'tao' } })).toEqual({ ok: false, problems: ['trainer.tao: required when backend is "tao"'] });
   const tao = { dialect: 'tao5', pretrainedModel: '/models/resnet_18.hdf5' };
   const bad = parseLoopConfig({ ...base, trainer: { backend: 'tao', inputSize: '150x96', tao } });
-  expect(bad).toEqual({ ok: false, problems: ['trainer.inputSize: TAO needs width and height >= 32 and multiples of 32'] });
+  expect(bad).toEqual({ ok: false, problems: ['trainer.inputSize: width and height must be multiples of 32, at least 64'] });
   const wrong = parseLoopConfig({ ...base, trainer: { backend: 'tao', tao: { ...tao, dialect: 'tao3', matchingNeutralBoxIou: 0.2 } } });
   expect(!wrong.ok && wrong.problems.join('\n')).toMatch(/trainer\.tao\.dialect[\s\S]*trainer\.tao\.matchingNeutralBoxIou/);
 });

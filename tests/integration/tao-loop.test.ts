@@ -15,6 +15,7 @@ import type { LoopConfigInput } from '../../core/config/loop-config';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { createWorkers } from '../../worker/workers';
 import type { LoopResult } from '../../workflows/active-learning-loop';
+import { withTrainingActivity } from '../../cli/commands/status';
 import type { LoopStatus } from '../../workflows/messages';
 import { startDevServer, workflowBundle } from '../helpers/dev-server';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
@@ -69,7 +70,10 @@ async function waitFor(handle: WorkflowHandle, predicate: (s: LoopStatus) => boo
   const deadline = Date.now() + 300_000;
   let last: LoopStatus | undefined;
   while (Date.now() < deadline) {
-    last = await handle.query<LoopStatus>('status').catch(() => last);
+    // As `pomona status` reads it: training progress comes from the training activity's heartbeats.
+    last = await Promise.all([handle.query<LoopStatus>('status'), handle.describe()])
+      .then(([status, description]) => withTrainingActivity(status, description.raw.pendingActivities ?? []))
+      .catch(() => last);
     if (last && predicate(last)) return last;
     await new Promise((r) => setTimeout(r, 200));
   }

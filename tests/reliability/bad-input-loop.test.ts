@@ -1,0 +1,167 @@
+// The bad-input table (docs/reliability.md), part 2: wrong messages and trainer failures, through a real
+// loop on a real dev server with the real workers and trainer. The loop never fails because of them and
+// nothing labelled is lost.
+import type { WorkflowHandle } from '@temporalio/client';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ImportResult } from '../../activities/types';
+import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
+import { queryStatus } from '../../cli/commands/status';
+import type { LoopConfigInput } from '../../core/config/loop-config';
+import type { LoopResult } from '../../workflows/active-learning-loop';
+import type { LoopStatus } from '../../workflows/messages';
+import { useLoopEnvironment } from '../helpers/loop-workers';
+import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
+import { docRowIds } from './doc-rows';
+
+jest.setTimeout(600_000);
+
+const loopEnv = useLoopEnvironment();
+let dataset: string;
+let workspace: string;
+
+beforeAll(() => {
+  dataset = tinyOrchard(16, 5);
+  workspace = tempWorkspace();
+});
+
+function config(project: string, trainer: LoopConfigInput['trainer']): LoopConfigInput {
+  return {
+    project,
+    workspace,
+    dataset: { path: dataset, validation: { fraction: 0.25 } },
+    selection: { initial: { method: 'RANDOM', size: { nTotal: 6 } }, rounds: { size: { batchSize: 2 } } },
+    embedding: { epochs: 1, dim: 8 },
+    trainer: { minSteps: 0, device: 'cpu', inputSize: '128x64', checkpointInterval: 1, ...trainer },
+    stop: { maxRounds: 1 },
+  };
+}
+
+async function waitFor(handle: WorkflowHandle, predicate: (s: LoopStatus) => boolean, what: string, timeoutMs = 300_000): Promise<LoopStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: LoopStatus | undefined;
+  while (Date.now() < deadline) {
+    last = await handle.query<LoopStatus>('status').catch(() => last);
+    if (last && predicate(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}`);
+}
+
+/** `pomona status`'s view (the query plus the training activity's heartbeat), once `predicate` holds. */
+async function waitForCliStatus(workflowId: string, predicate: (s: LoopStatus) => boolean, what: string): Promise<LoopStatus> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const { status } = await queryStatus(loopEnv().client, workflowId);
+    if (predicate(status)) return status;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const submit = (handle: WorkflowHandle, submission: unknown) =>
+  handle.executeUpdate<ImportResult, [unknown]>('submitAnnotations', { args: [submission] });
+
+/** Error text of a rejected update (the validator's message), or 'accepted'. */
+const rejection = (handle: WorkflowHandle, submission: unknown) =>
+  submit(handle, submission).then(
+    () => 'accepted',
+    (err: Error & { cause?: Error }) => err.cause?.message ?? err.message,
+  );
+
+/** Pids of live trainer processes whose command line contains `needle`. */
+function trainerPids(needle: string): number[] {
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      return cmd.includes('pomona_trainer') && cmd.includes(needle);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+async function killTrainer(needle: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const pids = trainerPids(needle);
+    if (pids.length) {
+      // What the kernel's OOM killer does: SIGKILL, no chance to clean up.
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no trainer process for ${needle} appeared`);
+}
+
+const pinned = new Set<string>();
+
+test('wrong, duplicate and malformed annotation messages are refused with a reason; the loop keeps waiting', async () => {
+  const handle = await loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: 'pomona-bad-messages', args: [config('bad-messages', { epochs: 1 })] });
+  const waiting = await waitFor(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
+  const good = await writeGroundTruthLabels(waiting);
+
+  pinned.add('message-wrong-round');
+  expect(await rejection(handle, { round: 2, labelsDir: good })).toBe('the batch waiting for annotation is round 1, not 2');
+  pinned.add('message-round-not-integer');
+  expect(await rejection(handle, { round: '1', labelsDir: good })).toBe('round must be an integer');
+  pinned.add('message-relative-labels-dir');
+  expect(await rejection(handle, { round: 1, labelsDir: 'labels' })).toBe('labelsDir must be an absolute path to a folder of KITTI label files');
+  pinned.add('message-labels-dir-missing');
+  const missing = await submit(handle, { round: 1, labelsDir: path.join(workspace, 'not-there') });
+  expect(missing).toMatchObject({ ok: false, problems: [`${path.join(workspace, 'not-there')}: not a folder`], labelledCount: 0 });
+
+  // The plain-CLI signal has no reply: a malformed one is ignored and said so in the status.
+  pinned.add('message-unknown-signal-payload');
+  await handle.signal('annotationsSubmitted', { labels: good } as never);
+  const ignored = await waitFor(handle, (s) => s.lastError !== null && s.lastError.startsWith('annotationsSubmitted ignored'), 'the ignored signal in status');
+  expect(ignored.lastError).toBe('annotationsSubmitted ignored: labelsDir must be an absolute path to a folder of KITTI label files');
+  expect(ignored).toMatchObject({ phase: 'awaiting-annotation', labelled: 0, pendingBatch: { round: 1 } });
+
+  expect(await submit(handle, { round: 1, labelsDir: good })).toMatchObject({ ok: true, labelledCount: 6 });
+  pinned.add('message-duplicate-submission');
+  expect(await rejection(handle, { round: 1, labelsDir: good })).toMatch(/^no batch is waiting for annotation \(phase: (training|importing|evaluating|inferring|completed), round 1\)$/);
+
+  const result = (await handle.result()) as LoopResult;
+  expect(result).toMatchObject({ rounds: 1, labelled: 6, stopReason: 'max-rounds' });
+});
+
+test('a trainer killed like the OOM killer does is retried, shown in status, and when hopeless pauses the loop without losing labels', async () => {
+  const project = 'trainer-killed';
+  const handle = await loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [config(project, { epochs: 60, maxAttempts: 2 })] });
+  const waiting = await waitFor(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
+  expect((await submit(handle, { round: 1, labelsDir: await writeGroundTruthLabels(waiting) })).ok).toBe(true);
+  const trainDir = path.join(workspace, project, 'rounds', '1', 'train');
+
+  // Attempt 1 of 2 dies: Temporal retries it; the status query says so meanwhile.
+  pinned.add('trainer-killed');
+  await killTrainer(trainDir);
+  const retrying = await waitFor(handle, (s) => s.lastError !== null, 'the failed attempt in status');
+  expect(retrying.lastError).toMatch(/^round 1 training attempt 1 of 2 failed: trainer train failed \(killed by SIGKILL\).*; Temporal retries it from the last checkpoint \(1 attempt\(s\) left\)$/);
+  expect(retrying).toMatchObject({ phase: 'training', labelled: 6, paused: false });
+
+  // Attempt 2 dies too: the retries are spent, the loop pauses on this round instead of failing.
+  pinned.add('trainer-hopeless');
+  await killTrainer(trainDir);
+  const paused = await waitFor(handle, (s) => s.paused, 'the loop paused after the last attempt');
+  expect(paused.lastError).toMatch(/^round 1 training failed \(TrainerFailed: trainer train failed \(killed by SIGKILL\).*\); the loop is paused: fix the cause, then send resume/);
+  expect(paused).toMatchObject({ phase: 'training', labelled: 6, round: 1 });
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+  expect(trainerPids(trainDir)).toEqual([]);
+
+  // The operator resumes: a fresh training resumes from the last checkpoint and the round completes.
+  await handle.signal('resume');
+  // Progress reaches `pomona status` from the activity's heartbeat details, not from history.
+  const progress = await waitForCliStatus(`pomona-${project}`, (s) => (s.training?.epoch ?? 0) >= 1, 'training progress in pomona status');
+  expect(progress.training).toMatchObject({ round: 1, epochs: 60 });
+  const result = (await handle.result()) as LoopResult;
+  expect(result).toMatchObject({ rounds: 1, labelled: 6, stopReason: 'max-rounds' });
+  const final = await handle.query<LoopStatus>('status');
+  expect(final.lastError).toBeNull();
+});
+
+test('docs/reliability.md has a row for every case pinned above', () => {
+  const rows = docRowIds();
+  expect([...pinned].filter((id) => !rows.has(id))).toEqual([]);
+});
