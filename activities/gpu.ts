@@ -2,10 +2,12 @@
 // Each runs the trainer as a child process; a retry resumes from the round's last complete checkpoint.
 import { Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { layout } from '../core/workspace-layout';
 import { readLabelledSet } from './labelled-set';
+import { appendAttemptRecord } from './training-attempts';
 import { runTrainer, trainerArgs, type TrainerEvent } from './trainer-process';
 import type {
   EmbedInput,
@@ -56,7 +58,11 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
     let final: string | null = null;
     let epochs = input.epochs;
     const ctx = Context.current();
-    await runTrainer(
+    const attempt = ctx.info.attempt;
+    // Epoch records are appended in order, one after the other, while the trainer runs.
+    let records: Promise<void> = Promise.resolve();
+    await appendAttemptRecord(outDir, { event: 'start', attempt, pid: process.pid, resumeFrom: last?.epoch ?? 0 });
+    const run = runTrainer(
       trainerArgs('train', {
         images: data.images,
         labels: data.labels,
@@ -74,12 +80,14 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
         ctx.heartbeat(event);
         if (event.event === 'epoch') {
           loss = typeof event.loss === 'number' ? event.loss : null;
+          const checkpoint = typeof event.checkpoint === 'string' ? event.checkpoint : null;
+          records = records.then(() => appendAttemptRecord(outDir, { event: 'epoch', attempt, epoch: Number(event.epoch), checkpoint }));
           void reportProgress({
             round: input.round,
             epoch: Number(event.epoch),
             epochs: Number(event.epochs),
             loss,
-            checkpoint: typeof event.checkpoint === 'string' ? event.checkpoint : null,
+            checkpoint,
           });
         } else if (event.event === 'done' && typeof event.checkpoint === 'string') {
           final = event.checkpoint;
@@ -87,6 +95,16 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
         }
       },
     );
+    try {
+      await run;
+    } catch (err) {
+      await records;
+      const outcome = err instanceof CancelledFailure ? 'cancelled' : 'failed';
+      await appendAttemptRecord(outDir, { event: 'end', attempt, outcome, message: (err as Error).message.slice(0, 300) });
+      throw err;
+    }
+    await records;
+    await appendAttemptRecord(outDir, { event: 'end', attempt, outcome: 'done' });
     const weights = final ?? (await latestCheckpoint(weightsDir))?.file;
     if (!weights) throw new Error(`trainer finished without a checkpoint in ${weightsDir}`);
     return { weights, epochs, loss, seconds: (Date.now() - started) / 1000, resumedFromEpoch: last?.epoch ?? 0 };
