@@ -2,7 +2,7 @@
 // with it (no orphan), a new worker must pick the activity up after the heartbeat timeout and resume from
 // the last checkpoint, and the loop must end exactly as an uninterrupted run of the same config does.
 // POMONA_RELIABILITY_REPEAT=10 (npm run test:reliability) repeats the kill at different epochs.
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId as WorkflowHandle } from '@temporalio/client';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readAttemptRecords, summarizeAttempts } from '../../activities/training-attempts';
@@ -42,7 +42,7 @@ async function highestEpochOfFirstAttempt(trainDir: string): Promise<number> {
 }
 
 async function trainActivitiesScheduled(handle: WorkflowHandle): Promise<number> {
-  const runIds = new Set([handle.firstExecutionRunId!, (await handle.describe()).runId]);
+  const runIds = new Set([handle.firstExecutionRunId, (await handle.describe()).runId]);
   let count = 0;
   for (const runId of runIds) {
     const history = await rig.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
