@@ -10,9 +10,12 @@ import { repositoryRoot } from '../core/io/repository-root';
 
 export type TrainerEvent = { event: string } & Record<string, unknown>;
 
-/** Keep-alive heartbeat period: every 10 s, or a third of a shorter heartbeat timeout (see runTrainer). */
+/**
+ * Keep-alive heartbeat period: every 2 s (cancellation arrives only with a heartbeat's answer, and the GPU
+ * worker sends at most one every 2 s), or a third of a shorter heartbeat timeout.
+ */
 export function keepAliveIntervalMs(heartbeatTimeoutMs: number | undefined): number {
-  return Math.max(100, Math.min(10_000, (heartbeatTimeoutMs ?? Infinity) / 3));
+  return Math.max(100, Math.min(2_000, (heartbeatTimeoutMs ?? Infinity) / 3));
 }
 
 /** The trainer's interpreter: POMONA_PYTHON, else the project's .venv. */

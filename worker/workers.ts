@@ -52,6 +52,10 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         taskQueue: GPU_TASK_QUEUE,
         activities: createGpuActivities({ client: setup.client }),
         maxConcurrentActivityTaskExecutions: setup.gpuConcurrency ?? 1,
+        // Cancellation (and news that the loop was terminated) reaches an activity only in a heartbeat's
+        // answer; the SDK would send one every 0.8 x heartbeat timeout (capped at 60 s), so a cancelled
+        // trainer could run on for a minute. A heartbeat every 2 s is cheap next to hours of training.
+        maxHeartbeatThrottleInterval: '2s',
         ...setup.extra,
       }),
     );
