@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { layout } from '../core/workspace-layout';
 import { readLabelledSet } from './labelled-set';
 import { taoInferImages, taoTrainRound } from './tao/tao-backend';
+import { appendAttemptRecord } from './training-attempts';
 import { runTrainer, trainerArgs, type TrainerEvent } from './trainer-process';
 import type {
   EmbedInput,
@@ -74,9 +75,13 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
     let progress: TrainingProgress | null = null;
     let beat: TrainHeartbeat = { round: input.round, progress };
     const ctx = Context.current();
+    const attempt = ctx.info.attempt;
+    // Epoch records are appended in order, one after the other, while the trainer runs.
+    let records: Promise<void> = Promise.resolve();
+    await appendAttemptRecord(outDir, { event: 'start', attempt, pid: process.pid, resumeFrom: last?.epoch ?? 0 });
     // Progress travels only in heartbeat details (`pomona status` reads them from the pending activity):
     // a signal per epoch would add history events to every round for as long as training runs.
-    await runTrainer(
+    const run = runTrainer(
       trainerArgs('train', {
         images: data.images,
         labels: data.labels,
@@ -93,7 +98,9 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
       (event) => {
         if (event.event === 'epoch') {
           loss = typeof event.loss === 'number' ? event.loss : null;
-          progress = { round: input.round, epoch: Number(event.epoch), epochs: Number(event.epochs), loss, checkpoint: typeof event.checkpoint === 'string' ? event.checkpoint : null };
+          const checkpoint = typeof event.checkpoint === 'string' ? event.checkpoint : null;
+          records = records.then(() => appendAttemptRecord(outDir, { event: 'epoch', attempt, epoch: Number(event.epoch), checkpoint }));
+          progress = { round: input.round, epoch: Number(event.epoch), epochs: Number(event.epochs), loss, checkpoint };
         } else if (event.event === 'done' && typeof event.checkpoint === 'string') {
           final = event.checkpoint;
           if (typeof event.epochs === 'number') epochs = event.epochs;
@@ -103,6 +110,16 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
       },
       () => beat,
     );
+    try {
+      await run;
+    } catch (err) {
+      await records;
+      const outcome = err instanceof CancelledFailure ? 'cancelled' : 'failed';
+      await appendAttemptRecord(outDir, { event: 'end', attempt, outcome, message: (err as Error).message.slice(0, 300) });
+      throw err;
+    }
+    await records;
+    await appendAttemptRecord(outDir, { event: 'end', attempt, outcome: 'done' });
     const weights = final ?? (await latestCheckpoint(weightsDir))?.file;
     if (!weights) throw new Error(`trainer finished without a checkpoint in ${weightsDir}`);
     return { weights, epochs, loss, seconds: (Date.now() - started) / 1000, resumedFromEpoch: last?.epoch ?? 0 };

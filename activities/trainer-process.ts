@@ -10,7 +10,13 @@ import { repositoryRoot } from '../core/io/repository-root';
 
 export type TrainerEvent = { event: string } & Record<string, unknown>;
 
-const HEARTBEAT_EVERY_MS = 10_000;
+/**
+ * Keep-alive heartbeat period: every 2 s (cancellation arrives only with a heartbeat's answer, and the GPU
+ * worker sends at most one every 2 s), or a third of a shorter heartbeat timeout.
+ */
+export function keepAliveIntervalMs(heartbeatTimeoutMs: number | undefined): number {
+  return Math.max(100, Math.min(2_000, (heartbeatTimeoutMs ?? Infinity) / 3));
+}
 
 /** The trainer's interpreter: POMONA_PYTHON, else the project's .venv. */
 export function trainerPython(): string {
@@ -61,7 +67,8 @@ export async function runTrainer(
   // While the trainer lives, heartbeat its latest progress even when it prints nothing for a while
   // (loading a large labelled set): the heartbeat timeout is for dead workers, not slow first epochs.
   let latest: TrainerEvent | undefined;
-  const keepAlive = setInterval(() => ctx.heartbeat(keepAliveDetails ? keepAliveDetails() : latest), HEARTBEAT_EVERY_MS);
+  // A third of the timeout, so a silent stretch between progress lines never looks like a dead worker.
+  const keepAlive = setInterval(() => ctx.heartbeat(keepAliveDetails ? keepAliveDetails() : latest), keepAliveIntervalMs(ctx.info.heartbeatTimeoutMs));
 
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

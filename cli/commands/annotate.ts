@@ -1,5 +1,5 @@
 // `pomona annotate export|submit`: hand a pending batch to people, and submit their KITTI labels.
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -12,8 +12,15 @@ export async function submitLabels(client: Client, workflowId: string, submissio
   try {
     return await client.workflow.getHandle(workflowId).executeUpdate<ImportResult, [AnnotationSubmission]>('submitAnnotations', { args: [submission] });
   } catch (err) {
-    const cause = (err as { cause?: Error }).cause;
-    throw new CliError(`submission rejected: ${cause?.message ?? (err as Error).message}`);
+    if (err instanceof WorkflowUpdateFailedError) {
+      // The loop's validator refused it (wrong round, no batch waiting, ...): nothing entered history.
+      throw new CliError(`submission rejected: ${err.cause?.message ?? err.message}`);
+    }
+    // The server did not answer (down, restarting, unreachable) within the client's retries: the update may
+    // or may not have arrived. A batch is imported at most once, so checking and resending is safe.
+    throw new CliError(
+      `submission not confirmed (${(err as Error).message}); run \`pomona status ${workflowId}\`: if round ${submission.round} still waits for annotation, submit again`,
+    );
   }
 }
 

@@ -68,16 +68,40 @@ export async function runDemo(opts: DemoOptions): Promise<LoopResult> {
     synthesizeOrchard({ out: datasetDir, count: opts.images, seed: 0 });
   }
 
+  // One Ctrl-C stops the demo: watching, the annotator and the workers (whose shutdown cancels a running
+  // trainer); the loop itself stays on the server. Listening before the workers start matters: the SDK's
+  // own handler removes itself on the first signal, and execa's exit hook would then re-raise SIGINT and
+  // kill the process mid-shutdown; without a listener of ours, the demo watched on after it until a
+  // second Ctrl-C. A second Ctrl-C quits at once.
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    say('interrupted: stopping the annotator and the workers (Ctrl-C again to quit at once)');
+    controller.abort();
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  const interrupted = new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
+
   // The demo always runs its own workers: the server keeps listing a dead worker's pollers for minutes,
   // so "workers are running" cannot be told from "were running". Other live workers only add capacity.
   say('starting workers in this process: pomona-cpu, pomona-gpu');
-  const workers: RunningWorkers = await startWorkers(['cpu', 'gpu']);
+  let workers: RunningWorkers | undefined;
+  try {
+    workers = await startWorkers(['cpu', 'gpu']);
+    return await watchLoop(client, demoConfig(opts, `demo-${timestamp()}`, datasetDir), controller.signal, interrupted, say);
+  } finally {
+    controller.abort();
+    await workers?.shutdown();
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+  }
+}
 
-  const controller = new AbortController();
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-').toLowerCase();
-  const project = `demo-${stamp}`;
-  const config = demoConfig(opts, project, datasetDir);
-  const annotator = runSimulatedAnnotator(client, { delayMs: 1000, workflowId: `pomona-${project}`, signal: controller.signal, log: say });
+/** Starts the demo loop with its simulated annotator and prints its progress until it ends or is interrupted. */
+async function watchLoop(client: Client, config: LoopConfig, stopped: AbortSignal, interrupted: Promise<void>, say: (line: string) => void): Promise<LoopResult> {
+  const annotators = new AbortController();
+  const annotator = runSimulatedAnnotator(client, { delayMs: 1000, workflowId: `pomona-${config.project}`, signal: AbortSignal.any([stopped, annotators.signal]), log: say });
   try {
     const workflowId = await startLoop(config);
     const ui = `http://localhost:8233/namespaces/${client.options.namespace}/workflows/${workflowId}`;
@@ -88,7 +112,7 @@ export async function runDemo(opts: DemoOptions): Promise<LoopResult> {
     const result = handle.result() as Promise<LoopResult>;
     let finished = false;
     void result.finally(() => (finished = true)).catch(() => undefined);
-    while (!finished) {
+    while (!finished && !stopped.aborted) {
       try {
         const s = await handle.query<LoopStatus>('status');
         const phase = `${s.round}/${s.phase}`;
@@ -101,20 +125,30 @@ export async function runDemo(opts: DemoOptions): Promise<LoopResult> {
       } catch {
         // between runs of continueAsNew; ask again
       }
-      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+      await Promise.race([result.catch(() => undefined), interrupted, new Promise((r) => setTimeout(r, 1000))]);
+    }
+    if (!finished) {
+      throw new CliError(
+        `interrupted. ${workflowId} stays on the server: \`npx pomona worker\` and \`npx pomona annotator --simulate\` continue it, \`temporal workflow cancel -w ${workflowId}\` ends it`,
+        130,
+      );
     }
     const final = await result;
     for (const m of final.metrics) if (!printed.has(m.round)) say(`round ${m.round}: ${m.labelled} labelled images -> mAP@0.5 ${m.map50.toFixed(3)} (COCO AP ${m.cocoAp.toFixed(3)})`);
     const first = final.metrics[0];
     const last = final.metrics[final.metrics.length - 1];
     say(`done: ${final.rounds} rounds, ${final.labelled} labelled, mAP@0.5 ${first?.map50.toFixed(3)} -> ${last?.map50.toFixed(3)} (${final.stopReason})`);
-    say(`inspect it: ${ui}  (artifacts: ${path.join(config.workspace, project)})`);
+    say(`inspect it: ${ui}  (artifacts: ${path.join(config.workspace, config.project)})`);
     return final;
   } finally {
-    controller.abort();
+    annotators.abort();
     await annotator;
-    await workers.shutdown();
   }
+}
+
+/** A project-name-safe UTC timestamp, e.g. 20261128-190531. */
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-').toLowerCase();
 }
 
 export function registerDemo(program: Command): void {

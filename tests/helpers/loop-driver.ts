@@ -1,0 +1,63 @@
+// Drives a loop from a test the way an operator would: wait for a status, answer a batch with the
+// dataset's ground truth (the simulated annotator's labels) through the `submitAnnotations` update.
+import type { WorkflowHandle } from '@temporalio/client';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ImportResult } from '../../activities/types';
+import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
+import { withTrainingActivity } from '../../cli/commands/status';
+import type { LoopStatus } from '../../workflows/messages';
+
+/** Polls the `status` query until `predicate` holds; queries fail between runs and while a server restarts. */
+export async function waitForStatus(handle: WorkflowHandle, predicate: (s: LoopStatus) => boolean, what: string, timeoutMs = 300_000): Promise<LoopStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: LoopStatus | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      // As `pomona status` reads it: training progress comes from the training activity's heartbeats.
+      const [status, description] = await Promise.all([handle.query<LoopStatus>('status'), handle.describe()]);
+      last = withTrainingActivity(status, description.raw.pendingActivities ?? []);
+      if (predicate(last)) return last;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}; last error: ${String(lastError)}`);
+}
+
+/** Waits for the batch of `round`, writes its ground-truth labels, returns the submission to send. */
+export async function groundTruthSubmission(handle: WorkflowHandle, round: number): Promise<{ round: number; labelsDir: string }> {
+  const status = await waitForStatus(handle, (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round, `the round ${round} batch`);
+  return { round, labelsDir: await writeGroundTruthLabels(status) };
+}
+
+/** Answers the batch of `round` with ground truth; the import must succeed. */
+export async function annotateRound(handle: WorkflowHandle, round: number): Promise<ImportResult> {
+  const submission = await groundTruthSubmission(handle, round);
+  const result = await handle.executeUpdate<ImportResult, [typeof submission]>('submitAnnotations', { args: [submission] });
+  if (!result.ok) throw new Error(`round ${round} labels rejected: ${result.problems.join('; ')}`);
+  return result;
+}
+
+/** Image names of a round's labelled set (rounds/<n>/labelled.json), sorted. */
+export function labelledNames(projectDir: string, round: number): string[] {
+  const file = path.join(projectDir, 'rounds', String(round), 'labelled.json');
+  const set = JSON.parse(fs.readFileSync(file, 'utf8')) as { images: { name: string }[] };
+  return set.images.map((i) => i.name).sort();
+}
+
+/** Files anywhere under `dir` whose names mark an unfinished write (temp files, `.partial` outputs). */
+export function leftoverPartials(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (/\.tmp$|\.partial(\.|$)|\.partial$/.test(entry.name)) found.push(full);
+      if (entry.isDirectory()) walk(full);
+    }
+  };
+  walk(dir);
+  return found;
+}

@@ -1,0 +1,117 @@
+// Server killed: SIGKILL the Temporal dev server (a process this test owns) while a loop waits for
+// annotation, with a submission in flight, and again while it trains, for longer than the heartbeat
+// timeout; restart it on the same SQLite file and port. The loop must go on, and each submission must be
+// applied exactly once or refused to its caller, never lost silently.
+import type { WorkflowHandle } from '@temporalio/client';
+import * as path from 'node:path';
+import type { ImportResult } from '../../activities/types';
+import { readAttemptRecords, summarizeAttempts } from '../../activities/training-attempts';
+import type { LoopResult } from '../../workflows/active-learning-loop';
+import type { LoopStatus } from '../../workflows/messages';
+import { groundTruthSubmission, labelledNames, leftoverPartials, waitForStatus } from '../helpers/loop-driver';
+import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
+import { waitForNoProcess } from '../helpers/process-table';
+import { startProcessRig, type ProcessRig } from '../helpers/process-rig';
+import { killTestConfig } from './kill-config';
+
+// Long enough that the trainer still runs when the server comes back from a 15 s outage.
+const TRAINER = { minSteps: 0, epochs: 80, checkpointInterval: 4, device: 'cpu', inputSize: '640x384', batchSize: 2 } as const;
+
+jest.setTimeout(900_000);
+
+let rig: ProcessRig;
+let dataset: string;
+let workspace: string;
+
+beforeAll(async () => {
+  rig = await startProcessRig();
+  dataset = tinyOrchard(32, 1);
+  workspace = tempWorkspace();
+});
+
+afterAll(async () => {
+  await rig?.stop();
+});
+
+async function scheduledActivities(handle: WorkflowHandle, runId: string, type: string): Promise<number> {
+  const history = await rig.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+  return (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
+}
+
+async function outage(ms: number): Promise<void> {
+  await rig.server.kill();
+  await new Promise((r) => setTimeout(r, ms));
+  await rig.server.restart();
+}
+
+test('dev server SIGKILLed during annotation (update and signal in flight) and during training: the loop goes on, nothing lost or doubled', async () => {
+  const project = 'server-kill';
+  const projectDir = path.join(workspace, project);
+  const handle = await rig.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [killTestConfig(project, workspace, dataset, { trainer: TRAINER })] });
+  const firstRun = handle.firstExecutionRunId;
+
+  // 1. An update sent, and the server killed before it can answer. The SDK keeps retrying the same update
+  //    id until the server is back: the caller gets the import's outcome, or an error; never silence.
+  const submission1 = await groundTruthSubmission(handle, 1);
+  const update = handle.executeUpdate<ImportResult, [typeof submission1]>('submitAnnotations', { args: [submission1] }).then(
+    (result) => ({ result }),
+    (error: Error) => ({ error }),
+  );
+  await new Promise((r) => setTimeout(r, 20));
+  await outage(2_000);
+  const answer = await update;
+  console.log(`update in flight at the kill: ${'result' in answer ? `answered ${JSON.stringify(answer.result)}` : `error ${answer.error.name}: ${answer.error.message}`}`);
+  if ('result' in answer) {
+    expect(answer.result).toMatchObject({ ok: true, labelledCount: 8 });
+  } else {
+    // A refused submission must have left the batch waiting, so the annotator can send it again.
+    const status = await waitForStatus(handle, () => true, 'status after the restart');
+    expect(status).toMatchObject({ phase: 'awaiting-annotation', labelled: 0 });
+    const again = await handle.executeUpdate<ImportResult, [typeof submission1]>('submitAnnotations', { args: [submission1] });
+    expect(again).toMatchObject({ ok: true, labelledCount: 8 });
+  }
+  await waitForStatus(handle, (s) => s.labelled === 8, 'round 1 labels imported');
+
+  // 2. Killed while training, for longer than the heartbeat timeout (10 s): the server may then time the
+  //    attempt out and retry it; either way one trainer at a time, and the round completes.
+  const trainDir = path.join(projectDir, 'rounds', '1', 'train');
+  await waitForStatus(handle, (s) => s.phase === 'training', 'training', 120_000);
+  const deadline = Date.now() + 120_000;
+  while (Math.max(0, ...(summarizeAttempts(await readAttemptRecords(trainDir)).attempts[0]?.epochsCompleted ?? [])) < 2) {
+    if (Date.now() > deadline) throw new Error('training never reached epoch 2');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await outage(15_000);
+
+  // 3. A signal the server acknowledged right before it died is durable: it is in the SQLite file.
+  const submission2 = await groundTruthSubmission(handle, 2);
+  await handle.signal('annotationsSubmitted', submission2);
+  await outage(2_000);
+  const result = (await handle.result()) as LoopResult;
+
+  expect(result).toMatchObject({ rounds: 2, labelled: 12, stopReason: 'max-rounds' });
+  expect(result.metrics.map((m) => m.round)).toEqual([1, 2]);
+  // Exactly once: round 1 imported once (one importAnnotations in its run), and the labelled sets hold
+  // each image once.
+  expect(await scheduledActivities(handle, firstRun, 'importAnnotations')).toBe(1);
+  expect(labelledNames(projectDir, 1)).toHaveLength(8);
+  expect(new Set(labelledNames(projectDir, 2)).size).toBe(12);
+  const final = await handle.query<LoopStatus>('status');
+  expect(final.lastError).toBeNull();
+
+  const attempts = summarizeAttempts(await readAttemptRecords(trainDir));
+  console.log(`training across a 15 s server outage: ${attempts.attempts.length} attempt(s) ${JSON.stringify(attempts.attempts.map((a) => ({ attempt: a.attempt, resumeFrom: a.resumeFrom, epochs: a.epochsCompleted.length, outcome: a.outcome })))}`);
+  expect(attempts.attempts[attempts.attempts.length - 1].outcome).toBe('done');
+  // Attempts never overlap: every record belongs to the attempt started last, and each attempt ended
+  // (done, cancelled or failed) before the next one started.
+  let current = 0;
+  for (const record of await readAttemptRecords(trainDir)) {
+    if (record.event === 'start') {
+      expect(attempts.attempts.find((a) => a.attempt === current)?.outcome ?? 'none-yet').not.toBeNull();
+      current = record.attempt;
+    }
+    expect(record.attempt).toBe(current);
+  }
+  expect(await waitForNoProcess(trainDir, 5_000)).toEqual([]);
+  expect(leftoverPartials(projectDir)).toEqual([]);
+});
