@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { tempWorkspace, tinyOrchard } from '../tests/helpers/orchard';
 import { ingestDataset } from '../core/dataset/ingest';
 import { createGpuActivities, latestCheckpoint } from './gpu';
+import { readAttemptRecords, summarizeAttempts } from './training-attempts';
 import type { LabelledSet } from './labelled-set';
 import type { TrainerEvent } from './trainer-process';
 import type { TrainInput, TrainResult } from './types';
@@ -49,6 +50,16 @@ test('a retry resumes from the newest checkpoint; after the end it trains nothin
   expect(path.basename(again.weights)).toBe('epoch_003.pt');
   expect(epochsAgain).toEqual([]);
   expect((await latestCheckpoint(weights))?.epoch).toBe(3);
+
+  // The attempts log keeps what each run really did (train_log.csv holds only the final model's epochs).
+  const summary = summarizeAttempts(await readAttemptRecords(path.dirname(weights)));
+  expect(summary.attempts.map((a) => [a.resumeFrom, a.epochsCompleted, a.outcome])).toEqual([
+    [0, [1, 2, 3], 'done'],
+    [2, [3], 'done'],
+    [3, [], 'done'],
+  ]);
+  expect(summary.attempts.every((a) => a.pid === process.pid)).toBe(true);
+  expect(summary).toMatchObject({ epochsRun: 4, epochsRedone: 1 });
 });
 
 test('cancelling the activity stops the trainer and leaves only whole checkpoints', async () => {
@@ -64,6 +75,8 @@ test('cancelling the activity stops the trainer and leaves only whole checkpoint
   const weights = path.join(input.projectDir, 'rounds', '2', 'train', 'weights');
   const files = fs.readdirSync(weights);
   expect(files.every((f) => /^epoch_\d{3}\.pt$/.test(f))).toBe(true);
+  const attempts = summarizeAttempts(await readAttemptRecords(path.dirname(weights))).attempts;
+  expect(attempts.map((a) => a.outcome)).toEqual(['cancelled']);
   // No trainer process for this round is left running.
   const running = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => {
     try {
