@@ -37,7 +37,7 @@ test('a retry resumes from the newest checkpoint; after the end it trains nothin
   fs.rmSync(path.join(weights, 'epoch_003.pt'));
   const heartbeats: TrainerEvent[] = [];
   const env = new MockActivityEnvironment();
-  env.on('heartbeat', (d: TrainerEvent) => heartbeats.push(d));
+  env.on('heartbeat', (d: TrainerEvent | undefined) => d && heartbeats.push(d));
   const retry = (await env.run(trainRound, input)) as TrainResult;
   expect(retry.resumedFromEpoch).toBe(2);
   expect(heartbeats.filter((h) => h.event === 'epoch').map((h) => h.epoch)).toEqual([3]);
@@ -65,8 +65,8 @@ test('a retry resumes from the newest checkpoint; after the end it trains nothin
 test('cancelling the activity stops the trainer and leaves only whole checkpoints', async () => {
   const cancelled = { ...input, round: 2, epochs: 200 };
   const env = new MockActivityEnvironment();
-  env.on('heartbeat', (d: TrainerEvent) => {
-    if (d.event === 'epoch' && d.epoch === 1) env.cancel();
+  env.on('heartbeat', (d: TrainerEvent | undefined) => {
+    if (d?.event === 'epoch' && d.epoch === 1) env.cancel(); // keep-alive heartbeats may carry no event yet
   });
   const started = Date.now();
   const error = await env.run(trainRound, cancelled).catch((e: unknown) => e);
