@@ -62,7 +62,9 @@ async function submitAcrossOutage(
     expect(answer.result).toMatchObject({ ok: true, labelledCount: labelledAfter });
     return `the caller got the import's outcome (ok, ${answer.result.labelledCount} labelled)`;
   }
-  const status = await waitForStatus(handle, () => true, 'status after the restart');
+  // The update may have arrived before the kill: then the loop is importing it (or done). Wait until
+  // the status settles; a resubmission while importing would be answered "already imported" anyway.
+  const status = await waitForStatus(handle, (s) => s.phase !== 'importing', 'status after the restart');
   const seen = `the caller got ${answer.error.name}: ${answer.error.message}`;
   if (status.labelled === labelledAfter) return `${seen}; status showed the labels imported`;
   expect(status).toMatchObject({ phase: 'awaiting-annotation', pendingBatch: { round: submission.round } });
