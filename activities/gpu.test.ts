@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { tempWorkspace, tinyOrchard } from '../tests/helpers/orchard';
 import { ingestDataset } from '../core/dataset/ingest';
 import { createGpuActivities, latestCheckpoint } from './gpu';
+import { readAttemptRecords, summarizeAttempts } from './training-attempts';
 import type { LabelledSet } from './labelled-set';
 import type { TrainerEvent } from './trainer-process';
 import type { TrainInput, TrainResult } from './types';
@@ -36,7 +37,7 @@ test('a retry resumes from the newest checkpoint; after the end it trains nothin
   fs.rmSync(path.join(weights, 'epoch_003.pt'));
   const heartbeats: TrainerEvent[] = [];
   const env = new MockActivityEnvironment();
-  env.on('heartbeat', (d: TrainerEvent) => heartbeats.push(d));
+  env.on('heartbeat', (d: TrainerEvent | undefined) => d && heartbeats.push(d));
   const retry = (await env.run(trainRound, input)) as TrainResult;
   expect(retry.resumedFromEpoch).toBe(2);
   expect(heartbeats.filter((h) => h.event === 'epoch').map((h) => h.epoch)).toEqual([3]);
@@ -49,13 +50,23 @@ test('a retry resumes from the newest checkpoint; after the end it trains nothin
   expect(path.basename(again.weights)).toBe('epoch_003.pt');
   expect(epochsAgain).toEqual([]);
   expect((await latestCheckpoint(weights))?.epoch).toBe(3);
+
+  // The attempts log keeps what each run really did (train_log.csv holds only the final model's epochs).
+  const summary = summarizeAttempts(await readAttemptRecords(path.dirname(weights)));
+  expect(summary.attempts.map((a) => [a.resumeFrom, a.epochsCompleted, a.outcome])).toEqual([
+    [0, [1, 2, 3], 'done'],
+    [2, [3], 'done'],
+    [3, [], 'done'],
+  ]);
+  expect(summary.attempts.every((a) => a.pid === process.pid)).toBe(true);
+  expect(summary).toMatchObject({ epochsRun: 4, epochsRedone: 1 });
 });
 
 test('cancelling the activity stops the trainer and leaves only whole checkpoints', async () => {
   const cancelled = { ...input, round: 2, epochs: 200 };
   const env = new MockActivityEnvironment();
-  env.on('heartbeat', (d: TrainerEvent) => {
-    if (d.event === 'epoch' && d.epoch === 1) env.cancel();
+  env.on('heartbeat', (d: TrainerEvent | undefined) => {
+    if (d?.event === 'epoch' && d.epoch === 1) env.cancel(); // keep-alive heartbeats may carry no event yet
   });
   const started = Date.now();
   const error = await env.run(trainRound, cancelled).catch((e: unknown) => e);
@@ -64,6 +75,8 @@ test('cancelling the activity stops the trainer and leaves only whole checkpoint
   const weights = path.join(input.projectDir, 'rounds', '2', 'train', 'weights');
   const files = fs.readdirSync(weights);
   expect(files.every((f) => /^epoch_\d{3}\.pt$/.test(f))).toBe(true);
+  const attempts = summarizeAttempts(await readAttemptRecords(path.dirname(weights))).attempts;
+  expect(attempts.map((a) => a.outcome)).toEqual(['cancelled']);
   // No trainer process for this round is left running.
   const running = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => {
     try {

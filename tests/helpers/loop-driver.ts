@@ -28,8 +28,8 @@ export async function waitForStatus(handle: WorkflowHandle, predicate: (s: LoopS
 }
 
 /** Waits for the batch of `round`, writes its ground-truth labels, returns the submission to send. */
-export async function groundTruthSubmission(handle: WorkflowHandle, round: number): Promise<{ round: number; labelsDir: string }> {
-  const status = await waitForStatus(handle, (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round, `the round ${round} batch`);
+export async function groundTruthSubmission(handle: WorkflowHandle, round: number, timeoutMs = 300_000): Promise<{ round: number; labelsDir: string }> {
+  const status = await waitForStatus(handle, (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round, `the round ${round} batch`, timeoutMs);
   return { round, labelsDir: await writeGroundTruthLabels(status) };
 }
 

@@ -17,7 +17,7 @@ import { killTestConfig } from './kill-config';
 // Long enough that the trainer still runs when the server comes back from a 15 s outage.
 const TRAINER = { minSteps: 0, epochs: 80, checkpointInterval: 4, device: 'cpu', inputSize: '640x384', batchSize: 2 } as const;
 
-jest.setTimeout(900_000);
+jest.setTimeout(1_500_000);
 
 let rig: ProcessRig;
 let dataset: string;
@@ -38,6 +38,41 @@ async function scheduledActivities(handle: WorkflowHandle, runId: string, type: 
   return (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
 }
 
+/**
+ * Sends `submission` as an update, SIGKILLs the server 20 ms later and restarts it after `outageMs`.
+ * Whatever the caller sees must be true: an outcome means the labels are in; an error means the status
+ * tells whether they are (then nothing to do) or not (then `resubmit`, by default the update again).
+ * Returns what happened, for the log.
+ */
+async function submitAcrossOutage(
+  handle: WorkflowHandle,
+  submission: { round: number; labelsDir: string },
+  outageMs: number,
+  labelledAfter: number,
+  resubmit: (s: typeof submission) => Promise<unknown> = (s) => handle.executeUpdate('submitAnnotations', { args: [s] }),
+): Promise<string> {
+  const update = handle.executeUpdate<ImportResult, [typeof submission]>('submitAnnotations', { args: [submission] }).then(
+    (result) => ({ result }),
+    (error: Error) => ({ error }),
+  );
+  await new Promise((r) => setTimeout(r, 20));
+  await outage(outageMs);
+  const answer = await update;
+  if ('result' in answer) {
+    expect(answer.result).toMatchObject({ ok: true, labelledCount: labelledAfter });
+    return `the caller got the import's outcome (ok, ${answer.result.labelledCount} labelled)`;
+  }
+  // The update may have arrived before the kill: then the loop is importing it (or done). Wait until
+  // the status settles; a resubmission while importing would be answered "already imported" anyway.
+  const status = await waitForStatus(handle, (s) => s.phase !== 'importing', 'status after the restart');
+  const seen = `the caller got ${answer.error.name}: ${answer.error.message}`;
+  if (status.labelled === labelledAfter) return `${seen}; status showed the labels imported`;
+  expect(status).toMatchObject({ phase: 'awaiting-annotation', pendingBatch: { round: submission.round } });
+  await resubmit(submission);
+  await waitForStatus(handle, (s) => s.labelled === labelledAfter, `round ${submission.round} labels imported`);
+  return `${seen}; status showed the batch still waiting; resubmitted, imported once`;
+}
+
 async function outage(ms: number): Promise<void> {
   await rig.server.kill();
   await new Promise((r) => setTimeout(r, ms));
@@ -50,26 +85,10 @@ test('dev server SIGKILLed during annotation (update and signal in flight) and d
   const handle = await rig.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [killTestConfig(project, workspace, dataset, { trainer: TRAINER })] });
   const firstRun = handle.firstExecutionRunId;
 
-  // 1. An update sent, and the server killed before it can answer. The SDK keeps retrying the same update
-  //    id until the server is back: the caller gets the import's outcome, or an error; never silence.
-  const submission1 = await groundTruthSubmission(handle, 1);
-  const update = handle.executeUpdate<ImportResult, [typeof submission1]>('submitAnnotations', { args: [submission1] }).then(
-    (result) => ({ result }),
-    (error: Error) => ({ error }),
-  );
-  await new Promise((r) => setTimeout(r, 20));
-  await outage(2_000);
-  const answer = await update;
-  console.log(`update in flight at the kill: ${'result' in answer ? `answered ${JSON.stringify(answer.result)}` : `error ${answer.error.name}: ${answer.error.message}`}`);
-  if ('result' in answer) {
-    expect(answer.result).toMatchObject({ ok: true, labelledCount: 8 });
-  } else {
-    // A refused submission must have left the batch waiting, so the annotator can send it again.
-    const status = await waitForStatus(handle, () => true, 'status after the restart');
-    expect(status).toMatchObject({ phase: 'awaiting-annotation', labelled: 0 });
-    const again = await handle.executeUpdate<ImportResult, [typeof submission1]>('submitAnnotations', { args: [submission1] });
-    expect(again).toMatchObject({ ok: true, labelledCount: 8 });
-  }
+  // 1. An update sent, and the server killed 20 ms later for 2 s: within the client's retry budget
+  //    (10 tries, about 15 s), so the SDK resends the same update id and the caller gets the outcome.
+  const seen1 = await submitAcrossOutage(handle, await groundTruthSubmission(handle, 1), 2_000, 8);
+  console.log(`update in flight, 2 s outage: ${seen1}`);
   await waitForStatus(handle, (s) => s.labelled === 8, 'round 1 labels imported');
 
   // 2. Killed while training, for longer than the heartbeat timeout (10 s): the server may then time the
@@ -83,10 +102,14 @@ test('dev server SIGKILLed during annotation (update and signal in flight) and d
   }
   await outage(15_000);
 
-  // 3. A signal the server acknowledged right before it died is durable: it is in the SQLite file.
-  const submission2 = await groundTruthSubmission(handle, 2);
-  await handle.signal('annotationsSubmitted', submission2);
-  await outage(2_000);
+  // 3. An update in flight and a 20 s outage, beyond the client's retries: the caller gets an error (or
+  //    the outcome), and the loop's status says whether the batch still waits. The resubmission is a
+  //    signal, and the server is killed right after acknowledging it: a signal acknowledged is durable.
+  const seen2 = await submitAcrossOutage(handle, await groundTruthSubmission(handle, 2, 900_000), 20_000, 12, async (submission) => {
+    await handle.signal('annotationsSubmitted', submission);
+    await outage(2_000);
+  });
+  console.log(`update in flight, 20 s outage: ${seen2}`);
   const result = (await handle.result()) as LoopResult;
 
   expect(result).toMatchObject({ rounds: 2, labelled: 12, stopReason: 'max-rounds' });
