@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.venv/', '.tools/', '.pomona/', 'trainer/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', '.venv/', '.tools/', '.pomona/', 'trainer/', 'coverage/', 'core/selection/wasm/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,6 +1,6 @@
 // CORESET: k-center greedy on Euclidean distance (Sener & Savarese 2018; Lightly's CORESET / DIVERSITY).
-// Keeps, for every row, its distance to the nearest selected row (O(N) memory, no N x N matrix; O(N D)
-// time per pick) and repeatedly picks the candidate farthest from the selected set S:
+// Repeatedly picks the candidate farthest from the selected set S (k-center-greedy.ts computes it lazily,
+// with exactly these picks; O(N) memory, no N x N matrix):
 //   d(i) = min_{s in S} ||x_i - x_s||_2   (float64, summed over dimensions in order, then sqrt)
 //   pick = argmax over remaining candidates of d(i), ties to the LOWEST index
 // S starts as the preselected (already labelled) rows. With nothing preselected, d is +infinity
@@ -13,6 +13,8 @@
 // Dividing by max d (so the diversity objective peaks at 1) changes no argmax, so it is left out; with
 // nothing selected every d is infinite, the diversity term is 1 everywhere and the highest weight wins.
 import type { Embeddings } from './embeddings-csv';
+import { kCenterGreedy, type GreedyProblem } from './k-center-greedy';
+import { rowNorms } from './row-norms';
 
 interface CoresetCommon {
   /** Already labelled rows: they seed the distances and are never picked. */
@@ -52,10 +54,14 @@ export function coresetSelect(e: Embeddings, options: CoresetOptions): CoresetRe
   return greedySelect(e, options);
 }
 
-export function greedySelect(e: Embeddings, options: CoresetOptions, weighting?: GreedyWeights): CoresetResult {
+export function greedySelect(e: Embeddings, options: CoresetOptions, weighting?: GreedyWeights, kernel: GreedyProblem['kernel'] = 'auto'): CoresetResult {
   const n = e.filenames.length;
   const { dim, data } = e;
   if (data.length !== n * dim) throw new RangeError(`coreset: ${data.length} values for ${n} rows of ${dim}`);
+  const stats = rowNorms(data, n, dim);
+  if (stats.firstNonFiniteRow >= 0) {
+    throw new RangeError(`coreset: embedding ${stats.firstNonFiniteRow} (${e.filenames[stats.firstNonFiniteRow]}) has a value that is not a finite number`);
+  }
   const preselected = [...new Set(options.preselected ?? [])];
   checkIndices('preselected', preselected, n);
   const size = options.batchSize ?? options.nTotal - preselected.length;
@@ -68,62 +74,15 @@ export function greedySelect(e: Embeddings, options: CoresetOptions, weighting?:
     for (const i of options.candidates) open[i] = 1;
   } else open.fill(1);
   for (const i of preselected) open[i] = 0;
-  let remaining = open.reduce((a, b) => a + b, 0);
-
-  const minDist = new Float64Array(n).fill(Infinity);
-  const absorb = (s: number) => {
-    const base = s * dim;
-    for (let i = 0; i < n; i++) {
-      let d2 = 0;
-      const row = i * dim;
-      for (let k = 0; k < dim; k++) {
-        const diff = data[row + k] - data[base + k];
-        d2 += diff * diff;
-      }
-      const d = Math.sqrt(d2);
-      if (d < minDist[i]) minDist[i] = d;
-    }
-  };
-  for (const s of preselected) absorb(s);
+  const candidates: number[] = [];
+  for (let i = 0; i < n; i++) if (open[i]) candidates.push(i);
 
   const factor = weighting ? Float64Array.from({ length: n }, (_, i) => Math.pow(weighting.weights[i], weighting.strength)) : null;
-  /** The open row of largest objective (d, or d * w^strength), lowest index on ties; -1 when none is open. */
-  const farthest = () => {
-    let best = -1;
-    let bestValue = -Infinity;
-    for (let i = 0; i < n; i++) {
-      if (!open[i]) continue;
-      const value = factor ? (minDist[i] === Infinity ? 1 : minDist[i]) * factor[i] : minDist[i];
-      if (value > bestValue) {
-        bestValue = value;
-        best = i;
-      }
-    }
-    return best;
+  const outcome = kCenterGreedy({ data, n, dim, candidates, preselected, factor, wanted, minDistance: options.minDistance, stats, kernel });
+  const result: CoresetResult = {
+    picks: outcome.picks,
+    pickDistances: outcome.pickDistances.map((d) => (d === Infinity ? null : d)),
+    maxMinDistance: outcome.maxMinDistance,
   };
-
-  const picks: number[] = [];
-  const pickDistances: (number | null)[] = [];
-  let stoppedBy: CoresetResult['stoppedBy'];
-  while (picks.length < wanted) {
-    if (remaining === 0) {
-      stoppedBy = 'candidatesExhausted';
-      break;
-    }
-    const best = farthest();
-    const d = minDist[best];
-    if (options.minDistance !== undefined && d < options.minDistance) {
-      stoppedBy = 'minDistance';
-      break;
-    }
-    picks.push(best);
-    pickDistances.push(d === Infinity ? null : d);
-    open[best] = 0;
-    remaining--;
-    absorb(best);
-  }
-  const selectedAny = preselected.length + picks.length > 0;
-  const left = farthest();
-  const maxMinDistance = !selectedAny ? null : left < 0 ? 0 : minDist[left];
-  return stoppedBy ? { picks, pickDistances, maxMinDistance, stoppedBy } : { picks, pickDistances, maxMinDistance };
+  return outcome.stoppedBy ? { ...result, stoppedBy: outcome.stoppedBy } : result;
 }

@@ -1,0 +1,167 @@
+import { coralSelect } from './coral';
+import { coresetSelect, greedySelect, type CoresetOptions, type CoresetResult } from './coreset';
+import { createDistanceFilter, distanceFilterModule, distanceFilterWasmPath } from './distance-filter';
+import type { Embeddings } from './embeddings-csv';
+import { mulberry32 } from './random';
+import { rowNorms } from './row-norms';
+
+/** Plain k-center greedy (one exact pass over every row per pick): the reference for the lazy engine. */
+function plainGreedy(e: Embeddings, options: CoresetOptions, weights?: { w: number[]; strength: number }): CoresetResult {
+  const n = e.filenames.length;
+  const { dim, data } = e;
+  const preselected = options.preselected ?? [];
+  const open = new Set(options.candidates ?? Array.from({ length: n }, (_, i) => i));
+  for (const s of preselected) open.delete(s);
+  const wanted = options.batchSize ?? options.nTotal - preselected.length;
+  const minDist = new Array<number>(n).fill(Infinity);
+  const absorb = (s: number) => {
+    for (let i = 0; i < n; i++) {
+      let d2 = 0;
+      for (let k = 0; k < dim; k++) {
+        const diff = data[i * dim + k] - data[s * dim + k];
+        d2 += diff * diff;
+      }
+      minDist[i] = Math.min(minDist[i], Math.sqrt(d2));
+    }
+  };
+  preselected.forEach(absorb);
+  const value = (i: number) => (weights ? (minDist[i] === Infinity ? 1 : minDist[i]) * Math.pow(weights.w[i], weights.strength) : minDist[i]);
+  const farthest = () => [...open].sort((a, b) => a - b).reduce((best, i) => (best < 0 || value(i) > value(best) ? i : best), -1);
+  const picks: number[] = [];
+  const pickDistances: (number | null)[] = [];
+  let stoppedBy: CoresetResult['stoppedBy'];
+  while (picks.length < wanted) {
+    if (open.size === 0) {
+      stoppedBy = 'candidatesExhausted';
+      break;
+    }
+    const best = farthest();
+    if (options.minDistance !== undefined && minDist[best] < options.minDistance) {
+      stoppedBy = 'minDistance';
+      break;
+    }
+    picks.push(best);
+    pickDistances.push(minDist[best] === Infinity ? null : minDist[best]);
+    open.delete(best);
+    absorb(best);
+  }
+  const left = farthest();
+  const maxMinDistance = preselected.length + picks.length === 0 ? null : left < 0 ? 0 : minDist[left];
+  return stoppedBy ? { picks, pickDistances, maxMinDistance, stoppedBy } : { picks, pickDistances, maxMinDistance };
+}
+
+function gaussianRows(n: number, dim: number, seed: number, scale = 1, offset = 0): Embeddings {
+  const rand = mulberry32(seed);
+  const data = new Float64Array(n * dim);
+  for (let i = 0; i < data.length; i++) data[i] = offset + scale * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  return { filenames: Array.from({ length: n }, (_, i) => `img${i}.png`), dim, data };
+}
+
+const bothKernels = (e: Embeddings, options: CoresetOptions, weights?: { w: number[]; strength: number }) => {
+  const weighting = weights ? { weights: weights.w, strength: weights.strength } : undefined;
+  return { filtered: greedySelect(e, options, weighting, 'auto'), exact: greedySelect(e, options, weighting, 'exact') };
+};
+
+test('the float32 filter is built and loads (npm run build compiles it)', () => {
+  if (!distanceFilterModule()) throw new Error(`${distanceFilterWasmPath()} is missing or does not load: run npm run build`);
+  const e = gaussianRows(10, 5, 1);
+  expect(createDistanceFilter(e.data, 10, 5, 4, rowNorms(e.data, 10, 5))).not.toBeNull();
+});
+
+describe('lazy k-center greedy gives the plain greedy picks exactly', () => {
+  const e = gaussianRows(3000, 33, 5);
+
+  test.each([
+    ['batch from row 0', { batchSize: 120 }],
+    ['preselected rows', { batchSize: 80, preselected: [7, 2999, 1500] }],
+    ['candidates and nTotal', { nTotal: 60, preselected: [1], candidates: Array.from({ length: 1000 }, (_, i) => 3 * i + 2) }],
+    ['minDistance stop', { batchSize: 3000, minDistance: 6.3 }],
+    ['more than the candidates', { batchSize: 50, candidates: [10, 20, 30] }],
+  ] as [string, CoresetOptions][])('%s', (_name, options) => {
+    const expected = plainGreedy(e, options);
+    const { filtered, exact } = bothKernels(e, options);
+    expect(filtered).toEqual(expected);
+    expect(exact).toEqual(expected);
+  });
+
+  test('minDistance ends the run inside the range tested above', () => {
+    const r = plainGreedy(e, { batchSize: 3000, minDistance: 6.3 });
+    expect(r.stoppedBy).toBe('minDistance');
+    expect(r.picks.length).toBeGreaterThan(5);
+  });
+
+  test('CORAL weights, zeros among them, with and without preselection', () => {
+    const rand = mulberry32(9);
+    const w = Array.from({ length: 3000 }, (_, i) => (i % 7 === 0 ? 0 : rand()));
+    for (const [options, strength] of [
+      [{ batchSize: 70, preselected: [3, 4] }, 1],
+      [{ batchSize: 40 }, 2.5],
+    ] as [CoresetOptions, number][]) {
+      const expected = plainGreedy(e, options, { w, strength });
+      const { filtered, exact } = bothKernels(e, options, { w, strength });
+      expect(filtered).toEqual(expected);
+      expect(exact).toEqual(expected);
+      expect(coralSelect(e, { ...options, scores: w, strength })).toEqual(expected);
+    }
+  });
+
+  test('many exact ties (an integer grid): lowest index wins', () => {
+    const rand = mulberry32(3);
+    const grid: Embeddings = { filenames: Array.from({ length: 2000 }, (_, i) => String(i)), dim: 3, data: Float64Array.from({ length: 6000 }, () => Math.floor(rand() * 5)) };
+    expect(bothKernels(grid, { batchSize: 130 }).filtered).toEqual(plainGreedy(grid, { batchSize: 130 }));
+  });
+
+  test('rows far from the origin, closer together than float32 resolves: same picks', () => {
+    const far = gaussianRows(1500, 16, 4, 1e-3, 1e6);
+    expect(bothKernels(far, { batchSize: 60 }).filtered).toEqual(plainGreedy(far, { batchSize: 60 }));
+  });
+
+  test('values beyond float32 safety: no filter, same picks', () => {
+    const huge = gaussianRows(800, 8, 6, 1e20);
+    expect(createDistanceFilter(huge.data, 800, 8, 10, rowNorms(huge.data, 800, 8))).toBeNull();
+    expect(coresetSelect(huge, { batchSize: 40 })).toEqual(plainGreedy(huge, { batchSize: 40 }));
+  });
+
+  test('a NaN or infinite value is refused, naming the row', () => {
+    const bad = gaussianRows(20, 4, 2);
+    bad.data[13] = NaN;
+    expect(() => coresetSelect(bad, { batchSize: 3 })).toThrow('embedding 3 (img3.png) has a value that is not a finite number');
+    bad.data[13] = 1e300;
+    bad.data[14] = 1e300;
+    expect(coresetSelect(bad, { batchSize: 3 }).picks).toHaveLength(3);
+  });
+});
+
+test('the filter never rules out a centre closer than u, and rules out most that are not', () => {
+  for (const [scale, offset, resolvable] of [
+    [1, 0, true],
+    [1e6, -3e6, true],
+    [1e-3, 1e4, false],
+    [1e-30, 0, false],
+  ] as [number, number, boolean][]) {
+    const e = gaussianRows(400, 37, 8, scale, offset);
+    const stats = rowNorms(e.data, 400, 37);
+    const filter = createDistanceFilter(e.data, 400, 37, 200, stats);
+    if (!filter) throw new Error('filter expected');
+    for (let c = 0; c < 200; c++) filter.addCentre(200 + c);
+    let ruledOut = 0;
+    const wronglyRuledOut: string[] = [];
+    for (let row = 0; row < 200; row++) {
+      for (let c = 0; c < 200; c++) {
+        let d2 = 0;
+        for (let k = 0; k < 37; k++) d2 += (e.data[row * 37 + k] - e.data[(200 + c) * 37 + k]) ** 2;
+        const d = Math.sqrt(d2);
+        // Just above d: the centre might lower a bound u, so it must not be ruled out.
+        for (const above of [1e-15, 1e-12, 1e-9, 1e-6]) {
+          if (filter.firstCandidateCentre(row, c, c + 1, d * (1 + above) + Number.MIN_VALUE) !== c) wronglyRuledOut.push(`row ${row} centre ${c} u = d (1 + ${above})`);
+        }
+        if (filter.firstCandidateCentre(row, c, c + 1, d * (1 - 1e-3)) === c + 1) ruledOut++;
+      }
+    }
+    expect(wronglyRuledOut).toEqual([]);
+    // Well-scaled rows: a centre 0.1% beyond u is ruled out. Rows whose spread float32 cannot resolve
+    // (offset 1e4, spread 1e-3) or whose squares underflow it (1e-30) are left to the exact distances.
+    if (resolvable) expect(ruledOut).toBe(200 * 200);
+    else expect(ruledOut).toBeLessThan(200 * 200);
+  }
+});
