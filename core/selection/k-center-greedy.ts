@@ -112,10 +112,11 @@ export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
     return { picks, pickDistances, maxMinDistance: null, ...(wanted > 0 ? { stoppedBy: 'candidatesExhausted' as const } : {}) };
   }
 
-  // Max-heap of open candidates on (key desc, index asc); every candidate has seen at least one centre,
-  // so keys are finite. Keys are stored beside the rows in heap order so that sifting reads contiguous
-  // memory.
-  for (const i of open) refresh(i, -Infinity);
+  // Max-heap of open candidates on (key desc, index asc). Each candidate starts with the first centre
+  // only (a limit of Infinity stops after its first finite distance), so keys are finite upper bounds and
+  // the other centres (many, when much is labelled) are compared lazily. Keys are stored beside the rows
+  // in heap order so that sifting reads contiguous memory.
+  for (const i of open) refresh(i, Infinity);
   const heap = Int32Array.from(open);
   const heapKey = Float64Array.from(open, (i) => key[i]);
   let size = heap.length;
