@@ -26,6 +26,8 @@ const results = mergeResults([
   part(1, [run('RANDOM', 1, [0.34, 0.54], ['r1']), run('CORESET', 1, [0.44, 0.55], ['d', 'c']), run('CORAL', 1, [0.44, 0.6], ['d', 'c'])]),
 ]);
 
+results.notes = ['checked: seed 0 reproduced'];
+
 test('report: table with seeds per strategy, labels to reach, targets, trainer-seed noise, parts, what was tried', () => {
   const doc = reportMarkdown(results, 'label-efficiency');
   expect(doc).toContain('| labelled | RANDOM (2 seeds) | CORESET (2 seeds) | CORAL (2 seeds) |');
@@ -37,6 +39,7 @@ test('report: table with seeds per strategy, labels to reach, targets, trainer-s
   // The same first batch in both seeds: the round-1 spread of CORESET and CORAL is the trainer's seed.
   expect(doc).toContain('(0.400-0.440, 4.0 points) is the trainer\'s seed alone');
   expect(doc).toContain('Run in 2 processes');
+  expect(doc).toContain('- checked: seed 0 reproduced');
   expect(doc).toContain('Total wall time 20.0 min (the sum of the parts)');
   expect(doc).toContain('| 2 | 2026-01-01T01:00:00.000Z | 1 | 10.0 min | 2.0 / 2.0 / 3.0 | 2 x AMD EPYC | 3.0 s |');
   expect(doc).toContain("seed's 3 loops took 3.0 min, 3.0 min");

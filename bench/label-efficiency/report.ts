@@ -100,6 +100,7 @@ export function reportMarkdown(r: BenchResults, plotName: string, scenes?: Recor
   lines.push('(rerun the benchmark, see README). Method, setting and caveats: the end of this page.');
   lines.push('');
   lines.push(...runLines(r));
+  if (r.notes?.length) lines.push('', ...r.notes.map((n) => `- ${n}`));
   lines.push('');
   lines.push(`![mAP@0.5 vs labelled images](${plotName}.png)`);
   lines.push('');
@@ -161,7 +162,16 @@ export function reportMarkdown(r: BenchResults, plotName: string, scenes?: Recor
   return lines.join('\n') + '\n';
 }
 
-const METHOD = `## Method
+const METHOD = `## Commands
+
+\`\`\`
+npx tsx bench/label-efficiency/run.ts                # all seeds in one process: results.json and this page
+npx tsx bench/label-efficiency/run.ts --first-seed 2 --seeds 1 --out /tmp/seed2.json --no-report   # one seed alone
+npx tsx bench/label-efficiency/run.ts --report-only bench/label-efficiency/results.json,/tmp/seed2.json   # merge, redraw
+npx tsx bench/label-efficiency/run.ts --quick        # smoke run, into a temporary dir
+\`\`\`
+
+## Method
 
 \`bench/label-efficiency/run.ts\` drives, for every strategy and seed, the loop's steps in the workflow's order
 with the project's own code: selection (\`core/selection/select.ts\`, the \`selectBatch\` activity's entry),
@@ -184,7 +194,6 @@ batch), a reduced input size (320x192: smaller apples, and about 2x faster train
 equal training budget per round. A first try with 60 steps per round gave RANDOM 0.82 at 10 labels (near
 the ceiling, before any other strategy had run); the default was halved to 30 steps before the strategies
 were compared, and not changed after.
-
 `;
 
 const TRIED = `## What was tried
@@ -201,12 +210,16 @@ coverage benchmark's pools (docs/selection.md), not on these loops.
   (\`--features ssl\`), on the coverage benchmark of docs/selection.md: CORESET's first 12 images cover 6.2 of
   8 scene kinds on the scene statistics, 5.4 on the SSL encoder and 5.0 for random (20 images: 7.4 / 6.2 /
   6.0). The benchmark uses the scene statistics; the SSL encoder was not run through these loops.
+- **The first two seeds alone** (this page on main before the third seed ran): CORESET's first round was
+  9.9 points above RANDOM's (target met) and CORESET needed 78% of RANDOM's labels, CORAL 94%. The first
+  round's gain rested mostly on one RANDOM seed whose first 10 images trained to 0.122; with the third seed
+  (RANDOM 0.603 there) the gain is gone. Two seeds were too few to tell.
 - **Branch \`label-efficiency-2\`** (not merged; its embedding is not used here): scene statistics
   rank-normalised (so k-center is not spent on heavy-tailed outliers) and a different setting (pool 160,
   validation 60 from another generator seed, 320x180 images, 8 + 8 + 8 labels, 24 steps per round at
   batch 8), 3 seeds: CORAL needed 97% of RANDOM's labels, and CORESET's first round was 2.8 points *below*
   RANDOM's (0.147 vs 0.175 at 8 labels). Neither target was met there either.
-- **The trainer's seed**: on that branch, too, CORESET's first batch was the same in every seed, and its
+- **The trainer's seed**: on that branch, as here, CORESET's first batch was the same in every seed, and its
   round-1 mAP still ranged 0.100-0.184: the trainer's seed alone moves round-1 mAP by about 0.08, more
   than the 3-point target. Three seeds cannot resolve a 3-point difference in the first round; that needs
   many more seeds (a GPU run) or longer training per round.

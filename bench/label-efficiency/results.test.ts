@@ -25,7 +25,10 @@ describe('mergeResults', () => {
   });
 
   test('a merged file merges again with its parts kept', () => {
-    const merged = mergeResults([mergeResults([part([0], 1, 'a', 1), part([1], 1, 'b', 2)]), part([2], 1, 'c', 3)]);
+    const first = part([0], 1, 'a', 1);
+    first.notes = ['seed 0 reproduced'];
+    const merged = mergeResults([mergeResults([first, part([1], 1, 'b', 2)]), part([2], 1, 'c', 3)]);
+    expect(merged.notes).toEqual(['seed 0 reproduced']);
     expect(merged.parts!.map((p) => p.seeds)).toEqual([[0], [1], [2]]);
     expect(merged.wallSeconds).toBe(6);
   });

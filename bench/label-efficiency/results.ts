@@ -48,6 +48,8 @@ export interface BenchResults {
   runs: (Run & { seconds: number; picks: string[][] })[];
   /** Present when the file merges several processes' results, in the order they were given. */
   parts?: ResultsPart[];
+  /** How the run was made or checked, in words (`run.ts --report-only ... --note TEXT`); printed by the report. */
+  notes?: string[];
 }
 
 const partsOf = (r: BenchResults): ResultsPart[] =>
@@ -89,5 +91,6 @@ export function mergeResults(files: readonly BenchResults[]): BenchResults {
     wallSeconds: parts.reduce((sum, p) => sum + p.wallSeconds, 0),
     runs,
     parts,
+    notes: files.flatMap((f) => f.notes ?? []),
   };
 }

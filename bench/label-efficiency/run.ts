@@ -2,6 +2,8 @@
 // validation split, same rounds, batch size and training steps, several seeds; writes results.json, then
 // docs/label-efficiency.md and the learning-curve plots (report.ts).
 //   npx tsx bench/label-efficiency/run.ts [--quick] [flags: see `options` below]
+//   npx tsx bench/label-efficiency/run.ts --first-seed S --seeds N --out part.json --no-report   (a share of the seeds)
+//   npx tsx bench/label-efficiency/run.ts --report-only a.json,b.json   (merge them into results.json, then the report)
 // Drives the loop's core functions and the trainer CLI directly, in the workflow's order (select ->
 // simulated annotator = ground-truth labels -> train, fine-tuning the last round's weights -> evaluate on
 // the validation split -> infer on the pool for CORAL's scores), without Temporal: the workflow adds
@@ -47,6 +49,8 @@ const { values } = parseArgs({
     'report-only': { type: 'string' },
     // Dataset dir with scenes.json, for a report from results files that do not name one.
     'data-dir': { type: 'string' },
+    // With --report-only: a sentence on how the run was made or checked, kept in results.json (repeatable).
+    note: { type: 'string', multiple: true },
   },
 });
 if (values.quick) Object.assign(values, { pool: '60', val: '30', seeds: '1', rounds: '2', steps: '10', initial: '5', batch: '5' });
@@ -93,6 +97,7 @@ async function main(): Promise<void> {
   if (values['report-only']) {
     const files = values['report-only'].split(',').map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as BenchResults);
     const merged = files.length > 1 ? mergeResults(files) : files[0];
+    merged.notes = [...(merged.notes ?? []), ...(values.note ?? [])];
     const out = values.out ?? path.join(repositoryRoot(), 'bench', 'label-efficiency', 'results.json');
     fs.writeFileSync(out, JSON.stringify(merged, null, 1) + '\n');
     console.log(`results: ${out} (${files.length} file(s), seeds ${[...new Set(merged.runs.map((x) => x.seed))].join(', ')})`);
