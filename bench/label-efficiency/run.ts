@@ -2,6 +2,8 @@
 // validation split, same rounds, batch size and training steps, several seeds; writes results.json, then
 // docs/label-efficiency.md and the learning-curve plots (report.ts).
 //   npx tsx bench/label-efficiency/run.ts [--quick] [flags: see `options` below]
+//   npx tsx bench/label-efficiency/run.ts --first-seed S --seeds N --out part.json --no-report   (a share of the seeds)
+//   npx tsx bench/label-efficiency/run.ts --report-only a.json,b.json   (merge them into results.json, then the report)
 // Drives the loop's core functions and the trainer CLI directly, in the workflow's order (select ->
 // simulated annotator = ground-truth labels -> train, fine-tuning the last round's weights -> evaluate on
 // the validation split -> infer on the pool for CORAL's scores), without Temporal: the workflow adds
@@ -20,6 +22,7 @@ import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
 import { seededShuffle } from '../../core/selection/random';
 import { selectRows } from '../../core/selection/select';
 import type { Run } from './curve';
+import { mergeResults, type BenchResults, type BenchSettings } from './results';
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +31,8 @@ const { values } = parseArgs({
     val: { type: 'string', default: '100' },
     'data-seed': { type: 'string', default: '2000' },
     seeds: { type: 'string', default: '3' },
+    // Seeds first-seed .. first-seed + seeds - 1: split one benchmark's seeds across processes or machines.
+    'first-seed': { type: 'string', default: '0' },
     strategies: { type: 'string', default: 'RANDOM,CORESET,CORAL' },
     initial: { type: 'string', default: '10' },
     batch: { type: 'string', default: '10' },
@@ -40,36 +45,15 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     out: { type: 'string' },
     'no-report': { type: 'boolean', default: false },
+    // a.json,b.json: merge results files (seeds run in separate processes) into --out, then the report.
+    'report-only': { type: 'string' },
+    // Dataset dir with scenes.json, for a report from results files that do not name one.
+    'data-dir': { type: 'string' },
+    // With --report-only: a sentence on how the run was made or checked, kept in results.json (repeatable).
+    note: { type: 'string', multiple: true },
   },
 });
 if (values.quick) Object.assign(values, { pool: '60', val: '30', seeds: '1', rounds: '2', steps: '10', initial: '5', batch: '5' });
-
-export interface BenchSettings {
-  pool: number;
-  val: number;
-  dataSeed: number;
-  seeds: number;
-  strategies: string[];
-  initial: number;
-  batch: number;
-  rounds: number;
-  steps: number;
-  inputSize: string;
-  batchSize: number;
-  score: string;
-  device: string;
-}
-
-export interface BenchResults {
-  settings: BenchSettings;
-  machine: { cpus: number; cpuModel: string; device: string; loadAverageAtStart: number[] };
-  started: string;
-  /** The synthetic dataset (its scenes.json names each image's scene kind). */
-  dataDir?: string;
-  wallSeconds: number;
-  embedSeconds: number;
-  runs: (Run & { seconds: number; picks: string[][] })[];
-}
 
 const settings: BenchSettings = {
   pool: Number(values.pool),
@@ -110,6 +94,17 @@ function linkSet(dir: string, items: ManifestEntry[]): { images: string; labels:
 const initialMethod = (strategy: string) => (strategy === 'RANDOM' ? 'RANDOM' : 'CORESET');
 
 async function main(): Promise<void> {
+  if (values['report-only']) {
+    const files = values['report-only'].split(',').map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as BenchResults);
+    const merged = files.length > 1 ? mergeResults(files) : files[0];
+    merged.notes = [...(merged.notes ?? []), ...(values.note ?? [])];
+    const out = values.out ?? path.join(repositoryRoot(), 'bench', 'label-efficiency', 'results.json');
+    fs.writeFileSync(out, JSON.stringify(merged, null, 1) + '\n');
+    console.log(`results: ${out} (${files.length} file(s), seeds ${[...new Set(merged.runs.map((x) => x.seed))].join(', ')})`);
+    const { writeReport } = await import('./report');
+    await writeReport(out, undefined, undefined, values['data-dir']);
+    return;
+  }
   const started = Date.now();
   const work = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-bench-label-efficiency-'));
   const data = path.join(work, `orchard-${settings.dataSeed}-${settings.pool + settings.val}`);
@@ -147,7 +142,9 @@ async function main(): Promise<void> {
   const out = values.out ?? (values.quick ? path.join(work, 'results.json') : path.join(repositoryRoot(), 'bench', 'label-efficiency', 'results.json'));
   console.log(`label efficiency: pool ${pool.length}, validation ${val.length}, ${settings.rounds} rounds (${settings.initial} + ${settings.batch}/round), ${settings.steps} steps/round at ${settings.inputSize}; embed ${embedSeconds.toFixed(1)} s; work ${work}`);
 
-  for (let seed = 0; seed < settings.seeds; seed++) {
+  const firstSeed = Number(values['first-seed']);
+  if (!Number.isInteger(firstSeed) || firstSeed < 0) throw new Error(`--first-seed must be a whole number >= 0, not ${values['first-seed']}`);
+  for (let seed = firstSeed; seed < firstSeed + settings.seeds; seed++) {
     for (const strategy of settings.strategies) {
       const runStarted = Date.now();
       const dir = path.join(splitDir, `${strategy}-${seed}`);

@@ -1,0 +1,96 @@
+// The label-efficiency benchmark's results file (run.ts writes it, report.ts reads it), and the merge of
+// several files whose seeds were run in separate processes (`run.ts --first-seed S --seeds N`).
+import type { Run } from './curve';
+
+export interface BenchSettings {
+  pool: number;
+  val: number;
+  dataSeed: number;
+  /** Seeds this file set out to run (a merged file: the seeds present). */
+  seeds: number;
+  strategies: string[];
+  initial: number;
+  batch: number;
+  rounds: number;
+  steps: number;
+  inputSize: string;
+  batchSize: number;
+  score: string;
+  device: string;
+}
+
+export interface BenchMachine {
+  cpus: number;
+  cpuModel: string;
+  device: string;
+  loadAverageAtStart: number[];
+}
+
+/** One process's share of a merged results file. */
+export interface ResultsPart {
+  started: string;
+  wallSeconds: number;
+  embedSeconds: number;
+  machine: BenchMachine;
+  /** The seeds whose loops this process ran. */
+  seeds: number[];
+}
+
+export interface BenchResults {
+  settings: BenchSettings;
+  machine: BenchMachine;
+  started: string;
+  /** The synthetic dataset (its scenes.json names each image's scene kind). */
+  dataDir?: string;
+  /** A merged file: the sum of the parts' wall times. */
+  wallSeconds: number;
+  embedSeconds: number;
+  runs: (Run & { seconds: number; picks: string[][] })[];
+  /** Present when the file merges several processes' results, in the order they were given. */
+  parts?: ResultsPart[];
+  /** How the run was made or checked, in words (`run.ts --report-only ... --note TEXT`); printed by the report. */
+  notes?: string[];
+}
+
+const partsOf = (r: BenchResults): ResultsPart[] =>
+  r.parts ?? [{ started: r.started, wallSeconds: r.wallSeconds, embedSeconds: r.embedSeconds, machine: r.machine, seeds: [...new Set(r.runs.map((x) => x.seed))] }];
+
+/** Settings without `seeds`, keys sorted, for comparing the files to merge. */
+function comparable(s: BenchSettings): string {
+  const rest: Record<string, unknown> = { ...s };
+  delete rest.seeds;
+  return JSON.stringify(Object.keys(rest).sort().map((k) => [k, rest[k]]));
+}
+
+/**
+ * Results of the same settings (all but `seeds`) from separate processes as one file: the runs together
+ * (a strategy and seed may appear only once), `seeds` counted from the runs present, the wall time the
+ * sum of the parts' (they ran one after another; `parts` keeps each one's start, wall time and machine).
+ */
+export function mergeResults(files: readonly BenchResults[]): BenchResults {
+  if (!files.length) throw new Error('no results to merge');
+  const [first] = files;
+  for (const f of files.slice(1)) {
+    if (comparable(f.settings) !== comparable(first.settings)) {
+      throw new Error(`results to merge must have the same settings (but seeds): ${JSON.stringify(first.settings)} vs ${JSON.stringify(f.settings)}`);
+    }
+  }
+  const runs = files.flatMap((f) => f.runs);
+  const seen = new Set<string>();
+  for (const run of runs) {
+    const key = `${run.strategy} seed ${run.seed}`;
+    if (seen.has(key)) throw new Error(`results to merge both contain ${key}`);
+    seen.add(key);
+  }
+  const parts = files.flatMap(partsOf);
+  return {
+    ...first,
+    settings: { ...first.settings, seeds: new Set(runs.map((x) => x.seed)).size },
+    started: parts.map((p) => p.started).sort()[0],
+    dataDir: files.find((f) => f.dataDir)?.dataDir,
+    wallSeconds: parts.reduce((sum, p) => sum + p.wallSeconds, 0),
+    runs,
+    parts,
+    notes: files.flatMap((f) => f.notes ?? []),
+  };
+}
