@@ -69,7 +69,11 @@ def main() -> None:
     args = parser.parse_args()
     x = np.fromfile(args.file, dtype="<f8").reshape(args.n, args.dim)
     results: dict[str, dict] = {}
-    for method in args.methods.split(","):
+    methods = [m for m in args.methods.split(",") if m]
+    unknown = set(methods) - {"numpy-direct", "numpy-blas", "lightly-mundig"}
+    if unknown:
+        parser.error(f"unknown method(s): {', '.join(sorted(unknown))}")
+    for method in methods:
         if method == "lightly-mundig":
             if importlib.util.find_spec("lightly_mundig") is None:
                 results[method] = {"error": "not installed (pip install lightly-mundig)"}
