@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { formatKittiLabel, formatKittiPrediction, type Box } from '../formats/kitti';
+import { formatKittiFile, formatKittiLabel, formatKittiPrediction, type Box } from '../formats/kitti';
 import { repositoryRoot } from '../io/repository-root';
 import { mulberry32 } from '../selection/random';
 import { iou } from './iou';
@@ -138,6 +138,22 @@ describe('COCO AP agrees with pycocotools', () => {
   ])('random case seed %i (%i images, up to %i objects)', (seed, images, maxObjects) => {
     const [gt, preds] = randomCase(seed, images, maxObjects);
     expect(expectAgreement(gt, preds).ap).toBeGreaterThan(0.05);
+  });
+
+  test("the trainer's evaluate (Python) gives the same mAP@0.5 as evaluateFolders", async () => {
+    const [gt, preds] = randomCase(7, 6, 60, ['apple', 'pear'], 4);
+    const write = (boxes: BoxesByImage, kind: 'label' | 'prediction') => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pomona-eval-${kind}-`));
+      for (const [name, list] of boxes) fs.writeFileSync(path.join(dir, `${name}.txt`), formatKittiFile(list, kind));
+      return dir;
+    };
+    const gtDir = write(gt, 'label');
+    const predDir = write(preds, 'prediction');
+    const ours = await evaluateFolders(gtDir, predDir);
+    const trainer = JSON.parse(execFileSync(python, ['-m', 'pomona_trainer', 'evaluate', '--labels', gtDir, '--pred', predDir], { cwd: repositoryRoot(), encoding: 'utf8' })) as { map50: number; gt_boxes: number; detections: number };
+    expect(ours.map50).toBeGreaterThan(0.3);
+    expect(Math.abs(trainer.map50 - ours.map50)).toBeLessThan(1e-12);
+    expect([trainer.gt_boxes, trainer.detections]).toEqual([ours.gt_boxes, ours.detections]);
   });
 
   test('coordinates on a 1/4-pixel grid (exact IoU ties at thresholds)', () => {

@@ -1,4 +1,4 @@
-"""Command line: `python -m pomona_trainer train | infer | embed | synth` (see docs/trainer.md).
+"""Command line: `python -m pomona_trainer train | infer | evaluate | embed | synth` (see docs/trainer.md).
 
 Exit codes: 0 done; 2 bad input (one line on stderr naming the file, line or flag); 130/143 stopped by
 SIGINT/SIGTERM; 1 anything else (a bug or a runtime failure worth retrying).
@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--threshold", type=float, default=0.05)
     i.add_argument("--device", default="auto")
 
+    v = sub.add_parser("evaluate", help="mAP@0.5 of KITTI predictions against KITTI labels")
+    v.add_argument("--labels", required=True, help="ground truth: one 15-field KITTI file per image")
+    v.add_argument("--pred", required=True, help="predictions: 16-field KITTI files, score last")
+    v.add_argument("--out", help="also write the JSON result here")
+
     e = sub.add_parser("embed", help="image embeddings for selection, Lightly CSV")
     e.add_argument("--features", default="scene", help="scene (whitened scene statistics) | ssl (self-supervised encoder)")
     e.add_argument("--images", required=True)
@@ -80,6 +85,10 @@ def main(argv=None) -> int:
             from . import infer
 
             return infer.run(args)
+        if args.command == "evaluate":
+            from . import evaluate
+
+            return evaluate.run(args)
         from . import embed
 
         return embed.run(args)

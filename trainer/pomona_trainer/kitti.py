@@ -19,19 +19,29 @@ from .errors import InputError
 BOX_TOLERANCE = 0.5
 
 
-def parse_label_file(path: str, width: int, height: int) -> tuple[np.ndarray, list[str]]:
-    """Boxes (N,4 float32 x1,y1,x2,y2) and class names (lowercased) of one label file."""
+def parse_label_file(path: str, width: int | None, height: int | None) -> tuple[np.ndarray, list[str]]:
+    """Boxes (N,4 float32 x1,y1,x2,y2) and class names (lowercased) of one label file; with no image size
+    given, boxes are not checked against the image."""
+    boxes, classes, _ = parse_boxes(path, scored=False, width=width, height=height)
+    return boxes.astype(np.float32), classes
+
+
+def parse_boxes(path: str, scored: bool, width: int | None = None, height: int | None = None) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Boxes (N,4 float64), class names (lowercased) and scores (1 where a 15-field line has none) of a
+    label file, or with `scored` of a 16-field prediction file."""
     try:
         with open(path, encoding="utf-8") as f:
             lines = f.read().splitlines()
     except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot read label file ({err})") from None
-    boxes, classes = [], []
+        raise InputError(f"{path}: cannot read {'prediction' if scored else 'label'} file ({err})") from None
+    boxes, classes, scores = [], [], []
     for number, line in enumerate(lines, start=1):
         fields = line.split()
         if not fields:
             continue
         where = f"{path}:{number}"
+        if scored and len(fields) != 16:
+            raise InputError(f"{where}: expected 16 KITTI fields (score last), found {len(fields)}")
         if len(fields) not in (15, 16):
             raise InputError(f"{where}: expected 15 KITTI fields, found {len(fields)}")
         name = fields[0].lower()
@@ -47,12 +57,15 @@ def parse_label_file(path: str, width: int, height: int) -> tuple[np.ndarray, li
         x1, y1, x2, y2 = values[3:7]
         if not (x1 < x2 and y1 < y2):
             raise InputError(f"{where}: empty box (x1={x1:g} y1={y1:g} x2={x2:g} y2={y2:g})")
-        t = BOX_TOLERANCE
-        if x1 < -t or y1 < -t or x2 > width + t or y2 > height + t:
-            raise InputError(f"{where}: box ({x1:g},{y1:g},{x2:g},{y2:g}) outside the {width}x{height} image")
-        boxes.append((max(x1, 0.0), max(y1, 0.0), min(x2, float(width)), min(y2, float(height))))
+        if width is not None and height is not None:
+            t = BOX_TOLERANCE
+            if x1 < -t or y1 < -t or x2 > width + t or y2 > height + t:
+                raise InputError(f"{where}: box ({x1:g},{y1:g},{x2:g},{y2:g}) outside the {width}x{height} image")
+            x1, y1, x2, y2 = max(x1, 0.0), max(y1, 0.0), min(x2, float(width)), min(y2, float(height))
+        boxes.append((x1, y1, x2, y2))
         classes.append(name)
-    return np.asarray(boxes, dtype=np.float32).reshape(-1, 4), classes
+        scores.append(values[14] if len(values) == 15 else 1.0)
+    return np.asarray(boxes, dtype=np.float64).reshape(-1, 4), classes, np.asarray(scores, dtype=np.float64)
 
 
 def _is_float(v: str) -> bool:
