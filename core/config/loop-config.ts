@@ -15,6 +15,8 @@ export const selectionMethod = z.enum(['RANDOM', 'CORESET', 'CORAL']);
 
 /** Attempts of one training: enough for worker restarts and preemptions, few enough to stop a crash loop. */
 export const DEFAULT_TRAIN_ATTEMPTS = 5;
+/** Attempts of the pool embedding and of each inference: the same reasoning, for shorter GPU jobs. */
+export const DEFAULT_EMBED_INFER_ATTEMPTS = 5;
 
 const duration = z
   .string()
@@ -71,6 +73,13 @@ export const loopConfigSchema = z
           .max(100)
           .default(DEFAULT_TRAIN_ATTEMPTS)
           .describe('attempts of one training before the loop pauses with the error (each retry resumes from the last checkpoint; docs/reliability.md)'),
+        maxEmbedInferAttempts: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(DEFAULT_EMBED_INFER_ATTEMPTS)
+          .describe('attempts of the pool embedding and of each inference (validation, pool) before the loop pauses with the error (docs/reliability.md)'),
         device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('auto: CUDA when the GPU worker has it'),
         seed: z.number().int().nonnegative().default(0).describe('training seed (round n uses seed + n)'),
         inputSize: z
@@ -89,7 +98,7 @@ export const loopConfigSchema = z
         // TAO's own rule on output_width/height (multiples of 32) is inputSize's rule for every backend.
         if (!trainer.tao) ctx.addIssue({ code: 'custom', path: ['tao'], message: 'required when backend is "tao"' });
       })
-      .default({ backend: 'torch', epochs: 20, minSteps: 120, checkpointInterval: 5, maxAttempts: DEFAULT_TRAIN_ATTEMPTS, device: 'auto', seed: 0, threshold: 0.05, fineTune: true }),
+      .default({ backend: 'torch', epochs: 20, minSteps: 120, checkpointInterval: 5, maxAttempts: DEFAULT_TRAIN_ATTEMPTS, maxEmbedInferAttempts: DEFAULT_EMBED_INFER_ATTEMPTS, device: 'auto', seed: 0, threshold: 0.05, fineTune: true }),
     stop: z
       .strictObject({
         maxRounds: z.number().int().positive().default(5).describe('stop after this many rounds'),

@@ -12,6 +12,7 @@ import type { LoopResult } from '../../workflows/active-learning-loop';
 import type { LoopStatus } from '../../workflows/messages';
 import { useLoopEnvironment } from '../helpers/loop-workers';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
+import { recordHistories } from '../helpers/record-history';
 import { docRowIds } from './doc-rows';
 
 jest.setTimeout(600_000);
@@ -159,6 +160,7 @@ test('a trainer killed like the OOM killer does is retried, shown in status, and
   expect(result).toMatchObject({ rounds: 1, labelled: 6, stopReason: 'max-rounds' });
   const final = await handle.query<LoopStatus>('status');
   expect(final.lastError).toBeNull();
+  await recordHistories(loopEnv().client, `pomona-${project}`, 'training-hopeless-resumed');
 });
 
 test('docs/reliability.md has a row for every case pinned above', () => {
