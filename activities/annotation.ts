@@ -72,7 +72,7 @@ export async function importAnnotations(input: ImportAnnotationsInput): Promise<
   if (!stat?.isDirectory()) {
     return { ok: false, problems: [`${input.labelsDir}: not a folder`], problemCount: 1, labelledCount: previous.images.length, boxes: 0 };
   }
-  const validation = await validateAnnotations(input.labelsDir, expected);
+  const validation = await validateAnnotations(input.labelsDir, expected, { classes: input.classes });
   if (!validation.ok) {
     const problems = validation.problems.map(formatProblem);
     return { ok: false, problems: problems.slice(0, MAX_PROBLEMS_REPORTED), problemCount: problems.length, labelledCount: previous.images.length, boxes: 0 };

@@ -258,7 +258,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     enter('importing', `validating ${submission.labelsDir}`);
     const outcome = await cpu.importAnnotations.executeWithOptions(
       { ...cpuOptions, summary: `round ${round}: import labels from ${submission.labelsDir}` },
-      [{ projectDir: prepared.projectDir, round, selectionPath: selection.selectionPath, labelsDir: submission.labelsDir, labelledPath: state.labelledPath }],
+      [{ projectDir: prepared.projectDir, round, selectionPath: selection.selectionPath, labelsDir: submission.labelsDir, labelledPath: state.labelledPath, classes: config.annotation.classes }],
     );
     outcomes.set(id, outcome);
     if (outcome.ok) {

@@ -16,6 +16,7 @@ test('a minimal config gets documented defaults', () => {
   expect(result.config.trainer).toMatchObject({ backend: 'torch', epochs: 20, device: 'auto', maxAttempts: 5, maxEmbedInferAttempts: 5 });
   expect(result.config.stop.maxRounds).toBe(5);
   expect(result.config.timeouts.heartbeat).toBe('2m');
+  expect(result.config.annotation.classes).toEqual(['apple']);
 });
 
 test.each([

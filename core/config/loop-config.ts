@@ -18,6 +18,9 @@ export const DEFAULT_TRAIN_ATTEMPTS = 5;
 /** Attempts of the pool embedding and of each inference: the same reasoning, for shorter GPU jobs. */
 export const DEFAULT_EMBED_INFER_ATTEMPTS = 5;
 
+/** MinneApple's one class, and the reference detector's default class name. */
+export const DEFAULT_CLASSES = ['apple'] as const;
+
 const duration = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'a duration like "90s", "5m", "2h" or "7d"');
@@ -108,8 +111,15 @@ export const loopConfigSchema = z
       .default({ maxRounds: 5 })
       .describe('the loop ends at the first condition met, or on the `stop` signal'),
     annotation: z
-      .strictObject({ prelabels: z.boolean().default(true).describe("export the last model's boxes (score >= 0.3) with each batch") })
-      .default({ prelabels: true }),
+      .strictObject({
+        prelabels: z.boolean().default(true).describe("export the last model's boxes (score >= 0.3) with each batch"),
+        classes: z
+          .array(z.string().regex(/^\S+$/, 'one word (KITTI class names have no spaces)'))
+          .min(1)
+          .default([...DEFAULT_CLASSES])
+          .describe('the class names labels may use (compared case-insensitively): a submission with any other class is refused with file:line; set it for datasets of other objects'),
+      })
+      .default({ prelabels: true, classes: [...DEFAULT_CLASSES] }),
     timeouts: z
       .strictObject({
         heartbeat: duration.default('2m').describe('a GPU worker silent this long is presumed dead; its activity is retried elsewhere'),

@@ -113,6 +113,16 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
   const missing = await submit(handle, { round: 1, labelsDir: path.join(workspace, 'not-there') });
   expect(missing).toMatchObject({ ok: false, problems: [`${path.join(workspace, 'not-there')}: not a folder`], labelledCount: 0 });
 
+  // A class outside `annotation.classes` (default: apple): refused with file:line, nothing imported.
+  pinned.add('labels-unknown-class');
+  const pear = path.join(workspace, 'pear-labels');
+  fs.cpSync(good, pear, { recursive: true });
+  const first = fs.readdirSync(pear).filter((f) => f.endsWith('.txt') && fs.readFileSync(path.join(pear, f), 'utf8').trim()).sort()[0];
+  fs.writeFileSync(path.join(pear, first), fs.readFileSync(path.join(pear, first), 'utf8').replace(/^apple /, 'pear '));
+  const unknownClass = await submit(handle, { round: 1, labelsDir: pear });
+  expect(unknownClass).toMatchObject({ ok: false, problems: [`${path.join(pear, first)}:1: unknown class "pear" (expected apple)`], labelledCount: 0 });
+  expect(await handle.query<LoopStatus>('status')).toMatchObject({ phase: 'awaiting-annotation', labelled: 0, annotationProblems: unknownClass.problems });
+
   // The plain-CLI signal has no reply: a malformed one is ignored and said so in the status.
   pinned.add('message-unknown-signal-payload');
   await handle.signal('annotationsSubmitted', { labels: good } as never);
