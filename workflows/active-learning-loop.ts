@@ -53,7 +53,7 @@ export interface LoopResult {
 /** Errors an operator must fix; retrying cannot help, so activities raise them as non-retryable. */
 const NON_RETRYABLE = ['InvalidInput', 'InvalidConfig', 'DatasetNotFound', 'TrainerInputError'];
 
-// CPU activities do not heartbeat (ingest, selection and evaluation are bounded work): no heartbeat
+// Ingest, selection and evaluation do not heartbeat (bounded work, partly synchronous): no heartbeat
 // timeout, or a long ingest of a large dataset would time out and retry forever.
 const cpuOptions: ActivityOptions = {
   taskQueue: CPU_TASK_QUEUE,
@@ -61,6 +61,9 @@ const cpuOptions: ActivityOptions = {
   retry: { initialInterval: '2s', maximumInterval: '2m', nonRetryableErrorTypes: NON_RETRYABLE },
 };
 const cpu = proxyActivities<typeof cpuActivities>(cpuOptions);
+// The annotation hand-off (export, import) heartbeats: a completion lost to a server outage is then
+// retried after a minute, not after the 2 h start-to-close (docs/reliability.md, server killed).
+const handOffOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '1m' };
 
 /** Marks the change that pauses a loop on a failed training instead of failing it (workflow versioning). */
 export const TRAINING_FAILURE_PAUSES = 'training-failure-pauses-loop';
@@ -245,7 +248,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
 
   // 3. Annotate: export the batch, then wait, durably, for labels that pass validation.
   const exported = await cpu.exportBatch.executeWithOptions(
-    { ...cpuOptions, summary: `round ${round}: export ${selection.count} images for annotation` },
+    { ...handOffOptions, summary: `round ${round}: export ${selection.count} images for annotation` },
     [{ projectDir: prepared.projectDir, round, selectionPath: selection.selectionPath, prelabelsDir: config.annotation.prelabels ? state.lastPoolPredictions : undefined }],
   );
   view.pendingBatch = { round, count: exported.count, exportDir: exported.exportDir, imageListPath: exported.imageListPath, selectionPath: selection.selectionPath, prelabels: exported.prelabels };
@@ -257,7 +260,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     const { id, submission } = submissions.shift()!;
     enter('importing', `validating ${submission.labelsDir}`);
     const outcome = await cpu.importAnnotations.executeWithOptions(
-      { ...cpuOptions, summary: `round ${round}: import labels from ${submission.labelsDir}` },
+      { ...handOffOptions, summary: `round ${round}: import labels from ${submission.labelsDir}` },
       [{ projectDir: prepared.projectDir, round, selectionPath: selection.selectionPath, labelsDir: submission.labelsDir, labelledPath: state.labelledPath, classes: config.annotation.classes }],
     );
     outcomes.set(id, outcome);
