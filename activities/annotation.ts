@@ -7,6 +7,7 @@ import { formatKittiLabel, parseKitti } from '../core/formats/kitti';
 import { formatProblem } from '../core/formats/problem';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io/atomic-write';
 import { layout } from '../core/workspace-layout';
+import { withKeepAlive } from './keep-alive';
 import { readLabelledSet, type LabelledSet } from './labelled-set';
 import { readManifest } from './manifest';
 import { readSelection } from './selection-file';
@@ -16,7 +17,11 @@ import type { ExportBatchInput, ExportedBatch, ImportAnnotationsInput, ImportRes
 const PRELABEL_MIN_SCORE = 0.3;
 const MAX_PROBLEMS_REPORTED = 50;
 
-export async function exportBatch(input: ExportBatchInput): Promise<ExportedBatch> {
+export function exportBatch(input: ExportBatchInput): Promise<ExportedBatch> {
+  return withKeepAlive(() => exportBatchFiles(input));
+}
+
+async function exportBatchFiles(input: ExportBatchInput): Promise<ExportedBatch> {
   const selection = await readSelection(input.selectionPath);
   const manifest = await readManifest(layout.manifest(input.projectDir));
   const byName = new Map(manifest.images.map((i) => [i.name, i]));
@@ -55,7 +60,11 @@ export async function exportBatch(input: ExportBatchInput): Promise<ExportedBatc
   return { round: input.round, exportDir, imageListPath, count: listed.length, prelabels };
 }
 
-export async function importAnnotations(input: ImportAnnotationsInput): Promise<ImportResult> {
+export function importAnnotations(input: ImportAnnotationsInput): Promise<ImportResult> {
+  return withKeepAlive(() => importValidatedAnnotations(input));
+}
+
+async function importValidatedAnnotations(input: ImportAnnotationsInput): Promise<ImportResult> {
   const labelledPath = layout.labelled(input.projectDir, input.round);
   const done = await readLabelledSet(labelledPath).catch(() => null);
   if (done) return { ok: true, problems: [], problemCount: 0, labelledPath, labelledCount: done.images.length, boxes: 0 };
@@ -72,7 +81,7 @@ export async function importAnnotations(input: ImportAnnotationsInput): Promise<
   if (!stat?.isDirectory()) {
     return { ok: false, problems: [`${input.labelsDir}: not a folder`], problemCount: 1, labelledCount: previous.images.length, boxes: 0 };
   }
-  const validation = await validateAnnotations(input.labelsDir, expected);
+  const validation = await validateAnnotations(input.labelsDir, expected, { classes: input.classes });
   if (!validation.ok) {
     const problems = validation.problems.map(formatProblem);
     return { ok: false, problems: problems.slice(0, MAX_PROBLEMS_REPORTED), problemCount: problems.length, labelledCount: previous.images.length, boxes: 0 };

@@ -68,6 +68,8 @@ export interface ImportAnnotationsInput {
   selectionPath: string;
   labelsDir: string;
   labelledPath?: string;
+  /** The class names labels may use (`annotation.classes`); any class when absent (loops started before the list existed). */
+  classes?: string[];
 }
 
 export interface ImportResult {

@@ -20,7 +20,7 @@ import type { Duration } from '@temporalio/common';
 import type * as cpuActivities from '../activities/cpu';
 import type { GpuActivities } from '../activities/gpu';
 import type { ImportResult, RoundMetrics, TrainResult } from '../activities/types';
-import { batchSizeFor, DEFAULT_TRAIN_ATTEMPTS, parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../core/config/loop-config';
+import { batchSizeFor, DEFAULT_EMBED_INFER_ATTEMPTS, DEFAULT_TRAIN_ATTEMPTS, parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../core/config/loop-config';
 import { layout } from '../core/workspace-layout';
 import { stopReasonAfterRound, type CarriedState } from './loop-state';
 import {
@@ -53,7 +53,7 @@ export interface LoopResult {
 /** Errors an operator must fix; retrying cannot help, so activities raise them as non-retryable. */
 const NON_RETRYABLE = ['InvalidInput', 'InvalidConfig', 'DatasetNotFound', 'TrainerInputError'];
 
-// CPU activities do not heartbeat (ingest, selection and evaluation are bounded work): no heartbeat
+// Ingest, selection and evaluation do not heartbeat (bounded work, partly synchronous): no heartbeat
 // timeout, or a long ingest of a large dataset would time out and retry forever.
 const cpuOptions: ActivityOptions = {
   taskQueue: CPU_TASK_QUEUE,
@@ -61,9 +61,14 @@ const cpuOptions: ActivityOptions = {
   retry: { initialInterval: '2s', maximumInterval: '2m', nonRetryableErrorTypes: NON_RETRYABLE },
 };
 const cpu = proxyActivities<typeof cpuActivities>(cpuOptions);
+// The annotation hand-off (export, import) heartbeats: a completion lost to a server outage is then
+// retried after a minute, not after the 2 h start-to-close (docs/reliability.md, server killed).
+const handOffOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '1m' };
 
 /** Marks the change that pauses a loop on a failed training instead of failing it (workflow versioning). */
 export const TRAINING_FAILURE_PAUSES = 'training-failure-pauses-loop';
+/** Marks the change that bounds embedding and inference retries and pauses the loop when they are spent. */
+export const EMBED_INFER_FAILURE_PAUSES = 'embed-infer-failure-pauses-loop';
 
 function gpuOptions(config: LoopConfig, startToCloseTimeout: string): ActivityOptions {
   return {
@@ -82,6 +87,8 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   const gpu = proxyActivities<GpuActivities>(gpuTrain);
   // Loops started before `maxAttempts` existed carry a config without it.
   const trainAttempts = config.trainer.maxAttempts ?? DEFAULT_TRAIN_ATTEMPTS;
+  // Bounded like training (a trainer that fails every time must not retry forever, invisibly).
+  const embedInferRetry = { ...gpuTrain.retry, maximumAttempts: config.trainer.maxEmbedInferAttempts ?? DEFAULT_EMBED_INFER_ATTEMPTS };
 
   const round = carried?.round ?? 1;
   const view: LoopStatus = {
@@ -163,6 +170,31 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     return !view.stopRequested;
   }
 
+  /**
+   * Runs an embedding or inference activity. When its attempts are spent the loop pauses on it, with the
+   * reason in `status.lastError` and everything labelled kept, and `resume` runs it again with fresh
+   * attempts. Returns null when a stop arrives while paused.
+   */
+  async function runOrPause<T>(phase: LoopPhase, details: string, what: string, run: () => Promise<T>): Promise<T | null> {
+    let failed = false;
+    for (;;) {
+      try {
+        const result = await run();
+        if (failed) view.lastError = null;
+        return result;
+      } catch (err) {
+        // Cancellation ends the loop as before; loops that began before this change fail as they did.
+        if (!(err instanceof ActivityFailure) || isCancellation(err) || !patched(EMBED_INFER_FAILURE_PAUSES)) throw err;
+        failed = true;
+        view.lastError = `${what} failed (${failureText(err)}); the loop is paused: fix the cause, then send resume to run it again, or stop`;
+        view.paused = true;
+        enter(phase, `${what} failed; paused until resume`);
+        if (!(await proceed())) return null;
+        enter(phase, details);
+      }
+    }
+  }
+
   /** Ends the loop; `rounds` counts trained rounds (also for datasets without a validation split). */
   async function finish(reason: StopReason, trainedThisRun = false): Promise<LoopResult> {
     view.stopReason = reason;
@@ -186,11 +218,15 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     view.validation = prepared.validationCount;
     view.manifestPath = prepared.manifestPath;
     if (!(await proceed())) return finish('stop-signal');
-    enter('preparing', `embedding ${prepared.poolCount} pool images`);
-    const embeddings = await gpu.embedPool.executeWithOptions(
-      { ...gpuTrain, summary: `embed ${prepared.poolCount} images` },
-      [{ projectDir: prepared.projectDir, poolImagesDir: prepared.poolImagesDir, epochs: config.embedding.epochs, dim: config.embedding.dim, seed: config.selection.seed, device: config.trainer.device }],
+    const embedding = `embedding ${prepared.poolCount} pool images`;
+    enter('preparing', embedding);
+    const embeddings = await runOrPause('preparing', embedding, 'embedding the pool', () =>
+      gpu.embedPool.executeWithOptions(
+        { ...gpuTrain, retry: embedInferRetry, summary: `embed ${prepared.poolCount} images` },
+        [{ projectDir: prepared.projectDir, poolImagesDir: prepared.poolImagesDir, epochs: config.embedding.epochs, dim: config.embedding.dim, seed: config.selection.seed, device: config.trainer.device }],
+      ),
     );
+    if (!embeddings) return finish('stop-signal');
     state = { round: 1, prepared, embeddingsPath: embeddings.embeddingsPath, labelled: 0, metrics: [], paused: view.paused };
   }
   const { prepared } = state;
@@ -212,7 +248,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
 
   // 3. Annotate: export the batch, then wait, durably, for labels that pass validation.
   const exported = await cpu.exportBatch.executeWithOptions(
-    { ...cpuOptions, summary: `round ${round}: export ${selection.count} images for annotation` },
+    { ...handOffOptions, summary: `round ${round}: export ${selection.count} images for annotation` },
     [{ projectDir: prepared.projectDir, round, selectionPath: selection.selectionPath, prelabelsDir: config.annotation.prelabels ? state.lastPoolPredictions : undefined }],
   );
   view.pendingBatch = { round, count: exported.count, exportDir: exported.exportDir, imageListPath: exported.imageListPath, selectionPath: selection.selectionPath, prelabels: exported.prelabels };
@@ -224,8 +260,8 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     const { id, submission } = submissions.shift()!;
     enter('importing', `validating ${submission.labelsDir}`);
     const outcome = await cpu.importAnnotations.executeWithOptions(
-      { ...cpuOptions, summary: `round ${round}: import labels from ${submission.labelsDir}` },
-      [{ projectDir: prepared.projectDir, round, selectionPath: selection.selectionPath, labelsDir: submission.labelsDir, labelledPath: state.labelledPath }],
+      { ...handOffOptions, summary: `round ${round}: import labels from ${submission.labelsDir}` },
+      [{ projectDir: prepared.projectDir, round, selectionPath: selection.selectionPath, labelsDir: submission.labelsDir, labelledPath: state.labelledPath, classes: config.annotation.classes }],
     );
     outcomes.set(id, outcome);
     if (outcome.ok) {
@@ -277,15 +313,21 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   }
   view.training = null;
   view.lastError = null;
+  const model = trained.weights;
 
   // 5. Evaluate on the fixed validation split.
   let latest: RoundMetrics | null = null;
   if (prepared.validationImagesDir && prepared.validationLabelsDir) {
-    enter('evaluating', `${prepared.validationCount} validation images`);
-    const valPredictions = await gpu.inferImages.executeWithOptions(
-      { ...gpuInfer, summary: `round ${round}: infer on ${prepared.validationCount} validation images` },
-      [{ model: trained.weights, imagesDir: prepared.validationImagesDir, outDir: layout.validationPredictions(prepared.projectDir, round), threshold: config.trainer.threshold, device: config.trainer.device, ...tao }],
+    const evaluating = `${prepared.validationCount} validation images`;
+    enter('evaluating', evaluating);
+    const { validationImagesDir } = prepared;
+    const valPredictions = await runOrPause('evaluating', evaluating, `round ${round} inference on the validation images`, () =>
+      gpu.inferImages.executeWithOptions(
+        { ...gpuInfer, retry: embedInferRetry, summary: `round ${round}: infer on ${prepared.validationCount} validation images` },
+        [{ model, imagesDir: validationImagesDir, outDir: layout.validationPredictions(prepared.projectDir, round), threshold: config.trainer.threshold, device: config.trainer.device, ...tao }],
+      ),
     );
+    if (!valPredictions) return finish('stop-signal', true);
     latest = await cpu.evaluateRound.executeWithOptions(
       { ...cpuOptions, summary: `round ${round}: mAP on the validation split` },
       [{ projectDir: prepared.projectDir, round, gtLabelsDir: prepared.validationLabelsDir, predictionsDir: valPredictions.predictionsDir, labelled: view.labelled }],
@@ -296,16 +338,20 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   }
 
   // 6. Stop?  (Checked before pool inference: a finished loop needs no pre-labels for a next batch.)
-  const next: CarriedState = { ...state, round: round + 1, labelled: view.labelled, labelledPath, lastWeights: trained.weights, metrics: view.metrics, paused: view.paused };
+  const next: CarriedState = { ...state, round: round + 1, labelled: view.labelled, labelledPath, lastWeights: model, metrics: view.metrics, paused: view.paused };
   const reason = stopReasonAfterRound(config, { round, labelled: view.labelled }, latest, prepared.poolCount - view.labelled, view.stopRequested);
   if (reason) return finish(reason, true);
 
   // 7. Infer on the pool: the next selection's scores and the next batch's pre-labels.
-  enter('inferring', `${prepared.poolCount} pool images`);
-  const poolPredictions = await gpu.inferImages.executeWithOptions(
-    { ...gpuInfer, summary: `round ${round}: infer on ${prepared.poolCount} pool images` },
-    [{ model: trained.weights, imagesDir: prepared.poolImagesDir, outDir: layout.predictions(prepared.projectDir, round), threshold: config.trainer.threshold, device: config.trainer.device, ...tao }],
+  const inferring = `${prepared.poolCount} pool images`;
+  enter('inferring', inferring);
+  const poolPredictions = await runOrPause('inferring', inferring, `round ${round} inference on the pool`, () =>
+    gpu.inferImages.executeWithOptions(
+      { ...gpuInfer, retry: embedInferRetry, summary: `round ${round}: infer on ${prepared.poolCount} pool images` },
+      [{ model, imagesDir: prepared.poolImagesDir, outDir: layout.predictions(prepared.projectDir, round), threshold: config.trainer.threshold, device: config.trainer.device, ...tao }],
+    ),
   );
+  if (!poolPredictions) return finish('stop-signal', true);
   next.lastPoolPredictions = poolPredictions.predictionsDir;
   if (view.stopRequested) return finish('stop-signal', true);
 

@@ -1,5 +1,5 @@
 // `pomona status ID [--watch] [--json]`: the loop's `status` query (plus the training activity's heartbeat
-// and last failure), as text (with a training progress bar
+// and last failure, and the last failure of an embedding or inference being retried), as text (with a training progress bar
 // when watching) or JSON.
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
@@ -25,7 +25,7 @@ type PendingActivity = NonNullable<WorkflowExecutionDescription['raw']['pendingA
  */
 export function withTrainingActivity(status: LoopStatus, pending: PendingActivity[]): LoopStatus {
   const train = pending.find((a) => a.activityType?.name === 'trainRound');
-  if (!train || status.phase !== 'training') return status;
+  if (!train || status.phase !== 'training') return withRetriedGpuJob(status, pending);
   const next = { ...status };
   const payload = train.heartbeatDetails?.payloads?.[0];
   const beat = payload ? (defaultPayloadConverter.fromPayload(payload as Payload) as Partial<TrainHeartbeat> | null) : null;
@@ -35,6 +35,15 @@ export function withTrainingActivity(status: LoopStatus, pending: PendingActivit
     next.lastError = `round ${status.round} training attempt ${attempt - 1} failed: ${train.lastFailure.message}; Temporal is retrying (attempt ${attempt})`;
   }
   return next;
+}
+
+/** The embedding or an inference that Temporal is retrying: its last failure, while no other error shows. */
+function withRetriedGpuJob(status: LoopStatus, pending: PendingActivity[]): LoopStatus {
+  const job = pending.find((a) => a.activityType?.name === 'embedPool' || a.activityType?.name === 'inferImages');
+  const attempt = job?.attempt ?? 1;
+  if (!job || attempt <= 1 || !job.lastFailure?.message || status.lastError) return status;
+  const what = job.activityType?.name === 'embedPool' ? 'embedding the pool' : `round ${status.round} inference`;
+  return { ...status, lastError: `${what}: attempt ${attempt - 1} failed: ${job.lastFailure.message}; Temporal is retrying (attempt ${attempt})` };
 }
 
 export function formatStatus(s: LoopStatus, execution: string): string {

@@ -13,9 +13,10 @@ test('a minimal config gets documented defaults', () => {
   if (!result.ok) throw new Error(result.problems.join('; '));
   expect(result.config.selection.initial.method).toBe('CORESET');
   expect(result.config.dataset.validation).toEqual({ fraction: 0.2 });
-  expect(result.config.trainer).toMatchObject({ backend: 'torch', epochs: 20, device: 'auto' });
+  expect(result.config.trainer).toMatchObject({ backend: 'torch', epochs: 20, device: 'auto', maxAttempts: 5, maxEmbedInferAttempts: 5 });
   expect(result.config.stop.maxRounds).toBe(5);
   expect(result.config.timeouts.heartbeat).toBe('2m');
+  expect(result.config.annotation.classes).toEqual(['apple']);
 });
 
 test.each([
@@ -26,6 +27,7 @@ test.each([
   [{ ...minimal, selection: { initial: { method: 'CORAL', size: { nTotal: 5 } }, rounds: { size: { batchSize: 5 } } } }, 'selection.initial.method'],
   [{ ...minimal, trainer: { device: 'tpu' } }, 'trainer.device'],
   [{ ...minimal, timeouts: { heartbeat: 'soon' } }, 'timeouts.heartbeat'],
+  [{ ...minimal, trainer: { maxEmbedInferAttempts: 0 } }, 'trainer.maxEmbedInferAttempts'],
   [{ ...minimal, surprise: true }, 'surprise'],
 ])('a bad config names the field (%#)', (input, field) => {
   const result = parseLoopConfig(input);

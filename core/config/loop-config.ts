@@ -15,6 +15,11 @@ export const selectionMethod = z.enum(['RANDOM', 'CORESET', 'CORAL']);
 
 /** Attempts of one training: enough for worker restarts and preemptions, few enough to stop a crash loop. */
 export const DEFAULT_TRAIN_ATTEMPTS = 5;
+/** Attempts of the pool embedding and of each inference: the same reasoning, for shorter GPU jobs. */
+export const DEFAULT_EMBED_INFER_ATTEMPTS = 5;
+
+/** MinneApple's one class, and the reference detector's default class name. */
+export const DEFAULT_CLASSES = ['apple'] as const;
 
 const duration = z
   .string()
@@ -71,6 +76,13 @@ export const loopConfigSchema = z
           .max(100)
           .default(DEFAULT_TRAIN_ATTEMPTS)
           .describe('attempts of one training before the loop pauses with the error (each retry resumes from the last checkpoint; docs/reliability.md)'),
+        maxEmbedInferAttempts: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(DEFAULT_EMBED_INFER_ATTEMPTS)
+          .describe('attempts of the pool embedding and of each inference (validation, pool) before the loop pauses with the error (docs/reliability.md)'),
         device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('auto: CUDA when the GPU worker has it'),
         seed: z.number().int().nonnegative().default(0).describe('training seed (round n uses seed + n)'),
         inputSize: z
@@ -89,7 +101,7 @@ export const loopConfigSchema = z
         // TAO's own rule on output_width/height (multiples of 32) is inputSize's rule for every backend.
         if (!trainer.tao) ctx.addIssue({ code: 'custom', path: ['tao'], message: 'required when backend is "tao"' });
       })
-      .default({ backend: 'torch', epochs: 20, minSteps: 120, checkpointInterval: 5, maxAttempts: DEFAULT_TRAIN_ATTEMPTS, device: 'auto', seed: 0, threshold: 0.05, fineTune: true }),
+      .default({ backend: 'torch', epochs: 20, minSteps: 120, checkpointInterval: 5, maxAttempts: DEFAULT_TRAIN_ATTEMPTS, maxEmbedInferAttempts: DEFAULT_EMBED_INFER_ATTEMPTS, device: 'auto', seed: 0, threshold: 0.05, fineTune: true }),
     stop: z
       .strictObject({
         maxRounds: z.number().int().positive().default(5).describe('stop after this many rounds'),
@@ -99,8 +111,15 @@ export const loopConfigSchema = z
       .default({ maxRounds: 5 })
       .describe('the loop ends at the first condition met, or on the `stop` signal'),
     annotation: z
-      .strictObject({ prelabels: z.boolean().default(true).describe("export the last model's boxes (score >= 0.3) with each batch") })
-      .default({ prelabels: true }),
+      .strictObject({
+        prelabels: z.boolean().default(true).describe("export the last model's boxes (score >= 0.3) with each batch"),
+        classes: z
+          .array(z.string().regex(/^\S+$/, 'one word (KITTI class names have no spaces)'))
+          .min(1)
+          .default([...DEFAULT_CLASSES])
+          .describe('the class names labels may use (compared case-insensitively): a submission with any other class is refused with file:line; set it for datasets of other objects'),
+      })
+      .default({ prelabels: true, classes: [...DEFAULT_CLASSES] }),
     timeouts: z
       .strictObject({
         heartbeat: duration.default('2m').describe('a GPU worker silent this long is presumed dead; its activity is retried elsewhere'),

@@ -12,6 +12,7 @@ import type { LoopResult } from '../../workflows/active-learning-loop';
 import type { LoopStatus } from '../../workflows/messages';
 import { useLoopEnvironment } from '../helpers/loop-workers';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
+import { recordHistories } from '../helpers/record-history';
 import { docRowIds } from './doc-rows';
 
 jest.setTimeout(600_000);
@@ -95,6 +96,15 @@ async function killTrainer(needle: string): Promise<void> {
   throw new Error(`no trainer process for ${needle} appeared`);
 }
 
+async function waitForFile(file: string, pattern: RegExp, what: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (fs.existsSync(file) && pattern.test(fs.readFileSync(file, 'utf8'))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 const pinned = new Set<string>();
 
 test('wrong, duplicate and malformed annotation messages are refused with a reason; the loop keeps waiting', async () => {
@@ -111,6 +121,16 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
   pinned.add('message-labels-dir-missing');
   const missing = await submit(handle, { round: 1, labelsDir: path.join(workspace, 'not-there') });
   expect(missing).toMatchObject({ ok: false, problems: [`${path.join(workspace, 'not-there')}: not a folder`], labelledCount: 0 });
+
+  // A class outside `annotation.classes` (default: apple): refused with file:line, nothing imported.
+  pinned.add('labels-unknown-class');
+  const pear = path.join(workspace, 'pear-labels');
+  fs.cpSync(good, pear, { recursive: true });
+  const first = fs.readdirSync(pear).filter((f) => f.endsWith('.txt') && fs.readFileSync(path.join(pear, f), 'utf8').trim()).sort()[0];
+  fs.writeFileSync(path.join(pear, first), fs.readFileSync(path.join(pear, first), 'utf8').replace(/^apple /, 'pear '));
+  const unknownClass = await submit(handle, { round: 1, labelsDir: pear });
+  expect(unknownClass).toMatchObject({ ok: false, problems: [`${path.join(pear, first)}:1: unknown class "pear" (expected apple)`], labelledCount: 0 });
+  expect(await handle.query<LoopStatus>('status')).toMatchObject({ phase: 'awaiting-annotation', labelled: 0, annotationProblems: unknownClass.problems });
 
   // The plain-CLI signal has no reply: a malformed one is ignored and said so in the status.
   pinned.add('message-unknown-signal-payload');
@@ -159,6 +179,39 @@ test('a trainer killed like the OOM killer does is retried, shown in status, and
   expect(result).toMatchObject({ rounds: 1, labelled: 6, stopReason: 'max-rounds' });
   const final = await handle.query<LoopStatus>('status');
   expect(final.lastError).toBeNull();
+  await recordHistories(loopEnv().client, `pomona-${project}`, 'training-hopeless-resumed');
+});
+
+test('a hung trainer is ended by timeouts.train, killed, and the loop pauses; resume trains again from the last checkpoint', async () => {
+  const project = 'trainer-hung';
+  const trainerConfig = config(project, { epochs: 8, maxAttempts: 1 });
+  const handle = await loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [{ ...trainerConfig, timeouts: { train: '30s' } }] });
+  const waiting = await waitFor(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
+  expect((await submit(handle, { round: 1, labelsDir: await writeGroundTruthLabels(waiting) })).ok).toBe(true);
+  const trainDir = path.join(workspace, project, 'rounds', '1', 'train');
+
+  // A trainer stuck in a call that never returns (SIGSTOP): the worker still heartbeats, so only the
+  // attempt's start-to-close timeout (`timeouts.train`) can end it.
+  pinned.add('trainer-hung');
+  await waitForFile(path.join(trainDir, 'attempts.jsonl'), /"epoch":2,/, 'epoch 2 in the attempts log');
+  const hung = trainerPids(trainDir);
+  expect(hung).toHaveLength(1);
+  process.kill(hung[0], 'SIGSTOP');
+  const paused = await waitFor(handle, (s) => s.paused, 'the loop paused after the training timeout', 120_000);
+  expect(paused.lastError).toBe('round 1 training failed (activity StartToClose timeout); the loop is paused: fix the cause, then send resume to train again from the last checkpoint, or stop');
+  expect(paused).toMatchObject({ phase: 'training', labelled: 6, round: 1 });
+  // The timed-out attempt is cancelled on the worker, which kills the stopped trainer (SIGKILL after 10 s).
+  const deadline = Date.now() + 60_000;
+  while (trainerPids(trainDir).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  expect(trainerPids(trainDir)).toEqual([]);
+
+  await handle.signal('resume');
+  const result = (await handle.result()) as LoopResult;
+  expect(result).toMatchObject({ rounds: 1, labelled: 6, stopReason: 'max-rounds' });
+  const attempts = fs.readFileSync(path.join(trainDir, 'attempts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; resumeFrom?: number });
+  const starts = attempts.filter((a) => a.event === 'start');
+  expect(starts).toHaveLength(2);
+  expect(starts[1].resumeFrom).toBeGreaterThanOrEqual(2);
 });
 
 test('docs/reliability.md has a row for every case pinned above', () => {

@@ -109,6 +109,8 @@ const cases: BadInput[] = [
   { id: 'config-bad-duration', answer: () => configError((c) => (c.timeouts = { heartbeat: '2 minutes' })), expected: /^timeouts\.heartbeat: a duration like "90s"/ },
   { id: 'config-target-map-above-1', answer: () => configError((c) => (c.stop = { targetMap50: 2 })), expected: /^stop\.targetMap50: Too big: expected number to be <=1$/ },
   { id: 'config-zero-attempts', answer: () => configError((c) => (c.trainer = { maxAttempts: 0 })), expected: /^trainer\.maxAttempts: Too small: expected number to be >=1$/ },
+  { id: 'config-no-classes', answer: () => configError((c) => (c.annotation = { classes: [] })), expected: /^annotation\.classes: Too small: expected array to have >=1 items$/ },
+  { id: 'config-embed-infer-attempts', answer: () => configError((c) => (c.trainer = { maxEmbedInferAttempts: 1.5 })), expected: /^trainer\.maxEmbedInferAttempts: Invalid input: expected int, received number$/ },
   // Paths: caught by prepareProject (activities/prepare.ts) as non-retryable failures at the loop's start.
   { id: 'path-dataset-missing', answer: () => prepareError((c) => (c.dataset.path = path.join(root, 'nowhere'))), expected: /^DatasetNotFound \(non-retryable\): dataset\.path: \/.*\/nowhere is not a folder$/ },
   { id: 'path-validation-missing', answer: () => prepareError((c) => (c.dataset.validation = { path: path.join(root, 'no-val') })), expected: /^DatasetNotFound \(non-retryable\): dataset\.validation\.path: \/.*\/no-val is not a folder$/ },

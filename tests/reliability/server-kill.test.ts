@@ -14,8 +14,13 @@ import { waitForNoProcess } from '../helpers/process-table';
 import { startProcessRig, type ProcessRig } from '../helpers/process-rig';
 import { killTestConfig } from './kill-config';
 
-// Long enough that the trainer still runs when the server comes back from a 15 s outage.
-const TRAINER = { minSteps: 0, epochs: 80, checkpointInterval: 4, device: 'cpu', inputSize: '640x384', batchSize: 2 } as const;
+// The training outage must outlast the heartbeat timeout; both are kept short (5 s, 8 s), so 48 epochs
+// (about 20 s at 0.4 s an epoch on an idle machine) keep the trainer running until the server is back,
+// and each round costs about half what it did with 80 epochs behind a 15 s outage. Checkpoints every 2
+// epochs, so the retry redoes at most one.
+const TRAINER = { minSteps: 0, epochs: 48, checkpointInterval: 2, device: 'cpu', inputSize: '640x384', batchSize: 2 } as const;
+const HEARTBEAT_TIMEOUT_MS = 5_000;
+const TRAINING_OUTAGE_MS = 8_000;
 
 jest.setTimeout(1_500_000);
 
@@ -82,7 +87,7 @@ async function outage(ms: number): Promise<void> {
 test('dev server SIGKILLed during annotation (update and signal in flight) and during training: the loop goes on, nothing lost or doubled', async () => {
   const project = 'server-kill';
   const projectDir = path.join(workspace, project);
-  const handle = await rig.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [killTestConfig(project, workspace, dataset, { trainer: TRAINER })] });
+  const handle = await rig.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [killTestConfig(project, workspace, dataset, { trainer: TRAINER, timeouts: { heartbeat: `${HEARTBEAT_TIMEOUT_MS / 1000}s`, train: '30m', infer: '30m' } })] });
   const firstRun = handle.firstExecutionRunId;
 
   // 1. An update sent, and the server killed 20 ms later for 2 s: within the client's retry budget
@@ -91,8 +96,8 @@ test('dev server SIGKILLed during annotation (update and signal in flight) and d
   console.log(`update in flight, 2 s outage: ${seen1}`);
   await waitForStatus(handle, (s) => s.labelled === 8, 'round 1 labels imported');
 
-  // 2. Killed while training, for longer than the heartbeat timeout (10 s): the server may then time the
-  //    attempt out and retry it; either way one trainer at a time, and the round completes.
+  // 2. Killed while training, for longer than the heartbeat timeout: the server then times the attempt
+  //    out and retries it; one trainer at a time, and the round completes.
   const trainDir = path.join(projectDir, 'rounds', '1', 'train');
   await waitForStatus(handle, (s) => s.phase === 'training', 'training', 120_000);
   const deadline = Date.now() + 120_000;
@@ -100,7 +105,8 @@ test('dev server SIGKILLed during annotation (update and signal in flight) and d
     if (Date.now() > deadline) throw new Error('training never reached epoch 2');
     await new Promise((r) => setTimeout(r, 50));
   }
-  await outage(15_000);
+  expect(TRAINING_OUTAGE_MS).toBeGreaterThan(HEARTBEAT_TIMEOUT_MS);
+  await outage(TRAINING_OUTAGE_MS);
 
   // 3. An update in flight and a 20 s outage, beyond the client's retries: the caller gets an error (or
   //    the outcome), and the loop's status says whether the batch still waits. The resubmission is a
@@ -123,7 +129,7 @@ test('dev server SIGKILLed during annotation (update and signal in flight) and d
   expect(final.lastError).toBeNull();
 
   const attempts = summarizeAttempts(await readAttemptRecords(trainDir));
-  console.log(`training across a 15 s server outage: ${attempts.attempts.length} attempt(s) ${JSON.stringify(attempts.attempts.map((a) => ({ attempt: a.attempt, resumeFrom: a.resumeFrom, epochs: a.epochsCompleted.length, outcome: a.outcome })))}`);
+  console.log(`training across a ${TRAINING_OUTAGE_MS / 1000} s server outage: ${attempts.attempts.length} attempt(s) ${JSON.stringify(attempts.attempts.map((a) => ({ attempt: a.attempt, resumeFrom: a.resumeFrom, epochs: a.epochsCompleted.length, outcome: a.outcome })))}`);
   expect(attempts.attempts[attempts.attempts.length - 1].outcome).toBe('done');
   // Attempts never overlap: every record belongs to the attempt started last, and each attempt ended
   // (done, cancelled or failed) before the next one started.
