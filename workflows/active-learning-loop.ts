@@ -53,16 +53,18 @@ export interface LoopResult {
 /** Errors an operator must fix; retrying cannot help, so activities raise them as non-retryable. */
 const NON_RETRYABLE = ['InvalidInput', 'InvalidConfig', 'DatasetNotFound', 'TrainerInputError'];
 
-// Ingest, selection and evaluation do not heartbeat (bounded work, partly synchronous): no heartbeat
-// timeout, or a long ingest of a large dataset would time out and retry forever.
+// Every CPU activity heartbeats while it works (activities/keep-alive.ts), so that a completion lost to a
+// server outage is retried within the heartbeat timeout, not after the 2 h start-to-close
+// (docs/reliability.md, server killed). Ingest, selection and evaluation have synchronous stretches
+// (decoding masks, parsing embeddings, k-center greedy: seconds for a million rows), hence 5 minutes.
 const cpuOptions: ActivityOptions = {
   taskQueue: CPU_TASK_QUEUE,
   startToCloseTimeout: '2h',
   retry: { initialInterval: '2s', maximumInterval: '2m', nonRetryableErrorTypes: NON_RETRYABLE },
 };
 const cpu = proxyActivities<typeof cpuActivities>(cpuOptions);
-// The annotation hand-off (export, import) heartbeats: a completion lost to a server outage is then
-// retried after a minute, not after the 2 h start-to-close (docs/reliability.md, server killed).
+const cpuWorkOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '5m' };
+// The annotation hand-off (export, import) only copies and validates files: a minute.
 const handOffOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '1m' };
 
 /** Marks the change that pauses a loop on a failed training instead of failing it (workflow versioning). */
@@ -211,7 +213,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   } else {
     enter('preparing', 'ingesting the dataset');
     const prepared = await cpu.prepareProject.executeWithOptions(
-      { ...cpuOptions, summary: `ingest ${config.dataset.path}` },
+      { ...cpuWorkOptions, summary: `ingest ${config.dataset.path}` },
       [config],
     );
     view.pool = prepared.poolCount;
@@ -237,7 +239,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   const method = round === 1 ? config.selection.initial.method : config.selection.rounds.method;
   enter('selecting', `${method}, ${batchSizeFor(size, state.labelled)} images`);
   const selection = await cpu.selectBatch.executeWithOptions(
-    { ...cpuOptions, summary: `round ${round}: select ${method}` },
+    { ...cpuWorkOptions, summary: `round ${round}: select ${method}` },
     [{ projectDir: prepared.projectDir, manifestPath: prepared.manifestPath, embeddingsPath: state.embeddingsPath, round, method, size, seed: config.selection.seed + round, labelledPath: state.labelledPath, labelBudget: config.stop.labelBudget, predictionsDir: state.lastPoolPredictions, score: config.selection.rounds.score, strength: config.selection.rounds.strength }],
   );
   if (selection.count === 0) {
@@ -329,7 +331,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     );
     if (!valPredictions) return finish('stop-signal', true);
     latest = await cpu.evaluateRound.executeWithOptions(
-      { ...cpuOptions, summary: `round ${round}: mAP on the validation split` },
+      { ...cpuWorkOptions, summary: `round ${round}: mAP on the validation split` },
       [{ projectDir: prepared.projectDir, round, gtLabelsDir: prepared.validationLabelsDir, predictionsDir: valPredictions.predictionsDir, labelled: view.labelled }],
     );
     view.metrics = [...view.metrics, latest];
