@@ -27,6 +27,18 @@ export async function waitForStatus(handle: WorkflowHandle, predicate: (s: LoopS
   throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}; last error: ${String(lastError)}`);
 }
 
+/** Polls the `status` query alone (what `temporal workflow query` shows, without the activities' view) until `predicate` holds. */
+export async function waitForQuery(handle: WorkflowHandle, predicate: (s: LoopStatus) => boolean, what: string, timeoutMs = 300_000): Promise<LoopStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: LoopStatus | undefined;
+  while (Date.now() < deadline) {
+    last = await handle.query<LoopStatus>('status').catch(() => last);
+    if (last && predicate(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}`);
+}
+
 /** Waits for the batch of `round`, writes its ground-truth labels, returns the submission to send. */
 export async function groundTruthSubmission(handle: WorkflowHandle, round: number, timeoutMs = 300_000): Promise<{ round: number; labelsDir: string }> {
   const status = await waitForStatus(handle, (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round, `the round ${round} batch`, timeoutMs);

@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImportResult } from '../../activities/types';
 import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
-import { queryStatus } from '../../cli/commands/status';
 import type { LoopConfigInput } from '../../core/config/loop-config';
 import type { LoopResult } from '../../workflows/active-learning-loop';
 import type { LoopStatus } from '../../workflows/messages';
+import { waitForQuery, waitForStatus } from '../helpers/loop-driver';
 import { useLoopEnvironment } from '../helpers/loop-workers';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { recordHistories } from '../helpers/record-history';
@@ -38,27 +38,6 @@ function config(project: string, trainer: LoopConfigInput['trainer']): LoopConfi
   };
 }
 
-async function waitFor(handle: WorkflowHandle, predicate: (s: LoopStatus) => boolean, what: string, timeoutMs = 300_000): Promise<LoopStatus> {
-  const deadline = Date.now() + timeoutMs;
-  let last: LoopStatus | undefined;
-  while (Date.now() < deadline) {
-    last = await handle.query<LoopStatus>('status').catch(() => last);
-    if (last && predicate(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}`);
-}
-
-/** `pomona status`'s view (the query plus the training activity's heartbeat), once `predicate` holds. */
-async function waitForCliStatus(workflowId: string, predicate: (s: LoopStatus) => boolean, what: string): Promise<LoopStatus> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const { status } = await queryStatus(loopEnv().client, workflowId);
-    if (predicate(status)) return status;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const submit = (handle: WorkflowHandle, submission: unknown) =>
   handle.executeUpdate<ImportResult, [unknown]>('submitAnnotations', { args: [submission] });
@@ -109,7 +88,7 @@ const pinned = new Set<string>();
 
 test('wrong, duplicate and malformed annotation messages are refused with a reason; the loop keeps waiting', async () => {
   const handle = await loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: 'pomona-bad-messages', args: [config('bad-messages', { epochs: 1 })] });
-  const waiting = await waitFor(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
+  const waiting = await waitForQuery(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
   const good = await writeGroundTruthLabels(waiting);
 
   pinned.add('message-wrong-round');
@@ -135,7 +114,7 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
   // The plain-CLI signal has no reply: a malformed one is ignored and said so in the status.
   pinned.add('message-unknown-signal-payload');
   await handle.signal('annotationsSubmitted', { labels: good } as never);
-  const ignored = await waitFor(handle, (s) => s.lastError !== null && s.lastError.startsWith('annotationsSubmitted ignored'), 'the ignored signal in status');
+  const ignored = await waitForQuery(handle, (s) => s.lastError !== null && s.lastError.startsWith('annotationsSubmitted ignored'), 'the ignored signal in status');
   expect(ignored.lastError).toBe('annotationsSubmitted ignored: labelsDir must be an absolute path to a folder of KITTI label files');
   expect(ignored).toMatchObject({ phase: 'awaiting-annotation', labelled: 0, pendingBatch: { round: 1 } });
 
@@ -150,21 +129,21 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
 test('a trainer killed like the OOM killer does is retried, shown in status, and when hopeless pauses the loop without losing labels', async () => {
   const project = 'trainer-killed';
   const handle = await loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [config(project, { epochs: 60, maxAttempts: 2 })] });
-  const waiting = await waitFor(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
+  const waiting = await waitForQuery(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
   expect((await submit(handle, { round: 1, labelsDir: await writeGroundTruthLabels(waiting) })).ok).toBe(true);
   const trainDir = path.join(workspace, project, 'rounds', '1', 'train');
 
   // Attempt 1 of 2 dies: Temporal retries it; the status query says so meanwhile.
   pinned.add('trainer-killed');
   await killTrainer(trainDir);
-  const retrying = await waitFor(handle, (s) => s.lastError !== null, 'the failed attempt in status');
+  const retrying = await waitForQuery(handle, (s) => s.lastError !== null, 'the failed attempt in status');
   expect(retrying.lastError).toMatch(/^round 1 training attempt 1 of 2 failed: trainer train failed \(killed by SIGKILL\).*; Temporal retries it from the last checkpoint \(1 attempt\(s\) left\)$/);
   expect(retrying).toMatchObject({ phase: 'training', labelled: 6, paused: false });
 
   // Attempt 2 dies too: the retries are spent, the loop pauses on this round instead of failing.
   pinned.add('trainer-hopeless');
   await killTrainer(trainDir);
-  const paused = await waitFor(handle, (s) => s.paused, 'the loop paused after the last attempt');
+  const paused = await waitForQuery(handle, (s) => s.paused, 'the loop paused after the last attempt');
   expect(paused.lastError).toMatch(/^round 1 training failed \(TrainerFailed: trainer train failed \(killed by SIGKILL\).*\); the loop is paused: fix the cause, then send resume/);
   expect(paused).toMatchObject({ phase: 'training', labelled: 6, round: 1 });
   expect((await handle.describe()).status.name).toBe('RUNNING');
@@ -173,7 +152,7 @@ test('a trainer killed like the OOM killer does is retried, shown in status, and
   // The operator resumes: a fresh training resumes from the last checkpoint and the round completes.
   await handle.signal('resume');
   // Progress reaches `pomona status` from the activity's heartbeat details, not from history.
-  const progress = await waitForCliStatus(`pomona-${project}`, (s) => (s.training?.epoch ?? 0) >= 1, 'training progress in pomona status');
+  const progress = await waitForStatus(handle, (s) => (s.training?.epoch ?? 0) >= 1, 'training progress in pomona status');
   expect(progress.training).toMatchObject({ round: 1, epochs: 60 });
   const result = (await handle.result()) as LoopResult;
   expect(result).toMatchObject({ rounds: 1, labelled: 6, stopReason: 'max-rounds' });
@@ -186,7 +165,7 @@ test('a hung trainer is ended by timeouts.train, killed, and the loop pauses; re
   const project = 'trainer-hung';
   const trainerConfig = config(project, { epochs: 8, maxAttempts: 1 });
   const handle = await loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [{ ...trainerConfig, timeouts: { train: '30s' } }] });
-  const waiting = await waitFor(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
+  const waiting = await waitForQuery(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
   expect((await submit(handle, { round: 1, labelsDir: await writeGroundTruthLabels(waiting) })).ok).toBe(true);
   const trainDir = path.join(workspace, project, 'rounds', '1', 'train');
 
@@ -197,7 +176,7 @@ test('a hung trainer is ended by timeouts.train, killed, and the loop pauses; re
   const hung = trainerPids(trainDir);
   expect(hung).toHaveLength(1);
   process.kill(hung[0], 'SIGSTOP');
-  const paused = await waitFor(handle, (s) => s.paused, 'the loop paused after the training timeout', 120_000);
+  const paused = await waitForQuery(handle, (s) => s.paused, 'the loop paused after the training timeout', 120_000);
   expect(paused.lastError).toBe('round 1 training failed (activity StartToClose timeout); the loop is paused: fix the cause, then send resume to train again from the last checkpoint, or stop');
   expect(paused).toMatchObject({ phase: 'training', labelled: 6, round: 1 });
   // The timed-out attempt is cancelled on the worker, which kills the stopped trainer (SIGKILL after 10 s).

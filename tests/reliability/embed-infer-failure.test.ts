@@ -9,11 +9,10 @@ import * as path from 'node:path';
 import { trainerPython } from '../../activities/trainer-process';
 import type { ImportResult } from '../../activities/types';
 import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
-import { queryStatus } from '../../cli/commands/status';
 import type { LoopConfigInput } from '../../core/config/loop-config';
 import { layout } from '../../core/workspace-layout';
 import type { LoopResult } from '../../workflows/active-learning-loop';
-import type { LoopStatus } from '../../workflows/messages';
+import { waitForQuery, waitForStatus } from '../helpers/loop-driver';
 import { useLoopEnvironment } from '../helpers/loop-workers';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { recordHistories } from '../helpers/record-history';
@@ -78,27 +77,6 @@ afterAll(() => {
   else process.env.POMONA_PYTHON = savedPython;
 });
 
-async function waitFor(handle: WorkflowHandle, predicate: (s: LoopStatus) => boolean, what: string, timeoutMs = 300_000): Promise<LoopStatus> {
-  const deadline = Date.now() + timeoutMs;
-  let last: LoopStatus | undefined;
-  while (Date.now() < deadline) {
-    last = await handle.query<LoopStatus>('status').catch(() => last);
-    if (last && predicate(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}`);
-}
-
-/** `pomona status`'s view (the query plus the pending activities), once `predicate` holds. */
-async function waitForCliStatus(workflowId: string, predicate: (s: LoopStatus) => boolean, what: string): Promise<LoopStatus> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const { status } = await queryStatus(loopEnv().client, workflowId);
-    if (predicate(status)) return status;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const submit = (handle: WorkflowHandle, round: number, labelsDir: string) =>
   handle.executeUpdate<ImportResult, [unknown]>('submitAnnotations', { args: [{ round, labelsDir }] });
@@ -125,16 +103,16 @@ test('embedding and inference that keep failing pause the loop after maxEmbedInf
   failWhen(' embed ');
   const handle = await loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [config] });
   // While Temporal retries, `pomona status` shows the failed attempt (from the pending activity).
-  const retrying = await waitForCliStatus(`pomona-${project}`, (s) => s.lastError !== null || s.paused, 'the retried embedding in pomona status');
+  const retrying = await waitForStatus(handle, (s) => s.lastError !== null || s.paused, 'the retried embedding in pomona status');
   expect(retrying.lastError).toBe('embedding the pool: attempt 1 failed: trainer embed failed (exit code 3): injected crash (test); Temporal is retrying (attempt 2)');
-  const embedPaused = await waitFor(handle, (s) => s.paused, 'the loop paused on the embedding');
+  const embedPaused = await waitForQuery(handle, (s) => s.paused, 'the loop paused on the embedding');
   expect(embedPaused.lastError).toMatch(pausedMessage('embedding the pool', 'embed'));
   expect(embedPaused).toMatchObject({ phase: 'preparing', round: 1, labelled: 0 });
   expect(failedRuns(' embed ')).toBe(2);
   expect((await handle.describe()).status.name).toBe('RUNNING');
   failWhen(null);
   await handle.signal('resume');
-  const waiting = await waitFor(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch after the resumed embedding');
+  const waiting = await waitForQuery(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch after the resumed embedding');
   expect(waiting.lastError).toBeNull();
   expect(fs.existsSync(layout.embeddings(projectDir))).toBe(true);
 
@@ -143,7 +121,7 @@ test('embedding and inference that keep failing pause the loop after maxEmbedInf
   const validationOut = layout.validationPredictions(projectDir, 1);
   failWhen(validationOut);
   expect((await submit(handle, 1, await writeGroundTruthLabels(waiting))).ok).toBe(true);
-  const valPaused = await waitFor(handle, (s) => s.paused, 'the loop paused on validation inference');
+  const valPaused = await waitForQuery(handle, (s) => s.paused, 'the loop paused on validation inference');
   expect(valPaused.lastError).toMatch(pausedMessage('round 1 inference on the validation images', 'infer'));
   expect(valPaused).toMatchObject({ phase: 'evaluating', round: 1, labelled: 6, metrics: [] });
   expect(failedRuns(validationOut)).toBe(2);
@@ -153,7 +131,7 @@ test('embedding and inference that keep failing pause the loop after maxEmbedInf
   const poolOut = `--out ${layout.predictions(projectDir, 1)}.partial`;
   failWhen(poolOut);
   await handle.signal('resume');
-  const poolPaused = await waitFor(handle, (s) => s.paused && s.phase === 'inferring', 'the loop paused on pool inference');
+  const poolPaused = await waitForQuery(handle, (s) => s.paused && s.phase === 'inferring', 'the loop paused on pool inference');
   expect(poolPaused.lastError).toMatch(pausedMessage('round 1 inference on the pool', 'infer'));
   expect(poolPaused).toMatchObject({ round: 1, labelled: 6 });
   expect(poolPaused.metrics).toHaveLength(1);
@@ -163,7 +141,7 @@ test('embedding and inference that keep failing pause the loop after maxEmbedInf
   // Fixed: resume, and the loop goes on to round 2 and completes.
   failWhen(null);
   await handle.signal('resume');
-  const round2 = await waitFor(handle, (s) => s.round === 2 && s.phase === 'awaiting-annotation', 'round 2 batch');
+  const round2 = await waitForQuery(handle, (s) => s.round === 2 && s.phase === 'awaiting-annotation', 'round 2 batch');
   expect(round2).toMatchObject({ labelled: 6, paused: false, lastError: null });
   expect((await submit(handle, 2, await writeGroundTruthLabels(round2))).ok).toBe(true);
   const result = (await handle.result()) as LoopResult;
