@@ -128,6 +128,16 @@ export const loopConfigSchema = z
       })
       .default({ heartbeat: '2m', train: '24h', infer: '6h' }),
   })
+  .superRefine((config, ctx) => {
+    // Labels can only carry annotation.classes (import refuses the rest), so a TAO class mapping from any
+    // other name can never apply: most likely a typo that would leave a class untrained.
+    const classes = new Set(config.annotation.classes.map((c) => c.toLowerCase()));
+    for (const from of Object.keys(config.trainer.tao?.classMapping ?? {})) {
+      if (!classes.has(from.toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path: ['trainer', 'tao', 'classMapping', from], message: `"${from}" is not in annotation.classes (${[...classes].join(', ')}), so no label can have it` });
+      }
+    }
+  })
   .describe('pomona active-learning loop configuration');
 
 export type LoopConfigInput = z.input<typeof loopConfigSchema>;

@@ -110,6 +110,7 @@ const cases: BadInput[] = [
   { id: 'config-target-map-above-1', answer: () => configError((c) => (c.stop = { targetMap50: 2 })), expected: /^stop\.targetMap50: Too big: expected number to be <=1$/ },
   { id: 'config-zero-attempts', answer: () => configError((c) => (c.trainer = { maxAttempts: 0 })), expected: /^trainer\.maxAttempts: Too small: expected number to be >=1$/ },
   { id: 'config-no-classes', answer: () => configError((c) => (c.annotation = { classes: [] })), expected: /^annotation\.classes: Too small: expected array to have >=1 items$/ },
+  { id: 'config-tao-class-mapping-unknown', answer: () => configError((c) => (c.trainer = { backend: 'tao', tao: { dialect: 'tao5', pretrainedModel: '/models/resnet_18.hdf5', classMapping: { aple: 'apple' } } })), expected: /^trainer\.tao\.classMapping\.aple: "aple" is not in annotation\.classes \(apple\), so no label can have it$/ },
   { id: 'config-embed-infer-attempts', answer: () => configError((c) => (c.trainer = { maxEmbedInferAttempts: 1.5 })), expected: /^trainer\.maxEmbedInferAttempts: Invalid input: expected int, received number$/ },
   // Paths: caught by prepareProject (activities/prepare.ts) as non-retryable failures at the loop's start.
   { id: 'path-dataset-missing', answer: () => prepareError((c) => (c.dataset.path = path.join(root, 'nowhere'))), expected: /^DatasetNotFound \(non-retryable\): dataset\.path: \/.*\/nowhere is not a folder$/ },
