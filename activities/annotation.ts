@@ -7,7 +7,6 @@ import { formatKittiLabel, parseKitti } from '../core/formats/kitti';
 import { formatProblem } from '../core/formats/problem';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io/atomic-write';
 import { layout } from '../core/workspace-layout';
-import { withKeepAlive } from './keep-alive';
 import { readLabelledSet, type LabelledSet } from './labelled-set';
 import { readManifest } from './manifest';
 import { readSelection } from './selection-file';
@@ -17,11 +16,7 @@ import type { ExportBatchInput, ExportedBatch, ImportAnnotationsInput, ImportRes
 const PRELABEL_MIN_SCORE = 0.3;
 const MAX_PROBLEMS_REPORTED = 50;
 
-export function exportBatch(input: ExportBatchInput): Promise<ExportedBatch> {
-  return withKeepAlive(() => exportBatchFiles(input));
-}
-
-async function exportBatchFiles(input: ExportBatchInput): Promise<ExportedBatch> {
+export async function exportBatch(input: ExportBatchInput): Promise<ExportedBatch> {
   const selection = await readSelection(input.selectionPath);
   const manifest = await readManifest(layout.manifest(input.projectDir));
   const byName = new Map(manifest.images.map((i) => [i.name, i]));
@@ -60,11 +55,7 @@ async function exportBatchFiles(input: ExportBatchInput): Promise<ExportedBatch>
   return { round: input.round, exportDir, imageListPath, count: listed.length, prelabels };
 }
 
-export function importAnnotations(input: ImportAnnotationsInput): Promise<ImportResult> {
-  return withKeepAlive(() => importValidatedAnnotations(input));
-}
-
-async function importValidatedAnnotations(input: ImportAnnotationsInput): Promise<ImportResult> {
+export async function importAnnotations(input: ImportAnnotationsInput): Promise<ImportResult> {
   const labelledPath = layout.labelled(input.projectDir, input.round);
   const done = await readLabelledSet(labelledPath).catch(() => null);
   if (done) return { ok: true, problems: [], problemCount: 0, labelledPath, labelledCount: done.images.length, boxes: 0 };

@@ -5,13 +5,8 @@ import { evaluateFolders } from '../core/metrics/map';
 import { writeJsonAtomic } from '../core/io/atomic-write';
 import { layout } from '../core/workspace-layout';
 import type { EvaluateInput, RoundMetrics } from './types';
-import { withKeepAlive } from './keep-alive';
 
-export function evaluateRound(input: EvaluateInput): Promise<RoundMetrics> {
-  return withKeepAlive(() => scoreRound(input));
-}
-
-async function scoreRound(input: EvaluateInput): Promise<RoundMetrics> {
+export async function evaluateRound(input: EvaluateInput): Promise<RoundMetrics> {
   const result = await evaluateFolders(input.gtLabelsDir, input.predictionsDir);
   const metricsPath = layout.metrics(input.projectDir, input.round);
   // The tao backend leaves TAO's own printed mAP beside the model; it is recorded next to pomona's.

@@ -1,7 +1,8 @@
 // withKeepAlive in the SDK's activity test environment (a real activity Context, no server): heartbeats
 // while the work runs when the activity has a heartbeat timeout, none without one.
+import { Context } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { withKeepAlive } from './keep-alive';
+import { keepAliveInterceptor, withKeepAlive } from './keep-alive';
 
 const work = (ms: number) => withKeepAlive(() => new Promise<string>((resolve) => setTimeout(() => resolve('done'), ms)));
 
@@ -26,4 +27,14 @@ test('no heartbeat timeout: no heartbeats; outside an activity: just runs', asyn
   await expect(env.run(work, 300)).resolves.toBe('done');
   expect(beats).toBe(0);
   await expect(work(10)).resolves.toBe('done');
+});
+
+test('the worker interceptor runs each activity under the keep-alive', async () => {
+  const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 300 });
+  let beats = 0;
+  env.on('heartbeat', () => beats++);
+  const activity = () => new Promise<string>((resolve) => setTimeout(() => resolve('done'), 500));
+  const viaInterceptor = () => keepAliveInterceptor(Context.current()).inbound!.execute!({ args: [], headers: {} }, () => activity());
+  await expect(env.run(viaInterceptor)).resolves.toBe('done');
+  expect(beats).toBeGreaterThanOrEqual(2);
 });

@@ -11,15 +11,10 @@ import { seededShuffle } from '../core/selection/random';
 import { layout, projectDir as projectDirOf } from '../core/workspace-layout';
 import { readManifest, type ManifestImage, type ProjectManifest } from './manifest';
 import type { PreparedProject } from './types';
-import { withKeepAlive } from './keep-alive';
 
 const MAX_PROBLEMS_IN_RESULT = 20;
 
-export function prepareProject(config: LoopConfig): Promise<PreparedProject> {
-  return withKeepAlive(() => ingestAndLayOut(config));
-}
-
-async function ingestAndLayOut(config: LoopConfig): Promise<PreparedProject> {
+export async function prepareProject(config: LoopConfig): Promise<PreparedProject> {
   const projectDir = projectDirOf(config.workspace, config.project);
   const manifestPath = layout.manifest(projectDir);
   // The loop that prepares a project owns its folder: artifacts are keyed by round, so a second loop on

@@ -12,13 +12,8 @@ import { readLabelledSet } from './labelled-set';
 import { readManifest } from './manifest';
 import { readSelection, type SelectionFile } from './selection-file';
 import type { SelectBatchInput, SelectionSummary } from './types';
-import { withKeepAlive } from './keep-alive';
 
-export function selectBatch(input: SelectBatchInput): Promise<SelectionSummary> {
-  return withKeepAlive(() => selectAndRecord(input));
-}
-
-async function selectAndRecord(input: SelectBatchInput): Promise<SelectionSummary> {
+export async function selectBatch(input: SelectBatchInput): Promise<SelectionSummary> {
   const selectionPath = layout.selection(input.projectDir, input.round);
   const [manifest, labelled] = await Promise.all([readManifest(input.manifestPath), readLabelledSet(input.labelledPath)]);
   const poolNames = manifest.images.filter((i) => i.split === 'pool').map((i) => i.name);

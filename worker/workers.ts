@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as cpuActivities from '../activities/cpu';
 import { createGpuActivities } from '../activities/gpu';
+import { keepAliveInterceptor } from '../activities/keep-alive';
 import { repositoryRoot } from '../core/io/repository-root';
 import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '../workflows/active-learning-loop';
 
@@ -40,6 +41,9 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         taskQueue: CPU_TASK_QUEUE,
         ...(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('../workflows') }),
         activities: cpuActivities,
+        // Heartbeats while each activity runs, so a lost completion is retried within the heartbeat timeout
+        // the loop gives it (activities/keep-alive.ts), not after the 2 h start-to-close.
+        interceptors: { activity: [keepAliveInterceptor] },
         ...setup.extra,
       }),
     );
