@@ -19,7 +19,7 @@ import {
 import type { Duration } from '@temporalio/common';
 import type * as cpuActivities from '../activities/cpu';
 import type { GpuActivities } from '../activities/gpu';
-import type { ImportResult, RoundMetrics, TrainResult } from '../activities/types';
+import type { ImportResult, RoundMetrics } from '../activities/types';
 import { batchSizeFor, DEFAULT_EMBED_INFER_ATTEMPTS, DEFAULT_TRAIN_ATTEMPTS, parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../core/config/loop-config';
 import { layout } from '../core/workspace-layout';
 import { stopReasonAfterRound, type CarriedState } from './loop-state';
@@ -173,11 +173,12 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   }
 
   /**
-   * Runs an embedding or inference activity. When its attempts are spent the loop pauses on it, with the
-   * reason in `status.lastError` and everything labelled kept, and `resume` runs it again with fresh
-   * attempts. Returns null when a stop arrives while paused.
+   * Runs a GPU step (training, the embedding, an inference) whose Temporal retries are bounded. When its
+   * attempts are spent the loop pauses on it, with the reason in `status.lastError` and everything labelled
+   * kept, and `resume` runs it again with fresh attempts (`again` says what that does). Returns null when a
+   * stop arrives while paused. Loops that began before the pause (`patch`) fail as they did.
    */
-  async function runOrPause<T>(phase: LoopPhase, details: string, what: string, run: () => Promise<T>): Promise<T | null> {
+  async function runOrPause<T>(patch: string, phase: LoopPhase, details: string, what: string, again: string, run: () => Promise<T>): Promise<T | null> {
     let failed = false;
     for (;;) {
       try {
@@ -185,10 +186,10 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
         if (failed) view.lastError = null;
         return result;
       } catch (err) {
-        // Cancellation ends the loop as before; loops that began before this change fail as they did.
-        if (!(err instanceof ActivityFailure) || isCancellation(err) || !patched(EMBED_INFER_FAILURE_PAUSES)) throw err;
+        // Cancellation ends the loop as before.
+        if (!(err instanceof ActivityFailure) || isCancellation(err) || !patched(patch)) throw err;
         failed = true;
-        view.lastError = `${what} failed (${failureText(err)}); the loop is paused: fix the cause, then send resume to run it again, or stop`;
+        view.lastError = `${what} failed (${failureText(err)}); the loop is paused: fix the cause, then send resume to ${again}, or stop`;
         view.paused = true;
         enter(phase, `${what} failed; paused until resume`);
         if (!(await proceed())) return null;
@@ -222,7 +223,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     if (!(await proceed())) return finish('stop-signal');
     const embedding = `embedding ${prepared.poolCount} pool images`;
     enter('preparing', embedding);
-    const embeddings = await runOrPause('preparing', embedding, 'embedding the pool', () =>
+    const embeddings = await runOrPause(EMBED_INFER_FAILURE_PAUSES, 'preparing', embedding, 'embedding the pool', 'run it again', () =>
       gpu.embedPool.executeWithOptions(
         { ...gpuTrain, retry: embedInferRetry, summary: `embed ${prepared.poolCount} images` },
         [{ projectDir: prepared.projectDir, poolImagesDir: prepared.poolImagesDir, epochs: config.embedding.epochs, dim: config.embedding.dim, seed: config.selection.seed, device: config.trainer.device }],
@@ -289,30 +290,22 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   if (!(await proceed())) return finish('stop-signal');
   // The tao backend's settings ride along with train and infer inputs (absent for torch: inputs unchanged).
   const tao = config.trainer.backend === 'tao' && config.trainer.tao ? { tao: { projectDir: prepared.projectDir, settings: config.trainer.tao } } : {};
-  let trained: TrainResult | null = null;
-  while (!trained) {
-    enter('training', `${config.trainer.epochs} epochs on ${view.labelled} images`);
-    try {
-      trained = await gpu.trainRound.executeWithOptions(
-        {
-          ...gpuTrain,
-          // Bounded: each retry resumes from the last checkpoint, so transient losses cost little, but a
-          // trainer that crashes every time must not retry forever (docs/reliability.md).
-          retry: { ...gpuTrain.retry, initialInterval: '10s', backoffCoefficient: 2, maximumAttempts: trainAttempts },
-          summary: `round ${round}: train ${config.trainer.epochs} epochs on ${view.labelled} images`,
-        },
-        [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, minSteps: config.trainer.minSteps, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize, ...tao }],
-      );
-    } catch (err) {
-      // Cancellation ends the loop as before; loops that began before this change fail as they did.
-      if (!(err instanceof ActivityFailure) || isCancellation(err) || !patched(TRAINING_FAILURE_PAUSES)) throw err;
-      // Nothing labelled is lost: the loop pauses on this round and trains again on `resume`.
-      view.lastError = `round ${round} training failed (${failureText(err)}); the loop is paused: fix the cause, then send resume to train again from the last checkpoint, or stop`;
-      view.paused = true;
-      enter('training', 'training failed; paused until resume');
-      if (!(await proceed())) return finish('stop-signal');
-    }
-  }
+  const training = `${config.trainer.epochs} epochs on ${view.labelled} images`;
+  enter('training', training);
+  // Nothing labelled is lost when training fails for good: the loop pauses on this round.
+  const trained = await runOrPause(TRAINING_FAILURE_PAUSES, 'training', training, `round ${round} training`, 'train again from the last checkpoint', () =>
+    gpu.trainRound.executeWithOptions(
+      {
+        ...gpuTrain,
+        // Bounded: each retry resumes from the last checkpoint, so transient losses cost little, but a
+        // trainer that crashes every time must not retry forever (docs/reliability.md).
+        retry: { ...gpuTrain.retry, initialInterval: '10s', backoffCoefficient: 2, maximumAttempts: trainAttempts },
+        summary: `round ${round}: train ${training}`,
+      },
+      [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, minSteps: config.trainer.minSteps, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize, ...tao }],
+    ),
+  );
+  if (!trained) return finish('stop-signal');
   view.training = null;
   view.lastError = null;
   const model = trained.weights;
@@ -323,7 +316,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     const evaluating = `${prepared.validationCount} validation images`;
     enter('evaluating', evaluating);
     const { validationImagesDir } = prepared;
-    const valPredictions = await runOrPause('evaluating', evaluating, `round ${round} inference on the validation images`, () =>
+    const valPredictions = await runOrPause(EMBED_INFER_FAILURE_PAUSES, 'evaluating', evaluating, `round ${round} inference on the validation images`, 'run it again', () =>
       gpu.inferImages.executeWithOptions(
         { ...gpuInfer, retry: embedInferRetry, summary: `round ${round}: infer on ${prepared.validationCount} validation images` },
         [{ model, imagesDir: validationImagesDir, outDir: layout.validationPredictions(prepared.projectDir, round), threshold: config.trainer.threshold, device: config.trainer.device, ...tao }],
@@ -347,7 +340,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   // 7. Infer on the pool: the next selection's scores and the next batch's pre-labels.
   const inferring = `${prepared.poolCount} pool images`;
   enter('inferring', inferring);
-  const poolPredictions = await runOrPause('inferring', inferring, `round ${round} inference on the pool`, () =>
+  const poolPredictions = await runOrPause(EMBED_INFER_FAILURE_PAUSES, 'inferring', inferring, `round ${round} inference on the pool`, 'run it again', () =>
     gpu.inferImages.executeWithOptions(
       { ...gpuInfer, retry: embedInferRetry, summary: `round ${round}: infer on ${prepared.poolCount} pool images` },
       [{ model, imagesDir: prepared.poolImagesDir, outDir: layout.predictions(prepared.projectDir, round), threshold: config.trainer.threshold, device: config.trainer.device, ...tao }],
