@@ -69,10 +69,9 @@ export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
 
   const bound = new Float64Array(n).fill(Infinity);
   const seen = new Int32Array(n);
-  const key = new Float64Array(n);
   const valueOf = (i: number, d: number) => (factor ? d * factor[i] : d);
 
-  /** Brings row i up to date against centres [seen(i), m), stopping once its value is below `limit`. */
+  /** Brings row i up to date against centres [seen(i), m), stopping once its value is below `limit`; returns its key. */
   const refresh = (i: number, limit: number) => {
     let u = bound[i];
     let c = seen[i];
@@ -90,7 +89,7 @@ export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
     }
     bound[i] = u;
     seen[i] = c;
-    key[i] = valueOf(i, u);
+    return valueOf(i, u);
   };
 
   for (const s of preselected) addCentre(s);
@@ -116,9 +115,8 @@ export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
   // only (a limit of Infinity stops after its first finite distance), so keys are finite upper bounds and
   // the other centres (many, when much is labelled) are compared lazily. Keys are stored beside the rows
   // in heap order so that sifting reads contiguous memory.
-  for (const i of open) refresh(i, Infinity);
   const heap = Int32Array.from(open);
-  const heapKey = Float64Array.from(open, (i) => key[i]);
+  const heapKey = Float64Array.from(open, (i) => refresh(i, Infinity));
   let size = heap.length;
   const siftDown = (from: number) => {
     const x = heap[from];
@@ -151,8 +149,7 @@ export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
       const top = heap[0];
       if (seen[top] === m) return top;
       const rival = size > 2 ? Math.max(heapKey[1], heapKey[2]) : size === 2 ? heapKey[1] : -Infinity;
-      refresh(top, rival);
-      heapKey[0] = key[top];
+      heapKey[0] = refresh(top, rival);
       siftDown(0);
     }
   };
