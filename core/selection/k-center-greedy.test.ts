@@ -2,7 +2,7 @@ import { coralSelect } from './coral';
 import { coresetSelect, greedySelect, type CoresetOptions, type CoresetResult } from './coreset';
 import { createDistanceFilter, distanceFilterModule, distanceFilterWasmPath } from './distance-filter';
 import type { Embeddings } from './embeddings-csv';
-import { mulberry32 } from './random';
+import { mulberry32, seededNormals } from './random';
 import { rowNorms } from './row-norms';
 
 /** Plain k-center greedy (one exact pass over every row per pick): the reference for the lazy engine. */
@@ -51,9 +51,7 @@ function plainGreedy(e: Embeddings, options: CoresetOptions, weights?: { w: numb
 }
 
 function gaussianRows(n: number, dim: number, seed: number, scale = 1, offset = 0): Embeddings {
-  const rand = mulberry32(seed);
-  const data = new Float64Array(n * dim);
-  for (let i = 0; i < data.length; i++) data[i] = offset + scale * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const data = seededNormals(n * dim, seed).map((v) => offset + scale * v);
   return { filenames: Array.from({ length: n }, (_, i) => `img${i}.png`), dim, data };
 }
 

@@ -39,3 +39,16 @@ export function randomSelect<T>(candidates: readonly T[], n: number, seed: numbe
   const open = [...new Set(candidates)].filter((c) => !excluded.has(c));
   return seededShuffle(open, seed).slice(0, Math.max(0, Math.floor(n)));
 }
+
+/** `count` independent standard normal values (Box-Muller on mulberry32: a pair per two uniforms). */
+export function seededNormals(count: number, seed: number): Float64Array {
+  const rand = mulberry32(seed);
+  const values = new Float64Array(count);
+  for (let i = 0; i < count; i += 2) {
+    const radius = Math.sqrt(-2 * Math.log(1 - rand()));
+    const angle = 2 * Math.PI * rand();
+    values[i] = radius * Math.cos(angle);
+    if (i + 1 < count) values[i + 1] = radius * Math.sin(angle);
+  }
+  return values;
+}
