@@ -71,6 +71,9 @@ const handOffOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '1m' 
 export const TRAINING_FAILURE_PAUSES = 'training-failure-pauses-loop';
 /** Marks the change that bounds embedding and inference retries and pauses the loop when they are spent. */
 export const EMBED_INFER_FAILURE_PAUSES = 'embed-infer-failure-pauses-loop';
+/** Every patch id the workflow uses (runOrPause accepts only these): tests/replay requires a stored history of each. */
+export const PATCH_IDS = [TRAINING_FAILURE_PAUSES, EMBED_INFER_FAILURE_PAUSES] as const;
+type PatchId = (typeof PATCH_IDS)[number];
 
 function gpuOptions(config: LoopConfig, startToCloseTimeout: string): ActivityOptions {
   return {
@@ -178,7 +181,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
    * kept, and `resume` runs it again with fresh attempts (`again` says what that does). Returns null when a
    * stop arrives while paused. Loops that began before the pause (`patch`) fail as they did.
    */
-  async function runOrPause<T>(patch: string, phase: LoopPhase, details: string, what: string, again: string, run: () => Promise<T>): Promise<T | null> {
+  async function runOrPause<T>(patch: PatchId, phase: LoopPhase, details: string, what: string, again: string, run: () => Promise<T>): Promise<T | null> {
     let failed = false;
     for (;;) {
       try {
