@@ -7,16 +7,9 @@ import execa from 'execa';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { repositoryRoot } from '../core/io/repository-root';
+import { keepAliveIntervalMs } from './keep-alive';
 
 export type TrainerEvent = { event: string } & Record<string, unknown>;
-
-/**
- * Keep-alive heartbeat period: every 2 s (cancellation arrives only with a heartbeat's answer, and the GPU
- * worker sends at most one every 2 s), or a third of a shorter heartbeat timeout.
- */
-export function keepAliveIntervalMs(heartbeatTimeoutMs: number | undefined): number {
-  return Math.max(100, Math.min(2_000, (heartbeatTimeoutMs ?? Infinity) / 3));
-}
 
 /** The trainer's interpreter: POMONA_PYTHON, else the project's .venv. */
 export function trainerPython(): string {
