@@ -3,7 +3,6 @@
 // server is down when the worker reports it (longer than the worker's retries), the server would wait out
 // the whole start-to-close timeout (hours) before retrying. With a heartbeat timeout and these
 // keep-alives, it retries within the heartbeat timeout instead; the activities are idempotent.
-// The CPU worker applies this to every activity it runs (keepAliveInterceptor, worker/workers.ts).
 import { Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 
