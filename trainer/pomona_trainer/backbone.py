@@ -85,7 +85,7 @@ class EfficientNetLite0Features(nn.Module):
         return feats
 
 
-def _cbr(cin, cout, stride=1):
+def conv_bn_relu(cin, cout, stride=1):
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 
@@ -98,11 +98,11 @@ class ScratchFeatures(nn.Module):
         super().__init__()
         w = widths
         self.channels = (w[1], w[2], w[3], w[4])
-        self.stem = _cbr(3, w[0], 2)
-        self.s4 = nn.Sequential(_cbr(w[0], w[1], 2), _cbr(w[1], w[1]))
-        self.s8 = nn.Sequential(_cbr(w[1], w[2], 2), _cbr(w[2], w[2]))
-        self.s16 = nn.Sequential(_cbr(w[2], w[3], 2), _cbr(w[3], w[3]))
-        self.s32 = nn.Sequential(_cbr(w[3], w[4], 2), _cbr(w[4], w[4]))
+        self.stem = conv_bn_relu(3, w[0], 2)
+        self.s4 = nn.Sequential(conv_bn_relu(w[0], w[1], 2), conv_bn_relu(w[1], w[1]))
+        self.s8 = nn.Sequential(conv_bn_relu(w[1], w[2], 2), conv_bn_relu(w[2], w[2]))
+        self.s16 = nn.Sequential(conv_bn_relu(w[2], w[3], 2), conv_bn_relu(w[3], w[3]))
+        self.s32 = nn.Sequential(conv_bn_relu(w[3], w[4], 2), conv_bn_relu(w[4], w[4]))
 
     def forward(self, x):
         c4 = self.s4(self.stem(x))

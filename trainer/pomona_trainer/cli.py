@@ -35,13 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--val-images")
     t.add_argument("--val-labels")
     t.add_argument("--batch-size", type=int, default=None, help="default 16")
-    t.add_argument("--input-size", default=None, help="WIDTHxHEIGHT, multiples of 32 (default 448x256)")
+    t.add_argument("--input-size", default=None, help="WIDTHxHEIGHT of the training crops, multiples of 32 (default 448x256)")
+    t.add_argument("--backbone", default=None, help="efficientnet-lite0 (ImageNet-pretrained, default) | scratch; on --init/--resume, the checkpoint's")
+    t.add_argument("--scale", type=float, default=None, help="resize every image by this factor first (default 1: native pixels; on --init/--resume, the checkpoint's)")
 
     i = sub.add_parser("infer", help="predict KITTI boxes for a folder of images")
     i.add_argument("--model", required=True)
     i.add_argument("--images", required=True)
     i.add_argument("--out", required=True)
     i.add_argument("--threshold", type=float, default=0.05)
+    i.add_argument("--tile", type=int, default=1024, help="images larger than this (px, at the model's scale) are inferred in overlapping tiles")
+    i.add_argument("--overlap", type=int, default=128, help="overlap of neighbouring tiles, px")
     i.add_argument("--device", default="auto")
 
     v = sub.add_parser("evaluate", help="mAP@0.5 of KITTI predictions against KITTI labels")

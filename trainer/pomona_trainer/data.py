@@ -1,10 +1,17 @@
-"""Training data: KITTI image/label pairs, letterboxed once into a uint8 tensor, and batch augmentation.
+"""Training data: KITTI image/label pairs at their working scale, and batches of augmented crops.
 
-Every image is resized (aspect kept) to fit the network input and placed at the top-left of a grey canvas
-("letterbox"); box coordinates are scaled by the same per-axis factors. Augmentation works on whole
-batches with one affine resampling (zoom, shift, horizontal flip) plus colour jitter, all drawn from a
-torch.Generator whose state the checkpoint saves: that is what makes a resumed run bit-identical.
+Images are kept as they come (any size and aspect ratio), resized only by the run's `scale` (1 = native
+pixels), so that small objects keep their pixels: a 1280x720 frame with 30-pixel apples is not shrunk
+to a small canvas. Each training sample is one crop of the network's input size out of one image:
+  zoom z = exp(U(log 0.6, log 1.6)) output px per source px, a source window of (W/z) x (H/z) placed
+  uniformly where it lies inside the image (or, where the image is smaller, where the image lies inside
+  it; the rest is grey), a horizontal flip with p = 0.5, then colour jitter (brightness, contrast,
+  saturation, per-channel gain). One epoch takes max(1, round(area / (W*H))) crops of each image
+  (area at working scale), so every labelled pixel is seen about once per epoch whatever the image size.
+All draws come from one torch.Generator whose state the checkpoint saves: that is what makes a resumed
+run bit-identical.
 """
+import math
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -18,27 +25,20 @@ from . import interrupt, kitti
 from .errors import InputError
 from .images import IMAGE_EXTENSIONS, load_rgb
 
-PAD_VALUE = 114  # grey fill of the letterbox canvas
-MEAN, STD = 0.45, 0.25  # input normalisation: (x/255 - MEAN) / STD
+PAD_VALUE = 114  # grey fill outside the image
 
 
-@dataclass
-class Letterboxed:
-    canvas: np.ndarray  # HxWx3 uint8, network input size
-    sx: float  # canvas px per original px, x
-    sy: float
-    width: int  # original size
-    height: int
-
-
-def letterbox(rgb: np.ndarray, width: int, height: int) -> Letterboxed:
+def rescale(rgb: np.ndarray, scale: float) -> np.ndarray:
+    """The image at working scale (HxWx3 uint8); PIL's bilinear resize filters when shrinking."""
+    if scale == 1.0:
+        return rgb
     h, w = rgb.shape[:2]
-    scale = min(width / w, height / h)
-    nw, nh = max(1, min(width, round(w * scale))), max(1, min(height, round(h * scale)))
-    canvas = np.full((height, width, 3), PAD_VALUE, np.uint8)
-    # PIL's bilinear resize filters when shrinking (no aliasing of small apples in big images)
-    canvas[:nh, :nw] = np.asarray(Image.fromarray(rgb).resize((nw, nh), Image.BILINEAR))
-    return Letterboxed(canvas, nw / w, nh / h, w, h)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return np.asarray(Image.fromarray(rgb).resize(size, Image.BILINEAR))
+
+
+def to_tensor(rgb: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.array(rgb, np.uint8)).permute(2, 0, 1)  # a copy: decoded arrays may be read-only
 
 
 def find_pairs(images_dir: str, labels_dir: str, images_flag="--images", labels_flag="--labels") -> list[tuple[str, str]]:
@@ -69,89 +69,94 @@ def find_pairs(images_dir: str, labels_dir: str, images_flag="--images", labels_
 
 @dataclass
 class LabelledSet:
-    canvases: torch.Tensor  # N,3,H,W uint8
-    boxes: list[torch.Tensor]  # per image (n,4) float32, canvas px
+    images: list[torch.Tensor]  # per image 3,h,w uint8 at working scale
+    boxes: list[torch.Tensor]  # per image (n,4) float32, working-scale px
     originals: list[np.ndarray]  # per image (n,4) float32, original px (for validation AP)
-    scales: list[tuple[float, float]]  # (sx, sy) per image
+    scale: float  # working px per original px
     class_name: str
     paths: list[str]
 
     def __len__(self):
         return len(self.paths)
 
+    def epoch_samples(self, width: int, height: int) -> list[int]:
+        """Image index of each crop of one epoch: max(1, round(area / crop area)) per image."""
+        return [i for i, im in enumerate(self.images) for _ in range(max(1, round(im.shape[1] * im.shape[2] / (width * height))))]
 
-def load_labelled(images_dir, labels_dir, width, height, images_flag="--images", labels_flag="--labels") -> LabelledSet:
+
+def load_labelled(images_dir, labels_dir, scale=1.0, images_flag="--images", labels_flag="--labels") -> LabelledSet:
     pairs = find_pairs(images_dir, labels_dir, images_flag, labels_flag)
-    canvases, boxes, originals, scales, names = [], [], [], [], Counter()
+    images, boxes, originals, names = [], [], [], Counter()
     for image_path, label_path in pairs:
         interrupt.check()
         rgb = load_rgb(image_path)
-        lb = letterbox(rgb, width, height)
-        b, classes = kitti.parse_label_file(label_path, lb.width, lb.height)
+        b, classes = kitti.parse_label_file(label_path, rgb.shape[1], rgb.shape[0])
         names.update(classes)
-        canvases.append(torch.from_numpy(lb.canvas).permute(2, 0, 1))
+        images.append(to_tensor(rescale(rgb, scale)))
         originals.append(b)
-        boxes.append(torch.from_numpy(b * np.array([lb.sx, lb.sy, lb.sx, lb.sy], np.float32)))
-        scales.append((lb.sx, lb.sy))
+        boxes.append(torch.from_numpy(b * np.float32(scale)))
     if sum(len(b) for b in boxes) == 0:
         raise InputError(f"{labels_flag} {labels_dir}: the label files hold no boxes")
     class_name = names.most_common(1)[0][0] if names else "apple"
-    return LabelledSet(torch.stack(canvases), boxes, originals, scales, class_name, [p for p, _ in pairs])
+    return LabelledSet(images, boxes, originals, scale, class_name, [p for p, _ in pairs])
 
 
-def normalise(batch_uint8_or_float: torch.Tensor) -> torch.Tensor:
-    x = batch_uint8_or_float.float()
-    if batch_uint8_or_float.dtype == torch.uint8:
-        x = x / 255.0
-    return (x - MEAN) / STD
+def _window(size: float, extent: int, u: torch.Tensor) -> torch.Tensor:
+    """Start of a source window of `size` px over an image of `extent` px: inside it, or around it."""
+    return torch.minimum(torch.zeros_like(u), extent - size) + u * (extent - size).abs()
 
 
-def augment(images: torch.Tensor, boxes: list[torch.Tensor], g: torch.Generator, zoom=(0.6, 1.6)):
-    """Random zoom/shift/h-flip and colour jitter of a uint8 batch; returns normalised floats and new boxes.
+def sample_crops(images: list[torch.Tensor], boxes: list[torch.Tensor], g: torch.Generator, width: int, height: int, zoom=(0.6, 1.6)):
+    """One augmented width x height crop per image (module docstring); floats in [0, 1] and crop-px boxes.
 
-    Affine per sample, in pixels: x_out = z * x' + tx, with x' = x or W - x (flip); y_out = z * y + ty.
-    tx is uniform over the placements where the zoomed canvas still covers or sits inside the output.
-    Boxes keep when at least 40% of their area survives clipping, and at least 2 px wide and high.
+    Output pixel (u, v) samples the source at x = x0 + (u + 0.5) / z (flipped: x0 + W/z - (u + 0.5) / z),
+    y = y0 + (v + 0.5) / z, bilinearly. Boxes keep when at least 40% of their area survives clipping to
+    the crop, and at least 2 px wide and high.
     """
-    n, _, h, w = images.shape
+    n = len(images)
     r = torch.rand(n, 8, generator=g, dtype=torch.float64)
     z = torch.exp(np.log(zoom[0]) + r[:, 0] * (np.log(zoom[1]) - np.log(zoom[0])))
     flip = r[:, 1] < 0.5
-    tx = torch.minimum(torch.zeros(n, dtype=torch.float64), w - z * w) + r[:, 2] * (w - z * w).abs()
-    ty = torch.minimum(torch.zeros(n, dtype=torch.float64), h - z * h) + r[:, 3] * (h - z * h).abs()
-    f = torch.where(flip, -1.0, 1.0).double()
-    # the same map in affine_grid's normalised coordinates (align_corners=False), output -> input
-    theta = torch.zeros(n, 2, 3, dtype=torch.float64)
-    theta[:, 0, 0] = f / z
-    theta[:, 0, 2] = f * (1 / z - 2 * tx / (z * w) - 1)
-    theta[:, 1, 1] = 1 / z
-    theta[:, 1, 2] = 1 / z - 2 * ty / (z * h) - 1
-    x = images.float() / 255.0 - PAD_VALUE / 255.0  # zeros padding == grey after adding back
-    grid = F.affine_grid(theta.float(), [n, 3, h, w], align_corners=False)
-    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + PAD_VALUE / 255.0
+    ih = torch.tensor([im.shape[1] for im in images], dtype=torch.float64)
+    iw = torch.tensor([im.shape[2] for im in images], dtype=torch.float64)
+    x0, y0 = _window(width / z, iw, r[:, 2]), _window(height / z, ih, r[:, 3])
+    u = torch.arange(width, dtype=torch.float64) + 0.5
+    v = torch.arange(height, dtype=torch.float64) + 0.5
+    out = torch.empty(n, 3, height, width)
+    out_boxes = []
+    for i, im in enumerate(images):
+        xs = x0[i] + (width / z[i] - u / z[i] if flip[i] else u / z[i])
+        ys = y0[i] + v / z[i]
+        # only the source pixels the window touches are converted to float
+        cx0, cx1 = max(0, math.floor(xs.min()) - 1), min(int(iw[i]), math.ceil(xs.max()) + 1)
+        cy0, cy1 = max(0, math.floor(ys.min()) - 1), min(int(ih[i]), math.ceil(ys.max()) + 1)
+        if cx1 <= cx0 or cy1 <= cy0:
+            out[i] = PAD_VALUE / 255.0
+        else:
+            src = im[:, cy0:cy1, cx0:cx1].float()[None] / 255.0 - PAD_VALUE / 255.0  # zeros padding == grey
+            gx = (2 * (xs - cx0) / (cx1 - cx0) - 1).float()
+            gy = (2 * (ys - cy0) / (cy1 - cy0) - 1).float()
+            grid = torch.stack(torch.meshgrid(gy, gx, indexing="ij")[::-1], -1)[None]
+            out[i] = F.grid_sample(src, grid, mode="bilinear", padding_mode="zeros", align_corners=False)[0] + PAD_VALUE / 255.0
+        b = boxes[i].double()
+        if len(b):
+            bx = (b[:, [0, 2]] - x0[i]) * z[i]
+            if flip[i]:
+                bx = width - bx.flip(1)
+            by = (b[:, [1, 3]] - y0[i]) * z[i]
+            b = torch.stack([bx[:, 0], by[:, 0], bx[:, 1], by[:, 1]], 1)
+            area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+            c = torch.stack([b[:, 0].clamp(0, width), b[:, 1].clamp(0, height), b[:, 2].clamp(0, width), b[:, 3].clamp(0, height)], 1)
+            cw, ch = c[:, 2] - c[:, 0], c[:, 3] - c[:, 1]
+            b = c[(cw >= 2) & (ch >= 2) & (cw * ch >= 0.4 * area)]
+        out_boxes.append(b.float().reshape(-1, 4))
 
     # colour: brightness, contrast, saturation, per-channel gain
     bright = (0.6 + 0.8 * r[:, 4]).float().view(n, 1, 1, 1)
     contrast = (0.7 + 0.6 * r[:, 5]).float().view(n, 1, 1, 1)
     sat = (0.5 + 1.0 * r[:, 6]).float().view(n, 1, 1, 1)
     gain = 0.9 + 0.2 * torch.rand(n, 3, 1, 1, generator=g)
-    grey = x.mean(1, keepdim=True)
-    x = grey + (x - grey) * sat
+    grey = out.mean(1, keepdim=True)
+    x = grey + (out - grey) * sat
     x = (x - x.mean((1, 2, 3), keepdim=True)) * contrast + x.mean((1, 2, 3), keepdim=True)
-    x = (x * bright * gain).clamp(0, 1)
-
-    out_boxes = []
-    for i, b in enumerate(boxes):
-        if len(b) == 0:
-            out_boxes.append(b)
-            continue
-        b = b.double()
-        if flip[i]:
-            b = torch.stack([w - b[:, 2], b[:, 1], w - b[:, 0], b[:, 3]], 1)
-        b = b * z[i] + torch.stack([tx[i], ty[i], tx[i], ty[i]])
-        area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-        c = torch.stack([b[:, 0].clamp(0, w), b[:, 1].clamp(0, h), b[:, 2].clamp(0, w), b[:, 3].clamp(0, h)], 1)
-        cw, ch = c[:, 2] - c[:, 0], c[:, 3] - c[:, 1]
-        keep = (cw >= 2) & (ch >= 2) & (cw * ch >= 0.4 * area)
-        out_boxes.append(c[keep].float())
-    return (x - MEAN) / STD, out_boxes
+    return (x * bright * gain).clamp(0, 1), out_boxes

@@ -1,8 +1,10 @@
 """`infer`: KITTI 16-field predictions for every image in a folder, in original image pixels.
 
-Each image is letterboxed like in training, decoded (peaks, top-K), mapped back by the letterbox scale,
-clipped to the image, and filtered by --threshold. Each output file is written atomically; images are
-decoded on a small thread pool while the network runs.
+Each image is brought to the working scale the model was trained at (`config.scale`, 1 = native), cut
+into windows of at most `--tile` px (tiling.py: one window when it fits, else overlapping tiles merged
+at the seams), decoded (peaks, top 300 per window), mapped back to original pixels, clipped to the image,
+and filtered by --threshold. Each output file is written atomically; images are decoded on a small
+thread pool while the network runs.
 """
 import os
 import time
@@ -11,31 +13,47 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
-from . import checkpoint, interrupt, kitti, model as model_lib
-from .data import letterbox, normalise
+from . import checkpoint, interrupt, kitti, model as model_lib, tiling
+from .data import PAD_VALUE, rescale, to_tensor
 from .device import resolve_device
 from .errors import InputError
 from .fsutil import write_text_atomic
 from .images import list_images, load_rgb
 from .progress import Throttle, emit
 
-TOP_K = 300
-BATCH = 16
+TOP_K = 300  # per window
+BATCH = 8  # windows of one shape per forward pass
+IMAGES_PER_CHUNK = 16
 
 
 @torch.no_grad()
-def detect(net, canvases: torch.Tensor, device, batch_size=BATCH, top_k=TOP_K):
-    """Boxes (canvas px) and scores per uint8 canvas, best first, no threshold."""
-    results = []
-    for start in range(0, len(canvases), batch_size):
-        x = normalise(canvases[start:start + batch_size]).to(device).contiguous(memory_format=torch.channels_last)
-        results.extend((b.cpu(), s.cpu()) for b, s in model_lib.decode(net(x), top_k))
-    return results
+def detect(net, images: list[torch.Tensor], device, tile=tiling.DEFAULT_TILE, overlap=tiling.DEFAULT_OVERLAP, top_k=TOP_K):
+    """Boxes (image px, (k,4) numpy) and scores per 3,h,w uint8 image, best first, no threshold."""
+    jobs = []  # (image index, window), batched by padded shape
+    wins = []
+    for i, im in enumerate(images):
+        wins.append(tiling.windows(im.shape[2], im.shape[1], tile, overlap))
+        jobs.extend((i, w) for w in wins[-1])
+    found: dict[tuple[int, tiling.Window], tuple[np.ndarray, np.ndarray]] = {}
+    by_shape: dict[tuple[int, int], list] = {}
+    for job in jobs:
+        by_shape.setdefault(job[1].padded_shape, []).append(job)
+    for (ph, pw), group in by_shape.items():
+        for start in range(0, len(group), BATCH):
+            batch = group[start:start + BATCH]
+            x = torch.full((len(batch), 3, ph, pw), PAD_VALUE / 255.0)
+            for k, (i, w) in enumerate(batch):
+                x[k, :, : w.y1 - w.y0, : w.x1 - w.x0] = images[i][:, w.y0:w.y1, w.x0:w.x1].float() / 255.0
+            out = net(x.to(device).contiguous(memory_format=torch.channels_last))
+            for (i, w), (b, s) in zip(batch, model_lib.decode(out, top_k)):
+                b = b.cpu().numpy() + np.array([w.x0, w.y0, w.x0, w.y0], np.float32)
+                found[(i, w)] = (b, s.cpu().numpy())
+    return [tiling.merge([found[(i, w)] for w in wins[i]], wins[i]) for i in range(len(images))]
 
 
 def load_model(path: str, device):
     ckpt = checkpoint.load(path, "--model")
-    net = model_lib.build(ckpt["config"]["model"])
+    net = model_lib.build(ckpt["config"]["model"], pretrained=False)
     net.load_state_dict(ckpt["model"])
     net = net.to(device).to(memory_format=torch.channels_last).eval()
     return net, ckpt["config"]
@@ -46,6 +64,10 @@ def run(args) -> int:
     device = resolve_device(args.device)
     if not 0.0 <= args.threshold <= 1.0:
         raise InputError(f"--threshold {args.threshold}: must be within 0..1")
+    if args.tile % 32 or args.tile < 64:
+        raise InputError(f"--tile {args.tile}: must be a multiple of 32, at least 64")
+    if not 0 <= args.overlap < args.tile // 2:
+        raise InputError(f"--overlap {args.overlap}: must be within 0..tile/2 ({args.tile // 2})")
     net, config = load_model(args.model, device)
     paths = list_images(args.images)
     stems = {}
@@ -53,20 +75,20 @@ def run(args) -> int:
         if kitti.stem(p) in stems:
             raise InputError(f"{p}: two images share the name {kitti.stem(p)!r}")
         stems[kitti.stem(p)] = p
-    width, height = config["input_size"]
+    scale = config["scale"]
     class_name = config.get("class_name", "apple")
     os.makedirs(args.out, exist_ok=True)
     throttle = Throttle(1.0)
     done = 0
     with ThreadPoolExecutor(max_workers=2) as pool:
-        prepared = lambda p: letterbox(load_rgb(p), width, height)  # noqa: E731
-        for start in range(0, len(paths), BATCH):
+        for start in range(0, len(paths), IMAGES_PER_CHUNK):
             interrupt.check()
-            chunk = paths[start:start + BATCH]
-            boxed = list(pool.map(prepared, chunk))
-            canvases = torch.from_numpy(np.stack([b.canvas for b in boxed])).permute(0, 3, 1, 2)
-            for path, lb, (boxes, scores) in zip(chunk, boxed, detect(net, canvases, device)):
-                write_text_atomic(os.path.join(args.out, kitti.stem(path) + ".txt"), _lines(lb, boxes, scores, args.threshold, class_name))
+            chunk = paths[start:start + IMAGES_PER_CHUNK]
+            originals = list(pool.map(load_rgb, chunk))
+            images = [to_tensor(rescale(rgb, scale)) for rgb in originals]
+            for path, rgb, (boxes, scores) in zip(chunk, originals, detect(net, images, device, args.tile, args.overlap)):
+                text = _lines(boxes / scale, scores, rgb.shape[1], rgb.shape[0], args.threshold, class_name)
+                write_text_atomic(os.path.join(args.out, kitti.stem(path) + ".txt"), text)
             done += len(chunk)
             if throttle.ready() or done == len(paths):
                 emit("progress", done=done, total=len(paths))
@@ -74,11 +96,12 @@ def run(args) -> int:
     return 0
 
 
-def _lines(lb, boxes: torch.Tensor, scores: torch.Tensor, threshold: float, class_name: str) -> str:
+def _lines(boxes: np.ndarray, scores: np.ndarray, width: int, height: int, threshold: float, class_name: str) -> str:
+    """KITTI prediction lines of one image: original-px boxes clipped to the image, best first."""
     keep = scores >= threshold
-    b = boxes[keep].numpy().astype(np.float64) / np.array([lb.sx, lb.sy, lb.sx, lb.sy])
-    b[:, [0, 2]] = b[:, [0, 2]].clip(0, lb.width)
-    b[:, [1, 3]] = b[:, [1, 3]].clip(0, lb.height)
-    s = scores[keep].numpy()
+    b = boxes[keep].astype(np.float64)
+    b[:, [0, 2]] = b[:, [0, 2]].clip(0, width)
+    b[:, [1, 3]] = b[:, [1, 3]].clip(0, height)
+    s = scores[keep]
     good = (b[:, 2] - b[:, 0] > 0) & (b[:, 3] - b[:, 1] > 0)
     return "".join(kitti.format_prediction(class_name, box, float(score)) + "\n" for box, score in zip(b[good], s[good]))

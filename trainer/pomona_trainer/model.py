@@ -1,8 +1,11 @@
-"""The reference detector: a small CenterNet-style heatmap network with a stride-4 output.
+"""The reference detector: a CenterNet-style heatmap network with a stride-4 output.
 
-Backbone: five stride-2 stages of 3x3 conv + BN + ReLU (strides 2..32); a top-down path (FPN-like,
-nearest upsampling + 1x1 laterals) brings context back to stride 4, where one 3x3 conv feeds a 1x1 head
-with 5 channels per cell: [centre logit, offset x, offset y, log w, log h] (offset and size in cells).
+Backbone (`backbone.py`): the ImageNet-pretrained EfficientNet-Lite0 stages to stride 32 (default,
+stem to stride 8 frozen) or the small network trained from scratch; both give features at strides
+4, 8, 16, 32. A top-down path (FPN-like, 1x1 laterals + nearest upsampling + 3x3 conv) brings context
+back to stride 4, where one 3x3 conv feeds a 1x1 head with 5 channels per cell:
+[centre logit, offset x, offset y, log w, log h] (offset and size in cells). The network takes RGB in
+[0, 1] and normalises it itself with its backbone's mean and std.
 
 An object is its centre cell c = floor(centre / 4). Targets and losses (CenterNet, Zhou et al. 2019):
 - heatmap: Y = max over objects of exp(-(dx^2 / 2 sx^2 + dy^2 / 2 sy^2)), dx, dy cell distances to c,
@@ -17,47 +20,61 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from . import backbone as backbone_lib
+from .backbone import conv_bn_relu
+from .errors import InputError
+
 ARCH = "pomona-centernet"
-ARCH_VERSION = 1
+ARCH_VERSION = 2  # 2: backbone chosen per checkpoint (config.model.backbone), input in [0, 1]
 STRIDE = 4
-DEFAULT_CONFIG = {"widths": [16, 24, 48, 96, 128], "neck": 40}
+NECK = {"efficientnet-lite0": 64, "scratch": 40}
+FROZEN_STRIDE = 8  # EfficientNet-Lite0: stem to stride 8 keep their ImageNet weights (backbone.py)
 
 
-def _cbr(cin, cout, stride=1):
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+def default_config(backbone: str = backbone_lib.DEFAULT_BACKBONE) -> dict:
+    if backbone not in backbone_lib.BACKBONES:
+        raise InputError(f"--backbone {backbone}: expected one of {', '.join(backbone_lib.BACKBONES)}")
+    config = {"backbone": backbone, "neck": NECK[backbone]}
+    if backbone == "efficientnet-lite0":
+        config["frozen_stride"] = FROZEN_STRIDE
+    return config
 
 
 class CenterNet(nn.Module):
-    def __init__(self, widths=tuple(DEFAULT_CONFIG["widths"]), neck=DEFAULT_CONFIG["neck"]):
+    def __init__(self, features: nn.Module, neck: int):
         super().__init__()
-        w = widths
-        self.stem = _cbr(3, w[0], 2)
-        self.s4 = nn.Sequential(_cbr(w[0], w[1], 2), _cbr(w[1], w[1]))
-        self.s8 = nn.Sequential(_cbr(w[1], w[2], 2), _cbr(w[2], w[2]))
-        self.s16 = nn.Sequential(_cbr(w[2], w[3], 2), _cbr(w[3], w[3]))
-        self.s32 = nn.Sequential(_cbr(w[3], w[4], 2), _cbr(w[4], w[4]))
-        self.lat32, self.lat16, self.lat8 = nn.Conv2d(w[4], neck, 1), nn.Conv2d(w[3], neck, 1), nn.Conv2d(w[2], neck, 1)
-        self.lat4 = nn.Conv2d(w[1], neck, 1)
-        self.mix16, self.mix8, self.mix4 = _cbr(neck, neck), _cbr(neck, neck), _cbr(neck, neck)
-        self.head = nn.Sequential(_cbr(neck, neck), nn.Conv2d(neck, 5, 1))
+        self.features = features
+        c4, c8, c16, c32 = features.channels
+        self.register_buffer("mean", torch.tensor(features.mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(features.std).view(1, 3, 1, 1), persistent=False)
+        self.lat32, self.lat16, self.lat8 = nn.Conv2d(c32, neck, 1), nn.Conv2d(c16, neck, 1), nn.Conv2d(c8, neck, 1)
+        self.lat4 = nn.Conv2d(c4, neck, 1)
+        self.mix16, self.mix8, self.mix4 = conv_bn_relu(neck, neck), conv_bn_relu(neck, neck), conv_bn_relu(neck, neck)
+        self.head = nn.Sequential(conv_bn_relu(neck, neck), nn.Conv2d(neck, 5, 1))
         # start with a centre prior of 0.1 everywhere (CenterNet), so the focal loss starts sane
         nn.init.constant_(self.head[-1].bias, 0.0)
         with torch.no_grad():
             self.head[-1].bias[0] = -math.log((1 - 0.1) / 0.1)
 
     def forward(self, x):
-        c4 = self.s4(self.stem(x))
-        c8 = self.s8(c4)
-        c16 = self.s16(c8)
-        c32 = self.s32(c16)
+        c4, c8, c16, c32 = self.features((x - self.mean) / self.std)
         p = self.mix16(self.lat16(c16) + F.interpolate(self.lat32(c32), size=c16.shape[-2:], mode="nearest"))
         p = self.mix8(self.lat8(c8) + F.interpolate(p, size=c8.shape[-2:], mode="nearest"))
         p = self.mix4(self.lat4(c4) + F.interpolate(p, size=c4.shape[-2:], mode="nearest"))
         return self.head(p)
 
+    def pretrained_parameters(self) -> list:
+        """Trainable parameters that start from pretrained weights (they get a smaller learning rate)."""
+        if not isinstance(self.features, backbone_lib.EfficientNetLite0Features):
+            return []
+        return [p for p in self.features.parameters() if p.requires_grad]
 
-def build(config: dict) -> CenterNet:
-    return CenterNet(tuple(config["widths"]), config["neck"])
+
+def build(config: dict, pretrained: bool = True) -> CenterNet:
+    """The network of a checkpoint's `config.model`; `pretrained=False` when its weights are loaded next anyway."""
+    name = config["backbone"]
+    features = backbone_lib.build(name, pretrained, config.get("frozen_stride", 0))
+    return CenterNet(features, config["neck"])
 
 
 def encode_targets(boxes: list[torch.Tensor], out_h: int, out_w: int):

