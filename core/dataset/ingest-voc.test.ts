@@ -108,6 +108,8 @@ test("real data: deepforest's OSBS_029 (61 trees) and SOAP_061 (Alive/Dead) as a
   const manifest = await ingestDataset(root, out, { classes: ['Tree', 'alive'] });
   // SOAP_061 holds 9 Alive and 28 Dead trees: the dead ones are not in classes
   expect(manifest.problems).toHaveLength(28);
+  // each on the line of its <name>: the first Dead tree is the first <object>, its <name> on line 11
+  expect(manifest.problems[0].line).toBe(11);
   expect(new Set(manifest.problems.map((p) => `${path.basename(p.file)}: ${p.message}`))).toEqual(new Set(['SOAP_061.xml: unknown class "dead" (annotation.classes: tree, alive)']));
   expect(manifest.images.map((i) => [i.name, i.width, i.height, i.boxes])).toEqual([
     ['OSBS_029', 400, 400, 61],

@@ -92,15 +92,17 @@ async function readText(file: string, layout: AnnotatedLayout, problems: Problem
   }
 }
 
-/** Boxes outside the image and, with `allowed`, of unknown classes, as problems; returns the known-class boxes. */
-function checkBoxes(file: string, boxes: Box[], lines: number[], image: ImageFile, allowed: Set<string> | null, problems: Problem[]): Box[] {
+/**
+ * Boxes outside the image and, with `allowed`, of unknown classes, as problems on the box's line (or its
+ * class's, where that is another); returns the known-class boxes.
+ */
+function checkBoxes(file: string, boxes: Box[], lines: number[], image: ImageFile, allowed: Set<string> | null, problems: Problem[], classLines = lines): Box[] {
   return boxes.filter((box, i) => {
-    const line = lines[i];
     if (boxOutsideImage(box, image.width, image.height)) {
-      problems.push({ file, line, message: `box ${box.x1},${box.y1},${box.x2},${box.y2} lies outside the ${image.width}x${image.height} image` });
+      problems.push({ file, line: lines[i], message: `box ${box.x1},${box.y1},${box.x2},${box.y2} lies outside the ${image.width}x${image.height} image` });
     }
     if (allowed && !allowed.has(box.cls.toLowerCase())) {
-      problems.push({ file, line, message: `unknown class "${box.cls}" (annotation.classes: ${[...allowed].join(', ')})` });
+      problems.push({ file, line: classLines[i], message: `unknown class "${box.cls}" (annotation.classes: ${[...allowed].join(', ')})` });
       return false;
     }
     return true;
@@ -129,7 +131,7 @@ async function readAnnotation(layout: AnnotatedLayout, file: string, image: Imag
     if (size && (size.width !== image.width || size.height !== image.height)) {
       problems.push({ file, line: size.line, message: `<size> says ${size.width}x${size.height} but the image is ${image.width}x${image.height}` });
     }
-    return checkBoxes(file, parsed.boxes, parsed.lines, image, allowed, problems);
+    return checkBoxes(file, parsed.boxes, parsed.lines, image, allowed, problems, parsed.nameLines);
   }
   const mask = await readMaskInstances(file, MINNEAPPLE_CLASS);
   problems.push(...mask.problems);

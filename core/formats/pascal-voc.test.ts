@@ -17,11 +17,12 @@ test('boxes as written, classes lowercased, <size> and the line of each <bndbox>
   ]);
   // object 1 opens on line 5, its <bndbox> on line 8; each object takes 7 lines
   expect(parsed.lines).toEqual([8, 15]);
+  expect(parsed.nameLines).toEqual([6, 13]);
 });
 
 test('an annotation without objects (or an empty one) is an image without boxes', () => {
   expect(parseVoc(voc([]), 'e.xml')).toMatchObject({ boxes: [], problems: [], readable: true });
-  expect(parseVoc('<annotation/>', 'e.xml')).toEqual({ boxes: [], lines: [], problems: [], readable: true });
+  expect(parseVoc('<annotation/>', 'e.xml')).toEqual({ boxes: [], lines: [], nameLines: [], problems: [], readable: true });
 });
 
 test('malformed XML is one problem with its line, and nothing else is read', () => {

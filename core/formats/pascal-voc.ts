@@ -17,6 +17,8 @@ export interface ParsedVoc {
   boxes: Box[];
   /** 1-based line of each box's <bndbox>, parallel to `boxes`. */
   lines: number[];
+  /** 1-based line of each box's <name>, parallel to `boxes` (where a class problem points). */
+  nameLines: number[];
   problems: Problem[];
   /** False when the file cannot be used at all (malformed XML, no <annotation>); then there are no boxes. */
   readable: boolean;
@@ -85,7 +87,7 @@ const parser = () =>
 
 /** Parses one VOC file's text; every problem names `file:line` and the element; good objects still parse. */
 export function parseVoc(text: string, file: string): ParsedVoc {
-  const out: ParsedVoc = { boxes: [], lines: [], problems: [], readable: false };
+  const out: ParsedVoc = { boxes: [], lines: [], nameLines: [], problems: [], readable: false };
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
@@ -151,6 +153,7 @@ export function parseVoc(text: string, file: string): ParsedVoc {
     }
     out.boxes.push({ cls, x1, y1, x2, y2 });
     out.lines.push(boxLine);
+    out.nameLines.push(lineOf(object.name) ?? objectLine);
   });
   return out;
 }
