@@ -85,6 +85,16 @@ test('every VOC problem names its file and line; what can be read is kept', asyn
   expect(kittiBoxes(path.join(out, 'a.txt'))).toEqual([['tree', 1, 2, 3, 4], ['tree', 40, 30, 60, 39]]);
 });
 
+test('annotations/ without any .xml (as COCO keeps its .json) is not VOC: the folder stays images only', async () => {
+  const root = tmp();
+  writeRgbPng(path.join(root, 'images', 'a.png'), 50, 40);
+  fs.mkdirSync(path.join(root, 'annotations'));
+  fs.writeFileSync(path.join(root, 'annotations', 'instances_train.json'), '{}');
+  expect(await checkDataset(root)).toMatchObject({ layout: 'images', images: 1, labelled: 0, problems: [] });
+  writeXml(root, 'a', vocXml([]));
+  expect(await checkDataset(root)).toMatchObject({ layout: 'voc', images: 1, labelled: 1, problems: [] });
+});
+
 test('labels/ beside annotations/: the KITTI labels win; without classes any class is accepted', async () => {
   const root = tmp();
   writeRgbPng(path.join(root, 'images', 'a.png'), 50, 40);

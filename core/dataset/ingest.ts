@@ -1,12 +1,14 @@
 // Ingests a dataset folder in one of the layouts pomona reads, so everything downstream speaks KITTI:
 //   minneapple: images/ + masks/  (instance-id PNG masks, converted to KITTI labels of class `apple`)
 //   kitti:      images/ + labels/ (<name>.txt, 15 fields)
-//   voc:        images/ + annotations/ (<name>.xml, Pascal VOC; converted to KITTI labels, classes lowercased)
+//   voc:        images/ + annotations/ holding .xml files (<name>.xml, Pascal VOC; converted to KITTI
+//               labels, classes lowercased). Without any .xml there (COCO keeps its .json in annotations/),
+//               the folder is images only, as before VOC was read.
 //   images:     images/ alone, or a flat folder of images (unlabelled)
 // When images/ has more than one of masks/, labels/, annotations/ beside it, the first in that order wins
 // (masks are the original annotation; labels/ before annotations/ keeps what existing KITTI datasets read).
 // Images, masks and labels are tied by base name (a.png <-> a.txt, a.xml). Data problems are collected,
-// never thrown; only a missing folder throws.
+// never thrown; only a missing folder throws. With `classes`, boxes of other classes are problems too.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write';
@@ -59,13 +61,20 @@ export interface DetectedLayout {
   annotationsDir?: string;
 }
 
+const isAnnotationFile: Record<AnnotatedLayout, (file: string) => boolean> = {
+  minneapple: isImageFile,
+  kitti: (f) => f.toLowerCase().endsWith('.txt'),
+  voc: (f) => f.toLowerCase().endsWith('.xml'),
+};
+
 export async function detectLayout(dir: string): Promise<DetectedLayout> {
   if (!(await isDir(dir))) throw new Error(`${dir}: not a folder (a dataset is images/ with masks/, labels/ or annotations/, or a folder of images)`);
   const imagesDir = path.join(dir, 'images');
   if (!(await isDir(imagesDir))) return { layout: 'images', imagesDir: dir };
   if (await isDir(path.join(dir, 'masks'))) return { layout: 'minneapple', imagesDir, annotationsDir: path.join(dir, 'masks') };
   if (await isDir(path.join(dir, 'labels'))) return { layout: 'kitti', imagesDir, annotationsDir: path.join(dir, 'labels') };
-  if (await isDir(path.join(dir, 'annotations'))) return { layout: 'voc', imagesDir, annotationsDir: path.join(dir, 'annotations') };
+  const annotationsDir = path.join(dir, 'annotations');
+  if ((await isDir(annotationsDir)) && (await fs.readdir(annotationsDir)).some(isAnnotationFile.voc)) return { layout: 'voc', imagesDir, annotationsDir };
   return { layout: 'images', imagesDir };
 }
 
@@ -76,12 +85,6 @@ interface ReadDataset {
 }
 
 const stem = (file: string) => path.basename(file, path.extname(file));
-
-const isAnnotationFile: Record<AnnotatedLayout, (file: string) => boolean> = {
-  minneapple: isImageFile,
-  kitti: (f) => f.toLowerCase().endsWith('.txt'),
-  voc: (f) => f.toLowerCase().endsWith('.xml'),
-};
 
 async function readText(file: string, layout: AnnotatedLayout, problems: Problem[]): Promise<string | null> {
   try {
