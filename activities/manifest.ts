@@ -2,6 +2,7 @@
 // when the dataset has them, and its split. Written once by prepareProject; read by the other activities
 // and by the simulated annotator.
 import * as fs from 'node:fs/promises';
+import type { DatasetLayout } from '../core/dataset/ingest';
 
 export interface ManifestImage {
   name: string;
@@ -16,7 +17,7 @@ export interface ManifestImage {
 export interface ProjectManifest {
   /** Run id of the loop run that prepared the project (its first run). */
   owner: string;
-  layout: 'minneapple' | 'kitti' | 'images';
+  layout: DatasetLayout;
   datasetRoot: string;
   images: ManifestImage[];
   problems: string[];

@@ -30,7 +30,9 @@ export async function prepareProject(config: LoopConfig): Promise<PreparedProjec
   await requireFolder(config.dataset.path, 'dataset.path');
   if (config.dataset.validation.path) await requireFolder(config.dataset.validation.path, 'dataset.validation.path');
 
-  const pool = await ingestDataset(config.dataset.path, layout.groundTruthLabels(projectDir));
+  // Dataset classes are checked against the classes labels may use, as imported labels are.
+  const classes = { classes: config.annotation.classes };
+  const pool = await ingestDataset(config.dataset.path, layout.groundTruthLabels(projectDir), classes);
   const images: ManifestImage[] = pool.images.map((image) => ({ ...image, split: 'pool' }));
   if (images.length === 0) {
     throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `dataset.path ${config.dataset.path}: no usable images (${pool.problems.length} problem(s): ${pool.problems.slice(0, 3).map(formatProblem).join('; ')})` });
@@ -38,7 +40,7 @@ export async function prepareProject(config: LoopConfig): Promise<PreparedProjec
   const problems = pool.problems.map(formatProblem);
 
   if (config.dataset.validation.path) {
-    const validation = await ingestDataset(config.dataset.validation.path, `${layout.groundTruthLabels(projectDir)}-validation`);
+    const validation = await ingestDataset(config.dataset.validation.path, `${layout.groundTruthLabels(projectDir)}-validation`, classes);
     problems.push(...validation.problems.map(formatProblem));
     for (const image of validation.images) {
       if (!image.labels) continue;

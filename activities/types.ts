@@ -1,13 +1,14 @@
 // Inputs and results of pomona's activities: paths and small summaries only, never images, embeddings
 // or weights (Temporal payloads stay small). Pure types, shared by workflow code and activities.
 import type { SelectionMethod, SelectionSize } from '../core/config/loop-config';
+import type { DatasetLayout } from '../core/dataset/ingest';
 import type { ScoreName } from '../core/scores/detection';
 import type { TaoSettings } from '../core/tao/settings';
 
 export interface PreparedProject {
   projectDir: string;
   manifestPath: string;
-  layout: 'minneapple' | 'kitti' | 'images';
+  layout: DatasetLayout;
   /** Folder of links to the selectable images (everything but the validation split). */
   poolImagesDir: string;
   poolCount: number;

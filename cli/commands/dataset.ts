@@ -1,4 +1,5 @@
-// `pomona dataset synth|check`: the synthetic orchard generator (MinneApple layout), and a dataset check.
+// `pomona dataset synth|check`: the synthetic orchard generator (MinneApple layout), and a dataset check
+// (every layout ingest reads: MinneApple, KITTI, Pascal VOC, images only).
 import type { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -35,6 +36,14 @@ const int = (v: string) => {
   return n;
 };
 
+/** `--classes apple,pear`: the names, as a loop's `annotation.classes` would hold them. */
+export function parseClasses(v: string): string[] {
+  const classes = v.split(',').map((c) => c.trim()).filter(Boolean);
+  if (classes.length === 0) throw new CliError(`--classes: no class names in "${v}"`, 2);
+  for (const c of classes) if (/\s/.test(c)) throw new CliError(`--classes: "${c}" has spaces (KITTI class names are one word)`, 2);
+  return classes;
+}
+
 export function registerDataset(program: Command): void {
   const dataset = program.command('dataset').description('datasets: synthetic orchards and checks');
   dataset
@@ -52,11 +61,12 @@ export function registerDataset(program: Command): void {
     });
   dataset
     .command('check')
-    .argument('<dir>', 'dataset folder (MinneApple, KITTI or images only)')
+    .argument('<dir>', 'dataset folder: MinneApple (images/ + masks/), KITTI (images/ + labels/), Pascal VOC (images/ + annotations/) or images only')
+    .option('--classes <list>', "comma-separated class names (a loop's annotation.classes): boxes of other classes are problems; any class when absent", parseClasses)
     .option('--json', 'print the report as JSON')
-    .description('count images, labels and boxes, and list every problem found')
-    .action(async (dir: string, opts: { json?: boolean }) => {
-      const report = await checkDataset(path.resolve(dir));
+    .description('count images, labels and boxes, and list every problem found (exit code 1 when there is one)')
+    .action(async (dir: string, opts: { json?: boolean; classes?: string[] }) => {
+      const report = await checkDataset(path.resolve(dir), { classes: opts.classes });
       if (opts.json) console.log(JSON.stringify(report, null, 2));
       else console.log(formatReport(report));
       if (report.problems.length) process.exitCode = 1;

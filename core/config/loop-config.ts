@@ -33,7 +33,7 @@ export const loopConfigSchema = z
       .describe('project name: the workflow id suffix, artifact folder and PomonaProject search attribute'),
     workspace: z.string().startsWith('/', 'an absolute path').describe('artifact root shared by all workers'),
     dataset: z.strictObject({
-      path: z.string().startsWith('/', 'an absolute path').describe('pool folder: MinneApple (images/ + masks/), KITTI (images/ + labels/) or images only'),
+      path: z.string().startsWith('/', 'an absolute path').describe('pool folder: MinneApple (images/ + masks/), KITTI (images/ + labels/), Pascal VOC (images/ + annotations/) or images only (docs/operations.md, Datasets)'),
       validation: z
         .strictObject({
           path: z.string().startsWith('/', 'an absolute path').optional().describe('a separate labelled validation folder'),
@@ -117,7 +117,7 @@ export const loopConfigSchema = z
           .array(z.string().regex(/^\S+$/, 'one word (KITTI class names have no spaces)'))
           .min(1)
           .default([...DEFAULT_CLASSES])
-          .describe('the class names labels may use (compared case-insensitively): a submission with any other class is refused with file:line; set it for datasets of other objects'),
+          .describe('the class names labels may use (compared case-insensitively): a submission with any other class is refused with file:line, and a dataset box of another class is a problem (Pascal VOC: left out); set it for datasets of other objects'),
       })
       .default({ prelabels: true, classes: [...DEFAULT_CLASSES] }),
     timeouts: z

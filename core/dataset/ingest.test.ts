@@ -36,6 +36,17 @@ test('KITTI layout: labels read in place, every bad line reported', async () => 
   expect(messages).toEqual([expect.stringMatching(/^2 expected 15 fields/), expect.stringContaining('outside the 50x40 image')]);
 });
 
+test('KITTI layout with classes: an unknown class is reported, compared case-insensitively, and stays (labels are used in place)', async () => {
+  const root = tmp();
+  writeRgbPng(path.join(root, 'images', 'a.png'), 50, 40);
+  fs.mkdirSync(path.join(root, 'labels'));
+  fs.writeFileSync(path.join(root, 'labels', 'a.txt'), 'Apple 0 0 0 1 1 10 10 0 0 0 0 0 0 0\ncar 0 0 0 1 1 10 10 0 0 0 0 0 0 0\n');
+  const manifest = await ingestDataset(root, undefined, { classes: ['apple'] });
+  expect(manifest.problems).toEqual([{ file: path.join(root, 'labels', 'a.txt'), line: 2, message: 'unknown class "car" (annotation.classes: apple)' }]);
+  expect(manifest.images[0].boxes).toBe(2);
+  expect((await ingestDataset(root)).problems).toEqual([]);
+});
+
 test('images only, flat or in images/; corrupt images and empty folders reported', async () => {
   const flat = tmp();
   writeRgbPng(path.join(flat, 'x.png'), 8, 8);

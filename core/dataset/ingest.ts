@@ -1,19 +1,37 @@
 // Ingests a dataset folder in one of the layouts pomona reads, so everything downstream speaks KITTI:
 //   minneapple: images/ + masks/  (instance-id PNG masks, converted to KITTI labels of class `apple`)
 //   kitti:      images/ + labels/ (<name>.txt, 15 fields)
+//   voc:        images/ + annotations/ holding .xml files (<name>.xml, Pascal VOC; converted to KITTI
+//               labels, classes lowercased). Without any .xml there (COCO keeps its .json in annotations/),
+//               the folder is images only, as before VOC was read.
 //   images:     images/ alone, or a flat folder of images (unlabelled)
-// When images/ has both masks/ and labels/ beside it, the masks win (they are the original annotation).
-// Images, masks and labels are tied by base name (a.png <-> a.txt). Data problems are collected, never
-// thrown; only a missing folder throws.
+// When images/ has more than one of masks/, labels/, annotations/ beside it, the first in that order wins
+// (masks are the original annotation; labels/ before annotations/ keeps what existing KITTI datasets read).
+// Images, masks and labels are tied by base name (a.png <-> a.txt, a.xml). Data problems are collected,
+// never thrown; only a missing folder throws. With `classes`, boxes of other classes are problems too.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write';
 import { boxOutsideImage, formatKittiFile, parseKitti, type Box } from '../formats/kitti';
 import { isImageFile, listImageFiles, readImages, type ImageFile } from '../formats/images';
 import { readMaskInstances } from '../formats/minneapple-masks';
+import { parseVoc } from '../formats/pascal-voc';
 import { formatProblem, type Problem } from '../formats/problem';
 
-export type DatasetLayout = 'minneapple' | 'kitti' | 'images';
+export type DatasetLayout = 'minneapple' | 'kitti' | 'voc' | 'images';
+type AnnotatedLayout = Exclude<DatasetLayout, 'images'>;
+
+/** What one annotation file is called in messages, per layout. */
+const ANNOTATION_FILE: Record<AnnotatedLayout, string> = { minneapple: 'mask', kitti: 'label file', voc: 'annotation file (.xml)' };
+
+export interface IngestOptions {
+  /**
+   * Class names the loop works with (`annotation.classes`), compared case-insensitively; any class when
+   * absent. A box of another class is a problem; VOC leaves it out of the labels it writes, KITTI labels
+   * are used in place, so there it stays. MinneApple's class is fixed (`apple`) and not checked.
+   */
+  classes?: readonly string[];
+}
 
 /** Class written for every MinneApple instance. */
 export const MINNEAPPLE_CLASS = 'apple';
@@ -39,16 +57,24 @@ async function isDir(p: string): Promise<boolean> {
 export interface DetectedLayout {
   layout: DatasetLayout;
   imagesDir: string;
-  /** masks/ (minneapple) or labels/ (kitti). */
+  /** masks/ (minneapple), labels/ (kitti) or annotations/ (voc). */
   annotationsDir?: string;
 }
 
+const isAnnotationFile: Record<AnnotatedLayout, (file: string) => boolean> = {
+  minneapple: isImageFile,
+  kitti: (f) => f.toLowerCase().endsWith('.txt'),
+  voc: (f) => f.toLowerCase().endsWith('.xml'),
+};
+
 export async function detectLayout(dir: string): Promise<DetectedLayout> {
-  if (!(await isDir(dir))) throw new Error(`${dir}: not a folder (a dataset is images/ with masks/ or labels/, or a folder of images)`);
+  if (!(await isDir(dir))) throw new Error(`${dir}: not a folder (a dataset is images/ with masks/, labels/ or annotations/, or a folder of images)`);
   const imagesDir = path.join(dir, 'images');
   if (!(await isDir(imagesDir))) return { layout: 'images', imagesDir: dir };
   if (await isDir(path.join(dir, 'masks'))) return { layout: 'minneapple', imagesDir, annotationsDir: path.join(dir, 'masks') };
   if (await isDir(path.join(dir, 'labels'))) return { layout: 'kitti', imagesDir, annotationsDir: path.join(dir, 'labels') };
+  const annotationsDir = path.join(dir, 'annotations');
+  if ((await isDir(annotationsDir)) && (await fs.readdir(annotationsDir)).some(isAnnotationFile.voc)) return { layout: 'voc', imagesDir, annotationsDir };
   return { layout: 'images', imagesDir };
 }
 
@@ -60,24 +86,55 @@ interface ReadDataset {
 
 const stem = (file: string) => path.basename(file, path.extname(file));
 
-/** Reads the annotation of one image; null when it cannot be used (its problems are recorded). */
-async function readAnnotation(layout: 'kitti' | 'minneapple', file: string, image: ImageFile, problems: Problem[]): Promise<Box[] | null> {
-  if (layout === 'kitti') {
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (err) {
-      problems.push({ file, message: `unreadable label file: ${(err as Error).message}` });
-      return null;
+async function readText(file: string, layout: AnnotatedLayout, problems: Problem[]): Promise<string | null> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    problems.push({ file, message: `unreadable ${ANNOTATION_FILE[layout]}: ${(err as Error).message}` });
+    return null;
+  }
+}
+
+/**
+ * Boxes outside the image and, with `allowed`, of unknown classes, as problems on the box's line (or its
+ * class's, where that is another); returns the known-class boxes.
+ */
+function checkBoxes(file: string, boxes: Box[], lines: number[], image: ImageFile, allowed: Set<string> | null, problems: Problem[], classLines = lines): Box[] {
+  return boxes.filter((box, i) => {
+    if (boxOutsideImage(box, image.width, image.height)) {
+      problems.push({ file, line: lines[i], message: `box ${box.x1},${box.y1},${box.x2},${box.y2} lies outside the ${image.width}x${image.height} image` });
     }
+    if (allowed && !allowed.has(box.cls.toLowerCase())) {
+      problems.push({ file, line: classLines[i], message: `unknown class "${box.cls}" (annotation.classes: ${[...allowed].join(', ')})` });
+      return false;
+    }
+    return true;
+  });
+}
+
+/** Reads the annotation of one image; null when it cannot be used (its problems are recorded). */
+async function readAnnotation(layout: AnnotatedLayout, file: string, image: ImageFile, allowed: Set<string> | null, problems: Problem[]): Promise<Box[] | null> {
+  if (layout === 'kitti') {
+    const text = await readText(file, layout, problems);
+    if (text === null) return null;
     const parsed = parseKitti(text, file);
     problems.push(...parsed.problems);
-    parsed.boxes.forEach((box, i) => {
-      if (boxOutsideImage(box, image.width, image.height)) {
-        problems.push({ file, line: parsed.lines[i], message: `box ${box.x1},${box.y1},${box.x2},${box.y2} lies outside the ${image.width}x${image.height} image` });
-      }
-    });
+    checkBoxes(file, parsed.boxes, parsed.lines, image, allowed, problems);
+    // Used in place: a box of an unknown class is reported but stays in the file, so it is counted.
     return parsed.boxes;
+  }
+  if (layout === 'voc') {
+    const text = await readText(file, layout, problems);
+    if (text === null) return null;
+    const parsed = parseVoc(text, file);
+    problems.push(...parsed.problems);
+    if (!parsed.readable) return null;
+    // Boxes are checked against the image's real size (from its header); <size> is only compared.
+    const size = parsed.size;
+    if (size && (size.width !== image.width || size.height !== image.height)) {
+      problems.push({ file, line: size.line, message: `<size> says ${size.width}x${size.height} but the image is ${image.width}x${image.height}` });
+    }
+    return checkBoxes(file, parsed.boxes, parsed.lines, image, allowed, problems, parsed.nameLines);
   }
   const mask = await readMaskInstances(file, MINNEAPPLE_CLASS);
   problems.push(...mask.problems);
@@ -89,7 +146,7 @@ async function readAnnotation(layout: 'kitti' | 'minneapple', file: string, imag
   return mask.boxes.map(({ cls, x1, y1, x2, y2 }) => ({ cls, x1, y1, x2, y2 }));
 }
 
-async function readDataset(dir: string, outLabelsDir?: string): Promise<ReadDataset> {
+async function readDataset(dir: string, outLabelsDir: string | undefined, options: IngestOptions): Promise<ReadDataset> {
   const root = path.resolve(dir);
   const { layout, imagesDir, annotationsDir } = await detectLayout(root);
   const { images, problems } = await readImages(imagesDir);
@@ -98,16 +155,17 @@ async function readDataset(dir: string, outLabelsDir?: string): Promise<ReadData
   if (entries.length === 0 && problems.length === 0) problems.push({ file: imagesDir, message: 'no images (.png, .jpg, .jpeg) found' });
   if (layout === 'images' || !annotationsDir) return { manifest: { layout, root, images: entries, problems }, boxes };
 
+  const allowed = options.classes ? new Set(options.classes.map((c) => c.toLowerCase())) : null;
   const byName = new Map(entries.map((e) => [e.name, e]));
   // Names of every image file, readable or not: an unreadable image is already reported once.
   const imageNames = new Set((await listImageFiles(imagesDir)).map(stem));
-  const annotationFiles = (await fs.readdir(annotationsDir)).filter((f) => (layout === 'kitti' ? f.toLowerCase().endsWith('.txt') : isImageFile(f))).sort();
+  const annotationFiles = (await fs.readdir(annotationsDir)).filter(isAnnotationFile[layout]).sort();
   const annotated = new Set<string>();
   for (const fileName of annotationFiles) {
     const name = stem(fileName);
     const file = path.join(annotationsDir, fileName);
     if (annotated.has(name)) {
-      problems.push({ file, message: `a second ${layout === 'kitti' ? 'label file' : 'mask'} for image ${name}; ignored` });
+      problems.push({ file, message: `a second ${ANNOTATION_FILE[layout]} for image ${name}; ignored` });
       continue;
     }
     annotated.add(name);
@@ -116,7 +174,7 @@ async function readDataset(dir: string, outLabelsDir?: string): Promise<ReadData
       if (!imageNames.has(name)) problems.push({ file, message: `no image named ${name} in ${imagesDir}` });
       continue;
     }
-    const found = await readAnnotation(layout, file, image, problems);
+    const found = await readAnnotation(layout, file, image, allowed, problems);
     if (!found) continue;
     if (layout === 'kitti') image.labels = file;
     else if (outLabelsDir) {
@@ -127,18 +185,18 @@ async function readDataset(dir: string, outLabelsDir?: string): Promise<ReadData
     boxes.set(name, found);
   }
   for (const image of entries) {
-    if (!annotated.has(image.name)) problems.push({ file: image.file, message: `no ${layout === 'kitti' ? 'label file' : 'mask'} for this image` });
+    if (!annotated.has(image.name)) problems.push({ file: image.file, message: `no ${ANNOTATION_FILE[layout]} for this image` });
   }
   return { manifest: { layout, root, images: entries, problems }, boxes };
 }
 
 /**
- * Reads a dataset. For MinneApple, masks become KITTI files (class `apple`) in `outLabelsDir`, each
- * written atomically; without it (a dry check) nothing is written and `labels` stays unset for
- * MinneApple images.
+ * Reads a dataset. For MinneApple and Pascal VOC, masks and XML files become KITTI files in
+ * `outLabelsDir`, each written atomically; without it (a dry check) nothing is written and `labels`
+ * stays unset for their images.
  */
-export async function ingestDataset(dir: string, outLabelsDir?: string): Promise<Manifest> {
-  return (await readDataset(dir, outLabelsDir)).manifest;
+export async function ingestDataset(dir: string, outLabelsDir?: string, options: IngestOptions = {}): Promise<Manifest> {
+  return (await readDataset(dir, outLabelsDir, options)).manifest;
 }
 
 export interface DatasetReport {
@@ -164,8 +222,8 @@ export function median(values: readonly number[]): number {
 }
 
 /** Counts and every problem, without writing anything. */
-export async function checkDataset(dir: string): Promise<DatasetReport> {
-  const { manifest, boxes } = await readDataset(dir);
+export async function checkDataset(dir: string, options: IngestOptions = {}): Promise<DatasetReport> {
+  const { manifest, boxes } = await readDataset(dir, undefined, options);
   const counts = [...boxes.values()].map((b) => b.length);
   const all = [...boxes.values()].flat();
   return {

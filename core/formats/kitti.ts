@@ -31,7 +31,7 @@ export interface ParsedKitti {
 export type KittiKind = 'label' | 'prediction' | 'either';
 
 // Plain decimal numbers only: Number() alone would also accept '', '0x1f', 'Infinity'.
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+export const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** KITTI's marker for regions nobody labelled; skipped, as TAO and pomona's trainer do. */
 const DONT_CARE = 'dontcare';

@@ -6,6 +6,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { prepareProject } from '../../activities/prepare';
+import type { PreparedProject } from '../../activities/types';
 import { parseLoopConfig, type LoopConfigInput } from '../../core/config/loop-config';
 import { ingestDataset } from '../../core/dataset/ingest';
 import { validateAnnotations, type ExpectedImage } from '../../core/dataset/validate-annotations';
@@ -47,6 +48,25 @@ function minneApple(name: string, images: string[]): string {
     writeGreyPng(path.join(dir, 'masks', `${n}.png`), 32, 24, (x, y) => (x >= 4 && x < 10 && y >= 4 && y < 9 ? 1 : 0));
   }
   return dir;
+}
+
+/** A Pascal VOC folder: `images/a.png` 32x24 and `annotations/a.xml` holding `objects` (one per line from line 2). */
+function vocFolder(name: string, objects: string[]): string {
+  const dir = path.join(root, name);
+  writeRgbPng(path.join(dir, 'images', 'a.png'), 32, 24);
+  fs.mkdirSync(path.join(dir, 'annotations'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'annotations', 'a.xml'), ['<annotation>', ...objects, '</annotation>', ''].join('\n'));
+  return dir;
+}
+
+const vocObject = (name: string, xmin: string) => `<object><name>${name}</name><bndbox><xmin>${xmin}</xmin><ymin>4</ymin><xmax>10</xmax><ymax>9</ymax></bndbox></object>`;
+
+/** The problems prepareProject records for a dataset (it passes the config's annotation.classes to ingest). */
+async function prepareProblems(dir: string): Promise<string> {
+  const parsed = parseLoopConfig({ ...baseConfig(), workspace: fs.mkdtempSync(path.join(root, 'ws-')), dataset: { path: dir } });
+  if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+  const prepared = (await new MockActivityEnvironment(undefined, { logger: quiet }).run(prepareProject, parsed.config)) as PreparedProject;
+  return prepared.problems.join('; ') || 'no problems';
 }
 
 async function ingestProblems(dir: string): Promise<string> {
@@ -162,6 +182,21 @@ const cases: BadInput[] = [
       return ingestProblems(dir);
     },
     expected: /images\/a\.png: same name as a\.jpg: labels could not tell them apart$/,
+  },
+  {
+    id: 'dataset-voc-malformed-xml',
+    answer: () => ingestProblems(vocFolder('voc-malformed', [vocObject('apple', '4').replace('</object>', '')])),
+    expected: /annotations\/a\.xml:3: malformed XML: Expected closing tag 'object' \(opened in line 2, col 1\) instead of closing tag 'annotation'\. \(column 1\)$/,
+  },
+  {
+    id: 'dataset-voc-bad-box',
+    answer: () => ingestProblems(vocFolder('voc-box', [vocObject('apple', 'ten')])),
+    expected: /annotations\/a\.xml:2: <object> 1 \(apple\): <xmin> is not a number: "ten" in <bndbox>$/,
+  },
+  {
+    id: 'dataset-voc-unknown-class',
+    answer: () => prepareProblems(vocFolder('voc-class', [vocObject('Apple', '4'), vocObject('pear', '4')])),
+    expected: /^\/.*\/annotations\/a\.xml:3: unknown class "pear" \(annotation\.classes: apple\)$/,
   },
   // Labels: validateAnnotations (core/dataset/validate-annotations.ts) with core/formats/kitti.ts, run by
   // importAnnotations; every problem has file:line, nothing is imported, the loop keeps waiting.
