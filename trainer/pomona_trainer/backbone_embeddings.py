@@ -10,7 +10,8 @@ Per image x (HxWx3, uint8):
        f(x) = [ mean_{u,v} c32(x)[:, u, v]  (320 values),  mean_{u,v} c16(x)[:, u, v]  (112 values) ].
      Why both: c32 is the most semantic level, but at 224 px it has 7 x 12 cells and an apple covers well
      under one, so apple colour, size and density reach it only as a faint share of each cell; c16's
-     cells are 4x finer and carry those textures. The classifier head (1280 channels) is not in the
+     cells are 4x finer and carry those textures (on the synthetic pools either level alone selects as
+     well as both: docs/selection.md; the reason is real photographs' smaller apples). The classifier head (1280 channels) is not in the
      backbone and, trained on ImageNet's object classes, would say little about orchard scenes.
 Over the pool (N images), the blocks F32 (N x 320) and F16 (N x 112) go through whitening.whiten: each
 is centred and divided by its root total variance, sqrt(sum ||row - mean||^2 / N), so neither level weighs
