@@ -39,7 +39,7 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
     if (existing) return { embeddingsPath: out, ...existing, seconds: 0 };
     const tmp = `${out}.partial.csv`;
     await runTrainer(
-      trainerArgs('embed', { images: input.poolImagesDir, out: tmp, epochs: input.epochs, dim: input.dim, seed: input.seed, device: input.device }),
+      trainerArgs('embed', { features: input.method ?? 'scene', images: input.poolImagesDir, out: tmp, epochs: input.epochs, dim: input.dim, seed: input.seed, device: input.device }),
       heartbeatEach,
     );
     await fs.rename(tmp, out);
@@ -93,6 +93,7 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
         device: input.device,
         inputSize: input.inputSize,
         batchSize: input.batchSize,
+        backbone: input.backbone,
         ...(last ? { resume: last.file } : input.initWeights ? { init: input.initWeights } : {}),
       }),
       (event) => {

@@ -1,6 +1,6 @@
 // Inputs and results of pomona's activities: paths and small summaries only, never images, embeddings
 // or weights (Temporal payloads stay small). Pure types, shared by workflow code and activities.
-import type { SelectionMethod, SelectionSize } from '../core/config/loop-config';
+import type { EmbeddingMethod, SelectionMethod, SelectionSize, TrainerBackbone } from '../core/config/loop-config';
 import type { DatasetLayout } from '../core/dataset/ingest';
 import type { ScoreName } from '../core/scores/detection';
 import type { TaoSettings } from '../core/tao/settings';
@@ -86,6 +86,8 @@ export interface ImportResult {
 export interface EmbedInput {
   projectDir: string;
   poolImagesDir: string;
+  /** `embed --features`; absent in inputs recorded before the field existed, which meant scene statistics. */
+  method?: EmbeddingMethod;
   epochs: number;
   dim: number;
   seed: number;
@@ -112,6 +114,8 @@ export interface TrainInput {
   initWeights?: string;
   inputSize?: string;
   batchSize?: number;
+  /** `train --backbone` (torch backend; TAO ignores it); the trainer default when absent. */
+  backbone?: TrainerBackbone;
   /** Present when the loop trains with NVIDIA TLT/TAO (trainer.backend "tao"). */
   tao?: TaoJob;
 }

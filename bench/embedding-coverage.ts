@@ -2,8 +2,8 @@
 // (whose scenes.json records each image's light, distance, occlusion and apple colour), embeds the pool
 // with the trainer, picks k images by CORESET and by RANDOM (several seeds), and prints how many scene
 // kinds and how many images of rare attributes each batch covers.
-//   npx tsx bench/embedding-coverage.ts [--count 400] [--k 40] [--seeds 5] [--features scene|ssl] [--epochs 10]
-// --epochs applies to --features ssl only (scene statistics need no training).
+//   npx tsx bench/embedding-coverage.ts [--count 400] [--k 40] [--seeds 5] [--features backbone|scene|ssl] [--epochs 10]
+// --features defaults to the trainer's and the loop's (backbone); --epochs applies to ssl only (the others train nothing).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,7 +19,7 @@ const { values } = parseArgs({
     count: { type: 'string', default: '400' },
     k: { type: 'string', default: '40' },
     seeds: { type: 'string', default: '5' },
-    features: { type: 'string', default: 'scene' },
+    features: { type: 'string', default: 'backbone' },
     epochs: { type: 'string', default: '10' },
     dir: { type: 'string' },
   },

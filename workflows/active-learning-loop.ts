@@ -92,6 +92,8 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   const gpu = proxyActivities<GpuActivities>(gpuTrain);
   // Loops started before `maxAttempts` existed carry a config without it.
   const trainAttempts = config.trainer.maxAttempts ?? DEFAULT_TRAIN_ATTEMPTS;
+  // Loops started before `trainer.backbone` existed trained the scratch network, and fine-tune from it.
+  const trainerBackbone = config.trainer.backbone ?? 'scratch';
   // Bounded like training (a trainer that fails every time must not retry forever, invisibly).
   const embedInferRetry = { ...gpuTrain.retry, maximumAttempts: config.trainer.maxEmbedInferAttempts ?? DEFAULT_EMBED_INFER_ATTEMPTS };
 
@@ -229,7 +231,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     const embeddings = await runOrPause(EMBED_INFER_FAILURE_PAUSES, 'preparing', embedding, 'embedding the pool', 'run it again', () =>
       gpu.embedPool.executeWithOptions(
         { ...gpuTrain, retry: embedInferRetry, summary: `embed ${prepared.poolCount} images` },
-        [{ projectDir: prepared.projectDir, poolImagesDir: prepared.poolImagesDir, epochs: config.embedding.epochs, dim: config.embedding.dim, seed: config.selection.seed, device: config.trainer.device }],
+        [{ projectDir: prepared.projectDir, poolImagesDir: prepared.poolImagesDir, method: config.embedding.method, epochs: config.embedding.epochs, dim: config.embedding.dim, seed: config.selection.seed, device: config.trainer.device }],
       ),
     );
     if (!embeddings) return finish('stop-signal');
@@ -305,7 +307,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
         retry: { ...gpuTrain.retry, initialInterval: '10s', backoffCoefficient: 2, maximumAttempts: trainAttempts },
         summary: `round ${round}: train ${training}`,
       },
-      [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, minSteps: config.trainer.minSteps, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize, ...tao }],
+      [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, minSteps: config.trainer.minSteps, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize, backbone: trainerBackbone, ...tao }],
     ),
   );
   if (!trained) return finish('stop-signal');

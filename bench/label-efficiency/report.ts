@@ -185,7 +185,7 @@ the 2 cores the benchmark has to share.
 
 Every strategy gets the same labelled counts and the same optimiser steps per round (DESIGN: compare at
 equal training steps). The validation split is one seeded shuffle of the dataset, the same for all runs;
-the pool embeddings (\`embed\`, default scene statistics, docs/selection.md) are computed once.
+the pool embeddings (\`embed --features scene\`, scene statistics, docs/selection.md) are computed once.
 
 Why this setting: the synthetic orchard is easy (the demo reaches 0.87 mAP@0.5 with 20 labels), so the
 benchmark must stay on the rising part of the learning curve, where labels still matter: small labelled
@@ -206,7 +206,7 @@ coverage benchmark's pools (docs/selection.md), not on these loops.
 - **30 steps per round** (this page): the default was halved before the strategies were compared, and not
   changed after.
 - **Embeddings: scene statistics vs the self-supervised encoder.** \`embed --features scene\` (colour
-  histograms and multi-scale texture, whitened; the default) against the earlier SimCLR-like encoder
+  histograms and multi-scale texture, whitened; the default then) against the earlier SimCLR-like encoder
   (\`--features ssl\`), on the coverage benchmark of docs/selection.md: CORESET's first 12 images cover 6.2 of
   8 scene kinds on the scene statistics, 5.4 on the SSL encoder and 5.0 for random (20 images: 7.4 / 6.2 /
   6.0). The benchmark uses the scene statistics; the SSL encoder was not run through these loops.

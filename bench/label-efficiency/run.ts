@@ -123,7 +123,8 @@ async function main(): Promise<void> {
 
   const embedStarted = Date.now();
   const embeddingsPath = path.join(splitDir, 'embeddings.csv');
-  trainer(['embed', '--images', poolSet.images, '--out', embeddingsPath, '--device', settings.device]);
+  // Pinned: these results were measured on scene statistics, before the trainer's default became the backbone's features.
+  trainer(['embed', '--features', 'scene', '--images', poolSet.images, '--out', embeddingsPath, '--device', settings.device]);
   const embedSeconds = (Date.now() - embedStarted) / 1000;
   const embeddings = await readEmbeddingsCsv(embeddingsPath);
   const rowNames = embeddings.filenames.map((f) => path.basename(f, path.extname(f)));

@@ -8,6 +8,8 @@ const minimal = {
   selection: { initial: { size: { nTotal: 100 } }, rounds: { size: { batchSize: 50 } } },
 };
 
+const taoSettings = { dialect: 'tao5', pretrainedModel: '/models/resnet_18.hdf5' };
+
 test('a minimal config gets documented defaults', () => {
   const result = parseLoopConfig(minimal);
   if (!result.ok) throw new Error(result.problems.join('; '));
@@ -17,6 +19,22 @@ test('a minimal config gets documented defaults', () => {
   expect(result.config.stop.maxRounds).toBe(5);
   expect(result.config.timeouts.heartbeat).toBe('2m');
   expect(result.config.annotation.classes).toEqual(['apple']);
+  expect(result.config.embedding).toEqual({ method: 'backbone', epochs: 5, dim: 32 });
+  expect(result.config.trainer.backbone).toBe('efficientnet-lite0');
+});
+
+test('a partial embedding or trainer section still gets the method and backbone defaults', () => {
+  const result = parseLoopConfig({ ...minimal, embedding: { dim: 16 }, trainer: { epochs: 3 } });
+  if (!result.ok) throw new Error(result.problems.join('; '));
+  expect(result.config.embedding.method).toBe('backbone');
+  expect(result.config.trainer.backbone).toBe('efficientnet-lite0');
+});
+
+test('the other embedding methods and the scratch backbone are accepted', () => {
+  const result = parseLoopConfig({ ...minimal, embedding: { method: 'ssl' }, trainer: { backbone: 'scratch' } });
+  if (!result.ok) throw new Error(result.problems.join('; '));
+  expect(result.config.embedding.method).toBe('ssl');
+  expect(result.config.trainer.backbone).toBe('scratch');
 });
 
 test.each([
@@ -28,11 +46,19 @@ test.each([
   [{ ...minimal, trainer: { device: 'tpu' } }, 'trainer.device'],
   [{ ...minimal, timeouts: { heartbeat: 'soon' } }, 'timeouts.heartbeat'],
   [{ ...minimal, trainer: { maxEmbedInferAttempts: 0 } }, 'trainer.maxEmbedInferAttempts'],
+  [{ ...minimal, embedding: { method: 'pixels' } }, 'embedding.method'],
+  [{ ...minimal, trainer: { backbone: 'resnet18' } }, 'trainer.backbone'],
+  [{ ...minimal, trainer: { backend: 'tao', backbone: 'scratch', tao: taoSettings } }, 'trainer.backbone: applies to the torch backend only'],
   [{ ...minimal, surprise: true }, 'surprise'],
 ])('a bad config names the field (%#)', (input, field) => {
   const result = parseLoopConfig(input);
   expect(result.ok).toBe(false);
   if (!result.ok) expect(result.problems.join('\n')).toContain(field);
+});
+
+test('the tao backend accepts the default backbone, which it ignores', () => {
+  const result = parseLoopConfig({ ...minimal, trainer: { backend: 'tao', tao: taoSettings } });
+  expect(result.ok).toBe(true);
 });
 
 test('sizes: batchSize adds, nTotal tops up to the total', () => {

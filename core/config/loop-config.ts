@@ -12,6 +12,10 @@ export const selectionSize = z.union([
 
 export const initialSelectionMethod = z.enum(['RANDOM', 'CORESET']);
 export const selectionMethod = z.enum(['RANDOM', 'CORESET', 'CORAL']);
+/** `embed --features` of the trainer (trainer/pomona_trainer/embed.py). */
+export const embeddingMethod = z.enum(['backbone', 'scene', 'ssl']);
+/** `train --backbone` of the trainer (trainer/pomona_trainer/backbone.py). */
+export const trainerBackbone = z.enum(['efficientnet-lite0', 'scratch']);
 
 /** Attempts of one training: enough for worker restarts and preemptions, few enough to stop a crash loop. */
 export const DEFAULT_TRAIN_ATTEMPTS = 5;
@@ -58,14 +62,20 @@ export const loopConfigSchema = z
       .describe('round 1 uses `initial`, later rounds `rounds`'),
     embedding: z
       .strictObject({
-        epochs: z.number().int().positive().default(5).describe('training epochs of `embed --features ssl`; the default scene-statistics embedding (docs/selection.md) trains nothing'),
+        method: embeddingMethod
+          .default('backbone')
+          .describe('backbone: pooled features of the pretrained EfficientNet-Lite0, reduced by PCA; scene: whitened colour and texture statistics; ssl: a small self-supervised encoder (docs/selection.md)'),
+        epochs: z.number().int().positive().default(5).describe('training epochs of the ssl method only; backbone and scene train nothing'),
         dim: z.number().int().min(2).max(1024).default(32).describe('embedding width (lightly-magic uses 32)'),
       })
-      .default({ epochs: 5, dim: 32 })
+      .default({ method: 'backbone', epochs: 5, dim: 32 })
       .describe('embeddings of the pool, computed once by the GPU worker'),
     trainer: z
       .strictObject({
         backend: z.enum(['torch', 'tao']).default('torch').describe('torch: the reference PyTorch detector (trainer/); tao: NVIDIA TLT/TAO YOLOv4 (docs/tao.md)'),
+        backbone: trainerBackbone
+          .default('efficientnet-lite0')
+          .describe('detector features of the torch backend: efficientnet-lite0, ImageNet-pretrained; scratch: the small network from random weights. TAO trains trainer.tao.arch and ignores this ("scratch" with tao is refused)'),
         epochs: z.number().int().positive().default(20).describe('training epochs per round'),
         minSteps: z.number().int().nonnegative().default(120).describe('at least this many optimiser steps per round: small labelled sets get more epochs'),
         checkpointInterval: z.number().int().positive().default(5).describe('save a checkpoint every K epochs: the most a retry re-does'),
@@ -100,8 +110,11 @@ export const loopConfigSchema = z
         if (trainer.backend !== 'tao') return;
         // TAO's own rule on output_width/height (multiples of 32) is inputSize's rule for every backend.
         if (!trainer.tao) ctx.addIssue({ code: 'custom', path: ['tao'], message: 'required when backend is "tao"' });
+        // The default cannot be told from an explicit "efficientnet-lite0" here (both parse alike), so only
+        // the other value is refused: TAO would silently train its own backbone instead.
+        if (trainer.backbone === 'scratch') ctx.addIssue({ code: 'custom', path: ['backbone'], message: 'applies to the torch backend only; TAO trains trainer.tao.arch' });
       })
-      .default({ backend: 'torch', epochs: 20, minSteps: 120, checkpointInterval: 5, maxAttempts: DEFAULT_TRAIN_ATTEMPTS, maxEmbedInferAttempts: DEFAULT_EMBED_INFER_ATTEMPTS, device: 'auto', seed: 0, threshold: 0.05, fineTune: true }),
+      .default({ backend: 'torch', backbone: 'efficientnet-lite0', epochs: 20, minSteps: 120, checkpointInterval: 5, maxAttempts: DEFAULT_TRAIN_ATTEMPTS, maxEmbedInferAttempts: DEFAULT_EMBED_INFER_ATTEMPTS, device: 'auto', seed: 0, threshold: 0.05, fineTune: true }),
     stop: z
       .strictObject({
         maxRounds: z.number().int().positive().default(5).describe('stop after this many rounds'),
@@ -144,6 +157,8 @@ export type LoopConfigInput = z.input<typeof loopConfigSchema>;
 export type LoopConfig = z.output<typeof loopConfigSchema>;
 export type SelectionSize = z.output<typeof selectionSize>;
 export type SelectionMethod = z.output<typeof selectionMethod>;
+export type EmbeddingMethod = z.output<typeof embeddingMethod>;
+export type TrainerBackbone = z.output<typeof trainerBackbone>;
 
 /** A config problem, located by its field path, e.g. `selection.initial.size: Required`. */
 export function describeConfigIssues(error: z.ZodError): string[] {

@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--out", help="also write the JSON result here")
 
     e = sub.add_parser("embed", help="image embeddings for selection, Lightly CSV")
-    e.add_argument("--features", default="scene", help="scene (whitened scene statistics) | ssl (self-supervised encoder)")
+    e.add_argument("--features", default="backbone", help="backbone (pretrained EfficientNet-Lite0 features, the loop default) | scene (whitened scene statistics) | ssl (self-supervised encoder)")
     e.add_argument("--images", required=True)
     e.add_argument("--out", required=True)
     e.add_argument("--epochs", type=int, default=10)

@@ -1,8 +1,12 @@
 """`embed`: image embeddings for selection, written in Lightly's CSV layout.
 
-Two feature sets (`--features`):
+Three feature sets (`--features`):
 
-`scene` (default): scene statistics, whitened. CORESET's first batch should cover the kinds of scene in
+`backbone` (default, and the loop's: core/config/loop-config.ts `embedding.method`): globally pooled
+features of the detector's ImageNet-pretrained EfficientNet-Lite0, whitened; the formula is in
+backbone_embeddings.py. No training, so `--epochs` and `--seed` do not apply.
+
+`scene`: scene statistics, whitened. CORESET's first batch should cover the kinds of scene in
 the pool (light, apple colour, distance, occlusion: docs/selection.md); those differ in global colour and
 in texture scale, which a small self-supervised encoder trained for a few epochs captured only partly
 (CORESET covered no more scene kinds than random). Each image becomes a 96x54 thumbnail, described by
@@ -10,12 +14,8 @@ in texture scale, which a small self-supervised encoder trained for a few epochs
     so a few strongly coloured pixels (apples) count next to the large foliage areas;
   - the log mean absolute gradient of the grey image at 3 scales (96, 48, 24 px wide): apple size and
     density, leaf clutter.
-Each block is centred over the pool and divided by its root total variance, so no block dominates by width;
-then PCA keeps the top `dim` components whose singular value is at least 5% of the largest, each divided by
-its standard deviation (whitening: k-center on raw features follows the one or two directions of largest
-variance, i.e. picks outliers of brightness; the weak components are mostly noise that whitening would
-inflate), and rows are L2-normalised. Columns beyond the kept components are 0. No training, so `--epochs`
-and `--seed` do not apply.
+The three blocks then go through whitening.whiten (block-balanced PCA, components at unit variance, L2
+rows). No training, so `--epochs` and `--seed` do not apply.
 
 `ssl`: SimCLR-like. Each image becomes a small square thumbnail; every step takes two random views of each image in a batch
 (crop-and-resize, h-flip, mild colour jitter: strong jitter would teach the
@@ -42,6 +42,7 @@ from .device import resolve_device
 from .errors import InputError
 from .fsutil import write_text_atomic
 from .images import list_images, load_rgb
+from .whitening import whiten
 from .progress import Throttle, emit, say
 
 THUMB = 64
@@ -94,7 +95,8 @@ def views(thumbs: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     return (x.clamp(0, 1) - 0.45) / 0.25
 
 
-FEATURES = ("scene", "ssl")
+FEATURES = ("backbone", "scene", "ssl")
+DEFAULT_FEATURES = "backbone"  # the loop's default too (core/config/loop-config.ts embedding.method)
 SCENE_THUMB = (96, 54)
 HUE_BINS, SAT_BINS, VALUE_BINS, GRADIENT_SCALES = 12, 3, 8, 3
 
@@ -118,26 +120,6 @@ def scene_statistics(rgb: np.ndarray) -> list:
         h, w = grey.shape[0] // 2 * 2, grey.shape[1] // 2 * 2
         grey = grey[:h, :w].reshape(h // 2, 2, w // 2, 2).mean((1, 3))
     return [np.sqrt(hs_hist), np.sqrt(v_hist), np.log(np.array(grads) + 1e-3)]
-
-
-MIN_COMPONENT = 0.05  # components below 5% of the largest singular value are noise for selection: dropped
-
-
-def whiten(blocks: list, dim: int) -> np.ndarray:
-    """N x dim: balanced feature blocks -> PCA components at unit variance -> L2-normalised rows."""
-    scaled = []
-    for block in blocks:
-        centred = block - block.mean(0)
-        # one scale per block (its total variance), not per column: z-scoring a histogram bin that only a
-        # few images fill would turn those few into outliers
-        scaled.append(centred / math.sqrt((centred ** 2).sum() / len(block) + 1e-12))
-    x = np.concatenate(scaled, 1)
-    _, sv, vt = np.linalg.svd(x, full_matrices=False)
-    k = min(dim, int((sv >= MIN_COMPONENT * sv[0]).sum())) if len(sv) and sv[0] > 1e-12 else 0
-    out = np.zeros((len(x), dim))
-    out[:, :k] = (x @ vt[:k].T) / (sv[:k] / math.sqrt(len(x)))
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.maximum(norms, 1e-12)
 
 
 def scene_embeddings(paths: list, dim: int) -> np.ndarray:
@@ -196,7 +178,7 @@ def ssl_embeddings(paths: list, args, device) -> np.ndarray:
 
 def run(args) -> int:
     started = time.monotonic()
-    features = getattr(args, "features", "scene")
+    features = getattr(args, "features", DEFAULT_FEATURES)
     if features not in FEATURES:
         raise InputError(f"--features {features}: unknown (use {' or '.join(FEATURES)})")
     device = resolve_device(args.device)
@@ -207,7 +189,12 @@ def run(args) -> int:
     paths = list_images(args.images)
     if not paths:
         raise InputError(f"--images {args.images}: no images (.png, .jpg, .jpeg, .bmp)")
-    if features == "scene":
+    if features == "backbone":
+        from .backbone_embeddings import backbone_embeddings  # loads the pretrained network: only when used
+
+        say(f"embed: {len(paths)} images, dim {args.dim}, pretrained EfficientNet-Lite0 features, device {device}")
+        emb = backbone_embeddings(paths, args.dim, device)
+    elif features == "scene":
         say(f"embed: {len(paths)} images, dim {args.dim}, scene statistics")
         emb = scene_embeddings(paths, args.dim)
     else:

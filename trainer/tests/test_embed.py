@@ -11,10 +11,10 @@ def _read(path):
     return rows[0], rows[1:]
 
 
-def test_embed_writes_lightly_csv_with_unit_rows(tiny, tmp_path):
+def test_scene_embed_writes_lightly_csv_with_unit_rows(tiny, tmp_path):
     images, _ = tiny
     out = tmp_path / "emb.csv"
-    proc = run_cli("embed", "--images", images, "--out", out, "--epochs", 2, "--dim", 8, "--device", "cpu", "--seed", 3)
+    proc = run_cli("embed", "--images", images, "--out", out, "--features", "scene", "--epochs", 2, "--dim", 8, "--device", "cpu", "--seed", 3)
     assert proc.returncode == 0, proc.stderr
     assert events(proc.stdout)[-1]["event"] == "done"
     header, rows = _read(out)
@@ -27,7 +27,7 @@ def test_embed_writes_lightly_csv_with_unit_rows(tiny, tmp_path):
     assert np.ptp(vecs, axis=0).max() > 1e-3, "images must not all map to the same point"
     # same seed, same numbers
     again = tmp_path / "again.csv"
-    assert run_cli("embed", "--images", images, "--out", again, "--epochs", 2, "--dim", 8, "--device", "cpu", "--seed", 3).returncode == 0
+    assert run_cli("embed", "--images", images, "--out", again, "--features", "scene", "--epochs", 2, "--dim", 8, "--device", "cpu", "--seed", 3).returncode == 0
     assert again.read_bytes() == out.read_bytes()
 
 
@@ -76,7 +76,7 @@ def test_scene_embeddings_put_a_rare_apple_colour_apart(tmp_path):
     for i in range(10):
         _orchard_like(images / f"{i:02d}.png", (200, 30, 20) if i < 8 else (230, 200, 50), i)
     out = tmp_path / "e.csv"
-    proc = run_cli("embed", "--images", images, "--out", out, "--dim", 8, "--device", "cpu")
+    proc = run_cli("embed", "--images", images, "--out", out, "--features", "scene", "--dim", 8, "--device", "cpu")
     assert proc.returncode == 0, proc.stderr
     _, rows = _read(out)
     x = np.array([[float(v) for v in r[1:-1]] for r in rows])
@@ -87,7 +87,7 @@ def test_scene_embeddings_put_a_rare_apple_colour_apart(tmp_path):
 
 
 def test_whiten_gives_kept_components_unit_variance_and_drops_weak_ones():
-    from pomona_trainer.embed import whiten
+    from pomona_trainer.whitening import whiten
 
     rng = np.random.default_rng(0)
     strong = rng.normal(0, 10, (200, 1))
