@@ -24,7 +24,7 @@ beforeAll(async () => {
   const labelled: LabelledSet = { round: 1, images: manifest.images.map((i) => ({ name: i.name, image: i.file, labels: i.labels!, round: 1 })) };
   const labelledPath = path.join(projectDir, 'labelled.json');
   fs.writeFileSync(labelledPath, JSON.stringify(labelled));
-  input = { projectDir, round: 1, labelledPath, epochs: 3, checkpointInterval: 1, device: 'cpu', seed: 0, inputSize: '128x64', batchSize: 4 };
+  input = { projectDir, round: 1, labelledPath, epochs: 3, checkpointInterval: 1, device: 'cpu', seed: 0, inputSize: '128x64', batchSize: 4, backbone: 'scratch' };
 });
 
 test('a retry resumes from the newest checkpoint; after the end it trains nothing more', async () => {

@@ -1,23 +1,35 @@
-// Trainer benchmark: trains the reference detector on 50, 100 and 200 labelled synthetic images and
-// prints AP50 on a fixed validation set (pomona's own mAP code), training and inference speed.
-//   npx tsx bench/trainer-ap.ts [--style orchard|alt] [--epochs 25] [--sizes 50,100,200] [--val 100] [--device auto]
-// Each size uses the first n images of one seeded shuffle, so larger sets contain the smaller ones.
+// Trainer benchmark: the reference detector's backbones side by side on the same data and training budget.
+//   npx tsx bench/trainer-ap.ts [--data synthetic,trees] [--backbones scratch,efficientnet-lite0]
+//     [--styles orchard,alt] [--sizes 20,50,100,200] [--steps 200] [--trees-steps 400] [--val 100] [--device auto]
+// synthetic: `synth` images (640x360) in MinneApple's layout, ingested by pomona; the last --val images are a
+//   fixed validation set, each size takes the first n of one seeded shuffle of the rest (larger sets contain
+//   the smaller ones).
+// trees: real NEON aerial photographs with Pascal VOC tree-crown boxes from the deepforest wheel, ingested as
+//   a VOC folder; trains on the 2299x2472 crop2 scene (574 trees), evaluates on the three other scenes
+//   (1249x1035, 279 trees; OSBS_029 400x400, 61; SOAP_061 400x400, 37; all classes as one: "tree").
+// Budget: every run takes the same number of optimiser steps (--steps; --trees-steps) at the trainer's
+// default batch and crop size, so backbones are compared at equal training work. AP50 (VOC all-point) and
+// COCO AP from pomona's own metrics (core/metrics); wall time of training and inference, images (crops)/s.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainerPython } from '../activities/trainer-process';
-import { ingestDataset } from '../core/dataset/ingest';
+import { ingestDataset, type ManifestEntry } from '../core/dataset/ingest';
 import { repositoryRoot } from '../core/io/repository-root';
 import { evaluateFolders } from '../core/metrics/map';
 import { seededShuffle } from '../core/selection/random';
+import { deepforestDataDir } from '../tests/helpers/deepforest';
 
 const { values } = parseArgs({
   options: {
-    style: { type: 'string', default: 'orchard' },
-    epochs: { type: 'string', default: '25' },
-    sizes: { type: 'string', default: '50,100,200' },
+    data: { type: 'string', default: 'synthetic,trees' },
+    backbones: { type: 'string', default: 'scratch,efficientnet-lite0' },
+    styles: { type: 'string', default: 'orchard,alt' },
+    sizes: { type: 'string', default: '20,50,100,200' },
+    steps: { type: 'string', default: '200' },
+    'trees-steps': { type: 'string', default: '400' },
     val: { type: 'string', default: '100' },
     device: { type: 'string', default: 'auto' },
     seed: { type: 'string', default: '0' },
@@ -25,15 +37,27 @@ const { values } = parseArgs({
   },
 });
 
-function trainer(args: string[]): { events: Record<string, unknown>[]; seconds: number } {
-  const started = Date.now();
-  const run = spawnSync(trainerPython(), ['-m', 'pomona_trainer', ...args], { cwd: repositoryRoot(), encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (run.status !== 0) throw new Error(`trainer ${args[0]} failed (${run.status}): ${run.stderr.trim().split('\n').pop()}`);
-  const events = run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { events, seconds: (Date.now() - started) / 1000 };
+const TREE_TRAIN = '2019_YELL_2_528000_4978000_image_crop2';
+const TREE_VAL = ['2019_YELL_2_541000_4977000_image_crop', 'OSBS_029', 'SOAP_061'];
+
+interface Row {
+  data: string;
+  labelled: number;
+  backbone: string;
+  ap50: number;
+  cocoAp: number;
+  trainSeconds: number;
+  crops: number;
+  inferImagesPerSecond: number;
 }
 
-function linkSet(dir: string, items: { file: string; labels?: string; name: string }[]): { images: string; labels: string } {
+function trainer(args: string[]): Record<string, unknown>[] {
+  const run = spawnSync(trainerPython(), ['-m', 'pomona_trainer', ...args], { cwd: repositoryRoot(), encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.status !== 0) throw new Error(`trainer ${args[0]} failed (${run.status}): ${run.stderr.trim().split('\n').pop()}`);
+  return run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+function linkSet(dir: string, items: ManifestEntry[]): { images: string; labels: string } {
   const images = path.join(dir, 'images');
   const labels = path.join(dir, 'labels');
   fs.mkdirSync(images, { recursive: true });
@@ -45,39 +69,85 @@ function linkSet(dir: string, items: { file: string; labels?: string; name: stri
   return { images, labels };
 }
 
-async function main(): Promise<void> {
+async function trainAndScore(dir: string, train: ManifestEntry[], val: { images: string; labels: string; count: number }, backbone: string, steps: number): Promise<Omit<Row, 'data' | 'labelled' | 'backbone'>> {
+  const trainSet = linkSet(path.join(dir, 'train'), train);
+  const seed = values.seed!;
+  // --epochs 1 --min-steps N: exactly the epochs that N steps need, whatever the labelled set's size
+  const events = trainer(['train', '--images', trainSet.images, '--labels', trainSet.labels, '--out', path.join(dir, 'out'), '--backbone', backbone,
+    '--epochs', '1', '--min-steps', String(steps), '--seed', seed, '--device', values.device!, '--checkpoint-interval', '1000']);
+  const done = events.find((e) => e.event === 'done')!;
+  const inferDone = trainer(['infer', '--model', String(done.checkpoint), '--images', val.images, '--out', path.join(dir, 'pred'), '--device', values.device!]).find((e) => e.event === 'done')!;
+  const metrics = await evaluateFolders(val.labels, path.join(dir, 'pred'));
+  return { ap50: metrics.map50, cocoAp: metrics.coco_ap, trainSeconds: Number(done.seconds), crops: Number(done.crops), inferImagesPerSecond: val.count / Number(inferDone.seconds) };
+}
+
+async function synthetic(work: string, style: string, report: (row: Row) => void): Promise<void> {
   const sizes = values.sizes!.split(',').map(Number);
-  const epochs = Number(values.epochs);
   const valCount = Number(values.val);
   const seed = Number(values.seed);
-  const work = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-bench-trainer-'));
-  const data = path.join(work, `${values.style}`);
-  const total = Math.max(...sizes) + valCount;
+  const data = path.join(work, style);
   if (!fs.existsSync(path.join(data, 'masks'))) {
-    execFileSync(trainerPython(), ['-m', 'pomona_trainer', 'synth', '--out', data, '--count', String(total), '--seed', String(1000 + seed), '--style', values.style!], { stdio: 'inherit' });
+    const count = String(Math.max(...sizes) + valCount);
+    execFileSync(trainerPython(), ['-m', 'pomona_trainer', 'synth', '--out', data, '--count', count, '--seed', String(1000 + seed), '--style', style], { stdio: 'inherit' });
   }
-  const manifest = await ingestDataset(data, path.join(work, `${values.style}-labels`));
-  if (manifest.problems.length) console.error(`dataset problems: ${manifest.problems.length} (first: ${manifest.problems[0].message})`);
+  const manifest = await ingestDataset(data, path.join(work, `${style}-labels`));
   const labelled = manifest.images.filter((i) => i.labels);
-  const val = labelled.slice(-valCount);
   const pool = seededShuffle(labelled.slice(0, labelled.length - valCount), seed);
-  const valSet = linkSet(path.join(work, `run-${Date.now()}`, 'val'), val);
-
-  console.log(`trainer benchmark: style ${values.style}, ${epochs} epochs, validation ${val.length} images, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`);
-  console.log('labelled | AP50  | COCO AP | train s | train img/s | infer img/s');
+  const valItems = labelled.slice(-valCount);
+  const val = { ...linkSet(path.join(work, `${style}-val-${Date.now()}`), valItems), count: valItems.length };
   for (const n of sizes) {
-    const dir = path.join(work, `run-${Date.now()}-${n}`);
-    const trainSet = linkSet(path.join(dir, 'train'), pool.slice(0, n));
-    const train = trainer(['train', '--images', trainSet.images, '--labels', trainSet.labels, '--out', path.join(dir, 'out'), '--epochs', String(epochs), '--seed', String(seed), '--device', values.device!, '--checkpoint-interval', String(epochs)]);
-    const done = train.events.find((e) => e.event === 'done')!;
-    const infer = trainer(['infer', '--model', String(done.checkpoint), '--images', valSet.images, '--out', path.join(dir, 'pred'), '--device', values.device!]);
-    const inferDone = infer.events.find((e) => e.event === 'done')!;
-    const metrics = await evaluateFolders(valSet.labels, path.join(dir, 'pred'));
-    const trainSeconds = Number(done.seconds);
-    const row = `${String(n).padStart(8)} | ${metrics.map50.toFixed(3)} | ${metrics.coco_ap.toFixed(3).padStart(7)} | ${trainSeconds.toFixed(1).padStart(7)} | ${((n * epochs) / trainSeconds).toFixed(1).padStart(11)} | ${(val.length / Number(inferDone.seconds)).toFixed(1).padStart(11)}`;
-    console.log(row);
+    for (const backbone of values.backbones!.split(',')) {
+      const result = await trainAndScore(path.join(work, `run-${Date.now()}-${style}-${n}-${backbone}`), pool.slice(0, n), val, backbone, Number(values.steps));
+      report({ data: `synthetic ${style}`, labelled: n, backbone, ...result });
+    }
   }
-  console.log(`(work dir: ${work})`);
+}
+
+async function trees(work: string, report: (row: Row) => void): Promise<void> {
+  const source = deepforestDataDir();
+  const voc = path.join(work, 'trees');
+  for (const sub of ['images', 'annotations']) fs.mkdirSync(path.join(voc, sub), { recursive: true });
+  for (const name of [TREE_TRAIN, ...TREE_VAL]) {
+    for (const [sub, ext] of [['images', '.png'], ['annotations', '.xml']]) {
+      const link = path.join(voc, sub, name + ext);
+      if (!fs.existsSync(link)) fs.symlinkSync(path.join(source, name + ext), link);
+    }
+  }
+  // SOAP_061 labels its crowns Dead/Alive; this benchmark detects trees, whatever their state
+  const manifest = await ingestDataset(voc, path.join(work, 'trees-labels'), { classes: ['tree', 'dead', 'alive'] });
+  if (manifest.problems.length) throw new Error(`trees: ${manifest.problems.length} dataset problems, first: ${manifest.problems[0].message}`);
+  const byName = new Map(manifest.images.map((i) => [i.name, i]));
+  const valItems = TREE_VAL.map((n) => byName.get(n)!);
+  const val = { ...linkSet(path.join(work, `trees-val-${Date.now()}`), valItems), count: valItems.length };
+  const evalLabels = path.join(work, `trees-val-one-class-${Date.now()}`);
+  fs.mkdirSync(evalLabels);
+  for (const item of valItems) {
+    const text = fs.readFileSync(item.labels!, 'utf8');
+    fs.writeFileSync(path.join(evalLabels, `${item.name}.txt`), text.replace(/^\S+/gm, 'tree'));
+  }
+  for (const backbone of values.backbones!.split(',')) {
+    const dir = path.join(work, `run-${Date.now()}-trees-${backbone}`);
+    const result = await trainAndScore(dir, [byName.get(TREE_TRAIN)!], { ...val, labels: evalLabels }, backbone, Number(values['trees-steps']));
+    report({ data: 'trees (NEON, 3 other scenes)', labelled: 1, backbone, ...result });
+  }
+}
+
+async function main(): Promise<void> {
+  const work = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-bench-trainer-'));
+  const rows: Row[] = [];
+  console.log(`trainer benchmark: ${values.steps} steps (trees ${values['trees-steps']}), ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), device ${values.device}, load ${os.loadavg()[0].toFixed(1)}`);
+  console.log('| data | labelled | backbone | AP50 | COCO AP | train s | train crops/s | infer img/s |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  const report = (row: Row) => {
+    rows.push(row);
+    const cells = [row.data, row.labelled, row.backbone, row.ap50.toFixed(3), row.cocoAp.toFixed(3), row.trainSeconds.toFixed(1), (row.crops / row.trainSeconds).toFixed(1), row.inferImagesPerSecond.toFixed(1)];
+    console.log(`| ${cells.join(' | ')} |`);
+  };
+  const data = values.data!.split(',');
+  if (data.includes('trees')) await trees(work, report);
+  if (data.includes('synthetic')) for (const style of values.styles!.split(',')) await synthetic(work, style, report);
+  fs.writeFileSync(path.join(work, 'results.json'), JSON.stringify(rows, null, 2));
+  console.log(`(work dir and results.json: ${work})`);
 }
 
 main().catch((err) => {

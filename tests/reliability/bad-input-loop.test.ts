@@ -33,7 +33,7 @@ function config(project: string, trainer: LoopConfigInput['trainer']): LoopConfi
     dataset: { path: dataset, validation: { fraction: 0.25 } },
     selection: { initial: { method: 'RANDOM', size: { nTotal: 6 } }, rounds: { size: { batchSize: 2 } } },
     embedding: { epochs: 1, dim: 8 },
-    trainer: { minSteps: 0, device: 'cpu', inputSize: '128x64', checkpointInterval: 1, ...trainer },
+    trainer: { backbone: 'scratch', minSteps: 0, device: 'cpu', inputSize: '128x64', checkpointInterval: 1, ...trainer },
     stop: { maxRounds: 1 },
   };
 }

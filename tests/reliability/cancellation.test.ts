@@ -13,7 +13,8 @@ import { killTestConfig } from './kill-config';
 jest.setTimeout(600_000);
 
 // Long enough that it is still training when the loop is cancelled.
-const TRAINER = { minSteps: 0, epochs: 200, checkpointInterval: 4, device: 'cpu', inputSize: '640x384', batchSize: 2 } as const;
+// the small scratch network: these tests are about processes and timing, and its epochs are short
+const TRAINER = { backbone: 'scratch', minSteps: 0, epochs: 200, checkpointInterval: 4, device: 'cpu', inputSize: '640x384', batchSize: 2 } as const;
 
 let rig: ProcessRig;
 let dataset: string;

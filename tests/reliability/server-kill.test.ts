@@ -18,7 +18,8 @@ import { killTestConfig } from './kill-config';
 // (about 20 s at 0.4 s an epoch on an idle machine) keep the trainer running until the server is back,
 // and each round costs about half what it did with 80 epochs behind a 15 s outage. Checkpoints every 2
 // epochs, so the retry redoes at most one.
-const TRAINER = { minSteps: 0, epochs: 48, checkpointInterval: 2, device: 'cpu', inputSize: '640x384', batchSize: 2 } as const;
+// the small scratch network: these tests are about processes and timing, and its epochs are short
+const TRAINER = { backbone: 'scratch', minSteps: 0, epochs: 48, checkpointInterval: 2, device: 'cpu', inputSize: '640x384', batchSize: 2 } as const;
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 const TRAINING_OUTAGE_MS = 8_000;
 

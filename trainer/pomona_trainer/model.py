@@ -11,7 +11,8 @@ An object is its centre cell c = floor(centre / 4). Targets and losses (CenterNe
 - heatmap: Y = max over objects of exp(-(dx^2 / 2 sx^2 + dy^2 / 2 sy^2)), dx, dy cell distances to c,
   sx = max(0.4, w / (6 * 4)), sy likewise; penalty-reduced focal loss
   L_hm = -1/N sum[ Y==1: (1-p)^2 log p ; else: (1-Y)^4 p^2 log(1-p) ], N = number of objects;
-- size: L1 on (log(w/4), log(h/4)) at c; offset: L1 on centre/4 - c at c; each averaged over N.
+- size: L1 on (log(w/4), log(h/4)); offset: L1 on centre/4 - cell; both at every cell of the object's
+  Gaussian region (Y >= 0.3), weighted by Y and averaged over the weights (encode_targets).
 Decoding: sigmoid, 3x3 max-pool peak test, top-K peaks; box = (c + offset) * 4 -/+ exp(log size) * 4 / 2.
 """
 import math
@@ -78,11 +79,16 @@ def build(config: dict, pretrained: bool = True) -> CenterNet:
 
 
 def encode_targets(boxes: list[torch.Tensor], out_h: int, out_w: int):
-    """Heatmap (B,1,h,w), regression targets (B,4,h,w) and their mask (B,1,h,w) from canvas-px boxes."""
+    """Heatmap (B,1,h,w), regression targets (B,4,h,w) and their weights (B,1,h,w) from crop-px boxes.
+
+    Every cell where an object's Gaussian is at least REGRESSION_REGION regresses that object (the one
+    with the largest Gaussian there), weighted by the Gaussian (TTFNet, Liu et al. 2020): many more
+    regression samples per object than its centre cell alone, which is what a few hundred steps need.
+    """
     n = len(boxes)
     heat = torch.zeros(n, out_h * out_w)
     reg = torch.zeros(n, 4, out_h * out_w)
-    mask = torch.zeros(n, 1, out_h * out_w)
+    weight = torch.zeros(n, 1, out_h * out_w)
     gy, gx = torch.meshgrid(torch.arange(out_h, dtype=torch.float32), torch.arange(out_w, dtype=torch.float32), indexing="ij")
     gx, gy = gx.reshape(1, -1), gy.reshape(1, -1)
     for i, b in enumerate(boxes):
@@ -96,20 +102,25 @@ def encode_targets(boxes: list[torch.Tensor], out_h: int, out_w: int):
         sx = (bw / 6).clamp(min=0.4)[:, None]
         sy = (bh / 6).clamp(min=0.4)[:, None]
         g = torch.exp(-((gx - ix[:, None]) ** 2 / (2 * sx * sx) + (gy - iy[:, None]) ** 2 / (2 * sy * sy)))
-        heat[i] = g.amax(0)
-        idx = (iy * out_w + ix).long()
-        reg[i, :, idx] = torch.stack([cx - ix, cy - iy, bw.log(), bh.log()])
-        mask[i, 0, idx] = 1.0
-    return heat.view(n, 1, out_h, out_w), reg.view(n, 4, out_h, out_w), mask.view(n, 1, out_h, out_w)
+        peak, owner = g.max(0)
+        heat[i] = peak
+        region = peak >= REGRESSION_REGION
+        o = owner[region]
+        reg[i, :, region] = torch.stack([cx[o] - gx[0, region], cy[o] - gy[0, region], bw[o].log(), bh[o].log()])
+        weight[i, 0, region] = peak[region]
+    return heat.view(n, 1, out_h, out_w), reg.view(n, 4, out_h, out_w), weight.view(n, 1, out_h, out_w)
 
 
-def loss_fn(out: torch.Tensor, heat: torch.Tensor, reg: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+REGRESSION_REGION = 0.3
+
+
+def loss_fn(out: torch.Tensor, heat: torch.Tensor, reg: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     out = out.float()
     p = torch.sigmoid(out[:, :1]).clamp(1e-4, 1 - 1e-4)
     pos = (heat >= 1.0).float()
     n = pos.sum().clamp(min=1.0)
     hm = -(pos * (1 - p) ** 2 * torch.log(p) + (1 - pos) * (1 - heat) ** 4 * p**2 * torch.log(1 - p)).sum() / n
-    l1 = (F.l1_loss(out[:, 1:], reg, reduction="none") * mask).sum() / n
+    l1 = (F.l1_loss(out[:, 1:], reg, reduction="none") * weight).sum() / weight.sum().clamp(min=1.0)
     return hm + l1
 
 

@@ -75,11 +75,19 @@ def merge(per_window: list[tuple[np.ndarray, np.ndarray]], wins: list[Window]) -
     order = np.argsort(-s, kind="stable")
     b, s, o = b[order], s[order], o[order]
     if len(wins) > 1 and len(b):
-        iou = iou_matrix(b.astype(np.float64), b.astype(np.float64))
+        # only a box reaching into another window's core can duplicate one of that window
+        cores = np.array([w.core for w in wins])
+        reaches = (b[:, None, 2] > cores[None, :, 0]) & (b[:, None, 0] < cores[None, :, 2]) & (b[:, None, 3] > cores[None, :, 1]) & (b[:, None, 1] < cores[None, :, 3])
+        reaches[np.arange(len(b)), o] = False
+        candidates = np.flatnonzero(reaches.any(1))
         dropped = np.zeros(len(b), bool)
-        for i in range(len(b)):  # best first: a box is dropped by a better one of another window
-            if dropped[i]:
-                continue
-            dropped |= (iou[i] >= SEAM_IOU) & (o != o[i]) & (np.arange(len(b)) > i)
+        if len(candidates):
+            cb, co = b[candidates].astype(np.float64), o[candidates]
+            for k, i in enumerate(candidates):  # best first: a box yields to a better one of another window
+                if dropped[i]:
+                    continue
+                later = slice(k + 1, None)
+                clash = (iou_matrix(cb[k:k + 1], cb[later])[0] >= SEAM_IOU) & (co[later] != co[k])
+                dropped[candidates[k + 1:][clash]] = True
         b, s = b[~dropped], s[~dropped]
     return b, s

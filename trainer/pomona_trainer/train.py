@@ -139,6 +139,7 @@ def run(args) -> int:
     last_checkpoint = args.resume if resume else None
     step_throttle = Throttle(2.0)
     bs = config["batch_size"]
+    crops_this_run = 0  # training samples of this process (not of earlier runs it resumes), for speed reports
     net.train()
     for epoch in range(first_epoch, epochs + 1):
         epoch_start = time.monotonic()
@@ -163,6 +164,7 @@ def run(args) -> int:
             step += 1
             loss_sum += loss.item() * len(idx)
             seen += len(idx)
+            crops_this_run += len(idx)
             if step_throttle.ready() and s > 0:
                 emit("step", epoch=epoch, step=s + 1, steps=steps_per_epoch, loss=round(loss.item(), 6), lr=round(lr, 8))
         epoch_loss = loss_sum / max(seen, 1)
@@ -190,7 +192,7 @@ def run(args) -> int:
         _write_log(out_dir, history)
         emit("epoch", epoch=epoch, epochs=epochs, loss=row["loss"], checkpoint=saved, seconds=row["seconds"],
              **({"val_ap50": row["val_ap50"]} if "val_ap50" in row else {}))
-    emit("done", epochs=epochs, checkpoint=last_checkpoint, seconds=round(time.monotonic() - started, 3))
+    emit("done", epochs=epochs, checkpoint=last_checkpoint, seconds=round(time.monotonic() - started, 3), steps=step, crops=crops_this_run)
     return 0
 
 

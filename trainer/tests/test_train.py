@@ -95,3 +95,40 @@ def test_min_steps_lengthens_a_small_run_and_resume_keeps_its_length(tiny, tmp_p
     done = [e for e in events(r.stdout) if e["event"] == "done"][0]
     assert r.returncode == 0 and done["epochs"] == 3 and not [e for e in events(r.stdout) if e["event"] == "epoch"]
     assert run_cli("train", *common, "--out", tmp_path / "b", "--min-steps", "-1").returncode == 2
+
+
+def test_checkpoints_record_their_backbone_and_refuse_another(tiny, trained, tmp_path):
+    """The default run is the pretrained backbone; starting the scratch network from it is refused, and back."""
+    images, labels = tiny
+    out, _ = trained
+    pretrained_ckpt = out / "weights" / "epoch_002.pt"
+    assert checkpoint.load(str(pretrained_ckpt), "--model")["config"]["model"]["backbone"] == "efficientnet-lite0"
+    common = ["--images", images, "--labels", labels, "--batch-size", 4, "--input-size", "128x96", "--device", "cpu"]
+    proc = run_cli("train", *common, "--out", tmp_path / "s", "--epochs", 1, "--backbone", "scratch")
+    assert proc.returncode == 0, proc.stderr
+    scratch_ckpt = tmp_path / "s" / "weights" / "epoch_001.pt"
+    assert checkpoint.load(str(scratch_ckpt), "--model")["config"]["model"]["backbone"] == "scratch"
+    for flag, ckpt, other in (("--init", pretrained_ckpt, "scratch"), ("--resume", scratch_ckpt, "efficientnet-lite0")):
+        proc = run_cli("train", *common, "--out", tmp_path / "x", "--epochs", 2, flag, ckpt, "--backbone", other)
+        assert proc.returncode == 2
+        assert proc.stderr.strip().splitlines() == [f"error: {flag} {ckpt}: a checkpoint of backbone "
+                                                    f"{'efficientnet-lite0' if other == 'scratch' else 'scratch'}, not --backbone {other}"]
+    proc = run_cli("train", *common, "--out", tmp_path / "y", "--epochs", 1, "--backbone", "resnet")
+    assert proc.returncode == 2 and "--backbone resnet: expected one of efficientnet-lite0, scratch" in proc.stderr
+
+
+def test_pretrained_weights_load_with_the_network_switched_off(monkeypatch):
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise OSError("network is switched off in this test")
+
+    monkeypatch.setattr(socket, "socket", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    from pomona_trainer import backbone
+
+    weights = torch.load(backbone.pretrained_weights_path(), map_location="cpu", weights_only=True)
+    net = model.build(model.default_config("efficientnet-lite0"))
+    assert torch.equal(net.features.stem[0].weight, weights["_conv_stem.weight"])
+    assert torch.equal(net.features.blocks[15]._project_conv.weight, weights["_blocks.15._project_conv.weight"])
+    assert not net.features.stem[0].weight.requires_grad and net.features.blocks[5]._project_conv.weight.requires_grad
