@@ -32,7 +32,8 @@ export function demoConfig(opts: DemoOptions, project: string, datasetDir: strin
     dataset: { path: datasetDir, validation: { fraction: 0.25 } },
     selection: { initial: { method: 'CORESET', size: { nTotal: 20 } }, rounds: { method: 'CORAL', size: { batchSize: 20 } }, seed: 0 },
     embedding: { epochs: 3, dim: 32 },
-    trainer: { epochs: opts.epochs, checkpointInterval: 5, device: 'auto', seed: 0, fineTune: true },
+    // 40 steps a round: the pretrained detector fine-tunes from the last round's weights, and the demo stays short
+    trainer: { epochs: opts.epochs, minSteps: 40, checkpointInterval: 5, device: 'auto', seed: 0, fineTune: true },
     stop: { maxRounds: opts.rounds },
   };
   const parsed = parseLoopConfig(input);
@@ -157,7 +158,7 @@ export function registerDemo(program: Command): void {
     .description('run a 3-round active-learning loop on a synthetic orchard, end to end, on this machine')
     .option('--images <n>', 'synthetic images (pool + validation)', (v) => Number(v), 160)
     .option('--rounds <n>', 'rounds', (v) => Number(v), 3)
-    .option('--epochs <n>', 'training epochs per round', (v) => Number(v), 15)
+    .option('--epochs <n>', 'training epochs per round (at least 40 steps)', (v) => Number(v), 5)
     .option('--dir <dir>', 'where the data and artifacts go', path.join(repositoryRoot(), '.pomona', 'demo'))
     .action(async (opts: DemoOptions) => {
       await runDemo({ ...opts, dir: path.resolve(opts.dir) });
