@@ -73,13 +73,15 @@ test('an embedPool input recorded before the method existed keeps scene statisti
   expect(lastFlags().get('--features')).toBe('scene');
 });
 
-test('trainRound passes trainer.backbone as --backbone, and nothing when absent (the trainer default)', async () => {
+test('trainRound passes trainer.backbone and trainer.scale as --backbone and --scale, and nothing when absent (the trainer defaults)', async () => {
   const labelledPath = path.join(dir, 'labelled.json');
   fs.writeFileSync(labelledPath, JSON.stringify({ round: 1, images: [] }));
-  const input: TrainInput = { projectDir: path.join(dir, 'train'), round: 1, labelledPath, epochs: 1, checkpointInterval: 1, device: 'cpu', seed: 0, backbone: 'scratch' };
+  const input: TrainInput = { projectDir: path.join(dir, 'train'), round: 1, labelledPath, epochs: 1, checkpointInterval: 1, device: 'cpu', seed: 0, backbone: 'scratch', scale: 0.5 };
   await new MockActivityEnvironment().run(trainRound, input);
   expect(lastFlags().get('--backbone')).toBe('scratch');
-  const { backbone: _omitted, ...withoutBackbone } = input;
+  expect(lastFlags().get('--scale')).toBe('0.5');
+  const { backbone: _omitted, scale: _scale, ...withoutBackbone } = input;
   await new MockActivityEnvironment().run(trainRound, { ...withoutBackbone, round: 2 });
   expect(lastFlags().has('--backbone')).toBe(false);
+  expect(lastFlags().has('--scale')).toBe(false);
 });

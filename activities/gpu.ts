@@ -93,6 +93,7 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
         device: input.device,
         inputSize: input.inputSize,
         batchSize: input.batchSize,
+        scale: input.scale,
         backbone: input.backbone,
         ...(last ? { resume: last.file } : input.initWeights ? { init: input.initWeights } : {}),
       }),

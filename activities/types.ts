@@ -114,6 +114,8 @@ export interface TrainInput {
   initWeights?: string;
   inputSize?: string;
   batchSize?: number;
+  /** `train --scale` (torch backend); the trainer default (native pixels) when absent. */
+  scale?: number;
   /** `train --backbone` (torch backend; TAO ignores it); the trainer default when absent. */
   backbone?: TrainerBackbone;
   /** Present when the loop trains with NVIDIA TLT/TAO (trainer.backend "tao"). */

@@ -307,7 +307,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
         retry: { ...gpuTrain.retry, initialInterval: '10s', backoffCoefficient: 2, maximumAttempts: trainAttempts },
         summary: `round ${round}: train ${training}`,
       },
-      [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, minSteps: config.trainer.minSteps, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize, backbone: trainerBackbone, ...tao }],
+      [{ projectDir: prepared.projectDir, round, labelledPath, epochs: config.trainer.epochs, minSteps: config.trainer.minSteps, checkpointInterval: config.trainer.checkpointInterval, device: config.trainer.device, seed: config.trainer.seed + round, initWeights: config.trainer.fineTune ? state.lastWeights : undefined, inputSize: config.trainer.inputSize, batchSize: config.trainer.batchSize, scale: config.trainer.scale, backbone: trainerBackbone, ...tao }],
     ),
   );
   if (!trained) return finish('stop-signal');

@@ -49,6 +49,8 @@ test.each([
   [{ ...minimal, embedding: { method: 'pixels' } }, 'embedding.method'],
   [{ ...minimal, trainer: { backbone: 'resnet18' } }, 'trainer.backbone'],
   [{ ...minimal, trainer: { backend: 'tao', backbone: 'scratch', tao: taoSettings } }, 'trainer.backbone: applies to the torch backend only'],
+  [{ ...minimal, trainer: { scale: 0 } }, 'trainer.scale'],
+  [{ ...minimal, trainer: { backend: 'tao', scale: 0.5, tao: taoSettings } }, 'trainer.scale: applies to the torch backend only'],
   [{ ...minimal, surprise: true }, 'surprise'],
 ])('a bad config names the field (%#)', (input, field) => {
   const result = parseLoopConfig(input);

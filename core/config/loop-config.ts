@@ -102,6 +102,7 @@ export const loopConfigSchema = z
           .refine((size) => size.split('x').every((v) => Number(v) >= 64 && Number(v) % 32 === 0), 'width and height must be multiples of 32, at least 64')
           .optional().describe('network input size; the trainer default when absent'),
         batchSize: z.number().int().positive().optional().describe('training batch size; the trainer default when absent'),
+        scale: z.number().min(0.05).max(4).optional().describe('torch: resize every image by this factor before training and inference (1: native pixels, the trainer default when absent); large photographs are trained on crops and inferred in tiles either way'),
         threshold: z.number().min(0).max(1).default(0.05).describe('minimum score kept by inference'),
         fineTune: z.boolean().default(true).describe('start round n from round n-1 weights'),
         tao: taoSettingsSchema.optional(),
@@ -113,8 +114,10 @@ export const loopConfigSchema = z
         // The default cannot be told from an explicit "efficientnet-lite0" here (both parse alike), so only
         // the other value is refused: TAO would silently train its own backbone instead.
         if (trainer.backbone === 'scratch') ctx.addIssue({ code: 'custom', path: ['backbone'], message: 'applies to the torch backend only; TAO trains trainer.tao.arch' });
+        if (trainer.scale !== undefined) ctx.addIssue({ code: 'custom', path: ['scale'], message: 'applies to the torch backend only; TAO resizes to trainer.inputSize' });
       })
-      .default({ backend: 'torch', backbone: 'efficientnet-lite0', epochs: 20, minSteps: 120, checkpointInterval: 5, maxAttempts: DEFAULT_TRAIN_ATTEMPTS, maxEmbedInferAttempts: DEFAULT_EMBED_INFER_ATTEMPTS, device: 'auto', seed: 0, threshold: 0.05, fineTune: true }),
+      // prefault: an absent section is parsed as {}, so it gets each field's own default (no second copy here)
+      .prefault({}),
     stop: z
       .strictObject({
         maxRounds: z.number().int().positive().default(5).describe('stop after this many rounds'),

@@ -50,7 +50,7 @@ def generate(out: str, count: int, seed: int, width: int = 640, height: int = 36
     if style not in STYLES:
         raise InputError(f"--style {style}: unknown style (use {' or '.join(STYLES)})")
     if count < 0 or width < 16 or height < 16:
-        raise InputError(f"--count/--width/--height: need count >= 0 and a size of at least 16x16")
+        raise InputError("--count/--width/--height: need count >= 0 and a size of at least 16x16")
     os.makedirs(os.path.join(out, "images"), exist_ok=True)
     os.makedirs(os.path.join(out, "masks"), exist_ok=True)
     scenes = {}
