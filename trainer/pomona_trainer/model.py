@@ -23,7 +23,6 @@ import torch.nn.functional as F
 
 from . import backbone as backbone_lib
 from .backbone import conv_bn_relu
-from .errors import InputError
 
 ARCH = "pomona-centernet"
 ARCH_VERSION = 2  # 2: backbone chosen per checkpoint (config.model.backbone), input in [0, 1]
@@ -33,9 +32,7 @@ FROZEN_STRIDE = 8  # EfficientNet-Lite0: stem to stride 8 keep their ImageNet we
 
 
 def default_config(backbone: str = backbone_lib.DEFAULT_BACKBONE) -> dict:
-    if backbone not in backbone_lib.BACKBONES:
-        raise InputError(f"--backbone {backbone}: expected one of {', '.join(backbone_lib.BACKBONES)}")
-    config = {"backbone": backbone, "neck": NECK[backbone]}
+    config = {"backbone": backbone_lib.check_name(backbone), "neck": NECK[backbone]}
     if backbone == "efficientnet-lite0":
         config["frozen_stride"] = FROZEN_STRIDE
     return config
