@@ -1,6 +1,6 @@
 // `pomona dataset synth|check`: the synthetic orchard generator (MinneApple layout), and a dataset check
 // (every layout ingest reads: MinneApple, KITTI, Pascal VOC, images only).
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { checkDataset } from '../../core/dataset/ingest';
@@ -15,11 +15,19 @@ export interface SynthOptions {
   width?: number;
   height?: number;
   style?: string;
+  /** Video-like sequences instead of --count independent images (trainer/pomona_trainer/sequences.py). */
+  sequences?: number;
+  frames?: number;
+  overlap?: number;
+  tail?: number;
+  orchards?: number;
 }
 
 /** Runs the generator (`python -m pomona_trainer synth`); output is deterministic per options. */
 export function synthesizeOrchard(opts: SynthOptions): void {
-  const args = ['-m', 'pomona_trainer', 'synth', '--out', path.resolve(opts.out), '--count', String(opts.count), '--seed', String(opts.seed)];
+  const pool = opts.sequences === undefined ? ['--count', String(opts.count)] : ['--sequences', String(opts.sequences)];
+  const args = ['-m', 'pomona_trainer', 'synth', '--out', path.resolve(opts.out), ...pool, '--seed', String(opts.seed)];
+  for (const knob of ['frames', 'overlap', 'tail', 'orchards'] as const) if (opts[knob] !== undefined) args.push(`--${knob}`, String(opts[knob]));
   if (opts.width) args.push('--width', String(opts.width));
   if (opts.height) args.push('--height', String(opts.height));
   if (opts.style) args.push('--style', opts.style);
@@ -35,6 +43,12 @@ const int = (v: string) => {
   if (!Number.isInteger(n) || n < 0) throw new CliError(`"${v}" is not a non-negative integer`, 2);
   return n;
 };
+// ranges are the generator's to check: it names the flag and the rule
+const number = (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new CliError(`"${v}" is not a number`, 2);
+  return n;
+};
 
 /** `--classes apple,pear`: the names, as a loop's `annotation.classes` would hold them. */
 export function parseClasses(v: string): string[] {
@@ -48,9 +62,14 @@ export function registerDataset(program: Command): void {
   const dataset = program.command('dataset').description('datasets: synthetic orchards and checks');
   dataset
     .command('synth')
-    .description('write a synthetic orchard in MinneApple layout (images/, masks/, scenes.json)')
+    .description('write a synthetic orchard in MinneApple layout (images/, masks/, scenes.json): independent images, or rows filmed by a moving camera')
     .requiredOption('--out <dir>', 'output folder')
-    .option('--count <n>', 'images', int, 200)
+    .option('--count <n>', 'independent images', int, 200)
+    .addOption(new Option('--sequences <n>', 'video-like sequences instead: rows filmed by a moving camera, one condition each').argParser(int).conflicts('count'))
+    .option('--frames <n>', 'with --sequences: frames per sequence (default 30)', int)
+    .option('--overlap <share>', "with --sequences: share of a frame's width the next frame repeats (default 0.9)", number)
+    .option('--tail <t>', 'with --sequences: long tail of conditions, P(k) ~ (k+1)^-t, 0 = all equally often (default 1)', number)
+    .option('--orchards <n>', 'with --sequences: orchards the rows belong to (default 3)', int)
     .option('--seed <n>', 'random seed (same seed, same bytes)', int, 0)
     .option('--width <px>', 'image width', int)
     .option('--height <px>', 'image height', int)

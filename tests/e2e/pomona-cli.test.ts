@@ -39,6 +39,16 @@ test('dataset synth and check', async () => {
   const check = await pomona('dataset', 'check', orchard, '--json');
   expect(check.code).toBe(0);
   expect(JSON.parse(check.stdout)).toMatchObject({ layout: 'minneapple', images: 16, labelled: 16, problems: [] });
+  const rows = path.join(work, 'rows');
+  const sequences = await pomona('dataset', 'synth', '--out', rows, '--sequences', '2', '--frames', '3', '--overlap', '0.8', '--width', '160', '--height', '96');
+  expect(sequences.code).toBe(0);
+  expect(JSON.parse((await pomona('dataset', 'check', rows, '--json')).stdout)).toMatchObject({ layout: 'minneapple', images: 6, labelled: 6, problems: [] });
+  const both = await pomona('dataset', 'synth', '--out', rows, '--count', '4', '--sequences', '2');
+  expect(both.code).not.toBe(0);
+  expect(both.stderr).toContain("'--sequences <n>' cannot be used with option '--count <n>'");
+  const overlap = await pomona('dataset', 'synth', '--out', rows, '--sequences', '1', '--overlap', '1');
+  expect(overlap.code).toBe(2);
+  expect(overlap.stderr).toContain('--overlap 1.0: need 0 <= overlap < 1');
   const bad = await pomona('dataset', 'check', path.join(work, 'nowhere'));
   expect(bad.code).not.toBe(0);
   expect(bad.stderr).toContain('not a folder');

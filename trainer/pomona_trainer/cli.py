@@ -62,9 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--device", default="auto")
 
-    s = sub.add_parser("synth", help="synthetic orchard in MinneApple layout")
+    s = sub.add_parser("synth", help="synthetic orchard in MinneApple layout: independent images (--count) or video-like sequences (--sequences)")
     s.add_argument("--out", required=True)
-    s.add_argument("--count", type=int, required=True)
+    pool = s.add_mutually_exclusive_group(required=True)
+    pool.add_argument("--count", type=int, help="independent images")
+    pool.add_argument("--sequences", type=int, help="rows filmed by a moving camera, --frames each (sequences.py)")
+    s.add_argument("--frames", type=int, help="with --sequences: frames per sequence (default 30)")
+    s.add_argument("--overlap", type=float, help="with --sequences: share of a frame's width that the next frame repeats (default 0.9)")
+    s.add_argument("--tail", type=float, help="with --sequences: long tail of conditions, P(k) ~ (k+1)^-tail, 0 = uniform (default 1)")
+    s.add_argument("--orchards", type=int, help="with --sequences: orchards the rows belong to (default 3)")
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--width", type=int, default=640)
     s.add_argument("--height", type=int, default=360)
@@ -72,11 +78,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+SEQUENCE_KNOBS = ("frames", "overlap", "tail", "orchards")
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     interrupt.install()
     try:
         if args.command == "synth":
+            knobs = {k: getattr(args, k) for k in SEQUENCE_KNOBS if getattr(args, k) is not None}
+            if args.sequences is not None:
+                from . import sequences
+
+                sequences.generate(args.out, args.sequences, seed=args.seed, width=args.width, height=args.height, style=args.style, **knobs)
+                return 0
+            if knobs:
+                raise InputError(f"--{next(iter(knobs))}: only with --sequences")
             from . import synth
 
             synth.generate(args.out, args.count, args.seed, args.width, args.height, args.style)

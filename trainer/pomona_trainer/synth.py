@@ -58,13 +58,13 @@ def generate(out: str, count: int, seed: int, width: int = 640, height: int = 36
         interrupt.check()
         name = f"{i:06d}"
         image, mask, attributes = render(seed, i, width, height, style)
-        _save_png(Image.fromarray(image, "RGB"), os.path.join(out, "images", name + ".png"))
-        _save_png(Image.fromarray(mask, "L"), os.path.join(out, "masks", name + ".png"))
+        save_png(Image.fromarray(image, "RGB"), os.path.join(out, "images", name + ".png"))
+        save_png(Image.fromarray(mask, "L"), os.path.join(out, "masks", name + ".png"))
         scenes[name] = attributes
     write_text_atomic(os.path.join(out, "scenes.json"), json.dumps(scenes, indent=1, sort_keys=True) + "\n")
 
 
-def _save_png(image: Image.Image, path: str) -> None:
+def save_png(image: Image.Image, path: str) -> None:
     tmp = path + ".tmp"
     image.save(tmp, format="PNG", compress_level=1)
     os.replace(tmp, path)
@@ -77,12 +77,34 @@ def render(seed: int, index: int, width: int, height: int, style: str):
     weights = np.array([SCENES[k][0] for k in kinds])
     kind = kinds[rng.choice(len(kinds), p=weights / weights.sum())]
     _, light, distance, occlusion, colour = SCENES[kind]
+    img, mask = paint(rng, width, height, style, distance, occlusion, colour)
+    img = apply_light(img, light, rng)
+    image = finish(img, rng)
+    mask = visible_instances(mask)
+    attributes = {
+        "scene": kind,
+        "style": style,
+        "light": light,
+        "distance": distance,
+        "occlusion": occlusion,
+        "colour": colour,
+        "apples": int(np.count_nonzero(np.unique(mask))),
+    }
+    return image, mask, attributes
 
-    img = _background(rng, width, height, style)
-    mask = np.zeros((height, width), np.uint8)
+
+def paint(rng, width, height, style, distance, occlusion, colour, span=1.0, size_scale=1.0, density=1.0):
+    """Foliage, apples and occluding leaves before lighting: (HxWx3 float image, HxW uint16 instance ids).
+
+    `span` is the width in image widths (a sequence's strip): apple, trunk and branch counts and the
+    foliage's coarse noise scale with it, so density is that of one image. `size_scale` and `density`
+    multiply apple diameters and counts (an orchard's trees).
+    """
+    img = _background(rng, width, height, style, span)
+    mask = np.zeros((height, width), np.uint16)
     (lo, hi), size_factor = DISTANCE[distance]
-    n = int(rng.integers(lo, hi + 1))
-    median_d = 30.0 * height / 720.0 * size_factor
+    n = round(int(rng.integers(lo, hi + 1)) * span * density)
+    median_d = 30.0 * height / 720.0 * size_factor * size_scale
     diameters = np.clip(median_d * np.exp(rng.normal(0.0, 0.25, n)), 4.0, None)
     cx = rng.uniform(0, width, n)
     cy = rng.uniform(0.08 * height, height, n)  # sky band at the top holds few apples
@@ -103,26 +125,32 @@ def render(seed: int, index: int, width: int, height: int, style: str):
         ox, oy = cx[k] + rng.normal(0, 0.8 * r), cy[k] + rng.normal(0, 0.8 * r)
         leaf = np.array((0.12, 0.38, 0.10)) * rng.uniform(0.7, 1.3) if style == "orchard" else np.array((0.05, 0.30, 0.25)) * rng.uniform(0.7, 1.4)
         _leaf(img, mask, ox, oy, r * rng.uniform(0.6, 1.1), rng.uniform(0, np.pi), np.clip(leaf, 0, 1), style)
+    return img, mask
 
-    img = _light(img, light, rng)
-    img += rng.normal(0, 0.02, img.shape).astype(np.float32)
-    image = (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
 
+def finish(img, rng):
+    """Sensor noise and quantisation: the float image as HxWx3 uint8."""
+    img = img + rng.normal(0, 0.02, img.shape).astype(np.float32)
+    return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def visible_instances(mask, renumber: bool = False):
+    """The uint8 mask of instances with at least MIN_VISIBLE visible pixels; the others become background.
+
+    Ids are kept (1..n with gaps), or with `renumber` made 1..m in id order (a window of a sequence's
+    strip, whose ids may exceed 255).
+    """
     counts = np.bincount(mask.ravel(), minlength=256)
     keep = counts >= MIN_VISIBLE
     keep[0] = False
-    lut = np.where(keep, np.arange(256), 0).astype(np.uint8)
-    mask = lut[mask]
-    attributes = {
-        "scene": kind,
-        "style": style,
-        "light": light,
-        "distance": distance,
-        "occlusion": occlusion,
-        "colour": colour,
-        "apples": int(keep.sum()),
-    }
-    return image, mask, attributes
+    if renumber:
+        lut = np.zeros(len(counts), np.int64)
+        lut[keep] = np.arange(1, int(keep.sum()) + 1)
+    else:
+        lut = np.where(keep, np.arange(len(counts)), 0)
+    if lut.max() > 255:
+        raise ValueError("more than 255 visible apples in one image")
+    return lut.astype(np.uint8)[mask]
 
 
 def _upsampled_noise(rng, width, height, cells_x, cells_y, channels=1):
@@ -132,7 +160,7 @@ def _upsampled_noise(rng, width, height, cells_x, cells_y, channels=1):
     return np.stack(layers, -1).astype(np.float32) / 255.0
 
 
-def _background(rng, width, height, style):
+def _background(rng, width, height, style, span=1.0):
     y = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
     if style == "orchard":
         # smooth: sky fading into foliage, large soft leaf masses, grass at the bottom
@@ -142,21 +170,21 @@ def _background(rng, width, height, style):
         t_sky = np.clip((0.12 - y) / 0.12, 0, 1)
         t_grass = np.clip((y - 0.85) / 0.15, 0, 1)
         img = foliage * (1 - t_sky - t_grass) + sky * t_sky + grass * t_grass
-        img = img * (0.65 + 0.7 * _upsampled_noise(rng, width, height, 12, 7))
+        img = img * (0.65 + 0.7 * _upsampled_noise(rng, width, height, max(1, round(12 * span)), 7))
         img = np.broadcast_to(img, (height, width, 3)).copy()
-        for _ in range(int(rng.integers(1, 4))):  # trunks
+        for _ in range(round(int(rng.integers(1, 4)) * span)):  # trunks
             x0 = int(rng.uniform(0, width))
             w = max(2, int(rng.uniform(0.015, 0.04) * width))
             img[int(0.3 * height):, x0:x0 + w] = np.array((0.30, 0.22, 0.14), np.float32) * rng.uniform(0.8, 1.2)
     else:
         # textured: high-frequency two-tone foliage with bluish shadows, no sky
         fine = _upsampled_noise(rng, width, height, max(8, width // 6), max(6, height // 6), 3)
-        coarse = _upsampled_noise(rng, width, height, 8, 5)
+        coarse = _upsampled_noise(rng, width, height, max(1, round(8 * span)), 5)
         light_leaf = np.array((0.35, 0.55, 0.20), np.float32)
         shadow = np.array((0.05, 0.18, 0.20), np.float32)
         t = np.clip((fine[..., :1] - 0.5) * 3 + 0.5 * coarse, 0, 1)
         img = shadow * (1 - t) + light_leaf * t + 0.08 * (fine - 0.5)
-        for _ in range(int(rng.integers(2, 6))):  # diagonal branches
+        for _ in range(round(int(rng.integers(2, 6)) * span)):  # diagonal branches
             x0 = rng.uniform(0, width)
             slope = rng.uniform(-1.5, 1.5)
             w = rng.uniform(0.006, 0.015) * width
@@ -227,7 +255,7 @@ def _leaf(img, mask, cx, cy, r, angle, colour, style):
     mask[sl][inside] = 0
 
 
-def _light(img, light, rng):
+def apply_light(img, light, rng):
     if light == "bright":
         return (img - 0.35) * rng.uniform(1.1, 1.3) + 0.38 + np.array((0.04, 0.03, -0.02), np.float32)
     if light == "overcast":

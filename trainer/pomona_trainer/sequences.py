@@ -1,0 +1,143 @@
+"""Video-like pools (`synth --sequences`): frames of a camera moving along orchard rows.
+
+Real pools are collected by walking or driving along rows, so neighbouring images show nearly the same
+trees, and a few conditions dominate with a long tail of rare, hard ones. This writes such a pool in the
+layout of `synth.py` (images/, masks/, scenes.json; frame `<sequence>_<frame>` is `s0003_f012`).
+
+- A pool is S sequences of F frames. Sequence s is one row of orchard s mod K under one condition.
+- Its row is painted once as a strip of width W + (F - 1) * step, step = max(1, round(W * (1 - overlap))),
+  with apples, leaves and trunks at the densities of single images; frame f is the window at x = f * step.
+  Neighbouring frames share `overlap` of their width: with F, the redundancy knob.
+- Per frame the camera bobs up to BOB_FRACTION of the height, exposure drifts (x N(1, 0.03)) and sensor
+  noise is drawn anew, so no two frames are the same image.
+- Conditions, ordered from common to rare (CONDITIONS): P(condition k) = (k + 1)^-tail / sum_j (j + 1)^-tail,
+  k = 0..8. The tail knob: 0 is uniform; 1 (default) gives sunny 35%, overcast 18%, ..., dusk 4.4%,
+  backlight 3.9%. The rare ones are the hard ones: small far apples, heavy occlusion, green apples on
+  green leaves, dusk, and backlight (the sun behind the trees: dark, flat apples under a glare).
+- Orchard k fixes its foliage tint (through the strip's generator), apple size (x0.85-1.15) and apple
+  density (x0.8-1.2).
+- Sequence s is drawn from its own generator (seed, s, style), so a pool's first sequences do not depend on
+  S, and another seed gives other rows: a validation split with no near-copy of a pool frame.
+"""
+import json
+import os
+
+import numpy as np
+from PIL import Image
+
+from . import interrupt, synth
+from .errors import InputError
+from .fsutil import write_text_atomic
+
+# condition: (light, distance, occlusion, colour), most common first
+CONDITIONS = {
+    "sunny": ("bright", "mid", "low", "red"),
+    "overcast": ("overcast", "mid", "low", "red"),
+    "near": ("bright", "near", "low", "red"),
+    "yellow": ("overcast", "mid", "low", "yellow"),
+    "far": ("overcast", "far", "low", "red"),
+    "leafy": ("bright", "mid", "heavy", "red"),
+    "green": ("bright", "mid", "low", "green"),
+    "dusk": ("dusk", "mid", "low", "red"),
+    "backlight": ("backlight", "mid", "low", "red"),
+}
+BOB_FRACTION = 0.03
+SEQUENCE_STREAM = 7  # keeps sequence generators apart from synth.render's image generators
+ORCHARD_STREAM = 8
+
+
+def condition_probabilities(tail: float) -> dict[str, float]:
+    weights = np.arange(1, len(CONDITIONS) + 1, dtype=np.float64) ** -tail
+    return dict(zip(CONDITIONS, weights / weights.sum()))
+
+
+def check(sequences: int, frames: int, overlap: float, tail: float, orchards: int) -> None:
+    if sequences < 0:
+        raise InputError(f"--sequences {sequences}: need 0 or more")
+    if frames < 1:
+        raise InputError(f"--frames {frames}: need at least 1")
+    if not 0 <= overlap < 1:
+        raise InputError(f"--overlap {overlap}: need 0 <= overlap < 1 (the share of a frame its neighbour repeats)")
+    if not tail >= 0:
+        raise InputError(f"--tail {tail}: need 0 or more (0: all conditions equally often)")
+    if orchards < 1:
+        raise InputError(f"--orchards {orchards}: need at least 1")
+
+
+def generate(out: str, sequences: int, frames: int = 30, seed: int = 0, width: int = 640, height: int = 360, style: str = "orchard",
+             overlap: float = 0.9, tail: float = 1.0, orchards: int = 3) -> None:
+    if style not in synth.STYLES:
+        raise InputError(f"--style {style}: unknown style (use {' or '.join(synth.STYLES)})")
+    if width < 16 or height < 16:
+        raise InputError("--width/--height: need a size of at least 16x16")
+    check(sequences, frames, overlap, tail, orchards)
+    os.makedirs(os.path.join(out, "images"), exist_ok=True)
+    os.makedirs(os.path.join(out, "masks"), exist_ok=True)
+    scenes = {}
+    for s in range(sequences):
+        for f, (image, mask, attributes) in enumerate(render_sequence(seed, s, frames, width, height, style, overlap, tail, orchards)):
+            interrupt.check()
+            name = f"s{s:04d}_f{f:03d}"
+            synth.save_png(Image.fromarray(image, "RGB"), os.path.join(out, "images", name + ".png"))
+            synth.save_png(Image.fromarray(mask, "L"), os.path.join(out, "masks", name + ".png"))
+            scenes[name] = attributes
+    write_text_atomic(os.path.join(out, "scenes.json"), json.dumps(scenes, indent=1, sort_keys=True) + "\n")
+
+
+def sequence_condition(rng: np.random.Generator, tail: float) -> str:
+    p = np.array(list(condition_probabilities(tail).values()))
+    return list(CONDITIONS)[rng.choice(len(p), p=p)]
+
+
+def render_sequence(seed: int, sequence: int, frames: int, width: int, height: int, style: str,
+                    overlap: float = 0.9, tail: float = 1.0, orchards: int = 3):
+    """Yields (image, mask, attributes) for each frame of sequence `sequence`, as synth.render does for one image."""
+    rng = np.random.default_rng([seed, SEQUENCE_STREAM, sequence, synth.STYLES.index(style)])
+    orchard = sequence % orchards
+    trees = np.random.default_rng([seed, ORCHARD_STREAM, orchard, synth.STYLES.index(style)])
+    size_scale, density = trees.uniform(0.85, 1.15), trees.uniform(0.8, 1.2)
+    condition = sequence_condition(rng, tail)
+    light, distance, occlusion, colour = CONDITIONS[condition]
+
+    step = max(1, round(width * (1 - overlap)))
+    bob = max(1, round(BOB_FRACTION * height))
+    strip_w, strip_h = width + (frames - 1) * step, height + 2 * bob
+    img, mask = synth.paint(rng, strip_w, strip_h, style, distance, occlusion, colour,
+                            span=strip_w / width, size_scale=size_scale, density=density)
+    img = _backlit(img, rng) if light == "backlight" else synth.apply_light(img, light, rng)
+    phase = rng.uniform(0, 2 * np.pi)
+    for f in range(frames):
+        dy = bob + round(bob * np.sin(phase + 0.7 * f))
+        window = (slice(dy, dy + height), slice(f * step, f * step + width))
+        frame = img[window] * np.float32(rng.normal(1.0, 0.03))
+        if light == "backlight":
+            frame = _glare(frame)
+        frame_mask = synth.visible_instances(mask[window], renumber=True)
+        yield synth.finish(frame, rng), frame_mask, {
+            "scene": condition,
+            "style": style,
+            "light": light,
+            "distance": distance,
+            "occlusion": occlusion,
+            "colour": colour,
+            "apples": int(frame_mask.max()),
+            "sequence": sequence,
+            "frame": f,
+            "orchard": orchard,
+        }
+
+
+def _backlit(img, rng):
+    """The sun behind the trees: everything facing the camera is in shade, flat and a little blue."""
+    grey = img.mean(-1, keepdims=True)
+    shaded = (0.55 * img + 0.45 * grey) * rng.uniform(0.35, 0.5)
+    return shaded * np.array((0.95, 0.97, 1.08), np.float32) + 0.03
+
+
+def _glare(frame):
+    """Haze and glare from a sun above the frame's upper right, fixed in the frame as the camera moves."""
+    h, w = frame.shape[:2]
+    y = (np.arange(h, dtype=np.float32)[:, None] / h + 0.15) ** 2
+    x = (np.arange(w, dtype=np.float32)[None, :] / w - 0.7) ** 2
+    glare = np.exp(-(x + y) / (2 * 0.3**2))[..., None]
+    return frame * (1 - 0.5 * glare) + glare * np.array((1.0, 0.93, 0.75), np.float32) * 0.75
