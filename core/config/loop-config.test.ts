@@ -15,7 +15,7 @@ test('a minimal config gets documented defaults', () => {
   if (!result.ok) throw new Error(result.problems.join('; '));
   expect(result.config.selection.initial.method).toBe('CORESET');
   expect(result.config.dataset.validation).toEqual({ fraction: 0.2 });
-  expect(result.config.trainer).toMatchObject({ backend: 'torch', epochs: 6, device: 'auto', maxAttempts: 5, maxEmbedInferAttempts: 5 });
+  expect(result.config.trainer).toMatchObject({ backend: 'torch', epochs: 5, device: 'auto', maxAttempts: 5, maxEmbedInferAttempts: 5 });
   expect(result.config.stop.maxRounds).toBe(5);
   expect(result.config.timeouts.heartbeat).toBe('2m');
   expect(result.config.annotation.classes).toEqual(['apple']);
