@@ -6,7 +6,7 @@ import { batchSizeFor } from '../core/config/loop-config';
 import { writeJsonAtomic } from '../core/io/atomic-write';
 import { rowScores } from '../core/scores/prediction-folder';
 import { readEmbeddingsCsv } from '../core/selection/embeddings-csv';
-import { selectRows } from '../core/selection/select';
+import { needsScores, selectRows } from '../core/selection/select';
 import { layout } from '../core/workspace-layout';
 import { readLabelledSet } from './labelled-set';
 import { readManifest } from './manifest';
@@ -39,11 +39,11 @@ export async function selectBatch(input: SelectBatchInput): Promise<SelectionSum
     const preselected = rowNames.flatMap((n, i) => (labelledNames.has(n) ? [i] : []));
     const pool = new Set(poolNames);
     const candidates = rowNames.flatMap((n, i) => (pool.has(n) && !labelledNames.has(n) ? [i] : []));
-    const scores = input.method === 'CORAL' ? await poolScores(input, embeddings.filenames) : undefined;
+    const scores = needsScores(input.method) ? await poolScores(input, embeddings.filenames) : undefined;
     const indices = selectRows({ method: input.method, embeddings, preselected, candidates, count, seed: input.seed, scores, strength: input.strength });
     picks = indices.map((i) => rowNames[i]);
   }
-  const selection: SelectionFile = { round: input.round, method: input.method, ...(input.method === 'CORAL' ? { score: input.score } : {}), labelledBefore: labelledNames.size, images: picks };
+  const selection: SelectionFile = { round: input.round, method: input.method, ...(needsScores(input.method) ? { score: input.score } : {}), labelledBefore: labelledNames.size, images: picks };
   await writeJsonAtomic(selectionPath, selection);
   return summary(input, selectionPath, selection, remaining - picks.length);
 }
@@ -52,10 +52,10 @@ function summary(input: SelectBatchInput, selectionPath: string, selection: Sele
   return { round: input.round, method: input.method, selectionPath, count: selection.images.length, labelledBefore: selection.labelledBefore, remainingPool };
 }
 
-/** CORAL's weights: each row's score from the last model's pool predictions (no file: no boxes). */
+/** Scored methods' weights: each row's score from the last model's pool predictions (no file: no boxes). */
 async function poolScores(input: SelectBatchInput, rowFiles: string[]): Promise<Float64Array> {
   if (!input.predictionsDir || !input.score) {
-    throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `round ${input.round}: CORAL needs the previous round's pool predictions and a score` });
+    throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `round ${input.round}: ${input.method} needs the previous round's pool predictions and a score` });
   }
   return rowScores(input.predictionsDir, rowFiles, input.score);
 }

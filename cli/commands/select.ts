@@ -4,7 +4,8 @@ import * as fs from 'node:fs/promises';
 import { SCORE_NAMES, type ScoreName } from '../../core/scores/detection';
 import { rowScores } from '../../core/scores/prediction-folder';
 import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
-import { selectRows } from '../../core/selection/select';
+import { selectionMethod } from '../../core/config/loop-config';
+import { needsScores, selectRows } from '../../core/selection/select';
 import { CliError } from '../cli-error';
 
 interface SelectOptions {
@@ -23,21 +24,22 @@ interface SelectOptions {
 export function registerSelect(program: Command): void {
   program
     .command('select')
-    .description('choose samples from an embeddings CSV (filenames,embedding_0..,labels) with RANDOM, CORESET or CORAL')
+    .description(`choose samples from an embeddings CSV (filenames,embedding_0..,labels) with ${selectionMethod.options.join(', ')}`)
     .requiredOption('--embeddings <file>', 'embeddings CSV')
-    .option('--method <m>', 'RANDOM, CORESET or CORAL', 'CORESET')
+    .option('--method <m>', `${selectionMethod.options.join(', ')} (docs/selection.md)`, 'CORESET')
     .option('--n <count>', 'how many to add', Number)
     .option('--n-total <count>', 'labelled total after the selection (Lightly n_samples)', Number)
     .option('--preselected <file>', 'file names already labelled, one per line')
     .option('--seed <n>', 'seed for RANDOM', Number, 0)
     .option('--min-distance <d>', 'CORESET/CORAL: stop when the farthest remaining sample is closer than this', Number)
-    .option('--pred <dir>', 'CORAL: KITTI predictions per image (file name without extension + .txt)')
-    .option('--score <name>', `CORAL: ${SCORE_NAMES.join(', ')}`, 'uncertainty_entropy_mean')
+    .option('--pred <dir>', 'scored methods (CORAL, UNCERTAINTY, UNCERTAIN_CORESET): KITTI predictions per image (file name without extension + .txt)')
+    .option('--score <name>', `scored methods: ${SCORE_NAMES.join(', ')}`, 'uncertainty_entropy_mean')
     .option('--strength <s>', 'CORAL: exponent of the score', Number, 1)
     .action(async (opts: SelectOptions) => {
-      const method = opts.method.toUpperCase();
-      if (method !== 'RANDOM' && method !== 'CORESET' && method !== 'CORAL') throw new CliError(`--method: "${opts.method}" is not RANDOM, CORESET or CORAL`, 2);
-      if (method === 'CORAL' && !opts.pred) throw new CliError('--method CORAL needs --pred DIR (predictions to score)', 2);
+      const parsed = selectionMethod.safeParse(opts.method.toUpperCase());
+      if (!parsed.success) throw new CliError(`--method: "${opts.method}" is not one of ${selectionMethod.options.join(', ')}`, 2);
+      const method = parsed.data;
+      if (needsScores(method) && !opts.pred) throw new CliError(`--method ${method} needs --pred DIR (predictions to score)`, 2);
       if (!(SCORE_NAMES as readonly string[]).includes(opts.score)) throw new CliError(`--score: "${opts.score}" is not one of ${SCORE_NAMES.join(', ')}`, 2);
       if ((opts.n === undefined) === (opts.nTotal === undefined)) throw new CliError('give exactly one of --n and --n-total', 2);
       const embeddings = await readEmbeddingsCsv(opts.embeddings);
@@ -51,7 +53,7 @@ export function registerSelect(program: Command): void {
       const n = opts.n ?? Math.max(0, opts.nTotal! - preselected.length);
       const taken = new Set(preselected);
       const candidates = embeddings.filenames.flatMap((_, i) => (taken.has(i) ? [] : [i]));
-      const scores = method === 'CORAL' ? await rowScores(opts.pred!, embeddings.filenames, opts.score as ScoreName) : undefined;
+      const scores = needsScores(method) ? await rowScores(opts.pred!, embeddings.filenames, opts.score as ScoreName) : undefined;
       const picks = selectRows({ method, embeddings, preselected, candidates, count: n, seed: opts.seed, minDistance: opts.minDistance, scores, strength: opts.strength });
       for (const i of picks) console.log(embeddings.filenames[i]);
     });

@@ -11,7 +11,7 @@ export const selectionSize = z.union([
 ]);
 
 export const initialSelectionMethod = z.enum(['RANDOM', 'CORESET']);
-export const selectionMethod = z.enum(['RANDOM', 'CORESET', 'CORAL']);
+export const selectionMethod = z.enum(['RANDOM', 'CORESET', 'CORAL', 'UNCERTAINTY', 'UNCERTAIN_CORESET']);
 /** `embed --features` of the trainer (trainer/pomona_trainer/embed.py). */
 export const embeddingMethod = z.enum(['backbone', 'scene', 'ssl']);
 /** `train --backbone` of the trainer (trainer/pomona_trainer/backbone.py). */
@@ -51,9 +51,9 @@ export const loopConfigSchema = z
         initial: z.strictObject({ method: initialSelectionMethod.default('CORESET'), size: selectionSize }),
         rounds: z
           .strictObject({
-            method: selectionMethod.default('CORAL').describe("CORAL: diversity x the last model's uncertainty"),
+            method: selectionMethod.default('CORAL').describe("CORAL: diversity x the last model's uncertainty; UNCERTAINTY: the most uncertain; UNCERTAIN_CORESET: CORESET among the 4 x batch most uncertain (docs/selection.md)"),
             size: selectionSize,
-            score: z.enum(SCORE_NAMES).default('uncertainty_entropy_mean').describe('CORAL: the per-image score from the last predictions (docs/selection.md)'),
+            score: z.enum(SCORE_NAMES).default('uncertainty_entropy_mean').describe('CORAL, UNCERTAINTY, UNCERTAIN_CORESET: the per-image score from the last predictions (docs/selection.md)'),
             strength: z.number().min(0).default(1).describe('CORAL: exponent of the score term'),
           })
           .describe('every later batch'),

@@ -4,6 +4,12 @@ import { coralSelect } from './coral';
 import { coresetSelect } from './coreset';
 import type { Embeddings } from './embeddings-csv';
 import { randomSelect } from './random';
+import { uncertainCoresetSelect } from './uncertain-coreset';
+import { uncertaintySelect } from './uncertainty';
+
+/** Methods that weigh images by the last model's per-image score (its pool predictions). */
+export const SCORED_METHODS: readonly SelectionMethod[] = ['CORAL', 'UNCERTAINTY', 'UNCERTAIN_CORESET'];
+export const needsScores = (method: SelectionMethod): boolean => SCORED_METHODS.includes(method);
 
 export interface SelectionRequest {
   method: SelectionMethod;
@@ -17,7 +23,7 @@ export interface SelectionRequest {
   seed: number;
   /** CORESET/CORAL: stop when the farthest remaining candidate is closer than this. */
   minDistance?: number;
-  /** CORAL: one score per embedding row, and its exponent. */
+  /** Scored methods: one score per embedding row; CORAL also takes its exponent. */
   scores?: ArrayLike<number>;
   strength?: number;
 }
@@ -27,6 +33,8 @@ export function selectRows(r: SelectionRequest): number[] {
   const common = { preselected: r.preselected, candidates: r.candidates, batchSize: r.count, minDistance: r.minDistance };
   if (r.method === 'RANDOM') return randomSelect(r.candidates, r.count, r.seed);
   if (r.method === 'CORESET') return coresetSelect(r.embeddings, common).picks;
-  if (!r.scores) throw new Error('CORAL needs one score per embedding row');
+  if (!r.scores) throw new Error(`${r.method} needs one score per embedding row`);
+  if (r.method === 'UNCERTAINTY') return uncertaintySelect(r.candidates, r.scores, r.count);
+  if (r.method === 'UNCERTAIN_CORESET') return uncertainCoresetSelect(r.embeddings, { ...common, scores: r.scores }).picks;
   return coralSelect(r.embeddings, { ...common, scores: r.scores, strength: r.strength }).picks;
 }

@@ -88,6 +88,12 @@ test('evaluate scores predictions; select prints file names', async () => {
   fs.writeFileSync(path.join(pred, 'b.txt'), '');
   const coral = await pomona('select', '--embeddings', csv, '--method', 'CORAL', '--n', '1', '--pred', pred, '--preselected', path.join(work, 'pre.txt'));
   expect(coral.stdout.trim()).toBe('d.png');
+  // UNCERTAINTY: d (0.5: entropy 1), then a (0.9), then c (0.9999); b has no boxes (0), whatever the distances.
+  const uncertain = await pomona('select', '--embeddings', csv, '--method', 'uncertainty', '--n', '3', '--pred', pred);
+  expect(uncertain.stdout.trim().split('\n')).toEqual(['d.png', 'a.png', 'c.png']);
+  const unknown = await pomona('select', '--embeddings', csv, '--method', 'ENTROPY', '--n', '1');
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain('"ENTROPY" is not one of RANDOM, CORESET, CORAL, UNCERTAINTY, UNCERTAIN_CORESET');
   const scores = JSON.parse((await pomona('scores', '--pred', pred)).stdout) as Record<string, Record<string, number>>;
   expect(scores.d.uncertainty_entropy).toBeCloseTo(1, 9);
   expect(scores.b.uncertainty_entropy).toBe(0);
