@@ -3,6 +3,8 @@
 import type { Run } from './curve';
 
 export interface BenchSettings {
+  /** The pool kind (pools.ts); absent in files written before there was a choice (independent). */
+  data?: string;
   pool: number;
   val: number;
   dataSeed: number;
@@ -17,6 +19,9 @@ export interface BenchSettings {
   batchSize: number;
   score: string;
   device: string;
+  /** `embed --features` and `train --backbone`; absent in older files (scene, scratch). */
+  embedding?: string;
+  backbone?: string;
 }
 
 export interface BenchMachine {
@@ -42,6 +47,8 @@ export interface BenchResults {
   started: string;
   /** The synthetic dataset (its scenes.json names each image's scene kind). */
   dataDir?: string;
+  /** What the pool is and how it was made, one line (pools.ts). */
+  dataDescription?: string;
   /** A merged file: the sum of the parts' wall times. */
   wallSeconds: number;
   embedSeconds: number;

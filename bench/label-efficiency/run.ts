@@ -1,6 +1,6 @@
-// Label-efficiency benchmark: RANDOM, CORESET-only and CORAL loops on one synthetic orchard with a fixed
-// validation split, same rounds, batch size and training steps, several seeds; writes results.json, then
-// docs/label-efficiency.md and the learning-curve plots (report.ts).
+// Label-efficiency benchmark: loops of every selection strategy on one pool (pools.ts: independent images
+// or video-like sequences) with a fixed validation split, same rounds, batch size and training steps,
+// several seeds; writes results.json, then docs/label-efficiency.md and the learning-curve plots (report.ts).
 //   npx tsx bench/label-efficiency/run.ts [--quick] [flags: see `options` below]
 //   npx tsx bench/label-efficiency/run.ts --first-seed S --seeds N --out part.json --no-report   (a share of the seeds)
 //   npx tsx bench/label-efficiency/run.ts --report-only a.json,b.json   (merge them into results.json, then the report)
@@ -14,30 +14,44 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainerPython } from '../../activities/trainer-process';
-import { ingestDataset, type ManifestEntry } from '../../core/dataset/ingest';
+import type { ManifestEntry } from '../../core/dataset/ingest';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { evaluateFolders } from '../../core/metrics/map';
 import { rowScores } from '../../core/scores/prediction-folder';
 import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
-import { seededShuffle } from '../../core/selection/random';
-import { selectRows } from '../../core/selection/select';
+import { needsScores, selectRows } from '../../core/selection/select';
+import type { SelectionMethod } from '../../core/config/loop-config';
 import type { Run } from './curve';
+import { buildPool, POOL_KINDS, type PoolKind } from './pools';
 import { mergeResults, type BenchResults, type BenchSettings } from './results';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    pool: { type: 'string', default: '300' },
-    val: { type: 'string', default: '100' },
+    data: { type: 'string', default: 'sequences' },
+    width: { type: 'string', default: '320' },
+    height: { type: 'string', default: '180' },
+    // independent: pool and validation images
+    pool: { type: 'string', default: '1500' },
+    val: { type: 'string', default: '200' },
+    // sequences: pool rows x frames and synth's knobs; validation rows x frames (another generator seed)
+    sequences: { type: 'string', default: '50' },
+    frames: { type: 'string', default: '30' },
+    overlap: { type: 'string', default: '0.9' },
+    tail: { type: 'string', default: '1' },
+    'val-sequences': { type: 'string', default: '40' },
+    'val-frames': { type: 'string', default: '5' },
+    embedding: { type: 'string', default: 'backbone' },
+    backbone: { type: 'string', default: 'efficientnet-lite0' },
     'data-seed': { type: 'string', default: '2000' },
     seeds: { type: 'string', default: '3' },
     // Seeds first-seed .. first-seed + seeds - 1: split one benchmark's seeds across processes or machines.
     'first-seed': { type: 'string', default: '0' },
-    strategies: { type: 'string', default: 'RANDOM,CORESET,CORAL' },
-    initial: { type: 'string', default: '10' },
-    batch: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '4' },
-    steps: { type: 'string', default: '30' },
+    strategies: { type: 'string', default: 'RANDOM,CORESET,CORAL,UNCERTAINTY,UNCERTAIN_CORESET' },
+    initial: { type: 'string', default: '30' },
+    batch: { type: 'string', default: '30' },
+    rounds: { type: 'string', default: '5' },
+    steps: { type: 'string', default: '40' },
     'input-size': { type: 'string', default: '320x192' },
     'batch-size': { type: 'string', default: '16' },
     score: { type: 'string', default: 'uncertainty_entropy_mean' },
@@ -53,11 +67,27 @@ const { values } = parseArgs({
     note: { type: 'string', multiple: true },
   },
 });
-if (values.quick) Object.assign(values, { pool: '60', val: '30', seeds: '1', rounds: '2', steps: '10', initial: '5', batch: '5' });
-
-const settings: BenchSettings = {
+if (values.quick) Object.assign(values, { pool: '40', val: '12', sequences: '4', frames: '10', 'val-sequences': '3', 'val-frames': '4', seeds: '1', rounds: '2', steps: '4', initial: '4', batch: '4', embedding: 'scene', backbone: 'scratch' });
+if (!(POOL_KINDS as readonly string[]).includes(values.data!)) throw new Error(`--data must be one of ${POOL_KINDS.join(', ')}, not ${values.data}`);
+const poolOptions = {
+  kind: values.data as PoolKind,
+  dataSeed: Number(values['data-seed']),
+  width: Number(values.width),
+  height: Number(values.height),
   pool: Number(values.pool),
   val: Number(values.val),
+  sequences: Number(values.sequences),
+  frames: Number(values.frames),
+  overlap: Number(values.overlap),
+  tail: Number(values.tail),
+  valSequences: Number(values['val-sequences']),
+  valFrames: Number(values['val-frames']),
+};
+
+const settings: BenchSettings = {
+  data: poolOptions.kind,
+  pool: 0, // counted once the pool is built
+  val: 0,
   dataSeed: Number(values['data-seed']),
   seeds: Number(values.seeds),
   strategies: values.strategies!.split(','),
@@ -69,6 +99,8 @@ const settings: BenchSettings = {
   batchSize: Number(values['batch-size']),
   score: values.score!,
   device: values.device!,
+  embedding: values.embedding!,
+  backbone: values.backbone!,
 };
 
 function trainer(args: string[]): Record<string, unknown>[] {
@@ -90,8 +122,8 @@ function linkSet(dir: string, items: ManifestEntry[]): { images: string; labels:
   return { images, labels };
 }
 
-/** Initial method per strategy: CORESET and CORAL both start from a CORESET batch (the loop's default). */
-const initialMethod = (strategy: string) => (strategy === 'RANDOM' ? 'RANDOM' : 'CORESET');
+/** Initial method per strategy: all but RANDOM start from a CORESET batch (the loop's default). */
+const initialMethod = (strategy: string): SelectionMethod => (strategy === 'RANDOM' ? 'RANDOM' : 'CORESET');
 
 async function main(): Promise<void> {
   if (values['report-only']) {
@@ -107,24 +139,17 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const work = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-bench-label-efficiency-'));
-  const data = path.join(work, `orchard-${settings.dataSeed}-${settings.pool + settings.val}`);
-  if (!fs.existsSync(path.join(data, 'scenes.json'))) {
-    execFileSync(trainerPython(), ['-m', 'pomona_trainer', 'synth', '--out', data, '--count', String(settings.pool + settings.val), '--seed', String(settings.dataSeed)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  }
-  const manifest = await ingestDataset(data, path.join(data, 'kitti-labels'));
-  const labelled = manifest.images.filter((i) => i.labels);
-  // Fixed validation split: the same seeded shuffle for every strategy and seed.
-  const shuffled = seededShuffle(labelled, settings.dataSeed);
-  const val = shuffled.slice(0, settings.val);
-  const pool = shuffled.slice(settings.val).sort((a, b) => a.name.localeCompare(b.name));
+  const built = await buildPool(work, poolOptions);
+  const { pool, val } = built;
+  settings.pool = pool.length;
+  settings.val = val.length;
   const splitDir = path.join(work, `split-${Date.now()}`);
   const valSet = linkSet(path.join(splitDir, 'val'), val);
   const poolSet = linkSet(path.join(splitDir, 'pool'), pool);
 
   const embedStarted = Date.now();
   const embeddingsPath = path.join(splitDir, 'embeddings.csv');
-  // Pinned: these results were measured on scene statistics, before the trainer's default became the backbone's features.
-  trainer(['embed', '--features', 'scene', '--images', poolSet.images, '--out', embeddingsPath, '--device', settings.device]);
+  trainer(['embed', '--features', settings.embedding!, '--images', poolSet.images, '--out', embeddingsPath, '--device', settings.device]);
   const embedSeconds = (Date.now() - embedStarted) / 1000;
   const embeddings = await readEmbeddingsCsv(embeddingsPath);
   const rowNames = embeddings.filenames.map((f) => path.basename(f, path.extname(f)));
@@ -134,50 +159,61 @@ async function main(): Promise<void> {
     settings,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', device: settings.device, loadAverageAtStart: os.loadavg() },
     started: new Date(started).toISOString(),
-    dataDir: data,
+    dataDir: built.scenesDir,
+    dataDescription: built.description,
     wallSeconds: 0,
     embedSeconds,
     runs: [],
   };
   // A --quick smoke run writes its results and report into the work dir, never over the documented numbers.
   const out = values.out ?? (values.quick ? path.join(work, 'results.json') : path.join(repositoryRoot(), 'bench', 'label-efficiency', 'results.json'));
-  console.log(`label efficiency: pool ${pool.length}, validation ${val.length}, ${settings.rounds} rounds (${settings.initial} + ${settings.batch}/round), ${settings.steps} steps/round at ${settings.inputSize}; embed ${embedSeconds.toFixed(1)} s; work ${work}`);
+  console.log(`label efficiency on ${built.description}: pool ${pool.length}, validation ${val.length}, ${settings.rounds} rounds (${settings.initial} + ${settings.batch}/round), ${settings.steps} steps/round at ${settings.inputSize}; embed ${embedSeconds.toFixed(1)} s; work ${work}`);
 
   const firstSeed = Number(values['first-seed']);
   if (!Number.isInteger(firstSeed) || firstSeed < 0) throw new Error(`--first-seed must be a whole number >= 0, not ${values['first-seed']}`);
+  // Rounds with the same seed and the same picks so far train the same weights (deterministic on CPU), so
+  // they are trained once: every strategy but RANDOM starts with the same CORESET batch.
+  const trained = new Map<string, { roundDir: string; weights: string; map50: number; poolPredictions?: string }>();
   for (let seed = firstSeed; seed < firstSeed + settings.seeds; seed++) {
     for (const strategy of settings.strategies) {
       const runStarted = Date.now();
-      const dir = path.join(splitDir, `${strategy}-${seed}`);
       const chosen: number[] = [];
       const rounds: Run['rounds'] = [];
       const picks: string[][] = [];
       let weights: string | undefined;
       let poolPredictions: string | undefined;
       for (let round = 1; round <= settings.rounds; round++) {
-        const method = round === 1 ? initialMethod(strategy) : strategy;
+        const method = round === 1 ? initialMethod(strategy) : (strategy as SelectionMethod);
         const chosenSet = new Set(chosen);
         const candidates = rowNames.flatMap((_, i) => (chosenSet.has(i) ? [] : [i]));
-        const scores = method === 'CORAL' ? await rowScores(poolPredictions!, embeddings.filenames, settings.score as never) : undefined;
+        const scores = needsScores(method) ? await rowScores(poolPredictions!, embeddings.filenames, settings.score as never) : undefined;
         const count = round === 1 ? settings.initial : settings.batch;
         // RANDOM's seed per round as the workflow passes it (selection seed + round).
-        const newRows = selectRows({ method: method as 'RANDOM' | 'CORESET' | 'CORAL', embeddings, preselected: chosen, candidates, count, seed: 1000 * seed + round, scores });
+        const newRows = selectRows({ method, embeddings, preselected: chosen, candidates, count, seed: 1000 * seed + round, scores });
         chosen.push(...newRows);
         picks.push(newRows.map((i) => rowNames[i]));
-        const roundDir = path.join(dir, `round-${round}`);
-        const trainSet = linkSet(path.join(roundDir, 'train'), chosen.map((i) => byName.get(rowNames[i])!));
-        const trainArgs = ['train', '--images', trainSet.images, '--labels', trainSet.labels, '--out', path.join(roundDir, 'out'), '--epochs', '1', '--min-steps', String(settings.steps), '--seed', String(seed * 100 + round), '--device', settings.device, '--input-size', settings.inputSize, '--batch-size', String(settings.batchSize), '--checkpoint-interval', '1000'];
-        if (weights) trainArgs.push('--init', weights);
-        const done = trainer(trainArgs).find((e) => e.event === 'done')!;
-        weights = String(done.checkpoint);
-        trainer(['infer', '--model', weights, '--images', valSet.images, '--out', path.join(roundDir, 'val-pred'), '--device', settings.device]);
-        const metrics = await evaluateFolders(valSet.labels, path.join(roundDir, 'val-pred'));
-        rounds.push({ labelled: chosen.length, map50: metrics.map50 });
-        if (round < settings.rounds && strategy === 'CORAL') {
-          poolPredictions = path.join(roundDir, 'pool-pred');
-          trainer(['infer', '--model', weights, '--images', poolSet.images, '--out', poolPredictions, '--device', settings.device]);
+        const key = JSON.stringify([seed, picks]);
+        let done = trained.get(key);
+        if (!done) {
+          const roundDir = path.join(splitDir, `${strategy}-${seed}`, `round-${round}`);
+          const trainSet = linkSet(path.join(roundDir, 'train'), chosen.map((i) => byName.get(rowNames[i])!));
+          const trainArgs = ['train', '--images', trainSet.images, '--labels', trainSet.labels, '--out', path.join(roundDir, 'out'), '--backbone', settings.backbone!, '--epochs', '1', '--min-steps', String(settings.steps), '--seed', String(seed * 100 + round), '--device', settings.device, '--input-size', settings.inputSize, '--batch-size', String(settings.batchSize), '--checkpoint-interval', '1000'];
+          if (weights) trainArgs.push('--init', weights);
+          const checkpoint = String(trainer(trainArgs).find((e) => e.event === 'done')!.checkpoint);
+          trainer(['infer', '--model', checkpoint, '--images', valSet.images, '--out', path.join(roundDir, 'val-pred'), '--device', settings.device]);
+          done = { roundDir, weights: checkpoint, map50: (await evaluateFolders(valSet.labels, path.join(roundDir, 'val-pred'))).map50 };
+          trained.set(key, done);
         }
-        console.log(`${strategy} seed ${seed} round ${round}: ${chosen.length} labelled, mAP@0.5 ${metrics.map50.toFixed(3)}`);
+        weights = done.weights;
+        rounds.push({ labelled: chosen.length, map50: done.map50 });
+        if (round < settings.rounds && needsScores(strategy as SelectionMethod)) {
+          if (!done.poolPredictions) {
+            trainer(['infer', '--model', done.weights, '--images', poolSet.images, '--out', path.join(done.roundDir, 'pool-pred'), '--device', settings.device]);
+            done.poolPredictions = path.join(done.roundDir, 'pool-pred');
+          }
+          poolPredictions = done.poolPredictions;
+        }
+        console.log(`${strategy} seed ${seed} round ${round}: ${chosen.length} labelled, mAP@0.5 ${done.map50.toFixed(3)}`);
       }
       results.runs.push({ strategy, seed, rounds, picks, seconds: (Date.now() - runStarted) / 1000 });
       results.wallSeconds = (Date.now() - started) / 1000;
