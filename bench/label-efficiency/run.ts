@@ -8,7 +8,7 @@
 // simulated annotator = ground-truth labels -> train, fine-tuning the last round's weights -> evaluate on
 // the validation split -> infer on the pool for CORAL's scores), without Temporal: the workflow adds
 // durability, not different results, and a dev server + workers per loop would cost minutes on 2 cores.
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
