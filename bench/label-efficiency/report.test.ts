@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { reportMarkdown, writeReport } from './report';
+import { defaultResultsFiles, reportMarkdown, writeReport } from './report';
 import { mergeResults, type BenchResults } from './results';
 
 const settings = { pool: 300, val: 100, dataSeed: 2000, seeds: 2, strategies: ['RANDOM', 'CORESET', 'CORAL'], initial: 10, batch: 10, rounds: 2, steps: 30, inputSize: '320x192', batchSize: 16, score: 'uncertainty_entropy_mean', device: 'auto' };
@@ -28,41 +28,64 @@ const results = mergeResults([
 
 results.notes = ['checked: seed 0 reproduced'];
 
+const page = (r: BenchResults) => reportMarkdown([{ results: r, plotName: 'label-efficiency-independent' }]);
+
 test('report: table with seeds per strategy, labels to reach, targets, trainer-seed noise, parts, what was tried', () => {
-  const doc = reportMarkdown(results, 'label-efficiency');
+  const doc = page(results);
+  expect(doc).toContain('## Independent images');
   expect(doc).toContain('| labelled | RANDOM (2 seeds) | CORESET (2 seeds) | CORAL (2 seeds) |');
   expect(doc).toContain('| 10 | 0.320 (0.300-0.340) | 0.420 (0.400-0.440) | 0.420 (0.400-0.440) |');
   // RANDOM's final mean 0.52 at 20; CORAL crosses between 10 (0.42) and 20 (0.60): 10 + 0.10 / 0.18 * 10 = 15.6
   expect(doc).toContain('| CORAL | 15.6 | 78% |');
-  expect(doc).toContain('CORAL needs at most 50% of RANDOM\'s labels: **not met** (15.6 of 20)');
-  expect(doc).toContain("CORESET's first round beats RANDOM's by at least 3 mAP points: **met** (10.0 points: 0.420 vs 0.320 at 10 labels)");
+  // independent pool: no strategy below RANDOM by more than RANDOM's seed spread (4 points at both counts)
+  expect(doc).toContain("- CORESET no worse than RANDOM by more than RANDOM's seed spread: **met** (closest: 3.0 points above RANDOM at 20 labels, RANDOM's spread 4.0).");
   // The same first batch in both seeds: the round-1 spread of CORESET and CORAL is the trainer's seed.
   expect(doc).toContain('(0.400-0.440, 4.0 points) is the trainer\'s seed alone');
   expect(doc).toContain('Run in 2 processes');
   expect(doc).toContain('- checked: seed 0 reproduced');
   expect(doc).toContain('Total wall time 20.0 min (the sum of the parts)');
   expect(doc).toContain('| 2 | 2026-01-01T01:00:00.000Z | 1 | 10.0 min | 2.0 / 2.0 / 3.0 | 2 x AMD EPYC | 3.0 s |');
-  expect(doc).toContain("seed's 3 loops took 3.0 min, 3.0 min");
+  expect(doc).toContain("One seed's 3 loops took 3.0 min, 3.0 min");
   expect(doc).toContain('## What was tried');
-  expect(doc).toMatch(/60 optimiser steps per round/);
-  expect(doc).toMatch(/CORAL needed 97% of RANDOM's labels/);
+});
+
+test('sequence pool: the targets are half of RANDOM\'s labels and a first batch better by 3 points and the spread', () => {
+  const seq = { ...results, settings: { ...results.settings, data: 'sequences' }, dataDescription: 'video-like sequences (test)' };
+  const doc = page(seq);
+  expect(doc).toContain('## Video-like sequences');
+  expect(doc).toContain('Pool: video-like sequences (test).');
+  expect(doc).toContain("- The best strategy needs at most 50% of RANDOM's labels: **not met** (CORAL: 15.6 of 20).");
+  // gain 10 points, spread max(4, 4) points
+  expect(doc).toContain("CORESET's first batch beats RANDOM's by at least 3 AP50 points and by more than the seed spread: **met** (10.0 points: 0.420 vs 0.320 at 10 labels; spread 4.0 points).");
+  const worse = mergeResults([
+    part(0, [run('RANDOM', 0, [0.3, 0.5], ['r0']), run('CORESET', 0, [0.2, 0.3], ['c'])]),
+    part(1, [run('RANDOM', 1, [0.34, 0.54], ['r1']), run('CORESET', 1, [0.22, 0.32], ['c'])]),
+  ]);
+  expect(page(worse)).toContain("- CORESET no worse than RANDOM by more than RANDOM's seed spread: **not met** (closest: 21.0 points below RANDOM at 20 labels, RANDOM's spread 4.0).");
 });
 
 test('report of a single process: one run line, no trainer-seed section when first batches differ', () => {
   const single = part(0, [run('RANDOM', 0, [0.3, 0.5], ['r0']), run('CORESET', 0, [0.4, 0.55], ['c'])]);
-  const doc = reportMarkdown(single, 'label-efficiency');
+  const doc = page(single);
   expect(doc).toContain('Run 2026-01-01T00:00:00.000Z, 10.0 min wall time on 2 CPU cores (AMD EPYC)');
-  expect(doc).not.toContain("## The trainer's seed alone");
+  expect(doc).not.toContain("### The trainer's seed alone");
 });
 
-test('writeReport writes the page and both plots', async () => {
+test('writeReport writes the page with one section and both plots per pool', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-le-report-'));
-  const file = path.join(dir, 'results.json');
-  fs.writeFileSync(file, JSON.stringify(results));
-  await writeReport(file, dir, 'le');
-  expect(fs.readFileSync(path.join(dir, 'le.md'), 'utf8')).toContain('![mAP@0.5 vs labelled images](le.png)');
-  const svg = fs.readFileSync(path.join(dir, 'le.svg'), 'utf8');
-  expect(svg.match(/<polyline /g)).toHaveLength(3);
-  const png = PNG.sync.read(fs.readFileSync(path.join(dir, 'le.png')));
-  expect([png.width, png.height]).toEqual([1080, 660]);
+  const files = ['independent', 'sequences'].map((data) => {
+    const file = path.join(dir, `results-${data}.json`);
+    fs.writeFileSync(file, JSON.stringify({ ...results, settings: { ...results.settings, data } }));
+    return file;
+  });
+  expect(defaultResultsFiles(dir)).toEqual([files[1], files[0]]);
+  await writeReport(defaultResultsFiles(dir), dir, 'le');
+  const doc = fs.readFileSync(path.join(dir, 'le.md'), 'utf8');
+  expect(doc.indexOf('![mAP@0.5 vs labelled images](le-sequences.png)')).toBeLessThan(doc.indexOf('![mAP@0.5 vs labelled images](le-independent.png)'));
+  for (const data of ['independent', 'sequences']) {
+    const svg = fs.readFileSync(path.join(dir, `le-${data}.svg`), 'utf8');
+    expect(svg.match(/<polyline /g)).toHaveLength(3);
+    const png = PNG.sync.read(fs.readFileSync(path.join(dir, `le-${data}.png`)));
+    expect([png.width, png.height]).toEqual([1080, 660]);
+  }
 });

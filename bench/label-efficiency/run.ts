@@ -1,9 +1,9 @@
 // Label-efficiency benchmark: loops of every selection strategy on one pool (pools.ts: independent images
 // or video-like sequences) with a fixed validation split, same rounds, batch size and training steps,
-// several seeds; writes results.json, then docs/label-efficiency.md and the learning-curve plots (report.ts).
+// several seeds; writes results-<pool>.json, then docs/label-efficiency.md with every pool's section (report.ts).
 //   npx tsx bench/label-efficiency/run.ts [--quick] [flags: see `options` below]
 //   npx tsx bench/label-efficiency/run.ts --first-seed S --seeds N --out part.json --no-report   (a share of the seeds)
-//   npx tsx bench/label-efficiency/run.ts --report-only a.json,b.json   (merge them into results.json, then the report)
+//   npx tsx bench/label-efficiency/run.ts --report-only a.json,b.json   (merge them into results-<pool>.json, then the report)
 // Drives the loop's core functions and the trainer CLI directly, in the workflow's order (select ->
 // simulated annotator = ground-truth labels -> train, fine-tuning the last round's weights -> evaluate on
 // the validation split -> infer on the pool for CORAL's scores), without Temporal: the workflow adds
@@ -63,11 +63,11 @@ const { values } = parseArgs({
     'report-only': { type: 'string' },
     // Dataset dir with scenes.json, for a report from results files that do not name one.
     'data-dir': { type: 'string' },
-    // With --report-only: a sentence on how the run was made or checked, kept in results.json (repeatable).
+    // With --report-only: a sentence on how the run was made or checked, kept in the results file (repeatable).
     note: { type: 'string', multiple: true },
   },
 });
-if (values.quick) Object.assign(values, { pool: '40', val: '12', sequences: '4', frames: '10', 'val-sequences': '3', 'val-frames': '4', seeds: '1', rounds: '2', steps: '4', initial: '4', batch: '4', embedding: 'scene', backbone: 'scratch' });
+if (values.quick) Object.assign(values, { pool: '40', val: '12', sequences: '4', frames: '10', 'val-sequences': '3', 'val-frames': '4', seeds: '1', rounds: '2', steps: '3', initial: '4', batch: '4', 'batch-size': '4' });
 if (!(POOL_KINDS as readonly string[]).includes(values.data!)) throw new Error(`--data must be one of ${POOL_KINDS.join(', ')}, not ${values.data}`);
 const poolOptions = {
   kind: values.data as PoolKind,
@@ -122,6 +122,9 @@ function linkSet(dir: string, items: ManifestEntry[]): { images: string; labels:
   return { images, labels };
 }
 
+const BENCH_DIR = path.join(repositoryRoot(), 'bench', 'label-efficiency');
+const resultsFile = (pool: string) => path.join(BENCH_DIR, `results-${pool}.json`);
+
 /** Initial method per strategy: all but RANDOM start from a CORESET batch (the loop's default). */
 const initialMethod = (strategy: string): SelectionMethod => (strategy === 'RANDOM' ? 'RANDOM' : 'CORESET');
 
@@ -130,11 +133,12 @@ async function main(): Promise<void> {
     const files = values['report-only'].split(',').map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as BenchResults);
     const merged = files.length > 1 ? mergeResults(files) : files[0];
     merged.notes = [...(merged.notes ?? []), ...(values.note ?? [])];
-    const out = values.out ?? path.join(repositoryRoot(), 'bench', 'label-efficiency', 'results.json');
+    if (values['data-dir']) merged.dataDir = values['data-dir'];
+    const out = values.out ?? resultsFile(merged.settings.data ?? 'independent');
     fs.writeFileSync(out, JSON.stringify(merged, null, 1) + '\n');
     console.log(`results: ${out} (${files.length} file(s), seeds ${[...new Set(merged.runs.map((x) => x.seed))].join(', ')})`);
-    const { writeReport } = await import('./report');
-    await writeReport(out, undefined, undefined, values['data-dir']);
+    const { defaultResultsFiles, writeReport } = await import('./report');
+    await writeReport(path.dirname(out) === BENCH_DIR ? defaultResultsFiles() : [out]);
     return;
   }
   const started = Date.now();
@@ -166,7 +170,7 @@ async function main(): Promise<void> {
     runs: [],
   };
   // A --quick smoke run writes its results and report into the work dir, never over the documented numbers.
-  const out = values.out ?? (values.quick ? path.join(work, 'results.json') : path.join(repositoryRoot(), 'bench', 'label-efficiency', 'results.json'));
+  const out = values.out ?? (values.quick ? path.join(work, 'results.json') : resultsFile(settings.data!));
   console.log(`label efficiency on ${built.description}: pool ${pool.length}, validation ${val.length}, ${settings.rounds} rounds (${settings.initial} + ${settings.batch}/round), ${settings.steps} steps/round at ${settings.inputSize}; embed ${embedSeconds.toFixed(1)} s; work ${work}`);
 
   const firstSeed = Number(values['first-seed']);
@@ -222,8 +226,9 @@ async function main(): Promise<void> {
   }
   console.log(`results: ${out} (${(results.wallSeconds / 60).toFixed(1)} min)`);
   if (!values['no-report']) {
-    const { writeReport } = await import('./report');
-    await writeReport(out, values.quick ? work : undefined);
+    // the page shows every pool: this run's file and the committed ones of the other pools
+    const { defaultResultsFiles, writeReport } = await import('./report');
+    await writeReport(values.quick ? [out] : path.dirname(out) === BENCH_DIR ? defaultResultsFiles() : [out], values.quick ? work : undefined);
   }
 }
 

@@ -1,0 +1,33 @@
+// The label-efficiency benchmark at its --quick sizes, end to end on a sequence pool: every strategy's loop
+// runs, the results file and the page with its plots are written. It checks the machinery, never the outcome.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import { repositoryRoot } from '../../core/io/repository-root';
+import type { BenchResults } from './results';
+
+test('bench/label-efficiency --quick: every strategy, results, page and plots in the work dir', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-bench-le-'));
+  const root = repositoryRoot();
+  const proc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'bench', 'label-efficiency', 'run.ts'), '--quick', '--dir', dir], { encoding: 'utf8' });
+  expect(proc.stderr).toBe('');
+  expect(proc.status).toBe(0);
+  const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as BenchResults;
+  expect(results.settings).toMatchObject({ data: 'sequences', pool: 40, val: 12, embedding: 'backbone', backbone: 'efficientnet-lite0' });
+  expect(results.runs.map((r) => [r.strategy, r.rounds.map((x) => x.labelled)])).toEqual(
+    ['RANDOM', 'CORESET', 'CORAL', 'UNCERTAINTY', 'UNCERTAIN_CORESET'].map((s) => [s, [4, 8]]),
+  );
+  // every strategy but RANDOM starts from the same CORESET batch, trained once
+  expect(new Set(results.runs.slice(1).map((r) => JSON.stringify([r.picks[0], r.rounds[0].map50]))).size).toBe(1);
+  const doc = fs.readFileSync(path.join(dir, 'label-efficiency.md'), 'utf8');
+  expect(doc).toContain('## Video-like sequences');
+  expect(doc).toMatch(/\| 8 \| [\d.]+ \([\d.]+-[\d.]+\) \| [\d.]+ \(/);
+  expect(doc).toContain("### Labels needed to reach RANDOM's mAP");
+  expect(doc).toContain('### Scene kinds among the labelled images');
+  const png = PNG.sync.read(fs.readFileSync(path.join(dir, 'label-efficiency-sequences.png')));
+  expect(png.width).toBeGreaterThan(500);
+  expect(fs.readFileSync(path.join(dir, 'label-efficiency-sequences.svg'), 'utf8').match(/<polyline /g)).toHaveLength(5);
+  fs.rmSync(dir, { recursive: true, force: true });
+}, 600_000);
