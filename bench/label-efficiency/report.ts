@@ -52,7 +52,7 @@ function runtimeLines(r: BenchResults): string[] {
   const loops = r.settings.strategies.length * perSeed.length;
   return [
     `Runtime: ${loops} loops x ${r.settings.rounds} rounds x (train + validation inference) + the scored strategies' pool inference`,
-    `(rounds with the same seed and picks so far are trained once). One seed's ${r.settings.strategies.length} loops took ${perSeed.map(minutes).join(', ')}.`,
+    `${r.settings.backbone ? '(rounds with the same seed and picks so far are trained once). ' : ''}One seed's ${r.settings.strategies.length} loops took ${perSeed.map(minutes).join(', ')}.`,
     '',
   ];
 }
