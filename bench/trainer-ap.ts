@@ -20,7 +20,7 @@ import { ingestDataset, type ManifestEntry } from '../core/dataset/ingest';
 import { repositoryRoot } from '../core/io/repository-root';
 import { evaluateFolders } from '../core/metrics/map';
 import { seededShuffle } from '../core/selection/random';
-import { deepforestDataDir } from '../tests/helpers/deepforest';
+import { treePhotographs } from './tree-photographs';
 
 const { values } = parseArgs({
   options: {
@@ -37,8 +37,6 @@ const { values } = parseArgs({
   },
 });
 
-const TREE_TRAIN = '2019_YELL_2_528000_4978000_image_crop2';
-const TREE_VAL = ['2019_YELL_2_541000_4977000_image_crop', 'OSBS_029', 'SOAP_061'];
 
 interface Row {
   data: string;
@@ -104,30 +102,11 @@ async function synthetic(work: string, style: string, report: (row: Row) => void
 }
 
 async function trees(work: string, report: (row: Row) => void): Promise<void> {
-  const source = deepforestDataDir();
-  const voc = path.join(work, 'trees');
-  for (const sub of ['images', 'annotations']) fs.mkdirSync(path.join(voc, sub), { recursive: true });
-  for (const name of [TREE_TRAIN, ...TREE_VAL]) {
-    for (const [sub, ext] of [['images', '.png'], ['annotations', '.xml']]) {
-      const link = path.join(voc, sub, name + ext);
-      if (!fs.existsSync(link)) fs.symlinkSync(path.join(source, name + ext), link);
-    }
-  }
-  // SOAP_061 labels its crowns Dead/Alive; this benchmark detects trees, whatever their state
-  const manifest = await ingestDataset(voc, path.join(work, 'trees-labels'), { classes: ['tree', 'dead', 'alive'] });
-  if (manifest.problems.length) throw new Error(`trees: ${manifest.problems.length} dataset problems, first: ${manifest.problems[0].message}`);
-  const byName = new Map(manifest.images.map((i) => [i.name, i]));
-  const valItems = TREE_VAL.map((n) => byName.get(n)!);
-  const val = { ...linkSet(path.join(work, `trees-val-${Date.now()}`), valItems), count: valItems.length };
-  const evalLabels = path.join(work, `trees-val-one-class-${Date.now()}`);
-  fs.mkdirSync(evalLabels);
-  for (const item of valItems) {
-    const text = fs.readFileSync(item.labels!, 'utf8');
-    fs.writeFileSync(path.join(evalLabels, `${item.name}.txt`), text.replace(/^\S+/gm, 'tree'));
-  }
+  const photos = await treePhotographs(work);
+  const val = { ...linkSet(path.join(work, `trees-val-${Date.now()}`), photos.val), labels: photos.valLabelsOneClass, count: photos.val.length };
   for (const backbone of values.backbones!.split(',')) {
     const dir = path.join(work, `run-${Date.now()}-trees-${backbone}`);
-    const result = await trainAndScore(dir, [byName.get(TREE_TRAIN)!], { ...val, labels: evalLabels }, backbone, Number(values['trees-steps']));
+    const result = await trainAndScore(dir, [photos.train], val, backbone, Number(values['trees-steps']));
     report({ data: 'trees (NEON, 3 other scenes)', labelled: 1, backbone, ...result });
   }
 }

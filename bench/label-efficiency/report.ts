@@ -14,7 +14,7 @@ import type { BenchMachine, BenchResults } from './results';
  *  no strategy falls below RANDOM by more than RANDOM's seed spread. */
 const BEST_LABEL_FRACTION = 0.5;
 const CORESET_FIRST_ROUND_GAIN = 0.03;
-const POOL_TITLES: Record<string, string> = { sequences: 'Video-like sequences', independent: 'Independent images' };
+const POOL_TITLES: Record<string, string> = { sequences: 'Video-like sequences', independent: 'Independent images', trees: 'Real tree photographs' };
 const poolKind = (r: BenchResults) => r.settings.data ?? 'independent';
 
 const fmt = (v: number) => v.toFixed(3);
@@ -242,6 +242,8 @@ deterministic). The pool embeddings are computed once per pool. The pools (\`ben
   dusk, green apples at 4-5% of the rows). Validation: other rows (another generator seed), 5 spread-out
   frames each. Redundancy and a tail are what diversity and uncertainty should exploit.
 - **independent**: independent images of the same generator, a seeded split.
+- **trees**: the real aerial photographs of docs/trainer.md: the training scene cut into tiles is the pool,
+  the three other scenes (other sites) are the validation split.
 `;
 
 const TRIED = `## What was tried
@@ -258,7 +260,7 @@ const TRIED = `## What was tried
 
 /** The results files of the page: every results-<pool>.json in bench/label-efficiency, sequences first. */
 export function defaultResultsFiles(dir = path.join(repositoryRoot(), 'bench', 'label-efficiency')): string[] {
-  const order = (f: string) => ['results-sequences.json', 'results-independent.json'].indexOf(f) + 1 || 9;
+  const order = (f: string) => ['results-sequences.json', 'results-independent.json', 'results-trees.json'].indexOf(f) + 1 || 9;
   return fs.readdirSync(dir).filter((f) => /^results-.+\.json$/.test(f)).sort((a, b) => order(a) - order(b) || a.localeCompare(b)).map((f) => path.join(dir, f));
 }
 

@@ -41,6 +41,8 @@ const { values } = parseArgs({
     tail: { type: 'string', default: '1' },
     'val-sequences': { type: 'string', default: '40' },
     'val-frames': { type: 'string', default: '5' },
+    // trees: tile side
+    tile: { type: 'string', default: '200' },
     embedding: { type: 'string', default: 'backbone' },
     backbone: { type: 'string', default: 'efficientnet-lite0' },
     'data-seed': { type: 'string', default: '2000' },
@@ -82,6 +84,7 @@ const poolOptions = {
   tail: Number(values.tail),
   valSequences: Number(values['val-sequences']),
   valFrames: Number(values['val-frames']),
+  tile: Number(values.tile),
 };
 
 const settings: BenchSettings = {
@@ -205,7 +208,7 @@ async function main(): Promise<void> {
           if (weights) trainArgs.push('--init', weights);
           const checkpoint = String(trainer(trainArgs).find((e) => e.event === 'done')!.checkpoint);
           trainer(['infer', '--model', checkpoint, '--images', valSet.images, '--out', path.join(roundDir, 'val-pred'), '--device', settings.device]);
-          done = { roundDir, weights: checkpoint, map50: (await evaluateFolders(valSet.labels, path.join(roundDir, 'val-pred'))).map50 };
+          done = { roundDir, weights: checkpoint, map50: (await evaluateFolders(built.valLabels ?? valSet.labels, path.join(roundDir, 'val-pred'))).map50 };
           trained.set(key, done);
         }
         weights = done.weights;
