@@ -2,6 +2,7 @@
 // (every layout ingest reads: MinneApple, KITTI, Pascal VOC, images only).
 import { Option, type Command } from 'commander';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkDataset } from '../../core/dataset/ingest';
 import { repositoryRoot } from '../../core/io/repository-root';
@@ -36,6 +37,16 @@ export function synthesizeOrchard(opts: SynthOptions): void {
   } catch (err) {
     throw new CliError(`dataset synth failed (exit ${(err as { status?: number }).status ?? '?'})`, (err as { status?: number }).status === 2 ? 2 : 1);
   }
+}
+
+/** `DIR: N images, M apples, K scene kinds (sunny 40%, ...)`, from the generator's scenes.json. */
+export function synthSummary(dir: string): string {
+  const scenes = Object.values(JSON.parse(fs.readFileSync(path.join(dir, 'scenes.json'), 'utf8')) as Record<string, { scene: string; apples: number }>);
+  const kinds = new Map<string, number>();
+  for (const s of scenes) kinds.set(s.scene, (kinds.get(s.scene) ?? 0) + 1);
+  const shares = [...kinds.entries()].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind} ${Math.round((100 * n) / scenes.length)}%`);
+  const apples = scenes.reduce((sum, s) => sum + s.apples, 0);
+  return `${dir}: ${scenes.length} images, ${apples} apples, ${kinds.size} scene kinds${kinds.size ? ` (${shares.join(', ')})` : ''}`;
 }
 
 const int = (v: string) => {
@@ -76,7 +87,7 @@ export function registerDataset(program: Command): void {
     .option('--style <style>', 'orchard (default) or alt (a different look, for generalisation checks)')
     .action((opts: SynthOptions) => {
       synthesizeOrchard(opts);
-      console.log(path.resolve(opts.out));
+      console.log(synthSummary(path.resolve(opts.out)));
     });
   dataset
     .command('check')

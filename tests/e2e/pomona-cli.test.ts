@@ -36,12 +36,14 @@ async function pomona(...args: string[]): Promise<{ code: number; stdout: string
 test('dataset synth and check', async () => {
   const synth = await pomona('dataset', 'synth', '--out', orchard, '--count', '16', '--seed', '3', '--width', '160', '--height', '96');
   expect(synth.code).toBe(0);
+  expect(synth.stdout).toMatch(/: 16 images, \d+ apples, \d scene kinds \(sunny \d+%/);
   const check = await pomona('dataset', 'check', orchard, '--json');
   expect(check.code).toBe(0);
   expect(JSON.parse(check.stdout)).toMatchObject({ layout: 'minneapple', images: 16, labelled: 16, problems: [] });
   const rows = path.join(work, 'rows');
   const sequences = await pomona('dataset', 'synth', '--out', rows, '--sequences', '2', '--frames', '3', '--overlap', '0.8', '--width', '160', '--height', '96');
   expect(sequences.code).toBe(0);
+  expect(sequences.stdout).toMatch(new RegExp(`^${rows}: 6 images, \\d+ apples, [12] scene kinds \\(\\w+ \\d+%`));
   expect(JSON.parse((await pomona('dataset', 'check', rows, '--json')).stdout)).toMatchObject({ layout: 'minneapple', images: 6, labelled: 6, problems: [] });
   const both = await pomona('dataset', 'synth', '--out', rows, '--count', '4', '--sequences', '2');
   expect(both.code).not.toBe(0);
