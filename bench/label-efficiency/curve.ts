@@ -3,6 +3,8 @@
 export interface RoundResult {
   labelled: number;
   map50: number;
+  /** mAP@0.5 on the validation images of each scene kind (synthetic pools). */
+  byScene?: Record<string, number>;
 }
 
 export interface Run {

@@ -43,6 +43,8 @@ export interface Pool {
   val: ManifestEntry[];
   /** The folder whose scenes.json describes the pool's images (for the scene-kind coverage table). */
   scenesDir?: string;
+  /** The scene kind of each validation image (synthetic pools), for mAP per kind. */
+  valScenes?: Record<string, string>;
   /** Validation labels to score against, when not the validation images' own (trees: one class). */
   valLabels?: string;
   /** One line for the report: what the pool is and how it was made. */
@@ -54,6 +56,8 @@ function synth(out: string, args: (string | number)[]): void {
   execFileSync(trainerPython(), ['-m', 'pomona_trainer', 'synth', '--out', out, ...args.map(String)], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+const scenesOf = (dir: string): Record<string, string> =>
+  Object.fromEntries(Object.entries(JSON.parse(fs.readFileSync(path.join(dir, 'scenes.json'), 'utf8')) as Record<string, { scene: string }>).map(([name, a]) => [name, a.scene]));
 const labelled = async (dir: string) => (await ingestDataset(dir, path.join(dir, 'kitti-labels'))).images.filter((i) => i.labels);
 const byName = (a: ManifestEntry, b: ManifestEntry) => a.name.localeCompare(b.name);
 
@@ -126,6 +130,7 @@ export async function buildPool(work: string, o: PoolOptions): Promise<Pool> {
       val: shuffled.slice(0, o.val),
       pool: shuffled.slice(o.val).sort(byName),
       scenesDir: data,
+      valScenes: scenesOf(data),
       description: `independent synthetic orchard images (\`synth --count ${o.pool + o.val} --seed ${o.dataSeed}\`, ${o.width}x${o.height}), ${o.pool} pool + ${o.val} validation images, one seeded split`,
     };
   }
@@ -141,6 +146,7 @@ export async function buildPool(work: string, o: PoolOptions): Promise<Pool> {
     pool,
     val,
     scenesDir: poolDir,
+    valScenes: scenesOf(valDir),
     description:
       `video-like sequences (\`synth --sequences ${o.sequences} --frames ${o.frames} --overlap ${o.overlap} --tail ${o.tail} --seed ${o.dataSeed}\`, ${o.width}x${o.height}): ` +
       `${pool.length} pool frames; validation ${val.length} frames of ${o.valSequences} other rows (\`--seed ${o.dataSeed + 1} --frames ${o.valFrames} --overlap 0.5\`)`,

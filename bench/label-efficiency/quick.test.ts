@@ -21,7 +21,9 @@ test('bench/label-efficiency --quick: every strategy, results, page and plots in
   );
   // every strategy but RANDOM starts from the same CORESET batch, trained once
   expect(new Set(results.runs.slice(1).map((r) => JSON.stringify([r.picks[0], r.rounds[0].map50]))).size).toBe(1);
+  expect(Object.keys(results.runs[0].rounds[0].byScene ?? {}).length).toBeGreaterThan(0);
   const doc = fs.readFileSync(path.join(dir, 'label-efficiency.md'), 'utf8');
+  expect(doc).toContain('### mAP@0.5 per scene kind of the validation images');
   expect(doc).toContain('## Video-like sequences');
   expect(doc).toMatch(/\| 8 \| [\d.]+ \([\d.]+-[\d.]+\) \| [\d.]+ \(/);
   expect(doc).toContain("### Labels needed to reach RANDOM's mAP");

@@ -64,6 +64,15 @@ test('sequence pool: the targets are half of RANDOM\'s labels and a first batch 
   expect(page(worse)).toContain("- CORESET no worse than RANDOM by more than RANDOM's seed spread: **not met** (closest: 21.0 points below RANDOM at 20 labels, RANDOM's spread 4.0).");
 });
 
+test('per scene kind: first and last round, mean over seeds, for runs that measured it', () => {
+  const withScenes = structuredClone(results);
+  for (const x of withScenes.runs) x.rounds = x.rounds.map((round, i) => ({ ...round, byScene: { dusk: 0.1 * (i + 1) + 0.01 * x.seed, sunny: 0.9 } }));
+  const doc = page(withScenes);
+  expect(doc).toContain('### mAP@0.5 per scene kind of the validation images, at 10 and 20 labels (mean over seeds)');
+  expect(doc).toContain('| dusk | 0.105 / 0.205 | 0.105 / 0.205 | 0.105 / 0.205 |');
+  expect(page(results)).not.toContain('per scene kind');
+});
+
 test('report of a single process: one run line, no trainer-seed section when first batches differ', () => {
   const single = part(0, [run('RANDOM', 0, [0.3, 0.5], ['r0']), run('CORESET', 0, [0.4, 0.55], ['c'])]);
   const doc = page(single);

@@ -176,6 +176,7 @@ export function poolSection(r: BenchResults, plotName: string, scenes?: Record<s
     lines.push('');
     lines.push(...targetLines(r, c));
   }
+  lines.push(...perSceneLines(r));
   lines.push(...trainerSeedNoise(r));
   if (scenes) lines.push(...sceneCoverage(r, scenes));
   lines.push('### Settings of this run');
@@ -197,6 +198,24 @@ export interface PoolReport {
   results: BenchResults;
   plotName: string;
   scenes?: Record<string, { scene: string }>;
+}
+
+/** mAP@0.5 per scene kind of the validation images, first and last round, mean over seeds, per strategy. */
+function perSceneLines(r: BenchResults): string[] {
+  const strategies = r.settings.strategies.filter((st) => r.runs.some((x) => x.strategy === st && x.rounds.every((round) => round.byScene)));
+  if (!strategies.length) return [];
+  const scenes = [...new Set(r.runs.flatMap((x) => x.rounds.flatMap((round) => Object.keys(round.byScene ?? {}))))].sort();
+  const at = (strategy: string, scene: string, which: 'first' | 'last') => {
+    const v = r.runs.filter((x) => x.strategy === strategy).map((x) => x.rounds[which === 'first' ? 0 : x.rounds.length - 1].byScene?.[scene]).filter((m): m is number => m !== undefined);
+    return v.length ? fmt(v.reduce((a, b) => a + b, 0) / v.length) : '-';
+  };
+  const first = r.runs[0].rounds[0].labelled;
+  const last = r.runs[0].rounds[r.runs[0].rounds.length - 1].labelled;
+  const lines = [`### mAP@0.5 per scene kind of the validation images, at ${first} and ${last} labels (mean over seeds)`, ''];
+  lines.push(`| scene kind | ${strategies.map((st) => `${st} ${first} / ${last}`).join(' | ')} |`);
+  lines.push(`|---|${strategies.map(() => '---').join('|')}|`);
+  for (const scene of scenes) lines.push(`| ${scene} | ${strategies.map((st) => `${at(st, scene, 'first')} / ${at(st, scene, 'last')}`).join(' | ')} |`);
+  return [...lines, ''];
 }
 
 export function reportMarkdown(pools: readonly PoolReport[]): string {

@@ -50,8 +50,8 @@ const { values } = parseArgs({
     // Seeds first-seed .. first-seed + seeds - 1: split one benchmark's seeds across processes or machines.
     'first-seed': { type: 'string', default: '0' },
     strategies: { type: 'string', default: 'RANDOM,CORESET,CORAL,UNCERTAINTY,UNCERTAIN_CORESET' },
-    initial: { type: 'string', default: '30' },
-    batch: { type: 'string', default: '30' },
+    initial: { type: 'string', default: '10' },
+    batch: { type: 'string', default: '35' },
     rounds: { type: 'string', default: '5' },
     steps: { type: 'string', default: '40' },
     'input-size': { type: 'string', default: '320x192' },
@@ -125,6 +125,16 @@ function linkSet(dir: string, items: ManifestEntry[]): { images: string; labels:
   return { images, labels };
 }
 
+/** mAP@0.5 over the validation images of each scene kind: where the model fails, not only how much. */
+async function mapByScene(labels: string, pred: string, val: ManifestEntry[], scenes?: Record<string, string>): Promise<Record<string, number> | undefined> {
+  if (!scenes) return undefined;
+  const groups = new Map<string, string[]>();
+  for (const item of val) groups.set(scenes[item.name] ?? '?', [...(groups.get(scenes[item.name] ?? '?') ?? []), item.name]);
+  const out: Record<string, number> = {};
+  for (const [scene, names] of [...groups.entries()].sort()) out[scene] = (await evaluateFolders(labels, pred, names)).map50;
+  return out;
+}
+
 const BENCH_DIR = path.join(repositoryRoot(), 'bench', 'label-efficiency');
 const resultsFile = (pool: string) => path.join(BENCH_DIR, `results-${pool}.json`);
 
@@ -180,7 +190,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(firstSeed) || firstSeed < 0) throw new Error(`--first-seed must be a whole number >= 0, not ${values['first-seed']}`);
   // Rounds with the same seed and the same picks so far train the same weights (deterministic on CPU), so
   // they are trained once: every strategy but RANDOM starts with the same CORESET batch.
-  const trained = new Map<string, { roundDir: string; weights: string; map50: number; poolPredictions?: string }>();
+  const trained = new Map<string, { roundDir: string; weights: string; map50: number; byScene?: Record<string, number>; poolPredictions?: string }>();
   for (let seed = firstSeed; seed < firstSeed + settings.seeds; seed++) {
     for (const strategy of settings.strategies) {
       const runStarted = Date.now();
@@ -208,11 +218,13 @@ async function main(): Promise<void> {
           if (weights) trainArgs.push('--init', weights);
           const checkpoint = String(trainer(trainArgs).find((e) => e.event === 'done')!.checkpoint);
           trainer(['infer', '--model', checkpoint, '--images', valSet.images, '--out', path.join(roundDir, 'val-pred'), '--device', settings.device]);
-          done = { roundDir, weights: checkpoint, map50: (await evaluateFolders(built.valLabels ?? valSet.labels, path.join(roundDir, 'val-pred'))).map50 };
+          const valLabels = built.valLabels ?? valSet.labels;
+          const valPred = path.join(roundDir, 'val-pred');
+          done = { roundDir, weights: checkpoint, map50: (await evaluateFolders(valLabels, valPred)).map50, byScene: await mapByScene(valLabels, valPred, val, built.valScenes) };
           trained.set(key, done);
         }
         weights = done.weights;
-        rounds.push({ labelled: chosen.length, map50: done.map50 });
+        rounds.push({ labelled: chosen.length, map50: done.map50, ...(done.byScene ? { byScene: done.byScene } : {}) });
         if (round < settings.rounds && needsScores(strategy as SelectionMethod)) {
           if (!done.poolPredictions) {
             trainer(['infer', '--model', done.weights, '--images', poolSet.images, '--out', path.join(done.roundDir, 'pool-pred'), '--device', settings.device]);
