@@ -1,6 +1,7 @@
 // Trainer benchmark: the reference detector's backbones side by side on the same data and training budget.
 //   npx tsx bench/trainer-ap.ts [--data synthetic,trees] [--backbones scratch,efficientnet-lite0]
-//     [--styles orchard,alt] [--sizes 20,50,100,200] [--steps 200] [--trees-steps 400] [--val 100] [--device auto]
+//     [--styles orchard,alt] [--sizes 20,50,100,200] [--steps 200] [--trees-steps 400] [--trees-flips horizontal|all] [--tta]
+//     [--val 100] [--device auto]
 // synthetic: `synth` images (640x360) in MinneApple's layout, ingested by pomona; the last --val images are a
 //   fixed validation set, each size takes the first n of one seeded shuffle of the rest (larger sets contain
 //   the smaller ones).
@@ -30,6 +31,9 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '20,50,100,200' },
     steps: { type: 'string', default: '200' },
     'trees-steps': { type: 'string', default: '400' },
+    // trees: the flips to train with (`train --flips`; aerial views have no up) and test-time flips (`infer --tta`)
+    'trees-flips': { type: 'string', default: 'horizontal' },
+    tta: { type: 'boolean', default: false },
     val: { type: 'string', default: '100' },
     device: { type: 'string', default: 'auto' },
     seed: { type: 'string', default: '0' },
@@ -67,14 +71,14 @@ function linkSet(dir: string, items: ManifestEntry[]): { images: string; labels:
   return { images, labels };
 }
 
-async function trainAndScore(dir: string, train: ManifestEntry[], val: { images: string; labels: string; count: number }, backbone: string, steps: number): Promise<Omit<Row, 'data' | 'labelled' | 'backbone'>> {
+async function trainAndScore(dir: string, train: ManifestEntry[], val: { images: string; labels: string; count: number }, backbone: string, steps: number, flips = 'horizontal'): Promise<Omit<Row, 'data' | 'labelled' | 'backbone'>> {
   const trainSet = linkSet(path.join(dir, 'train'), train);
   const seed = values.seed!;
   // --epochs 1 --min-steps N: exactly the epochs that N steps need, whatever the labelled set's size
   const events = trainer(['train', '--images', trainSet.images, '--labels', trainSet.labels, '--out', path.join(dir, 'out'), '--backbone', backbone,
-    '--epochs', '1', '--min-steps', String(steps), '--seed', seed, '--device', values.device!, '--checkpoint-interval', '1000']);
+    '--epochs', '1', '--min-steps', String(steps), '--seed', seed, '--device', values.device!, '--checkpoint-interval', '1000', '--flips', flips]);
   const done = events.find((e) => e.event === 'done')!;
-  const inferDone = trainer(['infer', '--model', String(done.checkpoint), '--images', val.images, '--out', path.join(dir, 'pred'), '--device', values.device!]).find((e) => e.event === 'done')!;
+  const inferDone = trainer(['infer', '--model', String(done.checkpoint), '--images', val.images, '--out', path.join(dir, 'pred'), '--device', values.device!, ...(values.tta ? ['--tta'] : [])]).find((e) => e.event === 'done')!;
   const metrics = await evaluateFolders(val.labels, path.join(dir, 'pred'));
   return { ap50: metrics.map50, cocoAp: metrics.coco_ap, trainSeconds: Number(done.seconds), crops: Number(done.crops), inferImagesPerSecond: val.count / Number(inferDone.seconds) };
 }
@@ -106,8 +110,8 @@ async function trees(work: string, report: (row: Row) => void): Promise<void> {
   const val = { ...linkSet(path.join(work, `trees-val-${Date.now()}`), photos.val), labels: photos.valLabelsOneClass, count: photos.val.length };
   for (const backbone of values.backbones!.split(',')) {
     const dir = path.join(work, `run-${Date.now()}-trees-${backbone}`);
-    const result = await trainAndScore(dir, [photos.train], val, backbone, Number(values['trees-steps']));
-    report({ data: 'trees (NEON, 3 other scenes)', labelled: 1, backbone, ...result });
+    const result = await trainAndScore(dir, [photos.train], val, backbone, Number(values['trees-steps']), values['trees-flips']);
+    report({ data: `trees (NEON, 3 other scenes), flips ${values['trees-flips']}${values.tta ? ', tta' : ''}`, labelled: 1, backbone, ...result });
   }
 }
 

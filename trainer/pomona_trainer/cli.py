@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=int, default=None, help="default 16")
     t.add_argument("--input-size", default=None, help="WIDTHxHEIGHT of the training crops, multiples of 32 (default 448x256)")
     t.add_argument("--backbone", default=None, help="efficientnet-lite0 (ImageNet-pretrained, default) | scratch; on --init/--resume, the checkpoint's")
+    t.add_argument("--flips", default=None, help="horizontal (default) | all: also top-bottom, for aerial views (flips.py); on --init, the checkpoint's unless given")
     t.add_argument("--scale", type=float, default=None, help="resize every image by this factor first (default 1: native pixels; on --init/--resume, the checkpoint's)")
 
     i = sub.add_parser("infer", help="predict KITTI boxes for a folder of images")
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--threshold", type=float, default=0.05)
     i.add_argument("--tile", type=int, default=1024, help="images larger than this (px, at the model's scale) are inferred in overlapping tiles")
     i.add_argument("--overlap", type=int, default=128, help="overlap of neighbouring tiles, px")
+    i.add_argument("--tta", action="store_true", help="average the network over the flips it was trained with (2 or 4 passes; flips.py)")
     i.add_argument("--device", default="auto")
 
     v = sub.add_parser("evaluate", help="mAP@0.5 of KITTI predictions against KITTI labels")

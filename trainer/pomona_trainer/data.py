@@ -5,7 +5,7 @@ pixels), so that small objects keep their pixels: a 1280x720 frame with 30-pixel
 to a small canvas. Each training sample is one crop of the network's input size out of one image:
   zoom z = exp(U(log 0.6, log 1.6)) output px per source px, a source window of (W/z) x (H/z) placed
   uniformly where it lies inside the image (or, where the image is smaller, where the image lies inside
-  it; the rest is grey), a horizontal flip with p = 0.5, then colour jitter (brightness, contrast,
+  it; the rest is grey), a horizontal flip with p = 0.5 (and a vertical one with `--flips all`, flips.py), then colour jitter (brightness, contrast,
   saturation, per-channel gain). One epoch takes max(1, round(area / (W*H))) crops of each image
   (area at working scale), so every labelled pixel is seen about once per epoch whatever the image size.
 All draws come from one torch.Generator whose state the checkpoint saves: that is what makes a resumed
@@ -106,17 +106,19 @@ def _window(size: float, extent: int, u: torch.Tensor) -> torch.Tensor:
     return torch.minimum(torch.zeros_like(u), extent - size) + u * (extent - size).abs()
 
 
-def sample_crops(images: list[torch.Tensor], boxes: list[torch.Tensor], g: torch.Generator, width: int, height: int, zoom=(0.6, 1.6)):
+def sample_crops(images: list[torch.Tensor], boxes: list[torch.Tensor], g: torch.Generator, width: int, height: int, zoom=(0.6, 1.6),
+                 flips: str = "horizontal"):
     """One augmented width x height crop per image (module docstring); floats in [0, 1] and crop-px boxes.
 
     Output pixel (u, v) samples the source at x = x0 + (u + 0.5) / z (flipped: x0 + W/z - (u + 0.5) / z),
-    y = y0 + (v + 0.5) / z, bilinearly. Boxes keep when at least 40% of their area survives clipping to
+    y = y0 + (v + 0.5) / z (with flips "all", flipped likewise with p = 0.5), bilinearly. Boxes keep when at least 40% of their area survives clipping to
     the crop, and at least 2 px wide and high.
     """
     n = len(images)
     r = torch.rand(n, 8, generator=g, dtype=torch.float64)
     z = torch.exp(np.log(zoom[0]) + r[:, 0] * (np.log(zoom[1]) - np.log(zoom[0])))
     flip = r[:, 1] < 0.5
+    vflip = (r[:, 7] < 0.5) & (flips == "all")  # column 7 is drawn either way: horizontal runs stay as they were
     ih = torch.tensor([im.shape[1] for im in images], dtype=torch.float64)
     iw = torch.tensor([im.shape[2] for im in images], dtype=torch.float64)
     x0, y0 = _window(width / z, iw, r[:, 2]), _window(height / z, ih, r[:, 3])
@@ -126,7 +128,7 @@ def sample_crops(images: list[torch.Tensor], boxes: list[torch.Tensor], g: torch
     out_boxes = []
     for i, im in enumerate(images):
         xs = x0[i] + (width / z[i] - u / z[i] if flip[i] else u / z[i])
-        ys = y0[i] + v / z[i]
+        ys = y0[i] + (height / z[i] - v / z[i] if vflip[i] else v / z[i])
         # only the source pixels the window touches are converted to float
         cx0, cx1 = max(0, math.floor(xs.min()) - 1), min(int(iw[i]), math.ceil(xs.max()) + 1)
         cy0, cy1 = max(0, math.floor(ys.min()) - 1), min(int(ih[i]), math.ceil(ys.max()) + 1)
@@ -144,6 +146,8 @@ def sample_crops(images: list[torch.Tensor], boxes: list[torch.Tensor], g: torch
             if flip[i]:
                 bx = width - bx.flip(1)
             by = (b[:, [1, 3]] - y0[i]) * z[i]
+            if vflip[i]:
+                by = height - by.flip(1)
             b = torch.stack([bx[:, 0], by[:, 0], bx[:, 1], by[:, 1]], 1)
             area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
             c = torch.stack([b[:, 0].clamp(0, width), b[:, 1].clamp(0, height), b[:, 2].clamp(0, width), b[:, 3].clamp(0, height)], 1)

@@ -2,7 +2,7 @@
 
 Each image is brought to the working scale the model was trained at (`config.scale`, 1 = native), cut
 into windows of at most `--tile` px (tiling.py: one window when it fits, else overlapping tiles merged
-at the seams), decoded (peaks, top 300 per window), mapped back to original pixels, clipped to the image,
+at the seams), optionally averaged over the model's training flips (`--tta`, flips.py), decoded (peaks, top 300 per window), mapped back to original pixels, clipped to the image,
 and filtered by --threshold. Each output file is written atomically; images are decoded on a small
 thread pool while the network runs.
 """
@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
-from . import checkpoint, interrupt, kitti, model as model_lib, tiling
+from . import checkpoint, flips as flips_lib, interrupt, kitti, model as model_lib, tiling
 from .data import PAD_VALUE, rescale, to_tensor
 from .device import resolve_device
 from .errors import InputError
@@ -27,8 +27,11 @@ IMAGES_PER_CHUNK = 16
 
 
 @torch.no_grad()
-def detect(net, images: list[torch.Tensor], device, tile=tiling.DEFAULT_TILE, overlap=tiling.DEFAULT_OVERLAP, top_k=TOP_K):
-    """Boxes (image px, (k,4) numpy) and scores per 3,h,w uint8 image, best first, no threshold."""
+def detect(net, images: list[torch.Tensor], device, tile=tiling.DEFAULT_TILE, overlap=tiling.DEFAULT_OVERLAP, top_k=TOP_K, tta: str | None = None):
+    """Boxes (image px, (k,4) numpy) and scores per 3,h,w uint8 image, best first, no threshold.
+
+    `tta`: the flips to average the network over (flips.py), None for one pass.
+    """
     jobs = []  # (image index, window), batched by padded shape
     wins = []
     for i, im in enumerate(images):
@@ -44,7 +47,8 @@ def detect(net, images: list[torch.Tensor], device, tile=tiling.DEFAULT_TILE, ov
             x = torch.full((len(batch), 3, ph, pw), PAD_VALUE / 255.0)
             for k, (i, w) in enumerate(batch):
                 x[k, :, : w.y1 - w.y0, : w.x1 - w.x0] = images[i][:, w.y0:w.y1, w.x0:w.x1].float() / 255.0
-            out = net(x.to(device).contiguous(memory_format=torch.channels_last))
+            x = x.to(device).contiguous(memory_format=torch.channels_last)
+            out = flips_lib.tta_forward(net, x, tta) if tta else net(x)
             for (i, w), (b, s) in zip(batch, model_lib.decode(out, top_k)):
                 b = b.cpu().numpy() + np.array([w.x0, w.y0, w.x0, w.y0], np.float32)
                 found[(i, w)] = (b, s.cpu().numpy())
@@ -86,7 +90,8 @@ def run(args) -> int:
             chunk = paths[start:start + IMAGES_PER_CHUNK]
             originals = list(pool.map(load_rgb, chunk))
             images = [to_tensor(rescale(rgb, scale)) for rgb in originals]
-            for path, rgb, (boxes, scores) in zip(chunk, originals, detect(net, images, device, args.tile, args.overlap)):
+            tta = config.get("flips", flips_lib.DEFAULT_FLIPS) if args.tta else None
+            for path, rgb, (boxes, scores) in zip(chunk, originals, detect(net, images, device, args.tile, args.overlap, tta=tta)):
                 text = _lines(boxes / scale, scores, rgb.shape[1], rgb.shape[0], args.threshold, class_name)
                 write_text_atomic(os.path.join(args.out, kitti.stem(path) + ".txt"), text)
             done += len(chunk)

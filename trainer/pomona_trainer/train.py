@@ -19,7 +19,7 @@ import time
 import numpy as np
 import torch
 
-from . import checkpoint, interrupt, model as model_lib
+from . import checkpoint, flips as flips_lib, interrupt, model as model_lib
 from .backbone import DEFAULT_BACKBONE
 from .data import load_labelled, sample_crops
 from .device import resolve_device
@@ -81,6 +81,7 @@ def run(args) -> int:
             "model": dict(init["config"]["model"]) if init else model_lib.default_config(args.backbone or DEFAULT_BACKBONE),
             "input_size": [width, height],
             "scale": (init["config"]["scale"] if init and args.scale is None else args.scale) or DEFAULTS["scale"],
+            "flips": flips_lib.check(args.flips or (init["config"].get("flips", flips_lib.DEFAULT_FLIPS) if init else flips_lib.DEFAULT_FLIPS)),
             "batch_size": args.batch_size or DEFAULTS["batch_size"],
             "seed": DEFAULTS["seed"] if args.seed is None else args.seed,
             "lr": DEFAULTS["lr"],
@@ -148,7 +149,8 @@ def run(args) -> int:
         for s in range(steps_per_epoch):
             interrupt.check()
             idx = order[s * bs:(s + 1) * bs]
-            x, boxes = sample_crops([data.images[i] for i in idx.tolist()], [data.boxes[i] for i in idx.tolist()], gen, width, height)
+            x, boxes = sample_crops([data.images[i] for i in idx.tolist()], [data.boxes[i] for i in idx.tolist()], gen, width, height,
+                                    flips=config.get("flips", flips_lib.DEFAULT_FLIPS))
             heat, reg, mask = model_lib.encode_targets(boxes, height // model_lib.STRIDE, width // model_lib.STRIDE)
             lr = learning_rate(step, total_steps, config["lr"])
             for group in opt.param_groups:
