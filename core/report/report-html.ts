@@ -48,7 +48,8 @@ ${shown.map((b) => rect(b, '#e74c3c', false)).join('')}
 function roundsTable(data: ReportData): string {
   const rows = data.rounds.map((r) => {
     const method = r.score ? `${r.method} (${r.score})` : r.method;
-    const after = r.labelledBefore + r.selected.length;
+    // known once the round is evaluated: a selected batch may never be labelled (a loop stopped while it waited)
+    const after = r.metrics ? String(r.metrics.labelled) : '–';
     return `<tr><td>${r.round}</td><td class="text">${esc(method)}</td><td>${r.selected.length}</td><td>${after}</td><td>${fmt(r.metrics?.map50)}</td><td>${fmt(r.metrics?.cocoAp)}</td></tr>`;
   });
   return `<table><tr><th>round</th><th>selection</th><th>selected</th><th>labelled after</th><th>mAP@0.5</th><th>COCO AP</th></tr>${rows.join('')}</table>`;

@@ -55,7 +55,9 @@ test('page: escapes names, draws predictions from the minimum score, marks uneva
   expect(html).not.toContain('a<b>');
   expect(html.match(/stroke="#e74c3c"/g)).toHaveLength(1); // the 0.1 box is below 0.3
   expect(html.match(/stroke-dasharray/g)).toHaveLength(2);
-  expect(html).toContain('<td>2</td><td class="text">CORAL (uncertainty_entropy_mean)</td><td>1</td><td>3</td><td>–</td><td>–</td>');
+  // round 2 is selected but not evaluated: how many were labelled after it is not known (issue 17, point 6)
+  expect(html).toContain('<td>2</td><td class="text">CORAL (uncertainty_entropy_mean)</td><td>1</td><td>–</td><td>–</td><td>–</td>');
+  expect(html).toMatch(/<td>1<\/td><td class="text">[A-Z]+<\/td><td>\d+<\/td><td>\d+<\/td><td>0\.\d{3}<\/td>/);
   expect(html).toContain('and 1 more: a');
 });
 
