@@ -76,8 +76,8 @@ export const loopConfigSchema = z
         backbone: trainerBackbone
           .default('efficientnet-lite0')
           .describe('detector features of the torch backend: efficientnet-lite0, ImageNet-pretrained; scratch: the small network from random weights. TAO trains trainer.tao.arch and ignores this ("scratch" with tao is refused)'),
-        epochs: z.number().int().positive().default(5).describe('training epochs per round; an epoch is max(1, round(area / crop area)) crops of each labelled image at native scale (2 for a 640x360 image at the default 448x256), docs/trainer.md'),
-        minSteps: z.number().int().nonnegative().default(120).describe('at least this many optimiser steps per round: small labelled sets get more epochs'),
+        epochs: z.number().int().positive().default(5).describe('training epochs per round, raised when they would take fewer than `minSteps` optimiser steps (20 images of 640x360 at batch 16: 3 steps an epoch, so 40 epochs); an epoch is max(1, round(area / crop area)) crops of each labelled image at native scale (2 for a 640x360 image at the default 448x256), docs/trainer.md'),
+        minSteps: z.number().int().nonnegative().default(120).describe('at least this many optimiser steps per round: small labelled sets get more epochs than `epochs` (0: exactly `epochs`)'),
         checkpointInterval: z.number().int().positive().default(5).describe('save a checkpoint every K epochs: the most a retry re-does'),
         maxAttempts: z
           .number()
