@@ -6,7 +6,7 @@ import type { CurvePoint } from './curve';
 const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd'];
 const W = 720;
 const H = 440;
-const M = { left: 64, right: 150, top: 36, bottom: 52 };
+const M = { left: 64, right: 196, top: 36, bottom: 52 }; // right: room for the legend's longest name (UNCERTAIN_CORESET)
 
 /** Round numbers between lo and hi for axis ticks (steps of 1, 2 or 5 times a power of ten). */
 export function ticks(lo: number, hi: number, target = 6): number[] {
