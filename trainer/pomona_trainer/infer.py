@@ -83,6 +83,7 @@ def run(args) -> int:
     class_name = config.get("class_name", "apple")
     os.makedirs(args.out, exist_ok=True)
     throttle = Throttle(1.0)
+    tta = config.get("flips", flips_lib.DEFAULT_FLIPS) if args.tta else None
     done = 0
     with ThreadPoolExecutor(max_workers=2) as pool:
         for start in range(0, len(paths), IMAGES_PER_CHUNK):
@@ -90,7 +91,6 @@ def run(args) -> int:
             chunk = paths[start:start + IMAGES_PER_CHUNK]
             originals = list(pool.map(load_rgb, chunk))
             images = [to_tensor(rescale(rgb, scale)) for rgb in originals]
-            tta = config.get("flips", flips_lib.DEFAULT_FLIPS) if args.tta else None
             for path, rgb, (boxes, scores) in zip(chunk, originals, detect(net, images, device, args.tile, args.overlap, tta=tta)):
                 text = _lines(boxes / scale, scores, rgb.shape[1], rgb.shape[0], args.threshold, class_name)
                 write_text_atomic(os.path.join(args.out, kitti.stem(path) + ".txt"), text)

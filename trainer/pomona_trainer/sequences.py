@@ -19,15 +19,10 @@ layout of `synth.py` (images/, masks/, scenes.json; frame `<sequence>_<frame>` i
 - Sequence s is drawn from its own generator (seed, s, style), so a pool's first sequences do not depend on
   S, and another seed gives other rows: a validation split with no near-copy of a pool frame.
 """
-import json
-import os
-
 import numpy as np
-from PIL import Image
 
-from . import interrupt, synth
+from . import synth
 from .errors import InputError
-from .fsutil import write_text_atomic
 
 # condition: (light, distance, occlusion, colour), most common first
 CONDITIONS = {
@@ -66,22 +61,11 @@ def check(sequences: int, frames: int, overlap: float, tail: float, orchards: in
 
 def generate(out: str, sequences: int, frames: int = 30, seed: int = 0, width: int = 640, height: int = 360, style: str = "orchard",
              overlap: float = 0.9, tail: float = 1.0, orchards: int = 3) -> None:
-    if style not in synth.STYLES:
-        raise InputError(f"--style {style}: unknown style (use {' or '.join(synth.STYLES)})")
-    if width < 16 or height < 16:
-        raise InputError("--width/--height: need a size of at least 16x16")
+    synth.check_look(style, width, height)
     check(sequences, frames, overlap, tail, orchards)
-    os.makedirs(os.path.join(out, "images"), exist_ok=True)
-    os.makedirs(os.path.join(out, "masks"), exist_ok=True)
-    scenes = {}
-    for s in range(sequences):
-        for f, (image, mask, attributes) in enumerate(render_sequence(seed, s, frames, width, height, style, overlap, tail, orchards)):
-            interrupt.check()
-            name = f"s{s:04d}_f{f:03d}"
-            synth.save_png(Image.fromarray(image, "RGB"), os.path.join(out, "images", name + ".png"))
-            synth.save_png(Image.fromarray(mask, "L"), os.path.join(out, "masks", name + ".png"))
-            scenes[name] = attributes
-    write_text_atomic(os.path.join(out, "scenes.json"), json.dumps(scenes, indent=1, sort_keys=True) + "\n")
+    synth.write_pool(out, ((f"s{s:04d}_f{f:03d}", *frame)
+                           for s in range(sequences)
+                           for f, frame in enumerate(render_sequence(seed, s, frames, width, height, style, overlap, tail, orchards))))
 
 
 def sequence_condition(rng: np.random.Generator, tail: float) -> str:

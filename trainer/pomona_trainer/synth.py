@@ -47,17 +47,26 @@ PALETTE = {
 
 
 def generate(out: str, count: int, seed: int, width: int = 640, height: int = 360, style: str = "orchard") -> None:
+    check_look(style, width, height)
+    if count < 0:
+        raise InputError("--count: need count >= 0")
+    write_pool(out, ((f"{i:06d}", *render(seed, i, width, height, style)) for i in range(count)))
+
+
+def check_look(style: str, width: int, height: int) -> None:
     if style not in STYLES:
         raise InputError(f"--style {style}: unknown style (use {' or '.join(STYLES)})")
-    if count < 0 or width < 16 or height < 16:
-        raise InputError("--count/--width/--height: need count >= 0 and a size of at least 16x16")
+    if width < 16 or height < 16:
+        raise InputError("--width/--height: need a size of at least 16x16")
+
+
+def write_pool(out: str, items) -> None:
+    """images/<name>.png, masks/<name>.png and scenes.json from (name, image, mask, attributes) items."""
     os.makedirs(os.path.join(out, "images"), exist_ok=True)
     os.makedirs(os.path.join(out, "masks"), exist_ok=True)
     scenes = {}
-    for i in range(count):
+    for name, image, mask, attributes in items:
         interrupt.check()
-        name = f"{i:06d}"
-        image, mask, attributes = render(seed, i, width, height, style)
         save_png(Image.fromarray(image, "RGB"), os.path.join(out, "images", name + ".png"))
         save_png(Image.fromarray(mask, "L"), os.path.join(out, "masks", name + ".png"))
         scenes[name] = attributes
