@@ -41,8 +41,9 @@ export interface PoolOptions {
 export interface Pool {
   pool: ManifestEntry[];
   val: ManifestEntry[];
-  /** The folder whose scenes.json describes the pool's images (for the scene-kind coverage table). */
+  /** The folder of the pool's scenes.json, and the scene kind of each pool image (the coverage table). */
   scenesDir?: string;
+  poolScenes?: Record<string, string>;
   /** The scene kind of each validation image (synthetic pools), for mAP per kind. */
   valScenes?: Record<string, string>;
   /** Validation labels to score against, when not the validation images' own (trees: one class). */
@@ -91,10 +92,10 @@ function writeTiles(image: string, labels: string, out: string, tile: number): v
   const png = PNG.sync.read(fs.readFileSync(image));
   const boxes = parseKitti(fs.readFileSync(labels, 'utf8'), labels, 'label').boxes;
   for (const sub of ['images', 'labels.tmp']) fs.mkdirSync(path.join(out, sub), { recursive: true });
+  const w = Math.min(tile, png.width);
+  const h = Math.min(tile, png.height);
   for (const y0 of tileOrigins(png.height, tile)) {
     for (const x0 of tileOrigins(png.width, tile)) {
-      const w = Math.min(tile, png.width);
-      const h = Math.min(tile, png.height);
       const piece = new PNG({ width: w, height: h });
       PNG.bitblt(png, piece, x0, y0, w, h, 0, 0);
       const name = `y${String(y0).padStart(4, '0')}_x${String(x0).padStart(4, '0')}`;
@@ -130,6 +131,7 @@ export async function buildPool(work: string, o: PoolOptions): Promise<Pool> {
       val: shuffled.slice(0, o.val),
       pool: shuffled.slice(o.val).sort(byName),
       scenesDir: data,
+      poolScenes: scenesOf(data),
       valScenes: scenesOf(data),
       description: `independent synthetic orchard images (\`synth --count ${o.pool + o.val} --seed ${o.dataSeed}\`, ${o.width}x${o.height}), ${o.pool} pool + ${o.val} validation images, one seeded split`,
     };
@@ -146,6 +148,7 @@ export async function buildPool(work: string, o: PoolOptions): Promise<Pool> {
     pool,
     val,
     scenesDir: poolDir,
+    poolScenes: scenesOf(poolDir),
     valScenes: scenesOf(valDir),
     description:
       `video-like sequences (\`synth --sequences ${o.sequences} --frames ${o.frames} --overlap ${o.overlap} --tail ${o.tail} --seed ${o.dataSeed}\`, ${o.width}x${o.height}): ` +

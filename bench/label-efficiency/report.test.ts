@@ -73,6 +73,16 @@ test('per scene kind: first and last round, mean over seeds, for runs that measu
   expect(page(results)).not.toContain('per scene kind');
 });
 
+test('writeReport takes the coverage table from the results file itself, without the dataset', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-le-scenes-'));
+  const file = path.join(dir, 'results-sequences.json');
+  fs.writeFileSync(file, JSON.stringify({ ...results, settings: { ...results.settings, data: 'sequences' }, dataDir: path.join(dir, 'gone'), poolScenes: { c: 'dusk', d: 'sunny', r0: 'sunny', r1: 'sunny', x: 'dusk' } }));
+  await writeReport([file], dir, 'le');
+  const doc = fs.readFileSync(path.join(dir, 'le.md'), 'utf8');
+  expect(doc).toContain('### Scene kinds among the labelled images (of 2 in the pool), mean over seeds');
+  expect(doc).toContain('| CORESET | 2.0 | 2.0 |');
+});
+
 test('report of a single process: one run line, no trainer-seed section when first batches differ', () => {
   const single = part(0, [run('RANDOM', 0, [0.3, 0.5], ['r0']), run('CORESET', 0, [0.4, 0.55], ['c'])]);
   const doc = page(single);

@@ -58,7 +58,7 @@ function runtimeLines(r: BenchResults): string[] {
 }
 
 /**
- * Round 1 of CORESET and CORAL: the same k-center batch in every seed, so the spread of their mAP there is
+ * Round 1 of every strategy but RANDOM: the same k-center batch in every seed, so the spread of their mAP there is
  * the trainer's seed alone (initialisation and data order).
  */
 function trainerSeedNoise(r: BenchResults): string[] {
@@ -69,9 +69,9 @@ function trainerSeedNoise(r: BenchResults): string[] {
   return [
     '### The trainer\'s seed alone',
     '',
-    `CORESET's first batch is the same ${first[0].picks[0].length} images in every seed, so the spread of round 1's mAP for CORESET and CORAL`,
+    `CORESET's first batch is the same ${first[0].picks[0].length} images in every seed, so the spread of round 1's mAP for every strategy but RANDOM`,
     `(${fmt(Math.min(...v))}-${fmt(Math.max(...v))}, ${(100 * (Math.max(...v) - Math.min(...v))).toFixed(1)} points) is the trainer's seed alone. A difference of a few points between`,
-    'strategies, 3 seeds each, is within that noise.',
+    `strategies, ${new Set(first.map((x) => x.seed)).size} seeds each, is within that noise.`,
     '',
   ];
 }
@@ -296,8 +296,13 @@ export async function writeReport(resultsPaths: readonly string[], docsDir = pat
     // Compare strategies on the same seeds only: a run cut short leaves its last seed incomplete.
     const complete = new Set(all.runs.map((x) => x.seed).filter((seed) => all.settings.strategies.every((st) => all.runs.some((x) => x.seed === seed && x.strategy === st))));
     const results = { ...all, runs: all.runs.filter((x) => complete.has(x.seed)) };
+    // the results' own record of the pool's scene kinds, else the dataset's scenes.json when it is still there
     const scenesPath = path.join(results.dataDir ?? '', 'scenes.json');
-    const scenes = results.dataDir && fs.existsSync(scenesPath) ? (JSON.parse(fs.readFileSync(scenesPath, 'utf8')) as Record<string, { scene: string }>) : undefined;
+    const scenes = results.poolScenes
+      ? Object.fromEntries(Object.entries(results.poolScenes).map(([name, scene]) => [name, { scene }]))
+      : results.dataDir && fs.existsSync(scenesPath)
+        ? (JSON.parse(fs.readFileSync(scenesPath, 'utf8')) as Record<string, { scene: string }>)
+        : undefined;
     const kind = poolKind(results);
     const plotName = `${name}-${kind}`;
     const svg = learningCurveSvg(curves(results.runs), `${POOL_TITLES[kind] ?? kind} (${new Set(results.runs.map((x) => x.seed)).size} seed(s))`);

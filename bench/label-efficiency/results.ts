@@ -47,6 +47,8 @@ export interface BenchResults {
   started: string;
   /** The synthetic dataset (its scenes.json names each image's scene kind). */
   dataDir?: string;
+  /** The scene kind of each pool image (synthetic pools): the report's coverage table, without the dataset. */
+  poolScenes?: Record<string, string>;
   /** What the pool is and how it was made, one line (pools.ts). */
   dataDescription?: string;
   /** A merged file: the sum of the parts' wall times. */

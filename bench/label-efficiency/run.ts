@@ -16,7 +16,6 @@ import { parseArgs } from 'node:util';
 import { trainerPython } from '../../activities/trainer-process';
 import type { ManifestEntry } from '../../core/dataset/ingest';
 import { repositoryRoot } from '../../core/io/repository-root';
-import { evaluateFolders } from '../../core/metrics/map';
 import { rowScores } from '../../core/scores/prediction-folder';
 import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
 import { needsScores, selectRows } from '../../core/selection/select';
@@ -24,6 +23,7 @@ import type { SelectionMethod } from '../../core/config/loop-config';
 import type { Run } from './curve';
 import { buildPool, POOL_KINDS, type PoolKind } from './pools';
 import { mergeResults, type BenchResults, type BenchSettings } from './results';
+import { scoreRound } from './score-round';
 
 const { values } = parseArgs({
   options: {
@@ -125,16 +125,6 @@ function linkSet(dir: string, items: ManifestEntry[]): { images: string; labels:
   return { images, labels };
 }
 
-/** mAP@0.5 over the validation images of each scene kind: where the model fails, not only how much. */
-async function mapByScene(labels: string, pred: string, val: ManifestEntry[], scenes?: Record<string, string>): Promise<Record<string, number> | undefined> {
-  if (!scenes) return undefined;
-  const groups = new Map<string, string[]>();
-  for (const item of val) groups.set(scenes[item.name] ?? '?', [...(groups.get(scenes[item.name] ?? '?') ?? []), item.name]);
-  const out: Record<string, number> = {};
-  for (const [scene, names] of [...groups.entries()].sort()) out[scene] = (await evaluateFolders(labels, pred, names)).map50;
-  return out;
-}
-
 const BENCH_DIR = path.join(repositoryRoot(), 'bench', 'label-efficiency');
 const resultsFile = (pool: string) => path.join(BENCH_DIR, `results-${pool}.json`);
 
@@ -177,6 +167,7 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', device: settings.device, loadAverageAtStart: os.loadavg() },
     started: new Date(started).toISOString(),
     dataDir: built.scenesDir,
+    poolScenes: built.poolScenes,
     dataDescription: built.description,
     wallSeconds: 0,
     embedSeconds,
@@ -220,7 +211,7 @@ async function main(): Promise<void> {
           trainer(['infer', '--model', checkpoint, '--images', valSet.images, '--out', path.join(roundDir, 'val-pred'), '--device', settings.device]);
           const valLabels = built.valLabels ?? valSet.labels;
           const valPred = path.join(roundDir, 'val-pred');
-          done = { roundDir, weights: checkpoint, map50: (await evaluateFolders(valLabels, valPred)).map50, byScene: await mapByScene(valLabels, valPred, val, built.valScenes) };
+          done = { roundDir, weights: checkpoint, ...(await scoreRound(valLabels, valPred, built.valScenes)) };
           trained.set(key, done);
         }
         weights = done.weights;
