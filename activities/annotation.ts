@@ -1,5 +1,6 @@
 // The annotation hand-off: export a batch for people (image list, images, model pre-labels), and import
 // their KITTI labels only after every file passed validation, so nothing is ever half-imported.
+import { Context } from '@temporalio/activity';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { validateAnnotations } from '../core/dataset/validate-annotations';
@@ -44,15 +45,28 @@ export async function exportBatch(input: ExportBatchInput): Promise<ExportedBatc
   }
   const imageListPath = path.join(exportDir, 'images.txt');
   await fs.writeFile(path.join(tmp, 'images.txt'), listed.join('\n') + '\n');
-  await fs.writeFile(
-    path.join(tmp, 'README.txt'),
-    `Round ${input.round}: label the ${listed.length} images in images.txt (links in images/).\n` +
-      `Write one KITTI file per image, <image name>.txt, into a folder of your choice${prelabels ? ' (prelabels/ has the model\'s boxes to correct)' : ''},\n` +
-      `then submit it: npx pomona annotate submit <project> --round ${input.round} --labels <folder>\n`,
-  );
+  await fs.writeFile(path.join(tmp, 'README.txt'), batchReadme(input, exportDir, listed.length, prelabels));
   await fs.rm(exportDir, { recursive: true, force: true });
   await fs.rename(tmp, exportDir);
   return { round: input.round, exportDir, imageListPath, count: listed.length, prelabels };
+}
+
+/** What an annotator needs to know about the batch: the format, the class names, and how to hand it back. */
+function batchReadme(input: ExportBatchInput, exportDir: string, count: number, prelabels: boolean): string {
+  const workflowId = Context.current().info.workflowExecution?.workflowId ?? '<workflow id>';
+  const classes = input.classes ?? ['apple'];
+  return [
+    `Round ${input.round}: label the ${count} images in images.txt (links in images/).`,
+    `Write one KITTI file per image, <image name>.txt, into a folder of your choice${prelabels ? " (prelabels/ has the model's boxes to correct)" : ''}:`,
+    `one line per object, "CLASS 0 0 0 x1 y1 x2 y2 0 0 0 0 0 0 0" in image pixels, CLASS one of: ${classes.join(', ')}.`,
+    'An image without objects needs an empty file.',
+    `A dataset that is already labelled (a synthetic orchard, a benchmark) gives its own labels for this batch:`,
+    `  npx pomona dataset labels <dataset folder> --images ${path.join(exportDir, 'images.txt')} --out <folder>`,
+    'Then submit the folder (an absolute path):',
+    `  npx pomona annotate submit ${workflowId} --round ${input.round} --labels <folder>`,
+    `  or: temporal workflow signal -w ${workflowId} --name annotationsSubmitted --input '{"round": ${input.round}, "labelsDir": "<folder>"}'`,
+    '',
+  ].join('\n');
 }
 
 export async function importAnnotations(input: ImportAnnotationsInput): Promise<ImportResult> {

@@ -53,6 +53,8 @@ export interface ExportBatchInput {
   selectionPath: string;
   /** Predictions of the previous round's model on the pool, offered as pre-labels. */
   prelabelsDir?: string;
+  /** The loop's `annotation.classes`, named in the batch's README.txt (absent for loops begun before: `apple`). */
+  classes?: string[];
 }
 
 export interface ExportedBatch {

@@ -1,6 +1,7 @@
 // The `pomona` command line: one subcommand per file in cli/commands/.
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error';
+import { endWithLauncher } from './end-with-launcher';
 import { registerAnnotate } from './commands/annotate';
 import { registerAnnotator } from './commands/annotator';
 import { registerConfig } from './commands/config';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  endWithLauncher();
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

@@ -32,8 +32,10 @@ import {
   submitAnnotations,
   trainingAttemptFailed,
   trainingProgress,
+  SubmissionFailure,
   type AnnotationSubmission,
   type LoopPhase,
+  type RejectedAnnotations,
   type LoopStatus,
   type StopReason,
 } from './messages';
@@ -71,9 +73,11 @@ const handOffOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '1m' 
 export const TRAINING_FAILURE_PAUSES = 'training-failure-pauses-loop';
 /** Marks the change that bounds embedding and inference retries and pauses the loop when they are spent. */
 export const EMBED_INFER_FAILURE_PAUSES = 'embed-infer-failure-pauses-loop';
-/** Every patch id the workflow uses (runOrPause accepts only these): tests/replay requires a stored history of each. */
-export const PATCH_IDS = [TRAINING_FAILURE_PAUSES, EMBED_INFER_FAILURE_PAUSES] as const;
-type PatchId = (typeof PATCH_IDS)[number];
+/** Marks the change that fails the submitAnnotations update for a submission that was not imported (it answered ok: false). */
+export const SUBMISSION_REJECTION_FAILS_UPDATE = 'submission-rejection-fails-update';
+/** Every patch id the workflow uses: tests/replay requires a stored history of each. */
+export const PATCH_IDS = [TRAINING_FAILURE_PAUSES, EMBED_INFER_FAILURE_PAUSES, SUBMISSION_REJECTION_FAILS_UPDATE] as const;
+type PatchId = typeof TRAINING_FAILURE_PAUSES | typeof EMBED_INFER_FAILURE_PAUSES;
 
 function gpuOptions(config: LoopConfig, startToCloseTimeout: string): ActivityOptions {
   return {
@@ -118,7 +122,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
 
   // Submissions from the update and the signal share one queue; the main loop imports them in order.
   const submissions: { id: number; submission: AnnotationSubmission }[] = [];
-  const outcomes = new Map<number, ImportResult>();
+  const outcomes = new Map<number, ImportResult | ApplicationFailure>();
   let nextSubmissionId = 0;
 
   setHandler(status, () => view);
@@ -148,6 +152,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
       await condition(() => outcomes.has(id));
       const outcome = outcomes.get(id)!;
       outcomes.delete(id);
+      if (outcome instanceof ApplicationFailure) throw outcome;
       return outcome;
     },
     { validator: (submission) => validateSubmission(view, submission) },
@@ -158,6 +163,8 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
       submissions.push({ id: nextSubmissionId++, submission });
     } catch (err) {
       view.lastError = `annotationsSubmitted ignored: ${(err as Error).message}`;
+      // The problems shown belong to an earlier submission; beside this error they would read as its own.
+      view.annotationProblems = [];
     }
   });
 
@@ -203,9 +210,24 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     }
   }
 
+  /**
+   * What the update answers for a submission that was not imported: the old ok: false result for loops
+   * begun before the patch, otherwise a failure, so the caller (and the CLI's exit code) cannot take it for
+   * an import; the result's counts described the loop, not the submission.
+   */
+  function notImported(result: ImportResult, type: string, message: string): ImportResult | ApplicationFailure {
+    if (!patched(SUBMISSION_REJECTION_FAILS_UPDATE)) return result;
+    const details: RejectedAnnotations = { problems: result.problems, problemCount: result.problemCount };
+    const shown = result.problems.slice(0, 5).join('; ') + (result.problemCount > 5 ? `; ... (${result.problemCount} in all)` : '');
+    return ApplicationFailure.create({ type, message: `${message}: ${shown}`, details: [details], nonRetryable: true });
+  }
+
   /** Ends the loop; `rounds` counts trained rounds (also for datasets without a validation split). */
   async function finish(reason: StopReason, trainedThisRun = false): Promise<LoopResult> {
     view.stopReason = reason;
+    // A finished loop waits for no labels: nothing to show as pending or rejected.
+    view.pendingBatch = null;
+    view.annotationProblems = [];
     enter(reason === 'stop-signal' ? 'stopped' : 'completed', `finished: ${reason}`);
     await condition(allHandlersFinished);
     const rounds = round - 1 + (trainedThisRun ? 1 : 0);
@@ -257,7 +279,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   // 3. Annotate: export the batch, then wait, durably, for labels that pass validation.
   const exported = await cpu.exportBatch.executeWithOptions(
     { ...handOffOptions, summary: `round ${round}: export ${selection.count} images for annotation` },
-    [{ projectDir: prepared.projectDir, round, selectionPath: selection.selectionPath, prelabelsDir: config.annotation.prelabels ? state.lastPoolPredictions : undefined }],
+    [{ projectDir: prepared.projectDir, round, selectionPath: selection.selectionPath, prelabelsDir: config.annotation.prelabels ? state.lastPoolPredictions : undefined, classes: config.annotation.classes }],
   );
   view.pendingBatch = { round, count: exported.count, exportDir: exported.exportDir, imageListPath: exported.imageListPath, selectionPath: selection.selectionPath, prelabels: exported.prelabels };
   enter('awaiting-annotation', `${exported.count} images in ${exported.exportDir}`);
@@ -271,7 +293,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
       { ...handOffOptions, summary: `round ${round}: import labels from ${submission.labelsDir}` },
       [{ projectDir: prepared.projectDir, round, selectionPath: selection.selectionPath, labelsDir: submission.labelsDir, labelledPath: state.labelledPath, classes: config.annotation.classes }],
     );
-    outcomes.set(id, outcome);
+    outcomes.set(id, outcome.ok ? outcome : notImported(outcome, SubmissionFailure.rejected, `round ${round} labels rejected: ${outcome.problemCount} problem(s) in ${submission.labelsDir}`));
     if (outcome.ok) {
       imported = outcome;
       view.annotationProblems = [];
@@ -284,7 +306,8 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   }
   // Anything still queued is answered, so no update caller waits forever.
   for (const { id } of submissions.splice(0)) {
-    outcomes.set(id, { ok: false, problems: [imported ? `round ${round} was already imported from another submission` : 'the loop stopped before this submission was imported'], problemCount: 1, labelledCount: imported?.labelledCount ?? view.labelled, boxes: 0 });
+    const why = imported ? `round ${round} was already imported from another submission` : 'the loop stopped before this submission was imported';
+    outcomes.set(id, notImported({ ok: false, problems: [why], problemCount: 1, labelledCount: imported?.labelledCount ?? view.labelled, boxes: 0 }, SubmissionFailure.notImported, why));
   }
   if (!imported) return finish('stop-signal');
   view.pendingBatch = null;
@@ -381,12 +404,14 @@ function validConfig(input: LoopConfigInput): LoopConfig {
 
 /** Rejects a submission that cannot belong to the batch being waited for (runs before history, for updates). */
 function validateSubmission(view: LoopStatus, submission: AnnotationSubmission): void {
-  if (!submission || typeof submission !== 'object') throw new Error('payload must be {"round": N, "labelsDir": "/abs/path"}');
+  // Non-retryable: the same payload would be refused again.
+  const refuse = (message: string) => ApplicationFailure.create({ type: SubmissionFailure.invalid, message, nonRetryable: true });
+  if (!submission || typeof submission !== 'object') throw refuse('payload must be {"round": N, "labelsDir": "/abs/path"}');
   if (typeof submission.labelsDir !== 'string' || !submission.labelsDir.startsWith('/')) {
-    throw new Error('labelsDir must be an absolute path to a folder of KITTI label files');
+    throw refuse('labelsDir must be an absolute path to a folder of KITTI label files');
   }
-  if (!Number.isInteger(submission.round)) throw new Error('round must be an integer');
+  if (!Number.isInteger(submission.round)) throw refuse('round must be an integer');
   const pending = view.pendingBatch;
-  if (!pending) throw new Error(`no batch is waiting for annotation (phase: ${view.phase}, round ${view.round})`);
-  if (submission.round !== pending.round) throw new Error(`the batch waiting for annotation is round ${pending.round}, not ${submission.round}`);
+  if (!pending) throw refuse(`no batch is waiting for annotation (phase: ${view.phase}, round ${view.round})`);
+  if (submission.round !== pending.round) throw refuse(`the batch waiting for annotation is round ${pending.round}, not ${submission.round}`);
 }

@@ -44,13 +44,37 @@ export interface LoopStatus {
   pendingBatch: PendingBatch | null;
   /** Rejected submissions for the pending batch: the reasons, `file:line: message`. */
   annotationProblems: string[];
+  /**
+   * Set only by training activities of earlier versions (the trainingProgress signal). Progress now lives in
+   * the pending trainRound's heartbeat details (`temporal workflow describe`, `pomona status`): null here.
+   */
   training: TrainingProgress | null;
   metrics: RoundMetrics[];
   lastError: string | null;
   stopReason: StopReason | null;
 }
 
+/**
+ * Answers an accepted import's result. Fails (nonRetryable ApplicationFailure) when the submission is refused
+ * or not imported, with one of the types below, so `temporal workflow update execute` exits non-zero.
+ */
 export const submitAnnotations = defineUpdate<ImportResult, [AnnotationSubmission]>('submitAnnotations');
+
+/** Why a submission was not imported: the type of the update's (or the ignored signal's) failure. */
+export const SubmissionFailure = {
+  /** Refused before it entered history: malformed payload, relative path, wrong round, no batch waiting. */
+  invalid: 'InvalidSubmission',
+  /** Validated and rejected: the labels have problems (details[0]: `{ problems, problemCount }`). */
+  rejected: 'AnnotationsRejected',
+  /** Queued but never imported: another submission was imported first, or the loop stopped. */
+  notImported: 'SubmissionNotImported',
+} as const;
+
+/** details[0] of an `AnnotationsRejected` failure. */
+export interface RejectedAnnotations {
+  problems: string[];
+  problemCount: number;
+}
 /** Same payload as the update, for the plain `temporal workflow signal`; the outcome shows in `status`. */
 export const annotationsSubmitted = defineSignal<[AnnotationSubmission]>('annotationsSubmitted');
 export const stop = defineSignal('stop');

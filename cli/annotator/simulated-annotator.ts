@@ -82,7 +82,9 @@ export async function runSimulatedAnnotator(client: Client, options: SimulatedAn
         log(`[annotator] ${status.project} round ${batch.round}: ${result.ok ? `accepted, ${result.labelledCount} labelled` : `rejected: ${result.problems.join('; ')}`}`);
       }
     } catch (err) {
-      log(`[annotator] ${(err as Error).message}`);
+      // A rejected or refused update fails with the loop's reason as its cause.
+      const e = err as Error;
+      log(`[annotator] ${e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message}`);
     }
     await sleep(options.pollMs ?? 1000);
   }

@@ -1,20 +1,27 @@
 // `pomona annotate export|submit`: hand a pending batch to people, and submit their KITTI labels.
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ImportResult } from '../../activities/types';
-import type { AnnotationSubmission, LoopStatus } from '../../workflows/messages';
+import { SubmissionFailure, type AnnotationSubmission, type LoopStatus, type RejectedAnnotations } from '../../workflows/messages';
 import { CliError } from '../cli-error';
 import { connectClient, resolveWorkflowId } from '../temporal-client';
 
+/** Submits labels through the update; returns the import, or throws a CliError that says why nothing was imported. */
 export async function submitLabels(client: Client, workflowId: string, submission: AnnotationSubmission): Promise<ImportResult> {
+  let result: ImportResult;
   try {
-    return await client.workflow.getHandle(workflowId).executeUpdate<ImportResult, [AnnotationSubmission]>('submitAnnotations', { args: [submission] });
+    result = await client.workflow.getHandle(workflowId).executeUpdate<ImportResult, [AnnotationSubmission]>('submitAnnotations', { args: [submission] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
-      // The loop's validator refused it (wrong round, no batch waiting, ...): nothing entered history.
-      throw new CliError(`submission rejected: ${err.cause?.message ?? err.message}`);
+      const cause = err.cause;
+      if (cause instanceof ApplicationFailure && cause.type === SubmissionFailure.rejected) {
+        const details = cause.details?.[0] as RejectedAnnotations | undefined;
+        throw rejection(details?.problems ?? [cause.message], details?.problemCount ?? 1, submission.labelsDir);
+      }
+      // Refused by the loop's validator (wrong round, no batch waiting, ...) or never imported.
+      throw new CliError(`submission rejected: ${cause?.message ?? err.message}`);
     }
     // The server did not answer (down, restarting, unreachable) within the client's retries: the update may
     // or may not have arrived. A batch is imported at most once, so checking and resending is safe.
@@ -22,6 +29,15 @@ export async function submitLabels(client: Client, workflowId: string, submissio
       `submission not confirmed (${(err as Error).message}); run \`pomona status ${workflowId}\`: if round ${submission.round} still waits for annotation, submit again`,
     );
   }
+  // Loops begun before the update failed on rejection answer it with ok: false.
+  if (!result.ok) throw rejection(result.problems, result.problemCount, submission.labelsDir);
+  return result;
+}
+
+function rejection(problems: string[], problemCount: number, labelsDir: string): CliError {
+  return new CliError(
+    [`rejected: ${problemCount} problem(s); nothing was imported from ${labelsDir}`, ...problems.map((p) => `  ${p}`), 'fix the labels and submit again (`pomona status` shows whether the loop still waits)'].join('\n'),
+  );
 }
 
 export function registerAnnotate(program: Command): void {
@@ -53,11 +69,6 @@ export function registerAnnotate(program: Command): void {
     .action(async (id: string, opts: { round: number; labels: string }) => {
       const client = await connectClient();
       const result = await submitLabels(client, resolveWorkflowId(id), { round: opts.round, labelsDir: path.resolve(opts.labels) });
-      if (!result.ok) {
-        console.error(`rejected: ${result.problemCount} problem(s); nothing was imported from ${opts.labels}`);
-        for (const p of result.problems) console.error(`  ${p}`);
-        throw new CliError('fix the labels and submit again (`pomona status` shows whether the loop still waits)', 1);
-      }
       console.log(`imported ${result.boxes} boxes; ${result.labelledCount} images labelled in total`);
     });
 }

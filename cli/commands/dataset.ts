@@ -1,10 +1,11 @@
-// `pomona dataset synth|check`: the synthetic orchard generator (MinneApple layout), and a dataset check
-// (every layout ingest reads: MinneApple, KITTI, Pascal VOC, images only).
+// `pomona dataset synth|check|labels`: the synthetic orchard generator (MinneApple layout), a dataset check
+// (every layout ingest reads: MinneApple, KITTI, Pascal VOC, images only), and a dataset's KITTI labels.
 import { Option, type Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkDataset } from '../../core/dataset/ingest';
+import { namesFromImageList, writeDatasetLabels } from '../../core/dataset/write-labels';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { trainerPython } from '../../activities/trainer-process';
 import { CliError } from '../cli-error';
@@ -100,6 +101,27 @@ export function registerDataset(program: Command): void {
       if (opts.json) console.log(JSON.stringify(report, null, 2));
       else console.log(formatReport(report));
       if (report.problems.length) process.exitCode = 1;
+    });
+  dataset
+    .command('labels')
+    .argument('<dir>', 'a labelled dataset folder: MinneApple (masks), KITTI or Pascal VOC')
+    .requiredOption('--out <dir>', 'folder for the KITTI files, one <image>.txt each')
+    .option('--images <file>', "only the images of this list, one path or name a line (a batch's images.txt)")
+    .option('--classes <list>', "comma-separated class names (a loop's annotation.classes): VOC boxes of other classes are left out", parseClasses)
+    .description("write a dataset's ground truth as KITTI label files: what a loop's batch needs from an annotator")
+    .action(async (dir: string, opts: { out: string; images?: string; classes?: string[] }) => {
+      let names: string[] | undefined;
+      if (opts.images) {
+        const list = await fs.promises.readFile(path.resolve(opts.images), 'utf8').catch((err: Error) => {
+          throw new CliError(`--images: ${err.message}`, 2);
+        });
+        names = namesFromImageList(list);
+      }
+      const out = path.resolve(opts.out);
+      const written = await writeDatasetLabels(path.resolve(dir), out, { names, classes: opts.classes }).catch((err: Error) => {
+        throw new CliError(err.message);
+      });
+      console.log(`${out}: ${written.files} label files, ${written.boxes} boxes`);
     });
 }
 

@@ -1,12 +1,11 @@
 // The `pomona` command as users run it (`npx pomona`, the built CLI), against a real dev server and
 // real workers: offline commands, then start / status / annotate on a live loop.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
-import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
 import { repositoryRoot } from '../../core/io/repository-root';
 import type { LoopStatus } from '../../workflows/messages';
 import { useLoopEnvironment } from '../helpers/loop-workers';
@@ -51,6 +50,18 @@ test('dataset synth and check', async () => {
   const overlap = await pomona('dataset', 'synth', '--out', rows, '--sequences', '1', '--overlap', '1');
   expect(overlap.code).toBe(2);
   expect(overlap.stderr).toContain('--overlap 1.0: need 0 <= overlap < 1');
+  // Its ground truth as KITTI files: all of it, or the images of a list (a batch's images.txt).
+  const labels = await pomona('dataset', 'labels', orchard, '--out', path.join(work, 'all-labels'));
+  expect(labels.stdout).toMatch(new RegExp(`^${path.join(work, 'all-labels')}: 16 label files, \\d+ boxes`));
+  expect(fs.readdirSync(path.join(work, 'all-labels'))).toHaveLength(16);
+  const list = path.join(work, 'two.txt');
+  fs.writeFileSync(list, `${path.join(orchard, 'images', '000003.png')}\n000004\n`);
+  expect((await pomona('dataset', 'labels', orchard, '--images', list, '--out', path.join(work, 'two-labels'))).code).toBe(0);
+  expect(fs.readdirSync(path.join(work, 'two-labels')).sort()).toEqual(['000003.txt', '000004.txt']);
+  fs.writeFileSync(list, 'nope\n');
+  const unknown = await pomona('dataset', 'labels', orchard, '--images', list, '--out', path.join(work, 'none'));
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toContain('1 listed image(s) not in the dataset: nope');
   const bad = await pomona('dataset', 'check', path.join(work, 'nowhere'));
   expect(bad.code).not.toBe(0);
   expect(bad.stderr).toContain('not a folder');
@@ -139,7 +150,13 @@ test('start, status, annotate export and submit on a live loop', async () => {
   expect(rejected.code).toBe(1);
   expect(rejected.stderr).toContain('missing label file');
 
-  const labels = await writeGroundTruthLabels(status!);
+  // The batch's README.txt says what to write and how; for a labelled dataset a command writes it.
+  const readme = fs.readFileSync(path.join(status!.pendingBatch!.exportDir, 'README.txt'), 'utf8');
+  expect(readme).toContain('CLASS one of: apple');
+  expect(readme).toContain(`npx pomona dataset labels <dataset folder> --images ${status!.pendingBatch!.imageListPath} --out <folder>`);
+  expect(readme).toContain('npx pomona annotate submit pomona-clitest --round 1 --labels <folder>');
+  const labels = path.join(work, 'batch-labels');
+  expect((await pomona('dataset', 'labels', orchard, '--images', status!.pendingBatch!.imageListPath, '--out', labels)).code).toBe(0);
   const accepted = await pomona('annotate', 'submit', 'clitest', '--round', '1', '--labels', labels);
   expect(accepted.code).toBe(0);
   expect(accepted.stdout).toContain('4 images labelled in total');
@@ -170,4 +187,42 @@ test('report writes a page for the finished loop, found by its id', async () => 
   const missing = await pomona('report', 'nosuchloop');
   expect(missing.code).toBe(1);
   expect(missing.stderr).toContain('no loop with id pomona-nosuchloop');
+});
+
+/** Pids of live processes whose environment holds `marker`. */
+function pidsWith(marker: string): number[] {
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/environ`, 'utf8').includes(marker);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+// Last in this file: the extra worker polls the queues the loops above used.
+test('`npx pomona worker &` then `kill $!` ends the worker, not only npm\'s wrapper', async () => {
+  const marker = `POMONA_ORPHAN_TEST=${process.pid}-${Date.now()}`;
+  // The README's way, in a shell: $! is the `npm exec` wrapper, the worker its grandchild.
+  const shell = spawn('bash', ['-c', 'npx --no-install pomona worker --log-level WARN & echo $!; wait'], {
+    cwd: repositoryRoot(),
+    env: { ...process.env, TEMPORAL_ADDRESS: loopEnv().address, POMONA_ORPHAN_TEST: marker.split('=')[1] },
+  });
+  let stdout = '';
+  let stderr = '';
+  shell.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  shell.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const deadline = Date.now() + 120_000;
+  while (!stderr.includes('pomona worker: polling') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  expect(stderr).toContain('pomona worker: polling');
+  const wrapper = Number(stdout.trim());
+  const before = pidsWith(marker).filter((p) => p !== shell.pid && p !== wrapper);
+  expect(before.length).toBeGreaterThan(0); // the worker itself (and npm's shell)
+
+  process.kill(wrapper, 'SIGTERM');
+  const gone = Date.now() + 30_000;
+  while (pidsWith(marker).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
+  const left = pidsWith(marker);
+  for (const pid of left) process.kill(pid, 'SIGKILL'); // so that a failure here leaves nothing running
+  expect(left).toEqual([]);
 });

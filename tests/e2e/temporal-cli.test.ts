@@ -20,6 +20,17 @@ async function temporal(...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** A command expected to fail: its exit code and everything it printed. */
+async function temporalFailing(...args: string[]): Promise<{ code: number; output: string }> {
+  try {
+    const out = await temporal(...args);
+    return { code: 0, output: out };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, output: `${e.stdout}${e.stderr}` };
+  }
+}
+
 async function queryStatus(id: string): Promise<LoopStatus> {
   const out = JSON.parse(await temporal('workflow', 'query', '-w', id, '--name', 'status', '--output', 'json')) as { queryResult: LoopStatus[] };
   return out.queryResult[0];
@@ -50,7 +61,8 @@ test('start, query, signal annotations and stop a loop with the temporal CLI', a
       dataset: { path: tinyOrchard(24, 2) },
       selection: { initial: { method: 'RANDOM', size: { nTotal: 5 } }, rounds: { method: 'RANDOM', size: { batchSize: 5 } } },
       embedding: { epochs: 1, dim: 8 },
-      trainer: { minSteps: 0, epochs: 2, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
+      // Enough epochs that training is seen in progress (below); one step each.
+      trainer: { backbone: 'scratch', minSteps: 0, epochs: 30, checkpointInterval: 10, device: 'cpu', inputSize: '128x64' },
       stop: { maxRounds: 3 },
     }),
   );
@@ -59,15 +71,56 @@ test('start, query, signal annotations and stop a loop with the temporal CLI', a
   const waiting = await waitForStatus('pomona-cli', (s) => s.phase === 'awaiting-annotation');
   expect(waiting.pendingBatch?.round).toBe(1);
   const labelsDir = await writeGroundTruthLabels(waiting);
+  const update = (input: unknown) => temporalFailing('workflow', 'update', 'execute', '-w', 'pomona-cli', '--name', 'submitAnnotations', '--input', JSON.stringify(input));
+
+  // A refusal cannot succeed on retry: a non-retryable application error with a type, and a failing exit.
+  const wrongRound = await update({ round: 2, labelsDir });
+  expect(wrongRound.code).not.toBe(0);
+  expect(wrongRound.output).toContain('the batch waiting for annotation is round 1, not 2');
+  expect(wrongRound.output).toContain('InvalidSubmission');
+  expect(wrongRound.output).not.toMatch(/retryable: true/);
+
+  // Labels with problems: the update fails (exit code), with the problems, and no counts that read like an import.
+  const empty = path.join(path.dirname(labelsDir), 'empty-labels');
+  fs.mkdirSync(empty, { recursive: true });
+  const rejected = await update({ round: 1, labelsDir: empty });
+  expect(rejected.code).not.toBe(0);
+  expect(rejected.output).toContain('round 1 labels rejected: 5 problem(s)');
+  expect(rejected.output).toContain('missing label file');
+  expect(rejected.output).not.toContain('labelledCount');
+  expect((await queryStatus('pomona-cli')).annotationProblems).toHaveLength(5);
+
+  // An ignored signal leaves no stale problems of the earlier submission beside its own error.
+  await temporal('workflow', 'signal', '-w', 'pomona-cli', '--name', 'annotationsSubmitted', '--input', JSON.stringify({ round: '1', labelsDir }));
+  const ignored = await waitForStatus('pomona-cli', (s) => s.lastError?.startsWith('annotationsSubmitted ignored') ?? false);
+  expect(ignored.lastError).toBe('annotationsSubmitted ignored: round must be an integer');
+  expect(ignored.annotationProblems ?? []).toEqual([]); // the CLI prints an empty list as null
+
   await temporal('workflow', 'signal', '-w', 'pomona-cli', '--name', 'annotationsSubmitted', '--input', JSON.stringify({ round: 1, labelsDir }));
 
-  const trained = await waitForStatus('pomona-cli', (s) => s.labelled === 5 && s.round === 2);
+  // Training progress is in the training activity's heartbeat (no history event per epoch), which
+  // `temporal workflow describe` shows; the status query's `training` stays null (README).
+  type Described = { pendingActivities?: { activityType: { name: string }; heartbeatDetails?: { progress?: { round: number; epoch: number; epochs: number } | null }[] }[] };
+  const progressIn = (d: Described) => d.pendingActivities?.find((a) => a.activityType.name === 'trainRound')?.heartbeatDetails?.[0]?.progress;
+  let progress: ReturnType<typeof progressIn>;
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline && !progress; ) {
+    progress = progressIn(JSON.parse(await temporal('workflow', 'describe', '-w', 'pomona-cli', '--output', 'json')) as Described);
+    if (!progress) expect((await queryStatus('pomona-cli')).training).toBeNull();
+  }
+  expect(progress).toMatchObject({ round: 1, epochs: 30 });
+
+  const trained = await waitForStatus('pomona-cli', (s) => s.labelled === 5 && s.round === 2 && s.phase === 'awaiting-annotation');
   expect(trained.metrics).toHaveLength(1);
+  expect(trained.pendingBatch?.round).toBe(2);
   await temporal('workflow', 'signal', '-w', 'pomona-cli', '--name', 'stop');
 
   const result = JSON.parse(await temporal('workflow', 'result', '-w', 'pomona-cli', '--output', 'json')) as { status: string; result: { stopReason: string; labelled: number } };
   expect(result.status).toMatch(/COMPLETED/);
   expect(result.result).toMatchObject({ stopReason: 'stop-signal', labelled: 5 });
+  // Stopped while round 2 waited: the finished loop offers nothing to submit.
+  const stopped = await queryStatus('pomona-cli');
+  expect(stopped).toMatchObject({ phase: 'stopped', pendingBatch: null });
+  expect(stopped.annotationProblems ?? []).toEqual([]);
 
   const listed = await temporal('workflow', 'list', '--query', "WorkflowType='activeLearningLoop' AND PomonaProject='cli'");
   expect(listed).toContain('pomona-cli');

@@ -1,6 +1,6 @@
 // The active-learning loop end to end on a real dev server, with the real workers and trainer on a tiny
 // synthetic orchard: rounds with continue-as-new, label validation, pause/resume/stop, bad config.
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImportResult } from '../../activities/types';
@@ -74,10 +74,15 @@ test('two rounds: bad labels are rejected with reasons, good ones imported, stat
   const files = fs.readdirSync(bad).sort();
   fs.writeFileSync(path.join(bad, files[0]), 'apple 0 0 0 oops 1 2 3 0 0 0 0 0 0 0\n');
   fs.rmSync(path.join(bad, files[1]));
-  const rejected = await handle.executeUpdate<ImportResult, [{ round: number; labelsDir: string }]>('submitAnnotations', { args: [{ round: 1, labelsDir: bad }] });
-  expect(rejected.ok).toBe(false);
-  expect(rejected.problems.join('\n')).toContain(`${files[0]}:1`);
-  expect(rejected.problems.join('\n')).toContain(path.basename(files[1], '.txt'));
+  const rejected = await handle.executeUpdate('submitAnnotations', { args: [{ round: 1, labelsDir: bad }] }).then(
+    () => null,
+    (err: Error) => err.cause,
+  );
+  expect(rejected).toBeInstanceOf(ApplicationFailure);
+  expect((rejected as ApplicationFailure).type).toBe('AnnotationsRejected');
+  const problems = ((rejected as ApplicationFailure).details?.[0] as { problems: string[] }).problems.join('\n');
+  expect(problems).toContain(`${files[0]}:1`);
+  expect(problems).toContain(path.basename(files[1], '.txt'));
   const after = await waitFor(handle, (s) => s.phase === 'awaiting-annotation' && s.annotationProblems.length > 0, 'rejection in status');
   expect(after.labelled).toBe(0);
   expect(after.annotationProblems.length).toBeGreaterThanOrEqual(2);

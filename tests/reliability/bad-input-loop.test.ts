@@ -1,7 +1,7 @@
 // The bad-input table (docs/reliability.md), part 2: wrong messages and trainer failures, through a real
 // loop on a real dev server with the real workers and trainer. The loop never fails because of them and
 // nothing labelled is lost.
-import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, type WorkflowHandle } from '@temporalio/client';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImportResult } from '../../activities/types';
@@ -42,12 +42,32 @@ function config(project: string, trainer: LoopConfigInput['trainer']): LoopConfi
 const submit = (handle: WorkflowHandle, submission: unknown) =>
   handle.executeUpdate<ImportResult, [unknown]>('submitAnnotations', { args: [submission] });
 
-/** Error text of a rejected update (the validator's message), or 'accepted'. */
-const rejection = (handle: WorkflowHandle, submission: unknown) =>
+interface UpdateFailure {
+  type?: string;
+  message: string;
+  nonRetryable?: boolean | null;
+  /** A rejection's problems (details[0]). */
+  problems?: string[];
+}
+
+/** The failure of an update the loop refused or rejected, or 'accepted'. */
+const failure = (handle: WorkflowHandle, submission: unknown): Promise<UpdateFailure | 'accepted'> =>
   submit(handle, submission).then(
-    () => 'accepted',
-    (err: Error & { cause?: Error }) => err.cause?.message ?? err.message,
+    () => 'accepted' as const,
+    (err: Error & { cause?: Error }) => {
+      const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+      const details = cause?.details?.[0] as { problems?: string[] } | undefined;
+      return { type: cause?.type ?? undefined, message: err.cause?.message ?? err.message, nonRetryable: cause?.nonRetryable, problems: details?.problems };
+    },
   );
+
+/** The validator's message for a refused update (it must be a non-retryable InvalidSubmission), or 'accepted'. */
+const rejection = async (handle: WorkflowHandle, submission: unknown): Promise<string> => {
+  const f = await failure(handle, submission);
+  if (f === 'accepted') return f;
+  expect(f).toMatchObject({ type: 'InvalidSubmission', nonRetryable: true });
+  return f.message;
+};
 
 /** Pids of live trainer processes whose command line contains `needle`. */
 function trainerPids(needle: string): number[] {
@@ -98,8 +118,9 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
   pinned.add('message-relative-labels-dir');
   expect(await rejection(handle, { round: 1, labelsDir: 'labels' })).toBe('labelsDir must be an absolute path to a folder of KITTI label files');
   pinned.add('message-labels-dir-missing');
-  const missing = await submit(handle, { round: 1, labelsDir: path.join(workspace, 'not-there') });
-  expect(missing).toMatchObject({ ok: false, problems: [`${path.join(workspace, 'not-there')}: not a folder`], labelledCount: 0 });
+  // Validated and rejected: the update fails (no result with counts that would read like an import).
+  const missing = await failure(handle, { round: 1, labelsDir: path.join(workspace, 'not-there') });
+  expect(missing).toMatchObject({ type: 'AnnotationsRejected', nonRetryable: true, problems: [`${path.join(workspace, 'not-there')}: not a folder`] });
 
   // A class outside `annotation.classes` (default: apple): refused with file:line, nothing imported.
   pinned.add('labels-unknown-class');
@@ -107,16 +128,18 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
   fs.cpSync(good, pear, { recursive: true });
   const first = fs.readdirSync(pear).filter((f) => f.endsWith('.txt') && fs.readFileSync(path.join(pear, f), 'utf8').trim()).sort()[0];
   fs.writeFileSync(path.join(pear, first), fs.readFileSync(path.join(pear, first), 'utf8').replace(/^apple /, 'pear '));
-  const unknownClass = await submit(handle, { round: 1, labelsDir: pear });
-  expect(unknownClass).toMatchObject({ ok: false, problems: [`${path.join(pear, first)}:1: unknown class "pear" (expected apple)`], labelledCount: 0 });
-  expect(await handle.query<LoopStatus>('status')).toMatchObject({ phase: 'awaiting-annotation', labelled: 0, annotationProblems: unknownClass.problems });
+  const unknownClass = await failure(handle, { round: 1, labelsDir: pear });
+  const pearProblem = `${path.join(pear, first)}:1: unknown class "pear" (expected apple)`;
+  expect(unknownClass).toMatchObject({ type: 'AnnotationsRejected', problems: [pearProblem], message: `round 1 labels rejected: 1 problem(s) in ${pear}: ${pearProblem}` });
+  expect(await handle.query<LoopStatus>('status')).toMatchObject({ phase: 'awaiting-annotation', labelled: 0, annotationProblems: [pearProblem] });
 
   // The plain-CLI signal has no reply: a malformed one is ignored and said so in the status.
   pinned.add('message-unknown-signal-payload');
   await handle.signal('annotationsSubmitted', { labels: good } as never);
   const ignored = await waitForQuery(handle, (s) => s.lastError !== null && s.lastError.startsWith('annotationsSubmitted ignored'), 'the ignored signal in status');
   expect(ignored.lastError).toBe('annotationsSubmitted ignored: labelsDir must be an absolute path to a folder of KITTI label files');
-  expect(ignored).toMatchObject({ phase: 'awaiting-annotation', labelled: 0, pendingBatch: { round: 1 } });
+  // The earlier rejection's problems are not left beside it, as if they were this message's.
+  expect(ignored).toMatchObject({ phase: 'awaiting-annotation', labelled: 0, pendingBatch: { round: 1 }, annotationProblems: [] });
 
   expect(await submit(handle, { round: 1, labelsDir: good })).toMatchObject({ ok: true, labelledCount: 6 });
   pinned.add('message-duplicate-submission');
@@ -124,6 +147,8 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
 
   const result = (await handle.result()) as LoopResult;
   expect(result).toMatchObject({ rounds: 1, labelled: 6, stopReason: 'max-rounds' });
+  // tests/replay keeps this history: it takes the submission-rejection-fails-update patch.
+  await recordHistories(loopEnv().client, 'pomona-bad-messages', 'bad-messages');
 });
 
 test('a trainer killed like the OOM killer does is retried, shown in status, and when hopeless pauses the loop without losing labels', async () => {
