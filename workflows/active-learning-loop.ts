@@ -318,7 +318,9 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   if (!(await proceed())) return finish('stop-signal');
   // The tao backend's settings ride along with train and infer inputs (absent for torch: inputs unchanged).
   const tao = config.trainer.backend === 'tao' && config.trainer.tao ? { tao: { projectDir: prepared.projectDir, settings: config.trainer.tao } } : {};
-  const training = `${config.trainer.epochs} epochs on ${view.labelled} images`;
+  // The trainer raises the epochs to reach minSteps (it alone knows the crops per image): say so where it shows.
+  const minSteps = config.trainer.minSteps ? ` (at least ${config.trainer.minSteps} steps)` : '';
+  const training = `${config.trainer.epochs} epoch${config.trainer.epochs === 1 ? '' : 's'}${minSteps} on ${view.labelled} images`;
   enter('training', training);
   // Nothing labelled is lost when training fails for good: the loop pauses on this round.
   const trained = await runOrPause(TRAINING_FAILURE_PAUSES, 'training', training, `round ${round} training`, 'train again from the last checkpoint', () =>

@@ -61,8 +61,8 @@ test('start, query, signal annotations and stop a loop with the temporal CLI', a
       dataset: { path: tinyOrchard(24, 2) },
       selection: { initial: { method: 'RANDOM', size: { nTotal: 5 } }, rounds: { method: 'RANDOM', size: { batchSize: 5 } } },
       embedding: { epochs: 1, dim: 8 },
-      // Enough epochs that training is seen in progress (below); one step each.
-      trainer: { backbone: 'scratch', minSteps: 0, epochs: 30, checkpointInterval: 10, device: 'cpu', inputSize: '128x64' },
+      // 5 images are one step an epoch, so minSteps raises 1 epoch to 30: long enough to be seen in progress (below).
+      trainer: { backbone: 'scratch', minSteps: 30, epochs: 1, checkpointInterval: 10, device: 'cpu', inputSize: '128x64' },
       stop: { maxRounds: 3 },
     }),
   );
@@ -107,7 +107,9 @@ test('start, query, signal annotations and stop a loop with the temporal CLI', a
     progress = progressIn(JSON.parse(await temporal('workflow', 'describe', '-w', 'pomona-cli', '--output', 'json')) as Described);
     if (!progress) expect((await queryStatus('pomona-cli')).training).toBeNull();
   }
+  // The effective budget: the config's 1 epoch became 30, and the loop says why where it shows the phase.
   expect(progress).toMatchObject({ round: 1, epochs: 30 });
+  expect(await temporal('workflow', 'metadata', '-w', 'pomona-cli')).toContain('**cli** round 1: 1 epoch (at least 30 steps) on 5 images');
 
   const trained = await waitForStatus('pomona-cli', (s) => s.labelled === 5 && s.round === 2 && s.phase === 'awaiting-annotation');
   expect(trained.metrics).toHaveLength(1);
