@@ -7,7 +7,8 @@
 const POLL_MS = 1000;
 
 export function endWithLauncher(env: NodeJS.ProcessEnv = process.env): void {
-  if (!env.npm_command) return;
+  // `exec` only: npm run scripts pass npm_command on to all they start, backgrounded workers included.
+  if (env.npm_command !== 'exec') return;
   const parent = process.ppid;
   const timer = setInterval(() => {
     if (process.ppid === parent) return;

@@ -211,15 +211,15 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   }
 
   /**
-   * What the update answers for a submission that was not imported: the old ok: false result for loops
-   * begun before the patch, otherwise a failure, so the caller (and the CLI's exit code) cannot take it for
-   * an import; the result's counts described the loop, not the submission.
+   * What the update answers for a submission that was not imported: a failure, so the caller (and the CLI's
+   * exit code) cannot take it for an import (the ok: false result's counts described the loop, not the
+   * submission). Replaying a history from a worker before the patch keeps its ok: false answers.
    */
   function notImported(result: ImportResult, type: string, message: string): ImportResult | ApplicationFailure {
     if (!patched(SUBMISSION_REJECTION_FAILS_UPDATE)) return result;
     const details: RejectedAnnotations = { problems: result.problems, problemCount: result.problemCount };
     const shown = result.problems.slice(0, 5).join('; ') + (result.problemCount > 5 ? `; ... (${result.problemCount} in all)` : '');
-    return ApplicationFailure.create({ type, message: `${message}: ${shown}`, details: [details], nonRetryable: true });
+    return ApplicationFailure.create({ type, message: type === SubmissionFailure.rejected ? `${message}: ${shown}` : message, details: [details], nonRetryable: true });
   }
 
   /** Ends the loop; `rounds` counts trained rounds (also for datasets without a validation split). */

@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(out, JSON.stringify(merged, null, 1) + '\n');
     console.log(`results: ${out} (${files.length} file(s), seeds ${[...new Set(merged.runs.map((x) => x.seed))].join(', ')})`);
     const { defaultResultsFiles, writeReport } = await import('./report');
-    await writeReport(path.dirname(out) === BENCH_DIR ? defaultResultsFiles() : [out]);
+    await writeReport(path.resolve(path.dirname(out)) === BENCH_DIR ? defaultResultsFiles() : [out]);
     return;
   }
   const started = Date.now();
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
   if (!values['no-report']) {
     // the page shows every pool: this run's file and the committed ones of the other pools
     const { defaultResultsFiles, writeReport } = await import('./report');
-    await writeReport(values.quick ? [out] : path.dirname(out) === BENCH_DIR ? defaultResultsFiles() : [out], values.quick ? work : undefined);
+    await writeReport(values.quick ? [out] : path.resolve(path.dirname(out)) === BENCH_DIR ? defaultResultsFiles() : [out], values.quick ? work : undefined);
   }
 }
 

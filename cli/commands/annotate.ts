@@ -29,7 +29,7 @@ export async function submitLabels(client: Client, workflowId: string, submissio
       `submission not confirmed (${(err as Error).message}); run \`pomona status ${workflowId}\`: if round ${submission.round} still waits for annotation, submit again`,
     );
   }
-  // Loops begun before the update failed on rejection answer it with ok: false.
+  // Workers older than patch submission-rejection-fails-update answer a rejection with ok: false.
   if (!result.ok) throw rejection(result.problems, result.problemCount, submission.labelsDir);
   return result;
 }

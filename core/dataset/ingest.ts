@@ -78,7 +78,7 @@ export async function detectLayout(dir: string): Promise<DetectedLayout> {
   return { layout: 'images', imagesDir };
 }
 
-interface ReadDataset {
+export interface ReadDataset {
   manifest: Manifest;
   /** Ground-truth boxes per image name, for images whose annotation could be read. */
   boxes: Map<string, Box[]>;
@@ -146,7 +146,8 @@ async function readAnnotation(layout: AnnotatedLayout, file: string, image: Imag
   return mask.boxes.map(({ cls, x1, y1, x2, y2 }) => ({ cls, x1, y1, x2, y2 }));
 }
 
-async function readDataset(dir: string, outLabelsDir: string | undefined, options: IngestOptions): Promise<ReadDataset> {
+/** The manifest and the usable boxes per image (known classes only); writes KITTI files only with `outLabelsDir`. */
+export async function readDataset(dir: string, outLabelsDir: string | undefined, options: IngestOptions): Promise<ReadDataset> {
   const root = path.resolve(dir);
   const { layout, imagesDir, annotationsDir } = await detectLayout(root);
   const { images, problems } = await readImages(imagesDir);

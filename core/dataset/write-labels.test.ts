@@ -65,3 +65,31 @@ test('an unreadable annotation of a listed image is named', async () => {
   await expect(writeDatasetLabels(dir, path.join(dir, 'out'), { names: ['a', 'b'] })).rejects.toThrow(/no labels for 1 listed image\(s\):\n {2}.*masks\/b\.png: /);
   expect(await writeDatasetLabels(dir, path.join(dir, 'out'), { names: ['a'] })).toEqual({ files: 1, boxes: 1 });
 });
+
+/** A KITTI-layout folder: a (apple and pear), b (a box past the image's right edge). */
+function kitti(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'write-labels-kitti-'));
+  png(path.join(dir, 'images', 'a.png'), 16, 12);
+  png(path.join(dir, 'images', 'b.png'), 16, 12);
+  fs.mkdirSync(path.join(dir, 'labels'));
+  fs.writeFileSync(path.join(dir, 'labels', 'a.txt'), 'apple 0 0 0 1 1 5 5 0 0 0 0 0 0 0\npear 0 0 0 6 6 9 9 0 0 0 0 0 0 0\n');
+  fs.writeFileSync(path.join(dir, 'labels', 'b.txt'), 'apple 0 0 0 10 2 30 6 0 0 0 0 0 0 0\n');
+  return dir;
+}
+
+test('KITTI labels are rewritten, not copied: other classes left out, a box a loop would reject refused', async () => {
+  const dir = kitti();
+  const out = path.join(dir, 'out');
+  expect(await writeDatasetLabels(dir, out, { names: ['a'], classes: ['apple'] })).toEqual({ files: 1, boxes: 1 });
+  expect(fs.readFileSync(path.join(out, 'a.txt'), 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[0])).toEqual(['apple']);
+  const again = path.join(dir, 'again');
+  await expect(writeDatasetLabels(dir, again, { names: ['b'] })).rejects.toThrow(/labels would be rejected by a loop:\n {2}.*images\/b\.png: box 10,2,30,6 lies outside the 16x12 image/);
+  expect(fs.existsSync(again)).toBe(false);
+  expect(fs.readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
+});
+
+test('a folder that holds files already is refused: they would be submitted with the batch', async () => {
+  const dir = kitti();
+  await expect(writeDatasetLabels(dir, path.join(dir, 'labels'), { names: ['a'] })).rejects.toThrow('not empty (2 entries)');
+  expect(namesFromImageList('a\n/x/images/a.png\nb\n')).toEqual(['a', 'b']);
+});

@@ -153,7 +153,7 @@ test('start, status, annotate export and submit on a live loop', async () => {
   // The batch's README.txt says what to write and how; for a labelled dataset a command writes it.
   const readme = fs.readFileSync(path.join(status!.pendingBatch!.exportDir, 'README.txt'), 'utf8');
   expect(readme).toContain('CLASS one of: apple');
-  expect(readme).toContain(`npx pomona dataset labels <dataset folder> --images ${status!.pendingBatch!.imageListPath} --out <folder>`);
+  expect(readme).toContain(`npx pomona dataset labels <dataset folder> --images ${status!.pendingBatch!.imageListPath} --classes apple --out <new folder>`);
   expect(readme).toContain('npx pomona annotate submit pomona-clitest --round 1 --labels <folder>');
   const labels = path.join(work, 'batch-labels');
   expect((await pomona('dataset', 'labels', orchard, '--images', status!.pendingBatch!.imageListPath, '--out', labels)).code).toBe(0);
@@ -212,17 +212,21 @@ test('`npx pomona worker &` then `kill $!` ends the worker, not only npm\'s wrap
   let stderr = '';
   shell.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   shell.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const deadline = Date.now() + 120_000;
-  while (!stderr.includes('pomona worker: polling') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  expect(stderr).toContain('pomona worker: polling');
-  const wrapper = Number(stdout.trim());
-  const before = pidsWith(marker).filter((p) => p !== shell.pid && p !== wrapper);
-  expect(before.length).toBeGreaterThan(0); // the worker itself (and npm's shell)
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!stderr.includes('pomona worker: polling') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(stderr).toContain('pomona worker: polling');
+    const wrapper = Number(stdout.trim().split('\n')[0]);
+    expect(Number.isInteger(wrapper)).toBe(true);
+    const before = pidsWith(marker).filter((p) => p !== shell.pid && p !== wrapper);
+    expect(before.length).toBeGreaterThan(0); // the worker itself (and npm's shell)
 
-  process.kill(wrapper, 'SIGTERM');
-  const gone = Date.now() + 30_000;
-  while (pidsWith(marker).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
-  const left = pidsWith(marker);
-  for (const pid of left) process.kill(pid, 'SIGKILL'); // so that a failure here leaves nothing running
-  expect(left).toEqual([]);
+    process.kill(wrapper, 'SIGTERM');
+    const gone = Date.now() + 30_000;
+    while (pidsWith(marker).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
+    expect(pidsWith(marker)).toEqual([]);
+  } finally {
+    // Whatever failed above, nothing of it stays running.
+    for (const pid of pidsWith(marker)) process.kill(pid, 'SIGKILL');
+  }
 });
