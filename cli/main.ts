@@ -20,7 +20,7 @@ import { registerWorker } from './commands/worker';
 export function buildProgram(): Command {
   const program = new Command('pomona')
     .description('durable active learning for object detection, on Temporal')
-    .showHelpAfterError()
+    // A bad argument is answered in one line (commander's error, exit 2); --help shows the usage.
     .exitOverride();
   for (const register of [registerDemo, registerStart, registerStatus, registerAnnotate, registerAnnotator, registerDataset, registerEvaluate, registerScores, registerSelect, registerConfig, registerReport, registerServer, registerWorker, registerTao]) {
     register(program);
@@ -38,7 +38,9 @@ export async function main(argv: string[]): Promise<void> {
       console.error(`pomona: ${err.message}`);
       process.exit(err.code);
     }
-    console.error(err);
+    // Anything else (a missing folder, a malformed file, a loop that does not exist) is told by its message;
+    // the stack helps only whoever debugs pomona itself.
+    console.error(process.env.POMONA_DEBUG ? err : `pomona: ${(err as Error).message ?? String(err)}`);
     process.exit(1);
   }
 }

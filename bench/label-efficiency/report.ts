@@ -236,6 +236,7 @@ const METHOD = `## Commands
 \`\`\`
 npx tsx bench/label-efficiency/run.ts --data sequences   # every seed in one process: results-sequences.json and this page
 npx tsx bench/label-efficiency/run.ts --data independent
+npx tsx bench/label-efficiency/run.ts --data trees          # the real photographs, 150-px tiles (--tile)
 npx tsx bench/label-efficiency/run.ts --data sequences --first-seed 2 --seeds 1 --out /tmp/seed2.json --no-report   # one seed alone
 npx tsx bench/label-efficiency/run.ts --report-only bench/label-efficiency/results-sequences.json,/tmp/seed2.json   # merge, redraw
 npx tsx bench/label-efficiency/run.ts --quick            # smoke run, into a temporary dir

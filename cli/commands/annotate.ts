@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { ImportResult } from '../../activities/types';
 import { SubmissionFailure, type AnnotationSubmission, type LoopStatus, type RejectedAnnotations } from '../../workflows/messages';
 import { CliError } from '../cli-error';
+import { integer } from '../option-parsers';
 import { connectClient, resolveWorkflowId } from '../temporal-client';
 
 /** Submits labels through the update; returns the import, or throws a CliError that says why nothing was imported. */
@@ -63,7 +64,7 @@ export function registerAnnotate(program: Command): void {
   annotate
     .command('submit')
     .argument('<id>', 'workflow id or project name')
-    .requiredOption('--round <n>', 'the round of the batch', (v) => Number(v))
+    .requiredOption('--round <n>', 'the round of the batch', integer(1))
     .requiredOption('--labels <dir>', 'folder with one KITTI <image>.txt per batch image')
     .description('submit labels; they are validated before anything is imported')
     .action(async (id: string, opts: { round: number; labels: string }) => {

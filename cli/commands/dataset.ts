@@ -9,6 +9,7 @@ import { namesFromImageList, writeDatasetLabels } from '../../core/dataset/write
 import { repositoryRoot } from '../../core/io/repository-root';
 import { trainerPython } from '../../activities/trainer-process';
 import { CliError } from '../cli-error';
+import { finite, integer } from '../option-parsers';
 
 export interface SynthOptions {
   out: string;
@@ -50,17 +51,9 @@ export function synthSummary(dir: string): string {
   return `${dir}: ${scenes.length} images, ${apples} apples, ${kinds.size} scene kinds${kinds.size ? ` (${shares.join(', ')})` : ''}`;
 }
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`"${v}" is not a non-negative integer`, 2);
-  return n;
-};
+const int = integer(0);
 // ranges are the generator's to check: it names the flag and the rule
-const number = (v: string) => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new CliError(`"${v}" is not a number`, 2);
-  return n;
-};
+const number = finite();
 
 /** `--classes apple,pear`: the names, as a loop's `annotation.classes` would hold them. */
 export function parseClasses(v: string): string[] {

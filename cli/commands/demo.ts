@@ -12,6 +12,7 @@ import type { LoopResult } from '../../workflows/active-learning-loop';
 import { temporalTargetFromEnv } from '../../worker/connection-options';
 import { runSimulatedAnnotator } from '../annotator/simulated-annotator';
 import { CliError } from '../cli-error';
+import { integer } from '../option-parsers';
 import { connectClient } from '../temporal-client';
 import { synthesizeOrchard } from './dataset';
 import { runDevServerScript } from './server';
@@ -156,9 +157,9 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('run a 3-round active-learning loop on a synthetic orchard, end to end, on this machine')
-    .option('--images <n>', 'synthetic images (pool + validation)', (v) => Number(v), 160)
-    .option('--rounds <n>', 'rounds', (v) => Number(v), 3)
-    .option('--epochs <n>', 'training epochs per round (at least 40 steps)', (v) => Number(v), 5)
+    .option('--images <n>', 'synthetic images (pool + validation)', integer(10), 160)
+    .option('--rounds <n>', 'rounds', integer(1), 3)
+    .option('--epochs <n>', 'training epochs per round (at least 40 steps)', integer(1), 5)
     .option('--dir <dir>', 'where the data and artifacts go', path.join(repositoryRoot(), '.pomona', 'demo'))
     .action(async (opts: DemoOptions) => {
       await runDemo({ ...opts, dir: path.resolve(opts.dir) });

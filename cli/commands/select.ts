@@ -7,6 +7,7 @@ import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
 import { selectionMethod } from '../../core/config/loop-config';
 import { needsScores, selectRows } from '../../core/selection/select';
 import { CliError } from '../cli-error';
+import { finite, integer } from '../option-parsers';
 
 interface SelectOptions {
   embeddings: string;
@@ -27,14 +28,14 @@ export function registerSelect(program: Command): void {
     .description(`choose samples from an embeddings CSV (filenames,embedding_0..,labels) with ${selectionMethod.options.join(', ')}`)
     .requiredOption('--embeddings <file>', 'embeddings CSV')
     .option('--method <m>', `${selectionMethod.options.join(', ')} (docs/selection.md)`, 'CORESET')
-    .option('--n <count>', 'how many to add', Number)
-    .option('--n-total <count>', 'labelled total after the selection (Lightly n_samples)', Number)
+    .option('--n <count>', 'how many to add', integer(1))
+    .option('--n-total <count>', 'labelled total after the selection (Lightly n_samples)', integer(1))
     .option('--preselected <file>', 'file names already labelled, one per line')
-    .option('--seed <n>', 'seed for RANDOM', Number, 0)
-    .option('--min-distance <d>', 'CORESET/CORAL: stop when the farthest remaining sample is closer than this', Number)
+    .option('--seed <n>', 'seed for RANDOM', integer(0), 0)
+    .option('--min-distance <d>', 'CORESET/CORAL: stop when the farthest remaining sample is closer than this', finite(0))
     .option('--pred <dir>', 'scored methods (CORAL, UNCERTAINTY, UNCERTAIN_CORESET): KITTI predictions per image (file name without extension + .txt)')
     .option('--score <name>', `scored methods: ${SCORE_NAMES.join(', ')}`, 'uncertainty_entropy_mean')
-    .option('--strength <s>', 'CORAL: exponent of the score', Number, 1)
+    .option('--strength <s>', 'CORAL: exponent of the score', finite(0), 1)
     .action(async (opts: SelectOptions) => {
       const parsed = selectionMethod.safeParse(opts.method.toUpperCase());
       if (!parsed.success) throw new CliError(`--method: "${opts.method}" is not one of ${selectionMethod.options.join(', ')}`, 2);

@@ -9,6 +9,7 @@ import { readLabelledSet } from '../../activities/labelled-set';
 import { roundSpec, type LabelledSummary } from '../../activities/tao/round-spec';
 import { summarizeKittiSet } from '../../activities/tao/staging';
 import { CliError } from '../cli-error';
+import { integer } from '../option-parsers';
 import { readLoopConfig } from './start';
 
 interface SpecOptions {
@@ -24,7 +25,7 @@ export function registerTao(program: Command): void {
     .command('spec')
     .description("print a round's experiment spec (protobuf text) as the GPU worker would generate it")
     .requiredOption('--config <file>', 'loop config JSON with trainer.backend "tao"')
-    .option('--round <n>', 'round number', (v) => Number(v), 1)
+    .option('--round <n>', 'round number', integer(1), 1)
     .option('--resume <checkpoint>', 'as a retry would: resume_model_path = this checkpoint (host path)')
     .option('--init-weights <file>', "round > 1: the previous round's weights (default: its newest checkpoint)")
     .action(async (opts: SpecOptions) => {

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { temporalTargetFromEnv } from '../../worker/connection-options';
 import { createWorkers, type QueueKind } from '../../worker/workers';
 import { CliError } from '../cli-error';
+import { integer } from '../option-parsers';
 
 export interface RunningWorkers {
   shutdown(): Promise<void>;
@@ -39,7 +40,7 @@ export function registerWorker(program: Command): void {
     .command('worker')
     .description('run pomona workers (pomona-cpu: ingest/select/annotate/evaluate + the workflow; pomona-gpu: embed/train/infer)')
     .option('--queues <list>', 'comma-separated: cpu, gpu', 'cpu,gpu')
-    .option('--gpu-concurrency <n>', 'GPU activities at once (one per GPU)', (v) => Number(v), 1)
+    .option('--gpu-concurrency <n>', 'GPU activities at once (one per GPU)', integer(1), 1)
     .option('--log-level <level>', 'WARN, INFO or DEBUG', 'INFO')
     .action(async (opts: { queues: string; gpuConcurrency: number; logLevel: 'WARN' | 'INFO' | 'DEBUG' }) => {
       const queues = opts.queues.split(',').map((q) => q.trim());

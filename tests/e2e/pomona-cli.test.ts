@@ -67,6 +67,28 @@ test('dataset synth and check', async () => {
   expect(bad.stderr).toContain('not a folder');
 });
 
+test('a bad argument is answered in one line with exit code 2; a bad input file in one line, no stack', async () => {
+  const cases: [string[], RegExp][] = [
+    [['demo', '--images', 'x'], /^error: option '--images <n>' argument 'x' is invalid\. not an integer\.$/],
+    [['select', '--embeddings', '/dev/null', '--n', '-3'], /^error: option '--n <count>' argument '-3' is invalid\. must be at least 1\.$/],
+    [['annotate', 'submit', 'x', '--round', 'abc', '--labels', '/tmp'], /^error: option '--round <n>' argument 'abc' is invalid\. not an integer\.$/],
+    [['nosuch'], /^error: unknown command 'nosuch'$/],
+  ];
+  for (const [args, message] of cases) {
+    const out = await pomona(...args);
+    expect([args.join(' '), out.code, out.stderr.trim()]).toEqual([args.join(' '), 2, expect.stringMatching(message)]);
+  }
+  const missing = await pomona('evaluate', '--gt', path.join(work, 'nowhere'), '--pred', work);
+  expect([missing.code, missing.stderr.trim()]).toEqual([1, `pomona: ${path.join(work, 'nowhere')}: no such folder`]);
+  const csv = path.join(work, 'bad.csv');
+  fs.writeFileSync(csv, 'name,x\na,1\n');
+  const malformed = await pomona('select', '--embeddings', csv, '--n', '1');
+  expect(malformed.code).toBe(1);
+  expect(malformed.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^pomona: .*bad\.csv:1: header must have "filenames"/)]);
+  const unknown = await pomona('status', 'nosuchloop');
+  expect([unknown.code, unknown.stderr.trim()]).toEqual([1, 'pomona: workflow not found for ID: pomona-nosuchloop']);
+});
+
 test('config schema and check name the bad field', async () => {
   const schema = await pomona('config', 'schema');
   expect(JSON.parse(schema.stdout).properties.project.type).toBe('string');
