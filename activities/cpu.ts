@@ -1,4 +1,5 @@
 // Activities of the `pomona-cpu` queue (the workflow imports this module with `import type` only).
+export { parseConfig } from './parse-config';
 export { prepareProject } from './prepare';
 export { selectBatch } from './select';
 export { exportBatch, importAnnotations } from './annotation';

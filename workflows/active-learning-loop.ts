@@ -9,6 +9,7 @@ import {
   patched,
   continueAsNew,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   allHandlersFinished,
@@ -65,6 +66,8 @@ const cpuOptions: ActivityOptions = {
   retry: { initialInterval: '2s', maximumInterval: '2m', nonRetryableErrorTypes: NON_RETRYABLE },
 };
 const cpu = proxyActivities<typeof cpuActivities>(cpuOptions);
+// Parsing the config is pure and quick: a local activity on the workflow's own worker, recorded in history.
+const { parseConfig } = proxyLocalActivities<typeof cpuActivities>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE } });
 const cpuWorkOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '5m' };
 // The annotation hand-off (export, import) only copies and validates files: a minute.
 const handOffOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '1m' };
@@ -75,8 +78,10 @@ export const TRAINING_FAILURE_PAUSES = 'training-failure-pauses-loop';
 export const EMBED_INFER_FAILURE_PAUSES = 'embed-infer-failure-pauses-loop';
 /** Marks the change that fails the submitAnnotations update for a submission that was not imported (it answered ok: false). */
 export const SUBMISSION_REJECTION_FAILS_UPDATE = 'submission-rejection-fails-update';
+/** Marks the change that parses the config once, in a local activity, instead of on every replay of the first run. */
+export const CONFIG_PARSED_ONCE = 'config-parsed-once';
 /** Every patch id the workflow uses: tests/replay requires a stored history of each. */
-export const PATCH_IDS = [TRAINING_FAILURE_PAUSES, EMBED_INFER_FAILURE_PAUSES, SUBMISSION_REJECTION_FAILS_UPDATE] as const;
+export const PATCH_IDS = [TRAINING_FAILURE_PAUSES, EMBED_INFER_FAILURE_PAUSES, SUBMISSION_REJECTION_FAILS_UPDATE, CONFIG_PARSED_ONCE] as const;
 type PatchId = typeof TRAINING_FAILURE_PAUSES | typeof EMBED_INFER_FAILURE_PAUSES;
 
 function gpuOptions(config: LoopConfig, startToCloseTimeout: string): ActivityOptions {
@@ -90,7 +95,7 @@ function gpuOptions(config: LoopConfig, startToCloseTimeout: string): ActivityOp
 }
 
 export async function activeLearningLoop(input: LoopConfigInput, carried?: CarriedState): Promise<LoopResult> {
-  const config = carried ? (input as LoopConfig) : validConfig(input);
+  const config = carried ? (input as LoopConfig) : await firstRunConfig(input);
   const gpuTrain = gpuOptions(config, config.timeouts.train);
   const gpuInfer = gpuOptions(config, config.timeouts.infer);
   const gpu = proxyActivities<GpuActivities>(gpuTrain);
@@ -393,9 +398,21 @@ function failureText(err: ActivityFailure): string {
 }
 
 /**
- * Validated once, on the loop's first run; later runs get the parsed config back unchanged, so a newer
- * or older worker never re-judges (and fails) a loop that is already running.
+ * The config, validated once on the loop's first run (later runs get the parsed config back unchanged), by
+ * the parseConfig local activity whose result history keeps, so no replay re-judges it with another
+ * schema. Loops begun before the patch validate here, in workflow code, as they did.
  */
+async function firstRunConfig(input: LoopConfigInput): Promise<LoopConfig> {
+  if (!patched(CONFIG_PARSED_ONCE)) return validConfig(input);
+  try {
+    return await parseConfig(input);
+  } catch (err) {
+    // The loop fails with the activity's own InvalidConfig, as it did when workflow code judged it.
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) throw err.cause;
+    throw err;
+  }
+}
+
 function validConfig(input: LoopConfigInput): LoopConfig {
   const parsed = parseLoopConfig(input);
   if (!parsed.ok) {

@@ -5,7 +5,7 @@
 import { Worker, DefaultLogger, Runtime } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PATCH_IDS } from '../../workflows/active-learning-loop';
+import { CONFIG_PARSED_ONCE, PATCH_IDS } from '../../workflows/active-learning-loop';
 import { workflowBundle } from '../helpers/dev-server';
 
 const dir = path.join(__dirname, 'histories');
@@ -40,6 +40,25 @@ test('histories are stored', () => {
 test('every patched() path of the workflow has a stored history that took it', () => {
   const recorded = new Set(files.flatMap(patchIds));
   expect(PATCH_IDS.filter((id) => !recorded.has(id))).toEqual([]);
+});
+
+/** A stored history whose start input (the loop's config) is changed by `edit`. */
+function withEditedConfig(file: string, edit: (config: Record<string, unknown>) => void): unknown {
+  const history = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { events: { workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } } }[] };
+  const payload = history.events[0].workflowExecutionStartedEventAttributes!.input.payloads[0];
+  const config = JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8')) as Record<string, unknown>;
+  edit(config);
+  payload.data = Buffer.from(JSON.stringify(config)).toString('base64');
+  return history;
+}
+
+// As if the schema had changed since the loop began: today's schema refuses this input (an unknown field),
+// and the first run replays all the same, because it uses the config its parseConfig local activity recorded.
+test('a first run replays on a schema that would refuse its config (config-parsed-once)', async () => {
+  const file = 'bad-messages-rejected-round1.json';
+  expect(patchIds(file)).toContain(CONFIG_PARSED_ONCE);
+  const history = withEditedConfig(file, (config) => (config.retiredOption = true));
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'config-parsed-once-changed-schema');
 });
 
 test.each(files)('replays %s', async (file) => {
