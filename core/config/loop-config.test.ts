@@ -14,6 +14,8 @@ test('a minimal config gets documented defaults', () => {
   const result = parseLoopConfig(minimal);
   if (!result.ok) throw new Error(result.problems.join('; '));
   expect(result.config.selection.initial.method).toBe('CORESET');
+  // Chosen on the label-efficiency benchmark (docs/selection.md).
+  expect(result.config.selection.rounds).toMatchObject({ method: 'UNCERTAINTY', score: 'uncertainty_entropy_mean' });
   expect(result.config.dataset.validation).toEqual({ fraction: 0.2 });
   expect(result.config.trainer).toMatchObject({ backend: 'torch', epochs: 5, device: 'auto', maxAttempts: 5, maxEmbedInferAttempts: 5 });
   expect(result.config.stop.maxRounds).toBe(5);

@@ -51,7 +51,7 @@ export const loopConfigSchema = z
         initial: z.strictObject({ method: initialSelectionMethod.default('CORESET'), size: selectionSize }),
         rounds: z
           .strictObject({
-            method: selectionMethod.default('CORAL').describe("CORAL: diversity x the last model's uncertainty; UNCERTAINTY: the most uncertain; UNCERTAIN_CORESET: CORESET among the 4 x batch most uncertain (docs/selection.md)"),
+            method: selectionMethod.default('UNCERTAINTY').describe("UNCERTAINTY (the default, chosen on docs/label-efficiency.md): the most uncertain; CORAL: diversity x the last model's uncertainty; UNCERTAIN_CORESET: CORESET among the 4 x batch most uncertain (docs/selection.md)"),
             size: selectionSize,
             score: z.enum(SCORE_NAMES).default('uncertainty_entropy_mean').describe('CORAL, UNCERTAINTY, UNCERTAIN_CORESET: the per-image score from the last predictions (docs/selection.md)'),
             strength: z.number().min(0).default(1).describe('CORAL: exponent of the score term'),
