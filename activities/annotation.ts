@@ -3,6 +3,7 @@
 import { Context } from '@temporalio/activity';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { DEFAULT_CLASSES } from '../core/config/loop-config';
 import { validateAnnotations } from '../core/dataset/validate-annotations';
 import { formatKittiLabel, parseKitti } from '../core/formats/kitti';
 import { formatProblem } from '../core/formats/problem';
@@ -54,7 +55,7 @@ export async function exportBatch(input: ExportBatchInput): Promise<ExportedBatc
 /** What an annotator needs to know about the batch: the format, the class names, and how to hand it back. */
 function batchReadme(input: ExportBatchInput, exportDir: string, count: number, prelabels: boolean): string {
   const workflowId = Context.current().info.workflowExecution?.workflowId ?? '<workflow id>';
-  const classes = input.classes ?? ['apple'];
+  const classes = input.classes ?? DEFAULT_CLASSES;
   return [
     `Round ${input.round}: label the ${count} images in images.txt (links in images/).`,
     `Write one KITTI file per image, <image name>.txt, into a folder of your choice${prelabels ? " (prelabels/ has the model's boxes to correct)" : ''}:`,

@@ -1,13 +1,13 @@
 // The simulated annotator: finds loops waiting for annotation and, after a delay, answers each batch with
 // the dataset's ground truth through the same `submitAnnotations` update a person would use. For demos
 // and benchmarks on labelled data (synthetic orchard, MinneApple) where people's work is simulated.
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { readManifest } from '../../activities/manifest';
 import { readSelection } from '../../activities/selection-file';
-import type { ImportResult } from '../../activities/types';
 import type { LoopStatus } from '../../workflows/messages';
+import { submitLabels } from './submit-labels';
 
 export interface SimulatedAnnotatorOptions {
   /** Wait this long after a batch appears before answering it (people take time). */
@@ -36,11 +36,6 @@ export async function writeGroundTruthLabels(status: LoopStatus): Promise<string
   return out;
 }
 
-/** A rejected or refused update fails with the loop's reason as its cause. */
-function failureText(err: Error): string {
-  return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
-}
-
 export async function runSimulatedAnnotator(client: Client, options: SimulatedAnnotatorOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.error(line));
   const answered = new Set<string>();
@@ -57,30 +52,24 @@ export async function runSimulatedAnnotator(client: Client, options: SimulatedAn
       options.signal.addEventListener('abort', onAbort, { once: true });
     });
   /** Labels the batch a loop waits for, once per run and round; a failure unmarks it for the next poll. */
-  async function answerBatch(handle: WorkflowHandle, run: string): Promise<void> {
-    const status = await handle.query<LoopStatus>('status');
+  async function answerBatch(workflowId: string, runId: string): Promise<void> {
+    const status = await client.workflow.getHandle(workflowId).query<LoopStatus>('status');
     const batch = status.pendingBatch;
     if (!batch) return;
-    const key = `${run}/${batch.round}`;
+    const key = `${workflowId}/${runId}/${batch.round}`;
     if (answered.has(key)) return;
     // Marked while in hand so the next poll skips it; unmarked on failure so a later poll retries.
     answered.add(key);
     log(`[annotator] ${status.project} round ${batch.round}: labelling ${batch.count} images (in ${options.delayMs} ms)`);
     await sleep(options.delayMs);
     if (options.signal.aborted) return;
-    let result: ImportResult;
     try {
-      const labelsDir = await writeGroundTruthLabels(status);
-      result = await handle.executeUpdate<ImportResult, [{ round: number; labelsDir: string }]>('submitAnnotations', {
-        args: [{ round: batch.round, labelsDir }],
-      });
+      const result = await submitLabels(client, workflowId, { round: batch.round, labelsDir: await writeGroundTruthLabels(status) });
+      log(`[annotator] ${status.project} round ${batch.round}: accepted, ${result.labelledCount} labelled`);
     } catch (err) {
       answered.delete(key);
       throw err;
     }
-    // Workers older than patch submission-rejection-fails-update answer a rejection with ok: false.
-    if (!result.ok) answered.delete(key);
-    log(`[annotator] ${status.project} round ${batch.round}: ${result.ok ? `accepted, ${result.labelledCount} labelled` : `rejected: ${result.problems.join('; ')}`}`);
   }
 
   let query = `WorkflowType = 'activeLearningLoop' AND ExecutionStatus = 'Running' AND PomonaPhase = 'awaiting-annotation'`;
@@ -92,13 +81,13 @@ export async function runSimulatedAnnotator(client: Client, options: SimulatedAn
         if (options.signal.aborted) return;
         // One loop's refusal (labels it rejects, a batch it no longer waits for) must not hold up the others.
         try {
-          await answerBatch(client.workflow.getHandle(execution.workflowId), `${execution.workflowId}/${execution.runId}`);
+          await answerBatch(execution.workflowId, execution.runId);
         } catch (err) {
-          log(`[annotator] ${execution.workflowId}: ${failureText(err as Error)}`);
+          log(`[annotator] ${execution.workflowId}: ${(err as Error).message}`);
         }
       }
     } catch (err) {
-      log(`[annotator] ${failureText(err as Error)}`);
+      log(`[annotator] ${(err as Error).message}`);
     }
     await sleep(options.pollMs ?? 1000);
   }

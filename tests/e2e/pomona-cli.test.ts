@@ -9,6 +9,7 @@ import { PNG } from 'pngjs';
 import { repositoryRoot } from '../../core/io/repository-root';
 import type { LoopStatus } from '../../workflows/messages';
 import { useLoopEnvironment } from '../helpers/loop-workers';
+import { processesMatching, waitForNoProcess } from '../helpers/process-table';
 
 jest.setTimeout(600_000);
 
@@ -211,17 +212,6 @@ test('report writes a page for the finished loop, found by its id', async () => 
   expect(missing.stderr).toContain('no loop with id pomona-nosuchloop');
 });
 
-/** Pids of live processes whose environment holds `marker`. */
-function pidsWith(marker: string): number[] {
-  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return fs.readFileSync(`/proc/${p}/environ`, 'utf8').includes(marker);
-    } catch {
-      return false;
-    }
-  }).map(Number);
-}
-
 // Last in this file: the extra worker polls the queues the loops above used.
 test('`npx pomona worker &` then `kill $!` ends the worker, not only npm\'s wrapper', async () => {
   const marker = `POMONA_ORPHAN_TEST=${process.pid}-${Date.now()}`;
@@ -240,15 +230,13 @@ test('`npx pomona worker &` then `kill $!` ends the worker, not only npm\'s wrap
     expect(stderr).toContain('pomona worker: polling');
     const wrapper = Number(stdout.trim().split('\n')[0]);
     expect(Number.isInteger(wrapper)).toBe(true);
-    const before = pidsWith(marker).filter((p) => p !== shell.pid && p !== wrapper);
+    const before = processesMatching(marker, 'environ').filter((p) => p.pid !== shell.pid && p.pid !== wrapper);
     expect(before.length).toBeGreaterThan(0); // the worker itself (and npm's shell)
 
     process.kill(wrapper, 'SIGTERM');
-    const gone = Date.now() + 30_000;
-    while (pidsWith(marker).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 200));
-    expect(pidsWith(marker)).toEqual([]);
+    expect(await waitForNoProcess(marker, 30_000, 'environ')).toEqual([]);
   } finally {
     // Whatever failed above, nothing of it stays running.
-    for (const pid of pidsWith(marker)) process.kill(pid, 'SIGKILL');
+    for (const { pid } of processesMatching(marker, 'environ')) process.kill(pid, 'SIGKILL');
   }
 });

@@ -1,12 +1,33 @@
 // Drives a loop from a test the way an operator would: wait for a status, answer a batch with the
 // dataset's ground truth (the simulated annotator's labels) through the `submitAnnotations` update.
-import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, type WorkflowHandle } from '@temporalio/client';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImportResult } from '../../activities/types';
 import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
 import { withTrainingActivity } from '../../cli/commands/status';
 import type { LoopStatus } from '../../workflows/messages';
+
+export interface UpdateFailure {
+  type?: string;
+  message: string;
+  nonRetryable?: boolean | null;
+  /** A rejection's problems (details[0] of an AnnotationsRejected failure). */
+  problems?: string[];
+}
+
+/** Sends `submission` through the update: 'accepted', or the failure the loop answered with. */
+export async function submissionFailure(handle: WorkflowHandle, submission: unknown): Promise<UpdateFailure | 'accepted'> {
+  try {
+    await handle.executeUpdate<ImportResult, [unknown]>('submitAnnotations', { args: [submission] });
+    return 'accepted';
+  } catch (err) {
+    const e = err as Error & { cause?: Error };
+    const cause = e.cause instanceof ApplicationFailure ? e.cause : undefined;
+    const details = cause?.details?.[0] as { problems?: string[] } | undefined;
+    return { type: cause?.type ?? undefined, message: e.cause?.message ?? e.message, nonRetryable: cause?.nonRetryable, problems: details?.problems };
+  }
+}
 
 /** Polls the `status` query until `predicate` holds; queries fail between runs and while a server restarts. */
 export async function waitForStatus(handle: WorkflowHandle, predicate: (s: LoopStatus) => boolean, what: string, timeoutMs = 300_000): Promise<LoopStatus> {

@@ -1,6 +1,6 @@
 // The active-learning loop end to end on a real dev server, with the real workers and trainer on a tiny
 // synthetic orchard: rounds with continue-as-new, label validation, pause/resume/stop, bad config.
-import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImportResult } from '../../activities/types';
@@ -8,6 +8,7 @@ import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator'
 import type { LoopConfigInput } from '../../core/config/loop-config';
 import type { LoopResult } from '../../workflows/active-learning-loop';
 import type { LoopStatus } from '../../workflows/messages';
+import { submissionFailure, type UpdateFailure } from '../helpers/loop-driver';
 import { useLoopEnvironment } from '../helpers/loop-workers';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 
@@ -74,13 +75,9 @@ test('two rounds: bad labels are rejected with reasons, good ones imported, stat
   const files = fs.readdirSync(bad).sort();
   fs.writeFileSync(path.join(bad, files[0]), 'apple 0 0 0 oops 1 2 3 0 0 0 0 0 0 0\n');
   fs.rmSync(path.join(bad, files[1]));
-  const rejected = await handle.executeUpdate('submitAnnotations', { args: [{ round: 1, labelsDir: bad }] }).then(
-    () => null,
-    (err: Error) => err.cause,
-  );
-  expect(rejected).toBeInstanceOf(ApplicationFailure);
-  expect((rejected as ApplicationFailure).type).toBe('AnnotationsRejected');
-  const problems = ((rejected as ApplicationFailure).details?.[0] as { problems: string[] }).problems.join('\n');
+  const rejected = await submissionFailure(handle, { round: 1, labelsDir: bad });
+  expect(rejected).toMatchObject({ type: 'AnnotationsRejected' });
+  const problems = (rejected as UpdateFailure).problems!.join('\n');
   expect(problems).toContain(`${files[0]}:1`);
   expect(problems).toContain(path.basename(files[1], '.txt'));
   const after = await waitFor(handle, (s) => s.phase === 'awaiting-annotation' && s.annotationProblems.length > 0, 'rejection in status');

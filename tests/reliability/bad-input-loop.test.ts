@@ -1,7 +1,7 @@
 // The bad-input table (docs/reliability.md), part 2: wrong messages and trainer failures, through a real
 // loop on a real dev server with the real workers and trainer. The loop never fails because of them and
 // nothing labelled is lost.
-import { ApplicationFailure, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImportResult } from '../../activities/types';
@@ -9,7 +9,7 @@ import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator'
 import type { LoopConfigInput } from '../../core/config/loop-config';
 import type { LoopResult } from '../../workflows/active-learning-loop';
 import type { LoopStatus } from '../../workflows/messages';
-import { waitForQuery, waitForStatus } from '../helpers/loop-driver';
+import { submissionFailure, waitForQuery, waitForStatus } from '../helpers/loop-driver';
 import { useLoopEnvironment } from '../helpers/loop-workers';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { recordHistories } from '../helpers/record-history';
@@ -42,28 +42,9 @@ function config(project: string, trainer: LoopConfigInput['trainer']): LoopConfi
 const submit = (handle: WorkflowHandle, submission: unknown) =>
   handle.executeUpdate<ImportResult, [unknown]>('submitAnnotations', { args: [submission] });
 
-interface UpdateFailure {
-  type?: string;
-  message: string;
-  nonRetryable?: boolean | null;
-  /** A rejection's problems (details[0]). */
-  problems?: string[];
-}
-
-/** The failure of an update the loop refused or rejected, or 'accepted'. */
-const failure = (handle: WorkflowHandle, submission: unknown): Promise<UpdateFailure | 'accepted'> =>
-  submit(handle, submission).then(
-    () => 'accepted' as const,
-    (err: Error & { cause?: Error }) => {
-      const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
-      const details = cause?.details?.[0] as { problems?: string[] } | undefined;
-      return { type: cause?.type ?? undefined, message: err.cause?.message ?? err.message, nonRetryable: cause?.nonRetryable, problems: details?.problems };
-    },
-  );
-
 /** The validator's message for a refused update (it must be a non-retryable InvalidSubmission), or 'accepted'. */
 const rejection = async (handle: WorkflowHandle, submission: unknown): Promise<string> => {
-  const f = await failure(handle, submission);
+  const f = await submissionFailure(handle, submission);
   if (f === 'accepted') return f;
   expect(f).toMatchObject({ type: 'InvalidSubmission', nonRetryable: true });
   return f.message;
@@ -119,7 +100,7 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
   expect(await rejection(handle, { round: 1, labelsDir: 'labels' })).toBe('labelsDir must be an absolute path to a folder of KITTI label files');
   pinned.add('message-labels-dir-missing');
   // Validated and rejected: the update fails (no result with counts that would read like an import).
-  const missing = await failure(handle, { round: 1, labelsDir: path.join(workspace, 'not-there') });
+  const missing = await submissionFailure(handle, { round: 1, labelsDir: path.join(workspace, 'not-there') });
   expect(missing).toMatchObject({ type: 'AnnotationsRejected', nonRetryable: true, problems: [`${path.join(workspace, 'not-there')}: not a folder`] });
 
   // A class outside `annotation.classes` (default: apple): refused with file:line, nothing imported.
@@ -128,7 +109,7 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
   fs.cpSync(good, pear, { recursive: true });
   const first = fs.readdirSync(pear).filter((f) => f.endsWith('.txt') && fs.readFileSync(path.join(pear, f), 'utf8').trim()).sort()[0];
   fs.writeFileSync(path.join(pear, first), fs.readFileSync(path.join(pear, first), 'utf8').replace(/^apple /, 'pear '));
-  const unknownClass = await failure(handle, { round: 1, labelsDir: pear });
+  const unknownClass = await submissionFailure(handle, { round: 1, labelsDir: pear });
   const pearProblem = `${path.join(pear, first)}:1: unknown class "pear" (expected apple)`;
   expect(unknownClass).toMatchObject({ type: 'AnnotationsRejected', problems: [pearProblem], message: `round 1 labels rejected: 1 problem(s) in ${pear}: ${pearProblem}` });
   expect(await handle.query<LoopStatus>('status')).toMatchObject({ phase: 'awaiting-annotation', labelled: 0, annotationProblems: [pearProblem] });
