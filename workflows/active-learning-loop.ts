@@ -15,6 +15,7 @@ import {
   allHandlersFinished,
   setCurrentDetails,
   log,
+  TimeoutFailure,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
@@ -393,9 +394,18 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
 function failureText(err: ActivityFailure): string {
   let cause: Error = err;
   while (cause.cause instanceof Error) cause = cause.cause;
+  // Some servers send a timeout without a message: name it as the Temporal server does.
+  if (cause instanceof TimeoutFailure && !cause.message) return `activity ${TIMEOUT_NAMES[String(cause.timeoutType)] ?? 'an unknown'} timeout`;
   const type = cause instanceof ApplicationFailure && cause.type ? `${cause.type}: ` : '';
   return `${type}${cause.message}`;
 }
+
+const TIMEOUT_NAMES: Partial<Record<string, string>> = {
+  START_TO_CLOSE: 'StartToClose',
+  SCHEDULE_TO_START: 'ScheduleToStart',
+  SCHEDULE_TO_CLOSE: 'ScheduleToClose',
+  HEARTBEAT: 'Heartbeat',
+};
 
 /**
  * The config, validated once on the loop's first run (later runs get the parsed config back unchanged), by

@@ -10,11 +10,15 @@ export const temporalCli = path.join(repositoryRoot(), '.tools', 'temporal', 'bi
 
 let runtimeInstalled = false;
 
+/** Workers and workflows log warnings and errors only, once per test file. */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
 export async function startDevServer(): Promise<TestWorkflowEnvironment> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+  installQuietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCli },

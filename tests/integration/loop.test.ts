@@ -1,5 +1,6 @@
 // The active-learning loop end to end on a real dev server, with the real workers and trainer on a tiny
-// synthetic orchard: rounds with continue-as-new, label validation, pause/resume/stop, bad config.
+// synthetic orchard: rounds with continue-as-new and files on disk, label validation, a reused project.
+// Pause, resume, stop, a bad config and every other branch of the workflow: tests/workflow (seconds each).
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -109,38 +110,6 @@ test('two rounds: bad labels are rejected with reasons, good ones imported, stat
   const labelled = JSON.parse(fs.readFileSync(path.join(projectDir, 'rounds', '2', 'labelled.json'), 'utf8')) as { images: { name: string }[] };
   expect(new Set(labelled.images.map((i) => i.name)).size).toBe(12);
   expect(fs.readdirSync(path.join(projectDir, 'rounds', '2', 'train', 'weights')).some((f) => /^epoch_\d+\.pt$/.test(f))).toBe(true);
-});
-
-test('pause holds the loop at the next step, resume continues, stop ends it cleanly', async () => {
-  const handle = await start('pause-stop', { stop: { maxRounds: 5 } });
-  await waitFor(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
-  await handle.signal('pause');
-  expect((await annotate(handle)).ok).toBe(true);
-  const paused = await waitFor(handle, (s) => s.paused && s.labelled === 6, 'paused after import');
-  await new Promise((r) => setTimeout(r, 1500));
-  expect((await handle.query<LoopStatus>('status')).phase).toBe(paused.phase);
-  expect(paused.phase).not.toBe('training');
-  await handle.signal('resume');
-  await waitFor(handle, (s) => s.phase !== paused.phase, 'training after resume');
-  await handle.signal('stop');
-  const result = (await handle.result()) as LoopResult;
-  expect(result.stopReason).toBe('stop-signal');
-  expect(result.labelled).toBe(6);
-  const final = await handle.query<LoopStatus>('status');
-  expect(final.phase).toBe('stopped');
-});
-
-test('a bad config fails at start with a non-retryable error naming the field', async () => {
-  const handle = await loopEnv().client.workflow.start('activeLearningLoop', {
-    taskQueue: 'pomona-cpu',
-    workflowId: 'pomona-bad-config',
-    args: [{ ...config('bad-config'), selection: { initial: { size: { nTotal: -3 } }, rounds: { size: { batchSize: 2 } } } }],
-  });
-  const error = await handle.result().catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(WorkflowFailedError);
-  const cause = (error as WorkflowFailedError).cause as Error & { type?: string; nonRetryable?: boolean };
-  expect(cause.type).toBe('InvalidConfig');
-  expect(cause.message).toContain('selection.initial.size');
 });
 
 test('a second loop on a finished project is refused instead of reusing its artifacts', async () => {

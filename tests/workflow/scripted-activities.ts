@@ -1,0 +1,172 @@
+// Scripted stand-ins for pomona's activities, for workflow tests that need no trainer and no files: each
+// follows its contract in activities/types.ts (inputs, results, round-keyed paths, non-retryable error
+// types) and keeps what it was asked in memory, so a test can drive every branch of the loop in seconds.
+// parseConfig is the real one: it is pure.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { parseConfig } from '../../activities/parse-config';
+import type {
+  EmbedInput,
+  EmbeddingsSummary,
+  EvaluateInput,
+  ExportBatchInput,
+  ExportedBatch,
+  ImportAnnotationsInput,
+  ImportResult,
+  InferInput,
+  InferResult,
+  PreparedProject,
+  RoundMetrics,
+  SelectBatchInput,
+  SelectionSummary,
+  TrainInput,
+  TrainResult,
+} from '../../activities/types';
+import { batchSizeFor, type LoopConfig } from '../../core/config/loop-config';
+
+/** What a scripted GPU step does on its next attempts: fail (retryably), hang without heartbeats, or work. */
+export type StepScript = 'fail' | 'hang';
+
+export interface PoolScript {
+  poolCount: number;
+  validationCount: number;
+  /** mAP@0.5 the evaluation reports after round n (index n-1); the last value repeats. */
+  map50: number[];
+}
+
+/** A labels folder whose name contains this is rejected by importAnnotations, as bad labels would be. */
+export const BAD_LABELS = 'bad-labels';
+
+export class ScriptedActivities {
+  /** Activity names in the order they were called (retries included). */
+  readonly calls: string[] = [];
+  /** Scripts for the next attempts of each GPU step, consumed one per attempt. */
+  readonly next: Record<'embedPool' | 'trainRound' | 'inferImages', StepScript[]> = { embedPool: [], trainRound: [], inferImages: [] };
+  /** Inputs of every trainRound attempt. */
+  readonly trainInputs: TrainInput[] = [];
+  private readonly selected = new Map<string, number>();
+  private readonly gates = new Map<string, Promise<void>>();
+  private readonly labelledCounts = new Map<string, number>();
+
+  constructor(private readonly pool: PoolScript) {}
+
+  cpu() {
+    return {
+      parseConfig: (input: Parameters<typeof parseConfig>[0]): Promise<LoopConfig> => this.called('parseConfig', () => parseConfig(input)),
+      prepareProject: (config: LoopConfig) => this.called('prepareProject', () => this.prepareProject(config)),
+      selectBatch: (input: SelectBatchInput) => this.called('selectBatch', () => this.selectBatch(input)),
+      exportBatch: (input: ExportBatchInput) => this.called('exportBatch', () => this.exportBatch(input)),
+      importAnnotations: (input: ImportAnnotationsInput) => this.called('importAnnotations', () => this.importAnnotations(input)),
+      evaluateRound: (input: EvaluateInput) => this.called('evaluateRound', () => this.evaluateRound(input)),
+    };
+  }
+
+  gpu() {
+    return {
+      embedPool: (input: EmbedInput) => this.scripted('embedPool', () => this.embedPool(input)),
+      trainRound: (input: TrainInput) => this.scripted('trainRound', () => this.trainRound(input)),
+      inferImages: (input: InferInput) => this.scripted('inferImages', () => this.inferImages(input)),
+    };
+  }
+
+  count(name: string): number {
+    return this.calls.filter((c) => c === name).length;
+  }
+
+  /** Holds every call of activity `name` (once called) until the returned function is called. */
+  hold(name: string): () => void {
+    let release!: () => void;
+    this.gates.set(name, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.gates.delete(name);
+      release();
+    };
+  }
+
+  private async called<T>(name: string, run: () => T | Promise<T>): Promise<T> {
+    this.calls.push(name);
+    await this.gates.get(name);
+    return run();
+  }
+
+  /** Runs a GPU step unless its script says to fail (a retryable crash) or hang (silent until cancelled). */
+  private async scripted<T>(name: keyof ScriptedActivities['next'], run: () => T): Promise<T> {
+    this.calls.push(name);
+    await this.gates.get(name);
+    const script = this.next[name].shift();
+    if (script === 'fail') throw new Error(`${name}: scripted crash`);
+    if (script === 'hang') {
+      await Context.current().cancelled;
+      throw new Error('unreachable: cancelled resolves never, it rejects');
+    }
+    return run();
+  }
+
+  private prepareProject(config: LoopConfig): PreparedProject {
+    const projectDir = `${config.workspace}/${config.project}`;
+    if (config.dataset.path.endsWith('/missing')) {
+      throw ApplicationFailure.create({ type: 'DatasetNotFound', message: `no dataset at ${config.dataset.path}`, nonRetryable: true });
+    }
+    return {
+      projectDir,
+      manifestPath: `${projectDir}/manifest.json`,
+      layout: 'kitti',
+      poolImagesDir: `${projectDir}/pool`,
+      poolCount: this.pool.poolCount,
+      validationImagesDir: `${projectDir}/validation/images`,
+      validationLabelsDir: `${projectDir}/validation/labels`,
+      validationCount: this.pool.validationCount,
+      problems: [],
+    };
+  }
+
+  private embedPool(input: EmbedInput): EmbeddingsSummary {
+    return { embeddingsPath: `${input.projectDir}/embeddings.csv`, count: this.pool.poolCount, dim: input.dim, seconds: 0 };
+  }
+
+  private selectBatch(input: SelectBatchInput): SelectionSummary {
+    const before = input.labelledPath ? this.labelledCount(input.labelledPath) : 0;
+    const remaining = this.pool.poolCount - before;
+    const budgetLeft = input.labelBudget === undefined ? Infinity : Math.max(0, input.labelBudget - before);
+    const count = Math.min(batchSizeFor(input.size, before), remaining, budgetLeft);
+    const selectionPath = `${input.projectDir}/rounds/${input.round}/selection.json`;
+    this.selected.set(selectionPath, count);
+    return { round: input.round, method: input.method, selectionPath, count, labelledBefore: before, remainingPool: remaining - count };
+  }
+
+  private exportBatch(input: ExportBatchInput): ExportedBatch {
+    const exportDir = `${input.projectDir}/rounds/${input.round}/to-annotate`;
+    return { round: input.round, exportDir, imageListPath: `${exportDir}/images.txt`, count: this.selected.get(input.selectionPath) ?? 0, prelabels: input.prelabelsDir !== undefined };
+  }
+
+  private importAnnotations(input: ImportAnnotationsInput): ImportResult {
+    const before = input.labelledPath ? this.labelledCount(input.labelledPath) : 0;
+    if (input.labelsDir.includes(BAD_LABELS)) {
+      const problems = ['img_0001.txt:1: class "pear" is not one of apple', 'img_0002.txt: missing'];
+      return { ok: false, problems, problemCount: problems.length, labelledCount: before, boxes: 0 };
+    }
+    const labelledPath = `${input.projectDir}/rounds/${input.round}/labelled.json`;
+    const labelledCount = before + (this.selected.get(input.selectionPath) ?? 0);
+    this.labelledCounts.set(labelledPath, labelledCount);
+    return { ok: true, problems: [], problemCount: 0, labelledPath, labelledCount, boxes: 3 * labelledCount };
+  }
+
+  private trainRound(input: TrainInput): TrainResult {
+    this.trainInputs.push(input);
+    return { weights: `${input.projectDir}/rounds/${input.round}/train/weights/final.pt`, epochs: input.epochs, loss: 0.5, seconds: 1, resumedFromEpoch: 0 };
+  }
+
+  private inferImages(input: InferInput): InferResult {
+    return { predictionsDir: input.outDir, images: this.pool.poolCount, seconds: 0 };
+  }
+
+  private evaluateRound(input: EvaluateInput): RoundMetrics {
+    const map50 = this.pool.map50[Math.min(input.round, this.pool.map50.length) - 1];
+    return { round: input.round, labelled: input.labelled, map50, cocoAp: map50 / 2, metricsPath: `${input.projectDir}/rounds/${input.round}/metrics.json` };
+  }
+
+  private labelledCount(labelledPath: string): number {
+    const count = this.labelledCounts.get(labelledPath);
+    if (count === undefined) throw new Error(`scripted activities: no labelled set at ${labelledPath}`);
+    return count;
+  }
+}
