@@ -3,11 +3,12 @@
 // stricter rule would fail a loop that already runs, a changed default would silently change its inputs.
 import { ApplicationFailure } from '@temporalio/common';
 import { parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../core/config/loop-config';
+import { ErrorType } from '../core/errors';
 
 export async function parseConfig(input: LoopConfigInput): Promise<LoopConfig> {
   const parsed = parseLoopConfig(input);
   if (!parsed.ok) {
-    throw ApplicationFailure.create({ type: 'InvalidConfig', message: `invalid loop config: ${parsed.problems.join('; ')}`, nonRetryable: true });
+    throw ApplicationFailure.create({ type: ErrorType.InvalidConfig, message: `invalid loop config: ${parsed.problems.join('; ')}`, nonRetryable: true });
   }
   return parsed.config;
 }

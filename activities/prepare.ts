@@ -11,6 +11,7 @@ import { seededShuffle } from '../core/selection/random';
 import { layout, projectDir as projectDirOf } from '../core/workspace-layout';
 import { readManifest, type ManifestImage, type ProjectManifest } from './manifest';
 import type { PreparedProject } from './types';
+import { ErrorType } from '../core/errors';
 
 const MAX_PROBLEMS_IN_RESULT = 20;
 
@@ -23,7 +24,7 @@ export async function prepareProject(config: LoopConfig): Promise<PreparedProjec
   const existing = await readManifest(manifestPath).catch(() => null);
   if (existing) {
     if (existing.owner !== owner) {
-      throw ApplicationFailure.create({ type: 'InvalidConfig', nonRetryable: true, message: `project ${config.project} in ${config.workspace} belongs to an earlier loop (run ${existing.owner}): use another project name or workspace` });
+      throw ApplicationFailure.create({ type: ErrorType.InvalidConfig, nonRetryable: true, message: `project ${config.project} in ${config.workspace} belongs to an earlier loop (run ${existing.owner}): use another project name or workspace` });
     }
     return summarize(projectDir, existing);
   }
@@ -35,7 +36,7 @@ export async function prepareProject(config: LoopConfig): Promise<PreparedProjec
   const pool = await ingestDataset(config.dataset.path, layout.groundTruthLabels(projectDir), classes);
   const images: ManifestImage[] = pool.images.map((image) => ({ ...image, split: 'pool' }));
   if (images.length === 0) {
-    throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `dataset.path ${config.dataset.path}: no usable images (${pool.problems.length} problem(s): ${pool.problems.slice(0, 3).map(formatProblem).join('; ')})` });
+    throw ApplicationFailure.create({ type: ErrorType.InvalidInput, nonRetryable: true, message: `dataset.path ${config.dataset.path}: no usable images (${pool.problems.length} problem(s): ${pool.problems.slice(0, 3).map(formatProblem).join('; ')})` });
   }
   const problems = pool.problems.map(formatProblem);
 
@@ -81,7 +82,7 @@ function summarize(projectDir: string, manifest: ProjectManifest): PreparedProje
 async function requireFolder(dir: string, field: string): Promise<void> {
   const stat = await fs.stat(dir).catch(() => null);
   if (!stat?.isDirectory()) {
-    throw ApplicationFailure.create({ type: 'DatasetNotFound', nonRetryable: true, message: `${field}: ${dir} is not a folder` });
+    throw ApplicationFailure.create({ type: ErrorType.DatasetNotFound, nonRetryable: true, message: `${field}: ${dir} is not a folder` });
   }
 }
 

@@ -12,6 +12,7 @@ import { readLabelledSet } from './labelled-set';
 import { readManifest } from './manifest';
 import { readSelection, type SelectionFile } from './selection-file';
 import type { SelectBatchInput, SelectionSummary } from './types';
+import { ErrorType } from '../core/errors';
 
 export async function selectBatch(input: SelectBatchInput): Promise<SelectionSummary> {
   const selectionPath = layout.selection(input.projectDir, input.round);
@@ -34,7 +35,7 @@ export async function selectBatch(input: SelectBatchInput): Promise<SelectionSum
     const known = new Set(rowNames);
     const missing = poolNames.filter((n) => !known.has(n));
     if (missing.length) {
-      throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `${input.embeddingsPath}: no embedding for ${missing.length} pool image(s), e.g. ${missing.slice(0, 3).join(', ')}` });
+      throw ApplicationFailure.create({ type: ErrorType.InvalidInput, nonRetryable: true, message: `${input.embeddingsPath}: no embedding for ${missing.length} pool image(s), e.g. ${missing.slice(0, 3).join(', ')}` });
     }
     const preselected = rowNames.flatMap((n, i) => (labelledNames.has(n) ? [i] : []));
     const pool = new Set(poolNames);
@@ -55,7 +56,7 @@ function summary(input: SelectBatchInput, selectionPath: string, selection: Sele
 /** Scored methods' weights: each row's score from the last model's pool predictions (no file: no boxes). */
 async function poolScores(input: SelectBatchInput, rowFiles: string[]): Promise<Float64Array> {
   if (!input.predictionsDir || !input.score) {
-    throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `round ${input.round}: ${input.method} needs the previous round's pool predictions and a score` });
+    throw ApplicationFailure.create({ type: ErrorType.InvalidInput, nonRetryable: true, message: `round ${input.round}: ${input.method} needs the previous round's pool predictions and a score` });
   }
   return rowScores(input.predictionsDir, rowFiles, input.score);
 }

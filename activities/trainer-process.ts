@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { repositoryRoot } from '../core/io/repository-root';
 import { keepAliveIntervalMs } from './keep-alive';
+import { ErrorType } from '../core/errors';
 
 export type TrainerEvent = { event: string } & Record<string, unknown>;
 
@@ -86,10 +87,10 @@ export async function runTrainer(
     if (result.exitCode === 0) return { events, stderrTail };
     const lastLine = stderrTail.trim().split('\n').pop() ?? '';
     if (result.exitCode === 2) {
-      throw ApplicationFailure.create({ type: 'TrainerInputError', message: `trainer ${args[0]}: ${lastLine}`, nonRetryable: true });
+      throw ApplicationFailure.create({ type: ErrorType.TrainerInputError, message: `trainer ${args[0]}: ${lastLine}`, nonRetryable: true });
     }
     const how = result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
-    throw ApplicationFailure.create({ type: 'TrainerFailed', message: `trainer ${args[0]} failed (${how}): ${lastLine}`, details: [stderrTail.slice(-1500)] });
+    throw ApplicationFailure.create({ type: ErrorType.TrainerFailed, message: `trainer ${args[0]} failed (${how}): ${lastLine}`, details: [stderrTail.slice(-1500)] });
   } finally {
     clearInterval(keepAlive);
     ctx.cancellationSignal.removeEventListener('abort', onCancel);

@@ -42,6 +42,7 @@ import {
   type StopReason,
 } from './messages';
 import { PomonaMap50, PomonaPhase, PomonaProject, PomonaRound } from './search-attributes';
+import { ErrorType, NON_RETRYABLE_ERRORS } from '../core/errors';
 
 export const CPU_TASK_QUEUE = 'pomona-cpu';
 export const GPU_TASK_QUEUE = 'pomona-gpu';
@@ -54,8 +55,6 @@ export interface LoopResult {
   stopReason: StopReason;
 }
 
-/** Errors an operator must fix; retrying cannot help, so activities raise them as non-retryable. */
-const NON_RETRYABLE = ['InvalidInput', 'InvalidConfig', 'DatasetNotFound', 'TrainerInputError'];
 
 // Every CPU activity heartbeats while it works (activities/keep-alive.ts), so that a completion lost to a
 // server outage is retried within the heartbeat timeout, not after the 2 h start-to-close
@@ -64,11 +63,11 @@ const NON_RETRYABLE = ['InvalidInput', 'InvalidConfig', 'DatasetNotFound', 'Trai
 const cpuOptions: ActivityOptions = {
   taskQueue: CPU_TASK_QUEUE,
   startToCloseTimeout: '2h',
-  retry: { initialInterval: '2s', maximumInterval: '2m', nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '2s', maximumInterval: '2m', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
 };
 const cpu = proxyActivities<typeof cpuActivities>(cpuOptions);
 // Parsing the config is pure and quick: a local activity on the workflow's own worker, recorded in history.
-const { parseConfig } = proxyLocalActivities<typeof cpuActivities>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE } });
+const { parseConfig } = proxyLocalActivities<typeof cpuActivities>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERRORS } });
 const cpuWorkOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '5m' };
 // The annotation hand-off (export, import) only copies and validates files: a minute.
 const handOffOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '1m' };
@@ -91,7 +90,7 @@ function gpuOptions(config: LoopConfig, startToCloseTimeout: string): ActivityOp
     // The schema admits only ms-style durations ("90s", "2h"), which is what Duration's string form is.
     startToCloseTimeout: startToCloseTimeout as Duration,
     heartbeatTimeout: config.timeouts.heartbeat as Duration,
-    retry: { initialInterval: '5s', maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: { initialInterval: '5s', maximumInterval: '5m', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
   };
 }
 
@@ -426,7 +425,7 @@ async function firstRunConfig(input: LoopConfigInput): Promise<LoopConfig> {
 function validConfig(input: LoopConfigInput): LoopConfig {
   const parsed = parseLoopConfig(input);
   if (!parsed.ok) {
-    throw ApplicationFailure.create({ type: 'InvalidConfig', message: `invalid loop config: ${parsed.problems.join('; ')}`, nonRetryable: true });
+    throw ApplicationFailure.create({ type: ErrorType.InvalidConfig, message: `invalid loop config: ${parsed.problems.join('; ')}`, nonRetryable: true });
   }
   return parsed.config;
 }

@@ -23,6 +23,7 @@ import type { InferInput, InferResult, TaoJob, TrainHeartbeat, TrainingProgress,
 import { stageImages, stageKittiSet, pairImagesWithLabels, type StagedKittiSet } from './staging';
 import { classMapping, roundSpec, stagedDirs } from './round-spec';
 import { runTaoTask, taoFailure, taoKey, type TaoRun } from './tao-process';
+import { ErrorType } from '../../core/errors';
 
 export const SPEC_FILE = 'experiment_spec.txt';
 const COMPLETE_FILE = 'tao-complete-checkpoints.json';
@@ -54,7 +55,7 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob): Promise<Tra
   // A retry resumes from the newest checkpoint whose writing finished (TAO writes checkpoints in place).
   const resume = await latestCompleteCheckpoint(trainDir);
   const { train, hasValidation } = await stageRound(input);
-  if (!train.classes.length && !s.classMapping) throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: 'the labelled set has no boxes: TAO needs at least one class' });
+  if (!train.classes.length && !s.classMapping) throw ApplicationFailure.create({ type: ErrorType.InvalidInput, nonRetryable: true, message: 'the labelled set has no boxes: TAO needs at least one class' });
   await writeJsonAtomic(path.join(trainDir, CLASSES_FILE), { mapping: classMapping(train.classes, s.classMapping), classes: train.classes } satisfies ClassesRecord);
   const specFile = path.join(trainDir, SPEC_FILE);
   const spec = specOrFailure(() => roundSpec({
@@ -252,7 +253,7 @@ function containerPath(hostPath: string, mounts: Mount[]): string {
   try {
     return toContainerPath(hostPath, mounts);
   } catch (err) {
-    if (err instanceof TaoPathError) throw ApplicationFailure.create({ type: 'TaoMissingMount', nonRetryable: true, message: err.message });
+    if (err instanceof TaoPathError) throw ApplicationFailure.create({ type: ErrorType.TaoMissingMount, nonRetryable: true, message: err.message });
     throw err;
   }
 }
@@ -264,7 +265,7 @@ function containerPath(hostPath: string, mounts: Mount[]): string {
  */
 async function prepareMounts(dialect: TaoDialect, dir: string, mounts: Mount[]): Promise<Record<string, string>> {
   for (const m of mounts) {
-    if (!(await exists(m.source))) throw ApplicationFailure.create({ type: 'TaoMissingMount', nonRetryable: true, message: `mount source ${m.source} does not exist on the GPU worker` });
+    if (!(await exists(m.source))) throw ApplicationFailure.create({ type: ErrorType.TaoMissingMount, nonRetryable: true, message: `mount source ${m.source} does not exist on the GPU worker` });
   }
   const content = `${JSON.stringify(mountsFile(mounts, os.userInfo().uid, os.userInfo().gid), null, 2)}\n`;
   const own = path.join(dir, 'tao_mounts.json');
@@ -295,7 +296,7 @@ function trainDirOf(model: string): string {
 
 async function specOf(model: string): Promise<string> {
   const spec = path.join(trainDirOf(model), SPEC_FILE);
-  if (!(await exists(spec))) throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `${model}: no ${SPEC_FILE} beside its weights folder (not a model trained by pomona's tao backend)` });
+  if (!(await exists(spec))) throw ApplicationFailure.create({ type: ErrorType.InvalidInput, nonRetryable: true, message: `${model}: no ${SPEC_FILE} beside its weights folder (not a model trained by pomona's tao backend)` });
   return spec;
 }
 

@@ -10,6 +10,7 @@ import { defaultLauncher, redactKey } from '../../core/tao/command';
 import { recogniseTaoFailure } from '../../core/tao/failures';
 import { TaoLogParser, type TaoLogEvent } from '../../core/tao/log-parser';
 import type { TaoDialect } from '../../core/tao/settings';
+import { ErrorType } from '../../core/errors';
 
 const HEARTBEAT_EVERY_MS = 10_000;
 const TAIL_CHARS = 6000;
@@ -25,7 +26,7 @@ export function taoLauncher(dialect: TaoDialect): string {
  */
 export function taoKey(): string {
   const key = process.env.NGC_API_KEY;
-  if (!key) throw ApplicationFailure.create({ type: 'TaoKeyMissing', nonRetryable: true, message: 'NGC_API_KEY is not set in the GPU worker\'s environment (the key TLT/TAO models are encrypted with)' });
+  if (!key) throw ApplicationFailure.create({ type: ErrorType.TaoKeyMissing, nonRetryable: true, message: 'NGC_API_KEY is not set in the GPU worker\'s environment (the key TLT/TAO models are encrypted with)' });
   return key;
 }
 
@@ -104,7 +105,7 @@ export async function runTaoTask(o: TaoRunOptions): Promise<TaoRun> {
     return { passed, exitCode: result.exitCode ?? null, tail };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw ApplicationFailure.create({ type: 'TaoLauncherSetup', nonRetryable: true, message: `TAO launcher "${taoLauncher(o.dialect)}" not found on the GPU worker (install it, or set POMONA_TAO_LAUNCHER)` });
+      throw ApplicationFailure.create({ type: ErrorType.TaoLauncherSetup, nonRetryable: true, message: `TAO launcher "${taoLauncher(o.dialect)}" not found on the GPU worker (install it, or set POMONA_TAO_LAUNCHER)` });
     }
     throw err;
   } finally {
@@ -123,5 +124,5 @@ export function taoFailure(task: string, run: TaoRun, missing: string | null): A
   if (known) return ApplicationFailure.create({ type: known.type, nonRetryable: true, message: `TAO ${task}: ${known.line} (${known.advice})`, details: [run.tail.slice(-1500)] });
   const why = !run.passed ? 'no "Execution status: PASS"' : `PASS printed but ${missing}`;
   const lastLine = run.tail.trim().split(/\r|\n/).pop() ?? '';
-  return ApplicationFailure.create({ type: 'TaoFailed', message: `TAO ${task} failed (${why}; exit code ${run.exitCode}): ${lastLine}`, details: [run.tail.slice(-1500)] });
+  return ApplicationFailure.create({ type: ErrorType.TaoFailed, message: `TAO ${task} failed (${why}; exit code ${run.exitCode}): ${lastLine}`, details: [run.tail.slice(-1500)] });
 }

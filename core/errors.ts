@@ -1,0 +1,33 @@
+// pomona's error vocabulary: the ApplicationFailure type of every error an activity raises on purpose, in
+// one place for the code that raises it and for the workflow's non-retryable list. Pure constants, safe in
+// workflow code. The update's own failure types (InvalidSubmission, ...) are in workflows/messages.ts.
+export const ErrorType = {
+  /** The loop's config is refused: by the schema, or its project belongs to an earlier loop. */
+  InvalidConfig: 'InvalidConfig',
+  /** An activity's input cannot be worked on: no usable images, missing embeddings, a model without its spec. */
+  InvalidInput: 'InvalidInput',
+  /** A folder the config names (dataset, validation) is not there. */
+  DatasetNotFound: 'DatasetNotFound',
+  /** The trainer refused its input (its exit code 2): a damaged checkpoint, another backbone's weights. */
+  TrainerInputError: 'TrainerInputError',
+  /** The trainer crashed or was killed: retried, resuming from the last checkpoint. */
+  TrainerFailed: 'TrainerFailed',
+  /** NGC_API_KEY is not set on the GPU worker. */
+  TaoKeyMissing: 'TaoKeyMissing',
+  /** The TLT/TAO launcher is missing or cannot start its container. */
+  TaoLauncherSetup: 'TaoLauncherSetup',
+  /** A path TLT/TAO needs is not mounted into its container. */
+  TaoMissingMount: 'TaoMissingMount',
+  /** The model key does not match the one the model was saved with. */
+  TaoWrongKey: 'TaoWrongKey',
+  TaoOutOfGpuMemory: 'TaoOutOfGpuMemory',
+  /** The experiment spec was rejected by the installed TLT/TAO. */
+  TaoBadSpec: 'TaoBadSpec',
+  /** Any other TLT/TAO failure: retried, resuming. */
+  TaoFailed: 'TaoFailed',
+} as const;
+
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** Errors an operator must fix, so retrying cannot help: every type but the two crashes that retries resume. */
+export const NON_RETRYABLE_ERRORS: ErrorType[] = Object.values(ErrorType).filter((t) => t !== ErrorType.TrainerFailed && t !== ErrorType.TaoFailed);
