@@ -8,7 +8,7 @@ import * as cpuActivities from '../activities/cpu';
 import { createGpuActivities } from '../activities/gpu';
 import { keepAliveInterceptor } from '../activities/keep-alive';
 import { repositoryRoot } from '../core/io/repository-root';
-import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '../workflows/active-learning-loop';
+import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '../workflows/task-queues';
 
 export type QueueKind = 'cpu' | 'gpu';
 

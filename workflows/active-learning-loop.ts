@@ -38,23 +38,14 @@ import {
   type AnnotationSubmission,
   type LoopPhase,
   type RejectedAnnotations,
+  type LoopResult,
   type LoopStatus,
   type StopReason,
 } from './messages';
+import { CONFIG_PARSED_ONCE, EMBED_INFER_FAILURE_PAUSES, SUBMISSION_REJECTION_FAILS_UPDATE, TRAINING_FAILURE_PAUSES } from './patches';
 import { PomonaMap50, PomonaPhase, PomonaProject, PomonaRound } from './search-attributes';
 import { ErrorType, NON_RETRYABLE_ERRORS } from '../core/errors';
-
-export const CPU_TASK_QUEUE = 'pomona-cpu';
-export const GPU_TASK_QUEUE = 'pomona-gpu';
-
-export interface LoopResult {
-  project: string;
-  rounds: number;
-  labelled: number;
-  metrics: RoundMetrics[];
-  stopReason: StopReason;
-}
-
+import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from './task-queues';
 
 // Every CPU activity heartbeats while it works (activities/keep-alive.ts), so that a completion lost to a
 // server outage is retried within the heartbeat timeout, not after the 2 h start-to-close
@@ -72,16 +63,6 @@ const cpuWorkOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '5m' 
 // The annotation hand-off (export, import) only copies and validates files: a minute.
 const handOffOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '1m' };
 
-/** Marks the change that pauses a loop on a failed training instead of failing it (workflow versioning). */
-export const TRAINING_FAILURE_PAUSES = 'training-failure-pauses-loop';
-/** Marks the change that bounds embedding and inference retries and pauses the loop when they are spent. */
-export const EMBED_INFER_FAILURE_PAUSES = 'embed-infer-failure-pauses-loop';
-/** Marks the change that fails the submitAnnotations update for a submission that was not imported (it answered ok: false). */
-export const SUBMISSION_REJECTION_FAILS_UPDATE = 'submission-rejection-fails-update';
-/** Marks the change that parses the config once, in a local activity, instead of on every replay of the first run. */
-export const CONFIG_PARSED_ONCE = 'config-parsed-once';
-/** Every patch id the workflow uses: tests/replay requires a stored history of each. */
-export const PATCH_IDS = [TRAINING_FAILURE_PAUSES, EMBED_INFER_FAILURE_PAUSES, SUBMISSION_REJECTION_FAILS_UPDATE, CONFIG_PARSED_ONCE] as const;
 type PatchId = typeof TRAINING_FAILURE_PAUSES | typeof EMBED_INFER_FAILURE_PAUSES;
 
 function gpuOptions(config: LoopConfig, startToCloseTimeout: string): ActivityOptions {

@@ -22,6 +22,15 @@ export type LoopPhase =
 /** size-reached: a `rounds.size.nTotal` already met, so there is nothing more to select. */
 export type StopReason = 'target-map' | 'label-budget' | 'max-rounds' | 'pool-exhausted' | 'size-reached' | 'stop-signal';
 
+/** What the loop returns when it ends: its contract with clients (`handle.result()`). */
+export interface LoopResult {
+  project: string;
+  rounds: number;
+  labelled: number;
+  metrics: RoundMetrics[];
+  stopReason: StopReason;
+}
+
 export interface PendingBatch {
   round: number;
   count: number;

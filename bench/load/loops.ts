@@ -13,7 +13,8 @@ import { runSimulatedAnnotator } from '../../cli/annotator/simulated-annotator';
 import { synthesizeOrchard } from '../../cli/commands/dataset';
 import type { LoopConfigInput } from '../../core/config/loop-config';
 import { createWorkers } from '../../worker/workers';
-import { CPU_TASK_QUEUE, type LoopResult } from '../../workflows/active-learning-loop';
+import { activeLearningLoop } from '../../workflows/active-learning-loop';
+import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { startDevServer } from '../../tests/helpers/dev-server';
 
 const program = new Command()
@@ -84,8 +85,8 @@ async function main(): Promise<void> {
   const sampler = setInterval(sample, 5000);
 
   const ids = Array.from({ length: opts.loops }, (_, i) => `pomona-load-${i}`);
-  const handles = await Promise.all(ids.map((id, i) => client.workflow.start('activeLearningLoop', { taskQueue: CPU_TASK_QUEUE, workflowId: id, args: [loopConfig(`load-${i}`, dataset, path.join(base, 'ws'))] })));
-  const outcomes = await Promise.allSettled(handles.map((h) => h.result() as Promise<LoopResult>));
+  const handles = await Promise.all(ids.map((id, i) => client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: id, args: [loopConfig(`load-${i}`, dataset, path.join(base, 'ws'))] })));
+  const outcomes = await Promise.allSettled(handles.map((h) => h.result()));
   const wallSeconds = (Date.now() - started) / 1000;
   clearInterval(sampler);
   sample();

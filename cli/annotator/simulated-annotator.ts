@@ -6,7 +6,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { readManifest } from '../../activities/manifest';
 import { readSelection } from '../../activities/selection-file';
-import type { LoopStatus } from '../../workflows/messages';
+import { status as statusQuery, type LoopStatus } from '../../workflows/messages';
 import { submitLabels } from './submit-labels';
 
 export interface SimulatedAnnotatorOptions {
@@ -53,7 +53,7 @@ export async function runSimulatedAnnotator(client: Client, options: SimulatedAn
     });
   /** Labels the batch a loop waits for, once per run and round; a failure unmarks it for the next poll. */
   async function answerBatch(workflowId: string, runId: string): Promise<void> {
-    const status = await client.workflow.getHandle(workflowId).query<LoopStatus>('status');
+    const status = await client.workflow.getHandle(workflowId).query(statusQuery);
     const batch = status.pendingBatch;
     if (!batch) return;
     const key = `${workflowId}/${runId}/${batch.round}`;

@@ -2,14 +2,14 @@
 // the simulated annotator: the import's result, or one CliError that says why nothing was imported.
 import { ApplicationFailure, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { ImportResult } from '../../activities/types';
-import { SubmissionFailure, type AnnotationSubmission, type RejectedAnnotations } from '../../workflows/messages';
+import { submitAnnotations, SubmissionFailure, type AnnotationSubmission, type RejectedAnnotations } from '../../workflows/messages';
 import { CliError } from '../cli-error';
 
 /** Submits labels through the update; returns the import, or throws a CliError that says why nothing was imported. */
 export async function submitLabels(client: Client, workflowId: string, submission: AnnotationSubmission): Promise<ImportResult> {
   let result: ImportResult;
   try {
-    result = await client.workflow.getHandle(workflowId).executeUpdate<ImportResult, [AnnotationSubmission]>('submitAnnotations', { args: [submission] });
+    result = await client.workflow.getHandle(workflowId).executeUpdate(submitAnnotations, { args: [submission] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       const cause = err.cause;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { LoopStatus } from '../../workflows/messages';
+import { status as statusQuery } from '../../workflows/messages';
 import { submitLabels } from '../annotator/submit-labels';
 import { CliError } from '../cli-error';
 import { integer } from '../option-parsers';
@@ -17,7 +17,7 @@ export function registerAnnotate(program: Command): void {
     .description('show (and optionally copy) the batch waiting for annotation')
     .action(async (id: string, opts: { to?: string }) => {
       const client = await connectClient();
-      const status = await client.workflow.getHandle(resolveWorkflowId(id)).query<LoopStatus>('status');
+      const status = await client.workflow.getHandle(resolveWorkflowId(id)).query(statusQuery);
       const batch = status.pendingBatch;
       if (!batch) throw new CliError(`${status.project} is not waiting for annotation (phase ${status.phase})`);
       let dir = batch.exportDir;

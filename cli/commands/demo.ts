@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../../core/config/loop-config';
 import { repositoryRoot } from '../../core/io/repository-root';
-import type { LoopStatus } from '../../workflows/messages';
-import type { LoopResult } from '../../workflows/active-learning-loop';
+import type { activeLearningLoop } from '../../workflows/active-learning-loop';
+import { status as statusQuery, type LoopResult } from '../../workflows/messages';
 import { temporalTargetFromEnv } from '../../worker/connection-options';
 import { runSimulatedAnnotator } from '../annotator/simulated-annotator';
 import { CliError } from '../cli-error';
@@ -110,13 +110,13 @@ async function watchLoop(client: Client, config: LoopConfig, stopped: AbortSigna
     say(`started ${workflowId}; watch it in the Web UI: ${ui}`);
     const printed = new Set<number>();
     let lastPhase = '';
-    const handle = client.workflow.getHandle(workflowId);
-    const result = handle.result() as Promise<LoopResult>;
+    const handle = client.workflow.getHandle<typeof activeLearningLoop>(workflowId);
+    const result = handle.result();
     let finished = false;
     void result.finally(() => (finished = true)).catch(() => undefined);
     while (!finished && !stopped.aborted) {
       try {
-        const s = await handle.query<LoopStatus>('status');
+        const s = await handle.query(statusQuery);
         const phase = `${s.round}/${s.phase}`;
         if (phase !== lastPhase) say(`round ${s.round}: ${s.phase}${s.phase === 'awaiting-annotation' && s.pendingBatch ? ` (${s.pendingBatch.count} images)` : ''}`);
         lastPhase = phase;

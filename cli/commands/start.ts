@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseLoopConfig, type LoopConfig } from '../../core/config/loop-config';
-import { CPU_TASK_QUEUE } from '../../workflows/active-learning-loop';
+import { activeLearningLoop } from '../../workflows/active-learning-loop';
 import { PomonaProject } from '../../workflows/search-attributes';
+import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { CliError } from '../cli-error';
 import { connectClient, loopWorkflowId } from '../temporal-client';
 
@@ -36,7 +37,7 @@ function absolutize(raw: unknown, base: string): void {
 
 export async function startLoop(config: LoopConfig, workflowId = loopWorkflowId(config.project)): Promise<string> {
   const client = await connectClient();
-  const handle = await client.workflow.start('activeLearningLoop', {
+  const handle = await client.workflow.start(activeLearningLoop, {
     taskQueue: CPU_TASK_QUEUE,
     workflowId,
     args: [config],

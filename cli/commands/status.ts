@@ -6,13 +6,13 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { TrainHeartbeat } from '../../activities/types';
-import type { LoopStatus } from '../../workflows/messages';
+import { status as statusQuery, type LoopStatus } from '../../workflows/messages';
 import { CliError } from '../cli-error';
 import { connectClient, resolveWorkflowId } from '../temporal-client';
 
 export async function queryStatus(client: Client, workflowId: string): Promise<{ status: LoopStatus; execution: string }> {
   const handle = client.workflow.getHandle(workflowId);
-  const [status, description] = await Promise.all([handle.query<LoopStatus>('status'), handle.describe()]);
+  const [status, description] = await Promise.all([handle.query(statusQuery), handle.describe()]);
   return { status: withTrainingActivity(status, description.raw.pendingActivities ?? []), execution: description.status.name };
 }
 

@@ -6,7 +6,10 @@ import * as path from 'node:path';
 import type { ImportResult } from '../../activities/types';
 import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
 import { withTrainingActivity } from '../../cli/commands/status';
-import type { LoopStatus } from '../../workflows/messages';
+import type { activeLearningLoop } from '../../workflows/active-learning-loop';
+import { status as statusQuery, submitAnnotations, type AnnotationSubmission, type LoopStatus } from '../../workflows/messages';
+
+type LoopHandle = WorkflowHandle<typeof activeLearningLoop>;
 
 export interface UpdateFailure {
   type?: string;
@@ -17,9 +20,10 @@ export interface UpdateFailure {
 }
 
 /** Sends `submission` through the update: 'accepted', or the failure the loop answered with. */
-export async function submissionFailure(handle: WorkflowHandle, submission: unknown): Promise<UpdateFailure | 'accepted'> {
+export async function submissionFailure(handle: LoopHandle, submission: unknown): Promise<UpdateFailure | 'accepted'> {
   try {
-    await handle.executeUpdate<ImportResult, [unknown]>('submitAnnotations', { args: [submission] });
+    // `submission` may be deliberately malformed (the tests of the update's validator send such payloads).
+    await handle.executeUpdate(submitAnnotations, { args: [submission as AnnotationSubmission] });
     return 'accepted';
   } catch (err) {
     const e = err as Error & { cause?: Error };
@@ -30,14 +34,14 @@ export async function submissionFailure(handle: WorkflowHandle, submission: unkn
 }
 
 /** Polls the `status` query until `predicate` holds; queries fail between runs and while a server restarts. */
-export async function waitForStatus(handle: WorkflowHandle, predicate: (s: LoopStatus) => boolean, what: string, timeoutMs = 300_000): Promise<LoopStatus> {
+export async function waitForStatus(handle: LoopHandle, predicate: (s: LoopStatus) => boolean, what: string, timeoutMs = 300_000): Promise<LoopStatus> {
   const deadline = Date.now() + timeoutMs;
   let last: LoopStatus | undefined;
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {
       // As `pomona status` reads it: training progress comes from the training activity's heartbeats.
-      const [status, description] = await Promise.all([handle.query<LoopStatus>('status'), handle.describe()]);
+      const [status, description] = await Promise.all([handle.query(statusQuery), handle.describe()]);
       last = withTrainingActivity(status, description.raw.pendingActivities ?? []);
       if (predicate(last)) return last;
     } catch (err) {
@@ -49,11 +53,11 @@ export async function waitForStatus(handle: WorkflowHandle, predicate: (s: LoopS
 }
 
 /** Polls the `status` query alone (what `temporal workflow query` shows, without the activities' view) until `predicate` holds. */
-export async function waitForQuery(handle: WorkflowHandle, predicate: (s: LoopStatus) => boolean, what: string, timeoutMs = 300_000): Promise<LoopStatus> {
+export async function waitForQuery(handle: LoopHandle, predicate: (s: LoopStatus) => boolean, what: string, timeoutMs = 300_000): Promise<LoopStatus> {
   const deadline = Date.now() + timeoutMs;
   let last: LoopStatus | undefined;
   while (Date.now() < deadline) {
-    last = await handle.query<LoopStatus>('status').catch(() => last);
+    last = await handle.query(statusQuery).catch(() => last);
     if (last && predicate(last)) return last;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -61,15 +65,15 @@ export async function waitForQuery(handle: WorkflowHandle, predicate: (s: LoopSt
 }
 
 /** Waits for the batch of `round`, writes its ground-truth labels, returns the submission to send. */
-export async function groundTruthSubmission(handle: WorkflowHandle, round: number, timeoutMs = 300_000): Promise<{ round: number; labelsDir: string }> {
+export async function groundTruthSubmission(handle: LoopHandle, round: number, timeoutMs = 300_000): Promise<{ round: number; labelsDir: string }> {
   const status = await waitForStatus(handle, (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round, `the round ${round} batch`, timeoutMs);
   return { round, labelsDir: await writeGroundTruthLabels(status) };
 }
 
 /** Answers the batch of `round` with ground truth; the import must succeed. */
-export async function annotateRound(handle: WorkflowHandle, round: number): Promise<ImportResult> {
+export async function annotateRound(handle: LoopHandle, round: number): Promise<ImportResult> {
   const submission = await groundTruthSubmission(handle, round);
-  const result = await handle.executeUpdate<ImportResult, [typeof submission]>('submitAnnotations', { args: [submission] });
+  const result = await handle.executeUpdate(submitAnnotations, { args: [submission] });
   if (!result.ok) throw new Error(`round ${round} labels rejected: ${result.problems.join('; ')}`);
   return result;
 }

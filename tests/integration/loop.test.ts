@@ -7,8 +7,9 @@ import * as path from 'node:path';
 import type { ImportResult } from '../../activities/types';
 import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
 import type { LoopConfigInput } from '../../core/config/loop-config';
-import type { LoopResult } from '../../workflows/active-learning-loop';
-import type { LoopStatus } from '../../workflows/messages';
+import { activeLearningLoop } from '../../workflows/active-learning-loop';
+import { status as statusQuery, submitAnnotations, type LoopStatus } from '../../workflows/messages';
+import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { submissionFailure, type UpdateFailure } from '../helpers/loop-driver';
 import { useLoopEnvironment } from '../helpers/loop-workers';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
@@ -38,15 +39,15 @@ function config(project: string, overrides: Partial<LoopConfigInput> = {}): Loop
 }
 
 async function start(project: string, overrides: Partial<LoopConfigInput> = {}) {
-  return loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [config(project, overrides)] });
+  return loopEnv().client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `pomona-${project}`, args: [config(project, overrides)] });
 }
 
-async function waitFor(handle: WorkflowHandle, predicate: (s: LoopStatus) => boolean, what: string): Promise<LoopStatus> {
+async function waitFor(handle: WorkflowHandle<typeof activeLearningLoop>, predicate: (s: LoopStatus) => boolean, what: string): Promise<LoopStatus> {
   const deadline = Date.now() + 300_000;
   let last: LoopStatus | undefined;
   while (Date.now() < deadline) {
     try {
-      last = await handle.query<LoopStatus>('status');
+      last = await handle.query(statusQuery);
       if (predicate(last)) return last;
     } catch {
       // between runs of continueAsNew
@@ -56,10 +57,10 @@ async function waitFor(handle: WorkflowHandle, predicate: (s: LoopStatus) => boo
   throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}`);
 }
 
-async function annotate(handle: WorkflowHandle): Promise<ImportResult> {
+async function annotate(handle: WorkflowHandle<typeof activeLearningLoop>): Promise<ImportResult> {
   const status = await waitFor(handle, (s) => s.phase === 'awaiting-annotation' && s.pendingBatch !== null, 'a batch to annotate');
   const labelsDir = await writeGroundTruthLabels(status);
-  return handle.executeUpdate<ImportResult, [{ round: number; labelsDir: string }]>('submitAnnotations', { args: [{ round: status.pendingBatch!.round, labelsDir }] });
+  return handle.executeUpdate(submitAnnotations, { args: [{ round: status.pendingBatch!.round, labelsDir }] });
 }
 
 test('two rounds: bad labels are rejected with reasons, good ones imported, state carried across continue-as-new', async () => {
@@ -86,15 +87,15 @@ test('two rounds: bad labels are rejected with reasons, good ones imported, stat
   expect(after.annotationProblems.length).toBeGreaterThanOrEqual(2);
 
   // A submission for another round is refused before it reaches history.
-  await expect(handle.executeUpdate('submitAnnotations', { args: [{ round: 7, labelsDir: good }] })).rejects.toThrow();
+  await expect(handle.executeUpdate(submitAnnotations, { args: [{ round: 7, labelsDir: good }] })).rejects.toThrow();
 
-  const accepted = await handle.executeUpdate<ImportResult, [{ round: number; labelsDir: string }]>('submitAnnotations', { args: [{ round: 1, labelsDir: good }] });
+  const accepted = await handle.executeUpdate(submitAnnotations, { args: [{ round: 1, labelsDir: good }] });
   expect(accepted).toMatchObject({ ok: true, labelledCount: 6 });
 
   const round2 = await annotate(handle);
   expect(round2).toMatchObject({ ok: true, labelledCount: 12 });
 
-  const result = (await handle.result()) as LoopResult;
+  const result = await handle.result();
   expect(result.stopReason).toBe('max-rounds');
   expect(result.labelled).toBe(12);
   expect(result.metrics.map((m) => [m.round, m.labelled])).toEqual([[1, 6], [2, 12]]);
@@ -116,7 +117,7 @@ test('a second loop on a finished project is refused instead of reusing its arti
   const first = await start('reused', { stop: { maxRounds: 1 } });
   await annotate(first);
   await first.result();
-  const second = await loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: 'pomona-reused-again', args: [config('reused')] });
+  const second = await loopEnv().client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: 'pomona-reused-again', args: [config('reused')] });
   const error = await second.result().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WorkflowFailedError);
   // WorkflowFailedError -> ActivityFailure -> ApplicationFailure(InvalidConfig)

@@ -14,9 +14,10 @@ import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator'
 import type { LoopConfigInput } from '../../core/config/loop-config';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { createWorkers } from '../../worker/workers';
-import type { LoopResult } from '../../workflows/active-learning-loop';
+import { activeLearningLoop } from '../../workflows/active-learning-loop';
 import { withTrainingActivity } from '../../cli/commands/status';
-import type { LoopStatus } from '../../workflows/messages';
+import { status as statusQuery, submitAnnotations, type LoopStatus } from '../../workflows/messages';
+import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { startDevServer, workflowBundle } from '../helpers/dev-server';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 
@@ -66,12 +67,12 @@ function startGpuWorker(oracle: string): ChildProcess {
   return child;
 }
 
-async function waitFor(handle: WorkflowHandle, predicate: (s: LoopStatus) => boolean, what: string): Promise<LoopStatus> {
+async function waitFor(handle: WorkflowHandle<typeof activeLearningLoop>, predicate: (s: LoopStatus) => boolean, what: string): Promise<LoopStatus> {
   const deadline = Date.now() + 300_000;
   let last: LoopStatus | undefined;
   while (Date.now() < deadline) {
     // As `pomona status` reads it: training progress comes from the training activity's heartbeats.
-    last = await Promise.all([handle.query<LoopStatus>('status'), handle.describe()])
+    last = await Promise.all([handle.query(statusQuery), handle.describe()])
       .then(([status, description]) => withTrainingActivity(status, description.raw.pendingActivities ?? []))
       .catch(() => last);
     if (last && predicate(last)) return last;
@@ -80,10 +81,10 @@ async function waitFor(handle: WorkflowHandle, predicate: (s: LoopStatus) => boo
   throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}`);
 }
 
-async function annotate(handle: WorkflowHandle, round: number): Promise<void> {
+async function annotate(handle: WorkflowHandle<typeof activeLearningLoop>, round: number): Promise<void> {
   const status = await waitFor(handle, (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round, `round ${round} batch`);
   const labelsDir = await writeGroundTruthLabels(status);
-  await handle.executeUpdate('submitAnnotations', { args: [{ round, labelsDir }] });
+  await handle.executeUpdate(submitAnnotations, { args: [{ round, labelsDir }] });
 }
 
 test('two rounds on the tao backend survive a GPU worker killed mid-training', async () => {
@@ -106,7 +107,7 @@ test('two rounds on the tao backend survive a GPU worker killed mid-training', a
   const projectDir = path.join(workspace, 'tao-orchard');
   const oracle = path.join(projectDir, 'ground-truth', 'labels');
   let gpu = startGpuWorker(oracle);
-  const handle = await env.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: 'pomona-tao-orchard', args: [config] });
+  const handle = await env.client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: 'pomona-tao-orchard', args: [config] });
 
   await annotate(handle, 1);
   // Mid-training: after at least two checkpoints were reported, kill the GPU worker outright.
@@ -129,7 +130,7 @@ test('two rounds on the tao backend survive a GPU worker killed mid-training', a
   expect(attempts).toHaveLength(2);
 
   await annotate(handle, 2);
-  const result = (await handle.result()) as LoopResult;
+  const result = await handle.result();
   expect(result).toMatchObject({ stopReason: 'max-rounds', rounds: 2, labelled: 12 });
   // Predictions come from the emulator's oracle (jittered ground truth), scored by pomona's own mAP.
   for (const m of result.metrics) expect(m.map50).toBeGreaterThan(0.5);

@@ -4,11 +4,11 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ImportResult } from '../../activities/types';
 import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
 import type { LoopConfigInput } from '../../core/config/loop-config';
-import type { LoopResult } from '../../workflows/active-learning-loop';
-import type { LoopStatus } from '../../workflows/messages';
+import { activeLearningLoop } from '../../workflows/active-learning-loop';
+import { annotationsSubmitted, resume, status as statusQuery, submitAnnotations, type AnnotationSubmission } from '../../workflows/messages';
+import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { submissionFailure, waitForQuery, waitForStatus } from '../helpers/loop-driver';
 import { useLoopEnvironment } from '../helpers/loop-workers';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
@@ -39,11 +39,11 @@ function config(project: string, trainer: LoopConfigInput['trainer']): LoopConfi
 }
 
 
-const submit = (handle: WorkflowHandle, submission: unknown) =>
-  handle.executeUpdate<ImportResult, [unknown]>('submitAnnotations', { args: [submission] });
+const submit = (handle: WorkflowHandle<typeof activeLearningLoop>, submission: AnnotationSubmission) =>
+  handle.executeUpdate(submitAnnotations, { args: [submission] });
 
 /** The validator's message for a refused update (it must be a non-retryable InvalidSubmission), or 'accepted'. */
-const rejection = async (handle: WorkflowHandle, submission: unknown): Promise<string> => {
+const rejection = async (handle: WorkflowHandle<typeof activeLearningLoop>, submission: unknown): Promise<string> => {
   const f = await submissionFailure(handle, submission);
   if (f === 'accepted') return f;
   expect(f).toMatchObject({ type: 'InvalidSubmission', nonRetryable: true });
@@ -88,7 +88,7 @@ async function waitForFile(file: string, pattern: RegExp, what: string): Promise
 const pinned = new Set<string>();
 
 test('wrong, duplicate and malformed annotation messages are refused with a reason; the loop keeps waiting', async () => {
-  const handle = await loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: 'pomona-bad-messages', args: [config('bad-messages', { epochs: 1 })] });
+  const handle = await loopEnv().client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: 'pomona-bad-messages', args: [config('bad-messages', { epochs: 1 })] });
   const waiting = await waitForQuery(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
   const good = await writeGroundTruthLabels(waiting);
 
@@ -112,11 +112,12 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
   const unknownClass = await submissionFailure(handle, { round: 1, labelsDir: pear });
   const pearProblem = `${path.join(pear, first)}:1: unknown class "pear" (expected apple)`;
   expect(unknownClass).toMatchObject({ type: 'AnnotationsRejected', problems: [pearProblem], message: `round 1 labels rejected: 1 problem(s) in ${pear}: ${pearProblem}` });
-  expect(await handle.query<LoopStatus>('status')).toMatchObject({ phase: 'awaiting-annotation', labelled: 0, annotationProblems: [pearProblem] });
+  expect(await handle.query(statusQuery)).toMatchObject({ phase: 'awaiting-annotation', labelled: 0, annotationProblems: [pearProblem] });
 
   // The plain-CLI signal has no reply: a malformed one is ignored and said so in the status.
   pinned.add('message-unknown-signal-payload');
-  await handle.signal('annotationsSubmitted', { labels: good } as never);
+  // Deliberately malformed (no round, no labelsDir): the cast gets it past the signal's type.
+  await handle.signal(annotationsSubmitted, { labels: good } as unknown as AnnotationSubmission);
   const ignored = await waitForQuery(handle, (s) => s.lastError !== null && s.lastError.startsWith('annotationsSubmitted ignored'), 'the ignored signal in status');
   expect(ignored.lastError).toBe('annotationsSubmitted ignored: labelsDir must be an absolute path to a folder of KITTI label files');
   // The earlier rejection's problems are not left beside it, as if they were this message's.
@@ -126,7 +127,7 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
   pinned.add('message-duplicate-submission');
   expect(await rejection(handle, { round: 1, labelsDir: good })).toMatch(/^no batch is waiting for annotation \(phase: (training|importing|evaluating|inferring|completed), round 1\)$/);
 
-  const result = (await handle.result()) as LoopResult;
+  const result = await handle.result();
   expect(result).toMatchObject({ rounds: 1, labelled: 6, stopReason: 'max-rounds' });
   // tests/replay keeps this history: it takes the submission-rejection-fails-update patch.
   await recordHistories(loopEnv().client, 'pomona-bad-messages', 'bad-messages');
@@ -134,7 +135,7 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
 
 test('a trainer killed like the OOM killer does is retried, shown in status, and when hopeless pauses the loop without losing labels', async () => {
   const project = 'trainer-killed';
-  const handle = await loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [config(project, { epochs: 60, maxAttempts: 2 })] });
+  const handle = await loopEnv().client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `pomona-${project}`, args: [config(project, { epochs: 60, maxAttempts: 2 })] });
   const waiting = await waitForQuery(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
   expect((await submit(handle, { round: 1, labelsDir: await writeGroundTruthLabels(waiting) })).ok).toBe(true);
   const trainDir = path.join(workspace, project, 'rounds', '1', 'train');
@@ -156,13 +157,13 @@ test('a trainer killed like the OOM killer does is retried, shown in status, and
   expect(trainerPids(trainDir)).toEqual([]);
 
   // The operator resumes: a fresh training resumes from the last checkpoint and the round completes.
-  await handle.signal('resume');
+  await handle.signal(resume);
   // Progress reaches `pomona status` from the activity's heartbeat details, not from history.
   const progress = await waitForStatus(handle, (s) => (s.training?.epoch ?? 0) >= 1, 'training progress in pomona status');
   expect(progress.training).toMatchObject({ round: 1, epochs: 60 });
-  const result = (await handle.result()) as LoopResult;
+  const result = await handle.result();
   expect(result).toMatchObject({ rounds: 1, labelled: 6, stopReason: 'max-rounds' });
-  const final = await handle.query<LoopStatus>('status');
+  const final = await handle.query(statusQuery);
   expect(final.lastError).toBeNull();
   await recordHistories(loopEnv().client, `pomona-${project}`, 'training-hopeless-resumed');
 });
@@ -170,7 +171,7 @@ test('a trainer killed like the OOM killer does is retried, shown in status, and
 test('a hung trainer is ended by timeouts.train, killed, and the loop pauses; resume trains again from the last checkpoint', async () => {
   const project = 'trainer-hung';
   const trainerConfig = config(project, { epochs: 8, maxAttempts: 1 });
-  const handle = await loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [{ ...trainerConfig, timeouts: { train: '30s' } }] });
+  const handle = await loopEnv().client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `pomona-${project}`, args: [{ ...trainerConfig, timeouts: { train: '30s' } }] });
   const waiting = await waitForQuery(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
   expect((await submit(handle, { round: 1, labelsDir: await writeGroundTruthLabels(waiting) })).ok).toBe(true);
   const trainDir = path.join(workspace, project, 'rounds', '1', 'train');
@@ -190,8 +191,8 @@ test('a hung trainer is ended by timeouts.train, killed, and the loop pauses; re
   while (trainerPids(trainDir).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
   expect(trainerPids(trainDir)).toEqual([]);
 
-  await handle.signal('resume');
-  const result = (await handle.result()) as LoopResult;
+  await handle.signal(resume);
+  const result = await handle.result();
   expect(result).toMatchObject({ rounds: 1, labelled: 6, stopReason: 'max-rounds' });
   const attempts = fs.readFileSync(path.join(trainDir, 'attempts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; resumeFrom?: number });
   const starts = attempts.filter((a) => a.event === 'start');

@@ -4,6 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readAttemptRecords, summarizeAttempts } from '../../activities/training-attempts';
+import { activeLearningLoop } from '../../workflows/active-learning-loop';
+import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { annotateRound, leftoverPartials, waitForStatus } from '../helpers/loop-driver';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { processesMatching, waitForNoProcess } from '../helpers/process-table';
@@ -32,7 +34,7 @@ afterAll(async () => {
 
 /** Starts a loop, labels round 1 and returns once its trainer process runs and has completed an epoch. */
 async function loopInTraining(project: string) {
-  const handle = await rig.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [killTestConfig(project, workspace, dataset, { trainer: TRAINER })] });
+  const handle = await rig.client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `pomona-${project}`, args: [killTestConfig(project, workspace, dataset, { trainer: TRAINER })] });
   await annotateRound(handle, 1);
   await waitForStatus(handle, (s) => s.phase === 'training' && (s.training?.epoch ?? 0) >= 1, 'a training epoch');
   const trainDir = path.join(workspace, project, 'rounds', '1', 'train');

@@ -7,11 +7,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { trainerPython } from '../../activities/trainer-process';
-import type { ImportResult } from '../../activities/types';
 import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
 import type { LoopConfigInput } from '../../core/config/loop-config';
 import { layout } from '../../core/workspace-layout';
-import type { LoopResult } from '../../workflows/active-learning-loop';
+import { activeLearningLoop } from '../../workflows/active-learning-loop';
+import { resume, submitAnnotations } from '../../workflows/messages';
+import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { waitForQuery, waitForStatus } from '../helpers/loop-driver';
 import { useLoopEnvironment } from '../helpers/loop-workers';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
@@ -78,8 +79,8 @@ afterAll(() => {
 });
 
 
-const submit = (handle: WorkflowHandle, round: number, labelsDir: string) =>
-  handle.executeUpdate<ImportResult, [unknown]>('submitAnnotations', { args: [{ round, labelsDir }] });
+const submit = (handle: WorkflowHandle<typeof activeLearningLoop>, round: number, labelsDir: string) =>
+  handle.executeUpdate(submitAnnotations, { args: [{ round, labelsDir }] });
 
 const pausedMessage = (what: string, command: string) =>
   new RegExp(`^${what} failed \\(TrainerFailed: trainer ${command} failed \\(exit code 3\\): injected crash \\(test\\)\\); the loop is paused: fix the cause, then send resume to run it again, or stop$`);
@@ -101,7 +102,7 @@ test('embedding and inference that keep failing pause the loop after maxEmbedInf
   // Embedding: both attempts crash, the loop pauses while preparing; nothing is lost because nothing exists yet.
   pinned.add('embed-hopeless');
   failWhen(' embed ');
-  const handle = await loopEnv().client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [config] });
+  const handle = await loopEnv().client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `pomona-${project}`, args: [config] });
   // While Temporal retries, `pomona status` shows the failed attempt (from the pending activity).
   const retrying = await waitForStatus(handle, (s) => s.lastError !== null || s.paused, 'the retried embedding in pomona status');
   expect(retrying.lastError).toBe('embedding the pool: attempt 1 failed: trainer embed failed (exit code 3): injected crash (test); Temporal is retrying (attempt 2)');
@@ -111,7 +112,7 @@ test('embedding and inference that keep failing pause the loop after maxEmbedInf
   expect(failedRuns(' embed ')).toBe(2);
   expect((await handle.describe()).status.name).toBe('RUNNING');
   failWhen(null);
-  await handle.signal('resume');
+  await handle.signal(resume);
   const waiting = await waitForQuery(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch after the resumed embedding');
   expect(waiting.lastError).toBeNull();
   expect(fs.existsSync(layout.embeddings(projectDir))).toBe(true);
@@ -130,7 +131,7 @@ test('embedding and inference that keep failing pause the loop after maxEmbedInf
   pinned.add('infer-pool-hopeless');
   const poolOut = `--out ${layout.predictions(projectDir, 1)}.partial`;
   failWhen(poolOut);
-  await handle.signal('resume');
+  await handle.signal(resume);
   const poolPaused = await waitForQuery(handle, (s) => s.paused && s.phase === 'inferring', 'the loop paused on pool inference');
   expect(poolPaused.lastError).toMatch(pausedMessage('round 1 inference on the pool', 'infer'));
   expect(poolPaused).toMatchObject({ round: 1, labelled: 6 });
@@ -140,11 +141,11 @@ test('embedding and inference that keep failing pause the loop after maxEmbedInf
 
   // Fixed: resume, and the loop goes on to round 2 and completes.
   failWhen(null);
-  await handle.signal('resume');
+  await handle.signal(resume);
   const round2 = await waitForQuery(handle, (s) => s.round === 2 && s.phase === 'awaiting-annotation', 'round 2 batch');
   expect(round2).toMatchObject({ labelled: 6, paused: false, lastError: null });
   expect((await submit(handle, 2, await writeGroundTruthLabels(round2))).ok).toBe(true);
-  const result = (await handle.result()) as LoopResult;
+  const result = await handle.result();
   expect(result).toMatchObject({ rounds: 2, labelled: 8, stopReason: 'max-rounds' });
   expect(result.metrics.map((m) => m.round)).toEqual([1, 2]);
   await recordHistories(loopEnv().client, `pomona-${project}`, 'embed-infer-pauses');

@@ -4,7 +4,8 @@
 // description, the workers' logs, the server's SQLite file and log, or any artifact of the project.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LoopResult } from '../../workflows/active-learning-loop';
+import { activeLearningLoop } from '../../workflows/active-learning-loop';
+import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { annotateRound } from '../helpers/loop-driver';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { startProcessRig, type ProcessRig } from '../helpers/process-rig';
@@ -44,10 +45,10 @@ test('fake NGC and Lightly credentials in the workers never reach history, logs 
     trainer: { minSteps: 0, epochs: 2, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
     stop: { maxRounds: 2 },
   });
-  const handle = await rig.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [config] });
+  const handle = await rig.client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `pomona-${project}`, args: [config] });
   await annotateRound(handle, 1);
   await annotateRound(handle, 2);
-  const result = (await handle.result()) as LoopResult;
+  const result = await handle.result();
   expect(result.rounds).toBe(2);
 
   // What an operator or the Web UI can see: each run's full history, the description, the status.

@@ -4,10 +4,10 @@
 // applied exactly once or refused to its caller, never lost silently.
 import type { WorkflowHandle } from '@temporalio/client';
 import * as path from 'node:path';
-import type { ImportResult } from '../../activities/types';
 import { readAttemptRecords, summarizeAttempts } from '../../activities/training-attempts';
-import type { LoopResult } from '../../workflows/active-learning-loop';
-import type { LoopStatus } from '../../workflows/messages';
+import { activeLearningLoop } from '../../workflows/active-learning-loop';
+import { annotationsSubmitted, status as statusQuery, submitAnnotations } from '../../workflows/messages';
+import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { groundTruthSubmission, labelledNames, leftoverPartials, waitForStatus } from '../helpers/loop-driver';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { waitForNoProcess } from '../helpers/process-table';
@@ -39,7 +39,7 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-async function scheduledActivities(handle: WorkflowHandle, runId: string, type: string): Promise<number> {
+async function scheduledActivities(handle: WorkflowHandle<typeof activeLearningLoop>, runId: string, type: string): Promise<number> {
   const history = await rig.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
   return (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
 }
@@ -51,13 +51,13 @@ async function scheduledActivities(handle: WorkflowHandle, runId: string, type: 
  * Returns what happened, for the log.
  */
 async function submitAcrossOutage(
-  handle: WorkflowHandle,
+  handle: WorkflowHandle<typeof activeLearningLoop>,
   submission: { round: number; labelsDir: string },
   outageMs: number,
   labelledAfter: number,
-  resubmit: (s: typeof submission) => Promise<unknown> = (s) => handle.executeUpdate('submitAnnotations', { args: [s] }),
+  resubmit: (s: typeof submission) => Promise<unknown> = (s) => handle.executeUpdate(submitAnnotations, { args: [s] }),
 ): Promise<string> {
-  const update = handle.executeUpdate<ImportResult, [typeof submission]>('submitAnnotations', { args: [submission] }).then(
+  const update = handle.executeUpdate(submitAnnotations, { args: [submission] }).then(
     (result) => ({ result }),
     (error: Error) => ({ error }),
   );
@@ -88,7 +88,7 @@ async function outage(ms: number): Promise<void> {
 test('dev server SIGKILLed during annotation (update and signal in flight) and during training: the loop goes on, nothing lost or doubled', async () => {
   const project = 'server-kill';
   const projectDir = path.join(workspace, project);
-  const handle = await rig.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [killTestConfig(project, workspace, dataset, { trainer: TRAINER, timeouts: { heartbeat: `${HEARTBEAT_TIMEOUT_MS / 1000}s`, train: '30m', infer: '30m' } })] });
+  const handle = await rig.client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `pomona-${project}`, args: [killTestConfig(project, workspace, dataset, { trainer: TRAINER, timeouts: { heartbeat: `${HEARTBEAT_TIMEOUT_MS / 1000}s`, train: '30m', infer: '30m' } })] });
   const firstRun = handle.firstExecutionRunId;
 
   // 1. An update sent, and the server killed 20 ms later for 2 s: within the client's retry budget
@@ -113,11 +113,11 @@ test('dev server SIGKILLed during annotation (update and signal in flight) and d
   //    the outcome), and the loop's status says whether the batch still waits. The resubmission is a
   //    signal, and the server is killed right after acknowledging it: a signal acknowledged is durable.
   const seen2 = await submitAcrossOutage(handle, await groundTruthSubmission(handle, 2, 900_000), 20_000, 12, async (submission) => {
-    await handle.signal('annotationsSubmitted', submission);
+    await handle.signal(annotationsSubmitted, submission);
     await outage(2_000);
   });
   console.log(`update in flight, 20 s outage: ${seen2}`);
-  const result = (await handle.result()) as LoopResult;
+  const result = await handle.result();
 
   expect(result).toMatchObject({ rounds: 2, labelled: 12, stopReason: 'max-rounds' });
   expect(result.metrics.map((m) => m.round)).toEqual([1, 2]);
@@ -126,7 +126,7 @@ test('dev server SIGKILLed during annotation (update and signal in flight) and d
   expect(await scheduledActivities(handle, firstRun, 'importAnnotations')).toBe(1);
   expect(labelledNames(projectDir, 1)).toHaveLength(8);
   expect(new Set(labelledNames(projectDir, 2)).size).toBe(12);
-  const final = await handle.query<LoopStatus>('status');
+  const final = await handle.query(statusQuery);
   expect(final.lastError).toBeNull();
 
   const attempts = summarizeAttempts(await readAttemptRecords(trainDir));

@@ -6,7 +6,9 @@ import type { WorkflowHandleWithFirstExecutionRunId as WorkflowHandle } from '@t
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readAttemptRecords, summarizeAttempts } from '../../activities/training-attempts';
-import type { LoopResult } from '../../workflows/active-learning-loop';
+import { activeLearningLoop } from '../../workflows/active-learning-loop';
+import type { LoopResult } from '../../workflows/messages';
+import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { annotateRound, labelledNames, leftoverPartials } from '../helpers/loop-driver';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { waitForNoProcess } from '../helpers/process-table';
@@ -31,8 +33,8 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-function start(project: string): Promise<WorkflowHandle> {
-  return rig.client.workflow.start('activeLearningLoop', { taskQueue: 'pomona-cpu', workflowId: `pomona-${project}`, args: [killTestConfig(project, workspace, dataset)] });
+function start(project: string): Promise<WorkflowHandle<typeof activeLearningLoop>> {
+  return rig.client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `pomona-${project}`, args: [killTestConfig(project, workspace, dataset)] });
 }
 
 /** Trainer events of attempt 1 so far, read from the round's attempts log. */
@@ -41,7 +43,7 @@ async function highestEpochOfFirstAttempt(trainDir: string): Promise<number> {
   return Math.max(0, ...(summary.attempts[0]?.epochsCompleted ?? []));
 }
 
-async function trainActivitiesScheduled(handle: WorkflowHandle): Promise<number> {
+async function trainActivitiesScheduled(handle: WorkflowHandle<typeof activeLearningLoop>): Promise<number> {
   const runIds = new Set([handle.firstExecutionRunId, (await handle.describe()).runId]);
   let count = 0;
   for (const runId of runIds) {
@@ -55,7 +57,7 @@ test('reference: the same loop, uninterrupted', async () => {
   const handle = await start('reference');
   await annotateRound(handle, 1);
   await annotateRound(handle, 2);
-  const result = (await handle.result()) as LoopResult;
+  const result = await handle.result();
   const projectDir = path.join(workspace, 'reference');
   reference = { result, labelled: [labelledNames(projectDir, 1), labelledNames(projectDir, 2)] };
   expect(result).toMatchObject({ rounds: 2, labelled: 12, stopReason: 'max-rounds' });
@@ -88,7 +90,7 @@ test.each(kills)('kill %i: SIGKILL of the GPU worker during training; a new work
 
   const replacement = await rig.replaceGpuWorker();
   await annotateRound(handle, 2);
-  const result = (await handle.result()) as LoopResult;
+  const result = await handle.result();
   const recoveredSeconds = (Date.now() - killedAt) / 1000;
 
   // Final state equals the uninterrupted run's: rounds, metrics rounds and the labelled set of each round.

@@ -5,7 +5,7 @@
 import { Worker, DefaultLogger, Runtime } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_PARSED_ONCE, PATCH_IDS } from '../../workflows/active-learning-loop';
+import { CONFIG_PARSED_ONCE, PATCH_IDS } from '../../workflows/patches';
 import { workflowBundle } from '../helpers/dev-server';
 
 const dir = path.join(__dirname, 'histories');

@@ -9,9 +9,10 @@ import { Worker } from '@temporalio/worker';
 import * as path from 'node:path';
 import type { LoopConfigInput } from '../../core/config/loop-config';
 import { repositoryRoot } from '../../core/io/repository-root';
-import { activeLearningLoop, CPU_TASK_QUEUE, GPU_TASK_QUEUE, type LoopResult } from '../../workflows/active-learning-loop';
-import { status, type LoopStatus } from '../../workflows/messages';
+import { activeLearningLoop } from '../../workflows/active-learning-loop';
+import { status, type LoopResult, type LoopStatus } from '../../workflows/messages';
 import { pomonaSearchAttributes } from '../../workflows/search-attributes';
+import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { installQuietRuntime, workflowBundle } from '../helpers/dev-server';
 import { ScriptedActivities, type PoolScript } from './scripted-activities';
 
