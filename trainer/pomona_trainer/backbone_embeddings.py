@@ -52,7 +52,7 @@ def network_size(width: int, height: int) -> tuple[int, int]:
 
 def _load(path: str) -> np.ndarray:
     image = Image.fromarray(load_rgb(path))
-    return np.asarray(image.resize(network_size(*image.size), Image.BILINEAR))
+    return np.asarray(image.resize(network_size(*image.size), Image.Resampling.BILINEAR))
 
 
 def pooled_features(paths: list, device: torch.device) -> list:

@@ -7,6 +7,7 @@ Everything is plain tensors, numbers, strings, lists and dicts, so torch.load(we
 """
 import os
 import random
+from typing import cast
 
 import numpy as np
 import torch
@@ -36,7 +37,7 @@ def load(path: str, flag: str) -> dict:
         raise InputError(f"{flag} {path}: no such checkpoint file")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 -- torch.load raises many types for a damaged file
         raise InputError(f"{path}: not a pomona checkpoint ({type(err).__name__})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise InputError(f"{path}: not a pomona checkpoint")
@@ -49,7 +50,7 @@ def load(path: str, flag: str) -> dict:
 
 
 def rng_states(data_generator: torch.Generator) -> dict:
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    kind, keys, pos, has_gauss, cached = cast(tuple, np.random.get_state(legacy=True))
     return {
         "python": random.getstate(),
         "numpy": [kind, keys.tolist(), int(pos), int(has_gauss), float(cached)],

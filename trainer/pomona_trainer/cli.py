@@ -6,7 +6,7 @@ SIGINT/SIGTERM; 1 anything else (a bug or a runtime failure worth retrying).
 import argparse
 import sys
 
-from . import interrupt
+from . import defaults, interrupt
 from .errors import InputError, Interrupted
 
 
@@ -24,18 +24,18 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--images", required=True)
     t.add_argument("--labels", required=True)
     t.add_argument("--out", required=True)
-    t.add_argument("--epochs", type=int, default=None, help="total epochs (default 20; on --resume, the checkpoint's)")
+    t.add_argument("--epochs", type=int, default=None, help=f"total epochs (default {defaults.TRAIN['epochs']}; on --resume, the checkpoint's)")
     t.add_argument("--min-steps", type=int, default=0, help="train at least this many optimiser steps: more epochs for small sets (new runs only)")
     start = t.add_mutually_exclusive_group()
     start.add_argument("--init", help="start a new run from these weights (fine-tuning)")
     start.add_argument("--resume", help="continue the run that wrote this checkpoint")
-    t.add_argument("--seed", type=int, default=None, help="default 0")
+    t.add_argument("--seed", type=int, default=None, help=f"default {defaults.TRAIN['seed']}")
     t.add_argument("--device", default="auto")
-    t.add_argument("--checkpoint-interval", type=int, default=None, help="default 5")
+    t.add_argument("--checkpoint-interval", type=int, default=None, help=f"default {defaults.TRAIN['checkpoint_interval']}")
     t.add_argument("--val-images")
     t.add_argument("--val-labels")
-    t.add_argument("--batch-size", type=int, default=None, help="default 16")
-    t.add_argument("--input-size", default=None, help="WIDTHxHEIGHT of the training crops, multiples of 32 (default 448x256)")
+    t.add_argument("--batch-size", type=int, default=None, help=f"default {defaults.TRAIN['batch_size']}")
+    t.add_argument("--input-size", default=None, help=f"WIDTHxHEIGHT of the training crops, multiples of 32 (default {defaults.TRAIN['input_size']})")
     t.add_argument("--backbone", default=None, help="efficientnet-lite0 (ImageNet-pretrained, default) | scratch; on --init/--resume, the checkpoint's")
     t.add_argument("--flips", default=None, help="horizontal (default) | all: also top-bottom, for aerial views (flips.py); on --init, the checkpoint's unless given")
     t.add_argument("--scale", type=float, default=None, help="resize every image by this factor first (default 1: native pixels; on --init/--resume, the checkpoint's)")
@@ -44,9 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--model", required=True)
     i.add_argument("--images", required=True)
     i.add_argument("--out", required=True)
-    i.add_argument("--threshold", type=float, default=0.05)
-    i.add_argument("--tile", type=int, default=1024, help="images larger than this (px, at the model's scale) are inferred in overlapping tiles")
-    i.add_argument("--overlap", type=int, default=128, help="overlap of neighbouring tiles, px")
+    i.add_argument("--threshold", type=float, default=defaults.INFER["threshold"])
+    i.add_argument("--tile", type=int, default=defaults.INFER["tile"], help="images larger than this (px, at the model's scale) are inferred in overlapping tiles")
+    i.add_argument("--overlap", type=int, default=defaults.INFER["overlap"], help="overlap of neighbouring tiles, px")
     i.add_argument("--tta", action="store_true", help="average the network over the flips it was trained with (2 or 4 passes; flips.py)")
     i.add_argument("--device", default="auto")
 
@@ -56,12 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--out", help="also write the JSON result here")
 
     e = sub.add_parser("embed", help="image embeddings for selection, Lightly CSV")
-    e.add_argument("--features", default="backbone", help="backbone (pretrained EfficientNet-Lite0 features, the loop default) | scene (whitened scene statistics) | ssl (self-supervised encoder)")
+    e.add_argument("--features", default=defaults.EMBED["features"], help="backbone (pretrained EfficientNet-Lite0 features, the loop default) | scene (whitened scene statistics) | ssl (self-supervised encoder)")
     e.add_argument("--images", required=True)
     e.add_argument("--out", required=True)
-    e.add_argument("--epochs", type=int, default=10)
-    e.add_argument("--dim", type=int, default=32)
-    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--epochs", type=int, default=defaults.EMBED["epochs"])
+    e.add_argument("--dim", type=int, default=defaults.EMBED["dim"])
+    e.add_argument("--seed", type=int, default=defaults.EMBED["seed"])
     e.add_argument("--device", default="auto")
 
     s = sub.add_parser("synth", help="synthetic orchard in MinneApple layout: independent images (--count) or video-like sequences (--sequences)")
@@ -100,21 +100,23 @@ def main(argv=None) -> int:
 
             synth.generate(args.out, args.count, args.seed, args.width, args.height, args.style)
             return 0
+        # The library takes options, not argparse: the flags' names are the options' fields.
+        flags = {k: v for k, v in vars(args).items() if k != "command"}
         if args.command == "train":
             from . import train
 
-            return train.run(args)
+            return train.run(train.TrainOptions(**flags))
         if args.command == "infer":
             from . import infer
 
-            return infer.run(args)
+            return infer.run(infer.InferOptions(**flags))
         if args.command == "evaluate":
             from . import evaluate
 
-            return evaluate.run(args)
+            return evaluate.run(evaluate.EvaluateOptions(**flags))
         from . import embed
 
-        return embed.run(args)
+        return embed.run(embed.EmbedOptions(**flags))
     except InputError as err:
         sys.stderr.write(f"error: {err}\n")
         return 2

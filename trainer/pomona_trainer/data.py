@@ -34,7 +34,7 @@ def rescale(rgb: np.ndarray, scale: float) -> np.ndarray:
         return rgb
     h, w = rgb.shape[:2]
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return np.asarray(Image.fromarray(rgb).resize(size, Image.BILINEAR))
+    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
 
 
 def to_tensor(rgb: np.ndarray) -> torch.Tensor:
@@ -101,7 +101,7 @@ def load_labelled(images_dir, labels_dir, scale=1.0, images_flag="--images", lab
     return LabelledSet(images, boxes, originals, scale, class_name, [p for p, _ in pairs])
 
 
-def _window(size: float, extent: int, u: torch.Tensor) -> torch.Tensor:
+def _window(size: torch.Tensor, extent: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     """Start of a source window of `size` px over an image of `extent` px: inside it, or around it."""
     return torch.minimum(torch.zeros_like(u), extent - size) + u * (extent - size).abs()
 

@@ -30,20 +30,21 @@ Output: filenames,embedding_0,...,embedding_{D-1},labels   (one row per image, b
 import math
 import os
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
+from torch import nn
 
-from . import interrupt
+from . import defaults, interrupt
 from .device import resolve_device
 from .errors import InputError
 from .fsutil import write_text_atomic
 from .images import list_images, load_rgb
-from .whitening import whiten
 from .progress import Throttle, emit, say
+from .whitening import whiten
 
 THUMB = 64
 TEMPERATURE = 0.5
@@ -96,7 +97,7 @@ def views(thumbs: torch.Tensor, g: torch.Generator) -> torch.Tensor:
 
 
 FEATURES = ("backbone", "scene", "ssl")
-DEFAULT_FEATURES = "backbone"  # the loop's default too (core/config/loop-config.ts embedding.method)
+DEFAULT_FEATURES: str = defaults.EMBED["features"]
 SCENE_THUMB = (96, 54)
 HUE_BINS, SAT_BINS, VALUE_BINS, GRADIENT_SCALES = 12, 3, 8, 3
 
@@ -126,19 +127,19 @@ def scene_embeddings(paths: list, dim: int) -> np.ndarray:
     per_image = []
     for p in paths:
         interrupt.check()
-        thumb = np.asarray(Image.fromarray(load_rgb(p)).resize(SCENE_THUMB, Image.BILINEAR), np.float64) / 255
+        thumb = np.asarray(Image.fromarray(load_rgb(p)).resize(SCENE_THUMB, Image.Resampling.BILINEAR), np.float64) / 255
         per_image.append(scene_statistics(thumb))
     blocks = [np.stack([f[b] for f in per_image]) for b in range(len(per_image[0]))]
     return whiten(blocks, dim)
 
 
-def ssl_embeddings(paths: list, args, device) -> np.ndarray:
+def ssl_embeddings(paths: list, args: "EmbedOptions", device) -> np.ndarray:
     torch.manual_seed(args.seed)
     g = torch.Generator().manual_seed(args.seed)
     thumbs = []
     for p in paths:
         interrupt.check()
-        thumbs.append(np.asarray(Image.fromarray(load_rgb(p)).resize((THUMB, THUMB), Image.BILINEAR)))
+        thumbs.append(np.asarray(Image.fromarray(load_rgb(p)).resize((THUMB, THUMB), Image.Resampling.BILINEAR)))
     thumbs = torch.from_numpy(np.stack(thumbs)).permute(0, 3, 1, 2).contiguous()
 
     net = Encoder(args.dim).to(device)
@@ -176,9 +177,22 @@ def ssl_embeddings(paths: list, args, device) -> np.ndarray:
     return torch.cat(rows).numpy()
 
 
-def run(args) -> int:
+@dataclass
+class EmbedOptions:
+    """What `embed` is asked to do (the command line's flags)."""
+
+    images: str
+    out: str
+    features: str = DEFAULT_FEATURES
+    epochs: int = defaults.EMBED["epochs"]
+    dim: int = defaults.EMBED["dim"]
+    seed: int = defaults.EMBED["seed"]
+    device: str = "auto"
+
+
+def run(args: EmbedOptions) -> int:
     started = time.monotonic()
-    features = getattr(args, "features", DEFAULT_FEATURES)
+    features = args.features
     if features not in FEATURES:
         raise InputError(f"--features {features}: unknown (use {' or '.join(FEATURES)})")
     device = resolve_device(args.device)
@@ -190,7 +204,9 @@ def run(args) -> int:
     if not paths:
         raise InputError(f"--images {args.images}: no images (.png, .jpg, .jpeg, .bmp)")
     if features == "backbone":
-        from .backbone_embeddings import backbone_embeddings  # loads the pretrained network: only when used
+        from .backbone_embeddings import (
+            backbone_embeddings,  # loads the pretrained network: only when used
+        )
 
         say(f"embed: {len(paths)} images, dim {args.dim}, pretrained EfficientNet-Lite0 features, device {device}")
         emb = backbone_embeddings(paths, args.dim, device)

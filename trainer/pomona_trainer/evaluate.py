@@ -8,6 +8,7 @@ prediction file means no detections for that image. Prints one JSON object, and 
 """
 import json
 import os
+from dataclasses import dataclass
 
 from . import kitti
 from .errors import InputError
@@ -50,7 +51,16 @@ def evaluate_folders(labels_dir: str, pred_dir: str) -> dict:
     }
 
 
-def run(args) -> int:
+@dataclass
+class EvaluateOptions:
+    """What `evaluate` is asked to do (the command line's flags)."""
+
+    labels: str
+    pred: str
+    out: str | None = None
+
+
+def run(args: EvaluateOptions) -> int:
     result = evaluate_folders(args.labels, args.pred)
     text = json.dumps(result)
     if args.out:

@@ -12,10 +12,11 @@ offsets and log sizes are averaged as they are.
 """
 import torch
 
+from . import defaults
 from .errors import InputError
 
 FLIPS = ("horizontal", "all")
-DEFAULT_FLIPS = "horizontal"
+DEFAULT_FLIPS: str = defaults.TRAIN["flips"]
 
 
 def check(name: str) -> str:
@@ -31,8 +32,9 @@ def _views(flips: str) -> list[list[int]]:
 
 @torch.no_grad()
 def tta_forward(net, x: torch.Tensor, flips: str) -> torch.Tensor:
-    prob, rest = 0.0, 0.0
     views = _views(flips)
+    prob: torch.Tensor | float = 0.0
+    rest: torch.Tensor | float = 0.0
     for dims in views:
         out = net(torch.flip(x, dims) if dims else x).float()
         if dims:
@@ -43,5 +45,6 @@ def tta_forward(net, x: torch.Tensor, flips: str) -> torch.Tensor:
                 out[:, 2] = 1 - out[:, 2]
         prob = prob + torch.sigmoid(out[:, :1])
         rest = rest + out[:, 1:]
+    assert isinstance(prob, torch.Tensor) and isinstance(rest, torch.Tensor)  # views always has the identity
     prob = (prob / len(views)).clamp(1e-6, 1 - 1e-6)
     return torch.cat([torch.logit(prob), rest / len(views)], 1)

@@ -22,7 +22,7 @@ def load_rgb(path: str) -> np.ndarray:
     try:
         with Image.open(path) as im:
             return np.asarray(im.convert("RGB"))
-    except Exception as err:  # PIL raises many types (OSError, SyntaxError, ValueError ...)
+    except Exception as err:  # noqa: BLE001 -- PIL raises many types (OSError, SyntaxError, ValueError ...)
         raise InputError(f"{path}: cannot read image ({type(err).__name__}: {err})".replace("\n", " ")) from None
 
 
@@ -31,5 +31,5 @@ def image_size(path: str) -> tuple[int, int]:
     try:
         with Image.open(path) as im:
             return im.size
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 -- as in load_rgb
         raise InputError(f"{path}: cannot read image ({type(err).__name__}: {err})".replace("\n", " ")) from None

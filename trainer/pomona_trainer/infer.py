@@ -9,11 +9,14 @@ thread pool while the network runs.
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from . import checkpoint, flips as flips_lib, interrupt, kitti, model as model_lib, tiling
+from . import checkpoint, defaults, interrupt, kitti, tiling
+from . import flips as flips_lib
+from . import model as model_lib
 from .data import PAD_VALUE, rescale, to_tensor
 from .device import resolve_device
 from .errors import InputError
@@ -59,11 +62,25 @@ def load_model(path: str, device):
     ckpt = checkpoint.load(path, "--model")
     net = model_lib.build(ckpt["config"]["model"], pretrained=False)
     net.load_state_dict(ckpt["model"])
-    net = net.to(device).to(memory_format=torch.channels_last).eval()
+    net = net.to(device).to(memory_format=torch.channels_last)  # pyright: ignore[reportCallIssue] -- Module.to takes it; the stubs miss it.eval()
     return net, ckpt["config"]
 
 
-def run(args) -> int:
+@dataclass
+class InferOptions:
+    """What `infer` is asked to do (the command line's flags)."""
+
+    model: str
+    images: str
+    out: str
+    threshold: float = defaults.INFER["threshold"]
+    tile: int = defaults.INFER["tile"]
+    overlap: int = defaults.INFER["overlap"]
+    tta: bool = False
+    device: str = "auto"
+
+
+def run(args: InferOptions) -> int:
     started = time.monotonic()
     device = resolve_device(args.device)
     if not 0.0 <= args.threshold <= 1.0:

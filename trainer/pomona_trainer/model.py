@@ -16,10 +16,11 @@ An object is its centre cell c = floor(centre / 4). Targets and losses (CenterNe
 Decoding: sigmoid, 3x3 max-pool peak test, top-K peaks; box = (c + offset) * 4 -/+ exp(log size) * 4 / 2.
 """
 import math
+from typing import cast
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 from . import backbone as backbone_lib
 from .backbone import conv_bn_relu
@@ -39,7 +40,7 @@ def default_config(backbone: str = backbone_lib.DEFAULT_BACKBONE) -> dict:
 
 
 class CenterNet(nn.Module):
-    def __init__(self, features: nn.Module, neck: int):
+    def __init__(self, features: backbone_lib.Features, neck: int):
         super().__init__()
         self.features = features
         c4, c8, c16, c32 = features.channels
@@ -50,9 +51,11 @@ class CenterNet(nn.Module):
         self.mix16, self.mix8, self.mix4 = conv_bn_relu(neck, neck), conv_bn_relu(neck, neck), conv_bn_relu(neck, neck)
         self.head = nn.Sequential(conv_bn_relu(neck, neck), nn.Conv2d(neck, 5, 1))
         # start with a centre prior of 0.1 everywhere (CenterNet), so the focal loss starts sane
-        nn.init.constant_(self.head[-1].bias, 0.0)
+        bias = cast(nn.Conv2d, self.head[-1]).bias
+        assert bias is not None
+        nn.init.constant_(bias, 0.0)
         with torch.no_grad():
-            self.head[-1].bias[0] = -math.log((1 - 0.1) / 0.1)
+            bias[0] = -math.log((1 - 0.1) / 0.1)
 
     def forward(self, x):
         c4, c8, c16, c32 = self.features((x - self.mean) / self.std)
@@ -131,7 +134,7 @@ def decode(out: torch.Tensor, top_k: int = 300):
     scores, idx = peaks.view(n, -1).topk(k)
     ys, xs = (idx // w).float(), (idx % w).float()
     reg = out[:, 1:].float().reshape(n, 4, -1)
-    g = lambda c: torch.gather(reg[:, c], 1, idx)  # noqa: E731
+    g = lambda c: torch.gather(reg[:, c], 1, idx)
     cx, cy = (xs + g(0)) * STRIDE, (ys + g(1)) * STRIDE
     bw, bh = g(2).clamp(max=8).exp() * STRIDE, g(3).clamp(max=8).exp() * STRIDE
     boxes = torch.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], -1)

@@ -127,7 +127,7 @@ def paint(rng, width, height, style, distance, occlusion, colour, span=1.0, size
             _specular_ellipse(img, mask, cx[k], cy[k], diameters[k] / 2, aspect, rng.uniform(0, np.pi), tint, k + 1)
 
     # Occluding leaves on top of apples: they erase mask pixels, so masks keep only what is visible.
-    m = int(round(OCCLUDERS_PER_APPLE[occlusion] * n))
+    m = round(OCCLUDERS_PER_APPLE[occlusion] * n)
     for _ in range(m):
         k = int(rng.integers(n))
         r = diameters[k] / 2
@@ -165,7 +165,7 @@ def visible_instances(mask, renumber: bool = False):
 def _upsampled_noise(rng, width, height, cells_x, cells_y, channels=1):
     """Smooth noise in [0,1]: a coarse random grid resized bilinearly (PIL is deterministic)."""
     coarse = (rng.random((cells_y, cells_x, channels)) * 255).astype(np.uint8)
-    layers = [np.asarray(Image.fromarray(coarse[..., c]).resize((width, height), Image.BILINEAR)) for c in range(channels)]
+    layers = [np.asarray(Image.fromarray(coarse[..., c]).resize((width, height), Image.Resampling.BILINEAR)) for c in range(channels)]
     return np.stack(layers, -1).astype(np.float32) / 255.0
 
 

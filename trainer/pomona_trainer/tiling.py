@@ -10,15 +10,17 @@ Merging, per image:
      centres fell either side of a seam) is dropped in favour of the higher-scoring one.
 Windows are padded (grey) to multiples of 32, the network's stride.
 """
+import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import defaults
 from .metrics import iou_matrix
 
-DEFAULT_TILE = 1024
-DEFAULT_OVERLAP = 128
+DEFAULT_TILE: int = defaults.INFER["tile"]
+DEFAULT_OVERLAP: int = defaults.INFER["overlap"]
 SEAM_IOU = 0.5
 
 
@@ -43,7 +45,7 @@ def _starts(extent: int, tile: int, overlap: int) -> list[int]:
 
 
 def _cores(starts: list[int], size: int) -> list[tuple[float, float]]:
-    seams = [(nxt + prev + size) / 2 for prev, nxt in zip(starts, starts[1:])]
+    seams = [(nxt + prev + size) / 2 for prev, nxt in itertools.pairwise(starts)]
     return list(zip([-math.inf] + seams, seams + [math.inf]))
 
 

@@ -15,11 +15,14 @@ import math
 import os
 import random
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from . import checkpoint, flips as flips_lib, interrupt, model as model_lib
+from . import checkpoint, defaults, interrupt
+from . import flips as flips_lib
+from . import model as model_lib
 from .backbone import DEFAULT_BACKBONE
 from .data import load_labelled, sample_crops
 from .device import resolve_device
@@ -29,7 +32,7 @@ from .infer import detect
 from .metrics import average_precision
 from .progress import Throttle, emit, say
 
-DEFAULTS = {"epochs": 20, "batch_size": 16, "input_size": "448x256", "lr": 4e-3, "weight_decay": 1e-4, "seed": 0, "checkpoint_interval": 5, "scale": 1.0}
+DEFAULTS = {**defaults.TRAIN, "lr": 4e-3, "weight_decay": 1e-4}
 PRETRAINED_LR_FACTOR = 0.1
 
 
@@ -51,7 +54,30 @@ def learning_rate(step: int, total: int, base: float) -> float:
     return base * (0.02 + 0.98 * (1 + math.cos(math.pi * min(t, 1.0))) / 2)
 
 
-def run(args) -> int:
+@dataclass
+class TrainOptions:
+    """What `train` is asked to do (the command line's flags; None: the default, or the checkpoint's)."""
+
+    images: str
+    labels: str
+    out: str
+    epochs: int | None = None
+    min_steps: int = 0
+    init: str | None = None
+    resume: str | None = None
+    seed: int | None = None
+    device: str = "auto"
+    checkpoint_interval: int | None = None
+    val_images: str | None = None
+    val_labels: str | None = None
+    batch_size: int | None = None
+    input_size: str | None = None
+    backbone: str | None = None
+    flips: str | None = None
+    scale: float | None = None
+
+
+def run(args: TrainOptions) -> int:
     started = time.monotonic()
     device = resolve_device(args.device)
     if args.resume and args.init:
@@ -112,7 +138,7 @@ def run(args) -> int:
     net = model_lib.build(config["model"], pretrained=not (init or resume))
     if init:
         net.load_state_dict(init["model"])
-    net = net.to(device).to(memory_format=torch.channels_last)
+    net = net.to(device).to(memory_format=torch.channels_last)  # pyright: ignore[reportCallIssue] -- Module.to takes it; the stubs miss it
     pretrained = {id(p) for p in net.pretrained_parameters()}
     groups = [
         {"params": [p for p in net.parameters() if p.requires_grad and id(p) not in pretrained], "lr_factor": 1.0},

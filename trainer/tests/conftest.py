@@ -13,7 +13,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def run_cli(*args, timeout=300, **kwargs):
     """Runs `python -m pomona_trainer ...` in a subprocess; returns CompletedProcess (text)."""
-    return subprocess.run([sys.executable, "-m", "pomona_trainer", *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=REPO, **kwargs)
+    return subprocess.run([sys.executable, "-m", "pomona_trainer", *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=REPO, check=False, **kwargs)
 
 
 def events(stdout: str) -> list[dict]:

@@ -4,14 +4,15 @@ import socket
 
 import numpy as np
 import torch
+from conftest import events, run_cli
 from PIL import Image
 
-from conftest import events, run_cli
 from pomona_trainer import synth
 
 
 def _vectors(path):
-    rows = list(csv.reader(open(path)))
+    with open(path) as f:
+        rows = list(csv.reader(f))
     return rows[0], [r[0] for r in rows[1:]], np.array([[float(v) for v in r[1:-1]] for r in rows[1:]])
 
 
@@ -27,7 +28,7 @@ def test_backbone_is_the_default_and_writes_lightly_csv(tiny, tmp_path):
     header, names, vecs = _vectors(out)
     assert header == ["filenames"] + [f"embedding_{i}" for i in range(16)] + ["labels"]
     assert names == sorted(p.name for p in images.iterdir())
-    assert all(r[-1] == "0" for r in list(csv.reader(open(out)))[1:])
+    assert all(r[-1] == "0" for r in list(csv.reader(out.read_text().splitlines()))[1:])
     assert vecs.shape == (8, 16)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-6)
     # 8 centred images span at most 7 directions: the rest of the 16 columns are 0
@@ -48,7 +49,10 @@ def test_network_size_keeps_the_aspect_at_multiples_of_32():
 
 
 def test_pretrained_weights_load_without_network(monkeypatch):
-    from pomona_trainer.backbone import EfficientNetLite0Features, pretrained_weights_path
+    from pomona_trainer.backbone import (
+        EfficientNetLite0Features,
+        pretrained_weights_path,
+    )
 
     def refuse(*args, **kwargs):
         raise OSError("network is off in this test")

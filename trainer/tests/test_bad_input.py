@@ -3,9 +3,9 @@ import shutil
 
 import pytest
 import torch
+from conftest import run_cli
 
 from pomona_trainer import cli, interrupt
-from conftest import run_cli
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from pomona_trainer.metrics import average_precision
 
 def test_encode_then_decode_recovers_boxes():
     boxes = torch.tensor([[10.0, 12.0, 30.0, 28.0], [60.0, 40.0, 75.0, 61.0]])
-    heat, reg, mask = model.encode_targets([boxes], 24, 32)
+    heat, reg, _mask = model.encode_targets([boxes], 24, 32)
     # a perfect network output: logits +-20 from the heatmap peaks, regression targets everywhere
     logits = torch.where(heat >= 1, 20.0, -20.0)
     out = torch.cat([logits, reg], 1)
@@ -79,7 +79,7 @@ def test_average_precision_all_point():
 
 def test_short_training_finds_the_apples(tmp_path):
     """End to end on 16 small images: AP50 on the training images must clearly beat chance."""
-    from conftest import make_kitti_set, run_cli, events
+    from conftest import events, make_kitti_set, run_cli
 
     images, labels = make_kitti_set(tmp_path / "d", 16, seed=5, width=256, height=160)
     proc = run_cli("train", "--images", images, "--labels", labels, "--out", tmp_path / "r", "--epochs", 16, "--batch-size", 4,

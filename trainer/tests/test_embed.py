@@ -1,13 +1,13 @@
 import csv
 
 import numpy as np
-from PIL import Image
-
 from conftest import events, run_cli
+from PIL import Image
 
 
 def _read(path):
-    rows = list(csv.reader(open(path)))
+    with open(path) as f:
+        rows = list(csv.reader(f))
     return rows[0], rows[1:]
 
 

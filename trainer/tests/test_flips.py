@@ -1,10 +1,10 @@
 import pytest
 import torch
+from conftest import run_cli
 
 from pomona_trainer import flips
 from pomona_trainer.data import sample_crops
 from pomona_trainer.errors import InputError
-from conftest import run_cli
 
 
 def _centroid_net(x):

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from conftest import events, run_cli
 from PIL import Image
 
 from pomona_trainer.infer import _lines
-from conftest import events, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +14,7 @@ def mixed_images(tmp_path_factory, tiny):
     d = tmp_path_factory.mktemp("mixed")
     for p in sorted(images.iterdir())[:3]:
         (d / p.name).write_bytes(p.read_bytes())
-    big = Image.open(sorted(images.iterdir())[0]).resize((700, 500))
+    big = Image.open(min(images.iterdir())).resize((700, 500))
     big.save(d / "big.jpg")
     Image.new("RGB", (40, 300), (90, 140, 60)).save(d / "tall.png")
     return d
@@ -73,7 +73,7 @@ class SquareFinder(torch.nn.Module):
     squares placed on multiples of 4 px exactly (peak at the square's centre cell, offset 0, size 8)."""
 
     def forward(self, x):
-        n, _, h, w = x.shape
+        _, _, h, w = x.shape
         white = (x.min(1, keepdim=True).values > 0.99).float()
         full = torch.nn.functional.avg_pool2d(white, 8, 4, padding=4, count_include_pad=True)[:, :, : h // 4, : w // 4]
         logit = 40 * (full - 0.75)

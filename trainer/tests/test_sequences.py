@@ -3,11 +3,11 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from conftest import run_cli
 from PIL import Image
 
 from pomona_trainer import masks, sequences, synth
 from pomona_trainer.errors import InputError
-from conftest import run_cli
 
 
 def _files(root):

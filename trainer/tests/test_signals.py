@@ -11,9 +11,9 @@ import time
 
 import pytest
 import torch
+from conftest import REPO
 
 from pomona_trainer.fsutil import atomic_path
-from conftest import REPO
 
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
@@ -82,8 +82,8 @@ def test_closed_stdin_stops_training_when_asked(tiny, tmp_path):
 def test_atomic_path_leaves_old_file_on_failure(tmp_path):
     target = tmp_path / "a.txt"
     target.write_text("old")
-    with pytest.raises(RuntimeError):
-        with atomic_path(str(target)) as tmp:
-            open(tmp, "w").write("half")
-            raise RuntimeError("killed")
+    with pytest.raises(RuntimeError), atomic_path(str(target)) as tmp:
+        with open(tmp, "w") as f:
+            f.write("half")
+        raise RuntimeError("killed")
     assert target.read_text() == "old" and os.listdir(tmp_path) == ["a.txt"]

@@ -2,10 +2,10 @@ import json
 from collections import Counter
 
 import numpy as np
+from conftest import run_cli
 from PIL import Image
 
 from pomona_trainer import masks, synth
-from conftest import run_cli
 
 
 def _files(root):

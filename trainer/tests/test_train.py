@@ -1,11 +1,12 @@
 import csv
+import itertools
 import os
 
 import pytest
 import torch
+from conftest import events, run_cli
 
 from pomona_trainer import checkpoint, model
-from conftest import events, run_cli
 
 
 def test_train_writes_checkpoints_progress_and_log(trained):
@@ -19,7 +20,7 @@ def test_train_writes_checkpoints_progress_and_log(trained):
     done = evs[-1]
     assert done["event"] == "done" and done["epochs"] == 2 and done["checkpoint"].endswith("epoch_002.pt")
     assert sorted(os.listdir(out / "weights")) == ["epoch_001.pt", "epoch_002.pt"]
-    rows = list(csv.DictReader(open(out / "train_log.csv")))
+    rows = list(csv.DictReader((out / "train_log.csv").read_text().splitlines()))
     assert [int(r["epoch"]) for r in rows] == [1, 2]
     assert abs(float(rows[1]["loss"]) - epochs[1]["loss"]) < 1e-6
 
@@ -81,7 +82,7 @@ def test_learning_rate_schedule_warms_up_then_decays():
 
     lrs = [learning_rate(s, 1000, 1.0) for s in range(1000)]
     assert lrs[0] == pytest.approx(0.1) and max(lrs) == pytest.approx(1.0, abs=1e-3)
-    assert lrs[-1] < 0.03 and all(a >= b for a, b in zip(lrs[60:], lrs[61:]))
+    assert lrs[-1] < 0.03 and all(a >= b for a, b in itertools.pairwise(lrs[60:]))
 
 
 def test_min_steps_lengthens_a_small_run_and_resume_keeps_its_length(tiny, tmp_path):
@@ -92,7 +93,7 @@ def test_min_steps_lengthens_a_small_run_and_resume_keeps_its_length(tiny, tmp_p
     assert r.returncode == 0, r.stderr
     assert [e["epoch"] for e in events(r.stdout) if e["event"] == "epoch"] == [1, 2, 3]
     r = run_cli("train", *common, "--out", tmp_path / "a", "--resume", tmp_path / "a" / "weights" / "epoch_003.pt")
-    done = [e for e in events(r.stdout) if e["event"] == "done"][0]
+    done = next(e for e in events(r.stdout) if e["event"] == "done")
     assert r.returncode == 0 and done["epochs"] == 3 and not [e for e in events(r.stdout) if e["event"] == "epoch"]
     assert run_cli("train", *common, "--out", tmp_path / "b", "--min-steps", "-1").returncode == 2
 
@@ -111,8 +112,8 @@ def test_checkpoints_record_their_backbone_and_refuse_another(tiny, trained, tmp
     for flag, ckpt, other in (("--init", pretrained_ckpt, "scratch"), ("--resume", scratch_ckpt, "efficientnet-lite0")):
         proc = run_cli("train", *common, "--out", tmp_path / "x", "--epochs", 2, flag, ckpt, "--backbone", other)
         assert proc.returncode == 2
-        assert proc.stderr.strip().splitlines() == [f"error: {flag} {ckpt}: a checkpoint of backbone "
-                                                    f"{'efficientnet-lite0' if other == 'scratch' else 'scratch'}, not --backbone {other}"]
+        saved = "efficientnet-lite0" if other == "scratch" else "scratch"
+        assert proc.stderr.strip().splitlines() == [f"error: {flag} {ckpt}: a checkpoint of backbone {saved}, not --backbone {other}"]
     proc = run_cli("train", *common, "--out", tmp_path / "y", "--epochs", 1, "--backbone", "resnet")
     assert proc.returncode == 2 and "--backbone resnet: expected one of efficientnet-lite0, scratch" in proc.stderr
 
