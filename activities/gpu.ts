@@ -1,8 +1,7 @@
 // Activities of the `pomona-gpu` queue: embed the pool, train a round, infer on a folder of images.
 // Each runs the trainer as a child process; a retry resumes from the round's last complete checkpoint.
 import { Context, log } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { layout } from '../core/workspace-layout';
@@ -17,19 +16,15 @@ import type {
   InferResult,
   TrainHeartbeat,
   TrainInput,
-  TrainingAttemptFailure,
   TrainingProgress,
   TrainResult,
 } from './types';
 
-export interface GpuActivityDeps {
-  /** Used to report failed training attempts to the workflow's `status`; optional (tests may omit it). */
-  client?: Client;
-}
-
 export type GpuActivities = ReturnType<typeof createGpuActivities>;
 
-export function createGpuActivities(deps: GpuActivityDeps = {}) {
+// A failed attempt reaches `pomona status` as the pending activity's lastFailure (cli/commands/status.ts),
+// which also covers what cannot report itself: a lost worker, a heartbeat timeout.
+export function createGpuActivities() {
   return { embedPool, trainRound, inferImages };
 
   async function embedPool(input: EmbedInput): Promise<EmbeddingsSummary> {
@@ -49,15 +44,7 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
   }
 
   async function trainRound(input: TrainInput): Promise<TrainResult> {
-    try {
-      return await (input.tao ? taoTrainRound(input, input.tao) : torchTrainRound(input));
-    } catch (err) {
-      if (!(err instanceof CancelledFailure)) {
-        const retryable = !(err instanceof ApplicationFailure && err.nonRetryable);
-        await reportFailure({ round: input.round, attempt: Context.current().info.attempt, message: (err as Error).message, retryable });
-      }
-      throw err;
-    }
+    return input.tao ? taoTrainRound(input, input.tao) : torchTrainRound(input);
   }
 
   async function torchTrainRound(input: TrainInput): Promise<TrainResult> {
@@ -142,19 +129,6 @@ export function createGpuActivities(deps: GpuActivityDeps = {}) {
     const done = run.events.find((e) => e.event === 'done');
     const images = typeof done?.images === 'number' ? done.images : (await fs.readdir(input.outDir)).length;
     return { predictionsDir: input.outDir, images, seconds: (Date.now() - started) / 1000 };
-  }
-
-  /** One signal per failed attempt (bounded by the retry policy), so the `status` query shows the error. */
-  async function reportFailure(failure: TrainingAttemptFailure): Promise<void> {
-    if (!deps.client) return;
-    const execution = Context.current().info.workflowExecution;
-    if (!execution) return;
-    try {
-      await deps.client.workflow.getHandle(execution.workflowId, execution.runId).signal('trainingAttemptFailed', failure);
-    } catch (err) {
-      // A courtesy to `status`: the activity's own failure is what Temporal records and retries.
-      log.warn('could not report the training failure', { error: (err as Error).message });
-    }
   }
 }
 

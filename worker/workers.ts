@@ -1,6 +1,5 @@
 // Builds pomona's workers: `pomona-cpu` runs the workflow and the CPU activities, `pomona-gpu` runs
 // embed/train/infer one at a time (one process per GPU). Used by `pomona worker`, the demo and tests.
-import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,8 +14,6 @@ export type QueueKind = 'cpu' | 'gpu';
 export interface WorkerSetup {
   connection: NativeConnection;
   namespace: string;
-  /** Client used by GPU activities to report failed training attempts to the loop. */
-  client: Client;
   queues: QueueKind[];
   /** A bundle to use; default: the prebuilt dist/workflow-bundle.js, else bundle from source at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -54,7 +51,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
         connection: setup.connection,
         namespace: setup.namespace,
         taskQueue: GPU_TASK_QUEUE,
-        activities: createGpuActivities({ client: setup.client }),
+        activities: createGpuActivities(),
         maxConcurrentActivityTaskExecutions: setup.gpuConcurrency ?? 1,
         // Cancellation (and news that the loop was terminated) reaches an activity only in a heartbeat's
         // answer, and heartbeat details carry training progress to `pomona status`; the SDK would send

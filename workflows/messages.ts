@@ -94,6 +94,10 @@ export const resume = defineSignal('resume');
  * Progress now travels in the activity's heartbeat details (no history events), read by `pomona status`.
  */
 export const trainingProgress = defineSignal<[TrainingProgress]>('trainingProgress');
-/** Sent by the training activity when an attempt fails, so `status.lastError` shows it while Temporal retries. */
+/**
+ * Sent by training activities of earlier versions when an attempt failed; kept for loops that still meet such
+ * a worker. A failed attempt now reaches `pomona status` as the pending activity's lastFailure, which also
+ * covers a lost worker (cli/commands/status.ts).
+ */
 export const trainingAttemptFailed = defineSignal<[TrainingAttemptFailure]>('trainingAttemptFailed');
 export const status = defineQuery<LoopStatus>('status');

@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   synthesizeOrchard({ out: dataset, count: opts.images, seed: 3, width: 96, height: 64 });
   const env = await startDevServer();
   const client = env.client;
-  const workers = await createWorkers({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', client, queues: ['cpu', 'gpu'], gpuConcurrency: opts.gpuConcurrency });
+  const workers = await createWorkers({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', queues: ['cpu', 'gpu'], gpuConcurrency: opts.gpuConcurrency });
   const running = Promise.all(workers.map((w) => w.run()));
   const annotatorStop = new AbortController();
   const annotator = runSimulatedAnnotator(client, { delayMs: 0, pollMs: 500, signal: annotatorStop.signal, log: () => undefined });

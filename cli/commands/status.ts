@@ -30,9 +30,14 @@ export function withTrainingActivity(status: LoopStatus, pending: PendingActivit
   const payload = train.heartbeatDetails?.payloads?.[0];
   const beat = payload ? (defaultPayloadConverter.fromPayload(payload as Payload) as Partial<TrainHeartbeat> | null) : null;
   if (beat?.progress && beat.progress.round === status.round) next.training = beat.progress;
+  // The attempt running now is `attempt`; the one before it failed. Unbounded retries report 0 attempts.
   const attempt = train.attempt ?? 1;
+  const max = train.maximumAttempts ?? 0;
   if (attempt > 1 && train.lastFailure?.message && !next.lastError) {
-    next.lastError = `round ${status.round} training attempt ${attempt - 1} failed: ${train.lastFailure.message}; Temporal is retrying (attempt ${attempt})`;
+    const failed = attempt - 1;
+    next.lastError = max
+      ? `round ${status.round} training attempt ${failed} of ${max} failed: ${train.lastFailure.message}; Temporal retries it from the last checkpoint (${max - failed} attempt(s) left)`
+      : `round ${status.round} training attempt ${failed} failed: ${train.lastFailure.message}; Temporal retries it from the last checkpoint`;
   }
   return next;
 }

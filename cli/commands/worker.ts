@@ -1,5 +1,4 @@
 // `pomona worker`: runs the CPU and/or GPU queue workers until SIGINT/SIGTERM.
-import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { temporalTargetFromEnv } from '../../worker/connection-options';
@@ -21,8 +20,7 @@ export async function startWorkers(queues: QueueKind[], opts: { gpuConcurrency?:
   }
   const target = temporalTargetFromEnv();
   const connection = await NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey });
-  const client = new Client({ connection, namespace: target.namespace });
-  const workers = await createWorkers({ connection, namespace: target.namespace, client, queues, gpuConcurrency: opts.gpuConcurrency });
+  const workers = await createWorkers({ connection, namespace: target.namespace, queues, gpuConcurrency: opts.gpuConcurrency });
   const done = Promise.all(workers.map((w) => w.run())).then(async () => {
     await connection.close();
   });

@@ -14,7 +14,6 @@ export async function runLoopWorkers(env: TestWorkflowEnvironment): Promise<Runn
   const workers = await createWorkers({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
-    client: env.client,
     queues: ['cpu', 'gpu'],
     workflowBundle: bundle,
   });

@@ -33,7 +33,7 @@ let home: string;
 
 beforeAll(async () => {
   env = await startDevServer();
-  [cpuWorker] = await createWorkers({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', client: env.client, queues: ['cpu'], workflowBundle: await workflowBundle() });
+  [cpuWorker] = await createWorkers({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', queues: ['cpu'], workflowBundle: await workflowBundle() });
   cpuRunning = cpuWorker.run();
   home = tempWorkspace();
 });

@@ -140,10 +140,10 @@ test('a trainer killed like the OOM killer does is retried, shown in status, and
   expect((await submit(handle, { round: 1, labelsDir: await writeGroundTruthLabels(waiting) })).ok).toBe(true);
   const trainDir = path.join(workspace, project, 'rounds', '1', 'train');
 
-  // Attempt 1 of 2 dies: Temporal retries it; the status query says so meanwhile.
+  // Attempt 1 of 2 dies: Temporal retries it; `pomona status` says so meanwhile (the pending activity's last failure).
   pinned.add('trainer-killed');
   await killTrainer(trainDir);
-  const retrying = await waitForQuery(handle, (s) => s.lastError !== null, 'the failed attempt in status');
+  const retrying = await waitForStatus(handle, (s) => s.lastError !== null, 'the failed attempt in pomona status');
   expect(retrying.lastError).toMatch(/^round 1 training attempt 1 of 2 failed: trainer train failed \(killed by SIGKILL\).*; Temporal retries it from the last checkpoint \(1 attempt\(s\) left\)$/);
   expect(retrying).toMatchObject({ phase: 'training', labelled: 6, paused: false });
 
