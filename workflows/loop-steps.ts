@@ -1,0 +1,144 @@
+// The steps of one round, in the order DESIGN gives them; each runs its activities and shows its phase.
+// A step that returns null was stopped (the `stop` signal, while paused or waiting for labels).
+import { log, upsertSearchAttributes } from '@temporalio/workflow';
+import type { ImportResult, InferResult, RoundMetrics, SelectionSummary, TrainResult } from '../activities/types';
+import { batchSizeFor, type LoopConfig } from '../core/config/loop-config';
+import { layout } from '../core/workspace-layout';
+import { cpu, cpuWorkOptions, embedInput, exportInput, gpuActivities, handOffOptions, importInput, inferInput, selectInput, trainInput } from './loop-activities';
+import { notImported, type LoopSession } from './loop-session';
+import type { CarriedState } from './loop-state';
+import { SubmissionFailure } from './messages';
+import { EMBED_INFER_FAILURE_PAUSES, TRAINING_FAILURE_PAUSES } from './patches';
+import { PomonaMap50 } from './search-attributes';
+
+type Gpu = ReturnType<typeof gpuActivities>;
+
+/** 1. Prepare (first run only): the manifest, the fixed validation split, the pool's embeddings. */
+export async function prepare(config: LoopConfig, loop: LoopSession, { gpu, embedOptions }: Gpu): Promise<CarriedState | null> {
+  loop.enter('preparing', 'ingesting the dataset');
+  const prepared = await cpu.prepareProject.executeWithOptions({ ...cpuWorkOptions, summary: `ingest ${config.dataset.path}` }, [config]);
+  Object.assign(loop.view, { pool: prepared.poolCount, validation: prepared.validationCount, manifestPath: prepared.manifestPath });
+  if (!(await loop.proceed())) return null;
+  const details = `embedding ${prepared.poolCount} pool images`;
+  loop.enter('preparing', details);
+  const embeddings = await loop.runOrPause({
+    patch: EMBED_INFER_FAILURE_PAUSES,
+    phase: 'preparing',
+    details,
+    what: 'embedding the pool',
+    again: 'run it again',
+    run: () => gpu.embedPool.executeWithOptions({ ...embedOptions, summary: `embed ${prepared.poolCount} images` }, [embedInput(config, prepared)]),
+  });
+  if (!embeddings) return null;
+  return { round: 1, prepared, embeddingsPath: embeddings.embeddingsPath, labelled: 0, metrics: [], paused: loop.view.paused };
+}
+
+/** 2. Select the round's batch. */
+export async function select(config: LoopConfig, loop: LoopSession, state: CarriedState): Promise<SelectionSummary> {
+  const input = selectInput(config, state, loop.round);
+  loop.enter('selecting', `${input.method}, ${batchSizeFor(input.size, state.labelled)} images`);
+  return cpu.selectBatch.executeWithOptions({ ...cpuWorkOptions, summary: `round ${loop.round}: select ${input.method}` }, [input]);
+}
+
+/** 3. Annotate: export the batch, then wait, durably, for labels that pass validation. */
+export async function annotate(config: LoopConfig, loop: LoopSession, state: CarriedState, selection: SelectionSummary): Promise<ImportResult | null> {
+  const { round, view } = loop;
+  const { selectionPath } = selection;
+  const exported = await cpu.exportBatch.executeWithOptions(
+    { ...handOffOptions, summary: `round ${round}: export ${selection.count} images for annotation` },
+    [exportInput(config, state, round, selectionPath)],
+  );
+  view.pendingBatch = { round, count: exported.count, exportDir: exported.exportDir, imageListPath: exported.imageListPath, selectionPath, prelabels: exported.prelabels };
+  const waiting = `${exported.count} images in ${exported.exportDir}`;
+  loop.enter('awaiting-annotation', waiting);
+  let imported: ImportResult | null = null;
+  while (!imported) {
+    const next = await loop.nextSubmission();
+    if (!next) break;
+    const { labelsDir } = next.submission;
+    loop.enter('importing', `validating ${labelsDir}`);
+    const outcome = await cpu.importAnnotations.executeWithOptions(
+      { ...handOffOptions, summary: `round ${round}: import labels from ${labelsDir}` },
+      [importInput(config, state, round, selectionPath, labelsDir)],
+    );
+    const rejected = `round ${round} labels rejected: ${outcome.problemCount} problem(s) in ${labelsDir}`;
+    loop.answer(next.id, outcome.ok ? outcome : notImported(outcome, SubmissionFailure.rejected, rejected));
+    if (outcome.ok) {
+      imported = outcome;
+      view.annotationProblems = [];
+      view.lastError = null;
+    } else {
+      view.annotationProblems = outcome.problems;
+      view.lastError = rejected;
+      loop.enter('awaiting-annotation', `${waiting} (last submission rejected)`);
+    }
+  }
+  loop.answerQueued(imported);
+  return imported;
+}
+
+/** 4. Train on the GPU queue; round n>1 fine-tunes round n-1's weights. Nothing labelled is lost when it fails. */
+export async function train(config: LoopConfig, loop: LoopSession, { gpu, trainOptions }: Gpu, state: CarriedState, labelledPath: string): Promise<TrainResult | null> {
+  const { epochs, minSteps } = config.trainer;
+  // The trainer raises the epochs to reach minSteps (it alone knows the crops per image): say so where it shows.
+  const details = `${epochs} epoch${epochs === 1 ? '' : 's'}${minSteps ? ` (at least ${minSteps} steps)` : ''} on ${loop.view.labelled} images`;
+  loop.enter('training', details);
+  return loop.runOrPause({
+    patch: TRAINING_FAILURE_PAUSES,
+    phase: 'training',
+    details,
+    what: `round ${loop.round} training`,
+    again: 'train again from the last checkpoint',
+    run: () => gpu.trainRound.executeWithOptions({ ...trainOptions, summary: `round ${loop.round}: train ${details}` }, [trainInput(config, state, loop.round, labelledPath)]),
+  });
+}
+
+/** 5. Evaluate on the fixed validation split: null when stopped, 'none' for a dataset without one. */
+export async function evaluate(config: LoopConfig, loop: LoopSession, { gpu, inferOptions }: Gpu, state: CarriedState, model: string): Promise<RoundMetrics | 'none' | null> {
+  const { prepared } = state;
+  const { validationImagesDir, validationLabelsDir } = prepared;
+  if (!validationImagesDir || !validationLabelsDir) return 'none';
+  const { round, view } = loop;
+  const details = `${prepared.validationCount} validation images`;
+  loop.enter('evaluating', details);
+  const predictions = await loop.runOrPause({
+    patch: EMBED_INFER_FAILURE_PAUSES,
+    phase: 'evaluating',
+    details,
+    what: `round ${round} inference on the validation images`,
+    again: 'run it again',
+    run: () =>
+      gpu.inferImages.executeWithOptions(
+        { ...inferOptions, summary: `round ${round}: infer on ${prepared.validationCount} validation images` },
+        [inferInput(config, prepared, model, validationImagesDir, layout.validationPredictions(prepared.projectDir, round))],
+      ),
+  });
+  if (!predictions) return null;
+  const metrics = await cpu.evaluateRound.executeWithOptions(
+    { ...cpuWorkOptions, summary: `round ${round}: mAP on the validation split` },
+    [{ projectDir: prepared.projectDir, round, gtLabelsDir: validationLabelsDir, predictionsDir: predictions.predictionsDir, labelled: view.labelled }],
+  );
+  view.metrics = [...view.metrics, metrics];
+  upsertSearchAttributes([{ key: PomonaMap50, value: metrics.map50 }]);
+  log.info('round evaluated', { round, labelled: view.labelled, map50: metrics.map50, cocoAp: metrics.cocoAp });
+  return metrics;
+}
+
+/** 7. Infer on the pool: the next selection's scores and the next batch's pre-labels. */
+export async function inferPool(config: LoopConfig, loop: LoopSession, { gpu, inferOptions }: Gpu, state: CarriedState, model: string): Promise<InferResult | null> {
+  const { prepared } = state;
+  const details = `${prepared.poolCount} pool images`;
+  loop.enter('inferring', details);
+  return loop.runOrPause({
+    patch: EMBED_INFER_FAILURE_PAUSES,
+    phase: 'inferring',
+    details,
+    what: `round ${loop.round} inference on the pool`,
+    again: 'run it again',
+    run: () =>
+      gpu.inferImages.executeWithOptions(
+        { ...inferOptions, summary: `round ${loop.round}: infer on ${prepared.poolCount} pool images` },
+        [inferInput(config, prepared, model, prepared.poolImagesDir, layout.predictions(prepared.projectDir, loop.round))],
+      ),
+  });
+}
