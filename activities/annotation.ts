@@ -39,7 +39,10 @@ export async function exportBatch(input: ExportBatchInput): Promise<ExportedBatc
       if (text !== null) {
         const boxes = parseKitti(text, name).boxes.filter((b) => (b.score ?? 1) >= PRELABEL_MIN_SCORE);
         await fs.mkdir(path.join(tmp, 'prelabels'), { recursive: true });
-        await fs.writeFile(path.join(tmp, 'prelabels', `${name}.txt`), boxes.map((b) => formatKittiLabel(b)).join('\n') + (boxes.length ? '\n' : ''));
+        await fs.writeFile(
+          path.join(tmp, 'prelabels', `${name}.txt`),
+          boxes.map((b) => formatKittiLabel(b)).join('\n') + (boxes.length ? '\n' : ''),
+        );
         prelabels = true;
       }
     }
@@ -73,7 +76,8 @@ function batchReadme(input: ExportBatchInput, exportDir: string, count: number, 
 export async function importAnnotations(input: ImportAnnotationsInput): Promise<ImportResult> {
   const labelledPath = layout.labelled(input.projectDir, input.round);
   const done = await readLabelledSet(labelledPath).catch(() => null);
-  if (done) return { ok: true, problems: [], problemCount: 0, labelledPath, labelledCount: done.images.length, boxes: 0 };
+  if (done)
+    return { ok: true, problems: [], problemCount: 0, labelledPath, labelledCount: done.images.length, boxes: 0 };
 
   const selection = await readSelection(input.selectionPath);
   const manifest = await readManifest(layout.manifest(input.projectDir));
@@ -85,12 +89,24 @@ export async function importAnnotations(input: ImportAnnotationsInput): Promise<
   const previous = await readLabelledSet(input.labelledPath);
   const stat = await fs.stat(input.labelsDir).catch(() => null);
   if (!stat?.isDirectory()) {
-    return { ok: false, problems: [`${input.labelsDir}: not a folder`], problemCount: 1, labelledCount: previous.images.length, boxes: 0 };
+    return {
+      ok: false,
+      problems: [`${input.labelsDir}: not a folder`],
+      problemCount: 1,
+      labelledCount: previous.images.length,
+      boxes: 0,
+    };
   }
   const validation = await validateAnnotations(input.labelsDir, expected, { classes: input.classes });
   if (!validation.ok) {
     const problems = validation.problems.map(formatProblem);
-    return { ok: false, problems: problems.slice(0, MAX_PROBLEMS_REPORTED), problemCount: problems.length, labelledCount: previous.images.length, boxes: 0 };
+    return {
+      ok: false,
+      problems: problems.slice(0, MAX_PROBLEMS_REPORTED),
+      problemCount: problems.length,
+      labelledCount: previous.images.length,
+      boxes: 0,
+    };
   }
 
   // Copy the validated labels into the round's folder (temp + rename), then record the new labelled set.
@@ -102,7 +118,10 @@ export async function importAnnotations(input: ImportAnnotationsInput): Promise<
   for (const { name } of expected) {
     const labels = validation.labels[name] ?? [];
     boxes += labels.length;
-    await writeFileAtomic(path.join(tmp, `${name}.txt`), labels.map((b) => formatKittiLabel(b)).join('\n') + (labels.length ? '\n' : ''));
+    await writeFileAtomic(
+      path.join(tmp, `${name}.txt`),
+      labels.map((b) => formatKittiLabel(b)).join('\n') + (labels.length ? '\n' : ''),
+    );
   }
   await fs.rm(annotations, { recursive: true, force: true });
   await fs.rename(tmp, annotations);
@@ -110,7 +129,12 @@ export async function importAnnotations(input: ImportAnnotationsInput): Promise<
     round: input.round,
     images: [
       ...previous.images,
-      ...expected.map(({ name }) => ({ name, image: byName.get(name)!.file, labels: path.join(annotations, `${name}.txt`), round: input.round })),
+      ...expected.map(({ name }) => ({
+        name,
+        image: byName.get(name)!.file,
+        labels: path.join(annotations, `${name}.txt`),
+        round: input.round,
+      })),
     ],
   };
   await writeJsonAtomic(labelledPath, next);

@@ -10,7 +10,17 @@ export async function evaluateRound(input: EvaluateInput): Promise<RoundMetrics>
   const result = await evaluateFolders(input.gtLabelsDir, input.predictionsDir);
   const metricsPath = layout.metrics(input.projectDir, input.round);
   // The tao backend leaves TAO's own printed mAP beside the model; it is recorded next to pomona's.
-  const tao = await fs.readFile(path.join(layout.train(input.projectDir, input.round), 'tao-metrics.json'), 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined);
-  await writeJsonAtomic(metricsPath, { round: input.round, labelled: input.labelled, ...result, ...(tao ? { tao } : {}) });
+  const tao = await fs
+    .readFile(path.join(layout.train(input.projectDir, input.round), 'tao-metrics.json'), 'utf8')
+    .then(
+      (t) => JSON.parse(t) as unknown,
+      () => undefined,
+    );
+  await writeJsonAtomic(metricsPath, {
+    round: input.round,
+    labelled: input.labelled,
+    ...result,
+    ...(tao ? { tao } : {}),
+  });
   return { round: input.round, labelled: input.labelled, map50: result.map50, cocoAp: result.coco_ap, metricsPath };
 }

@@ -76,7 +76,17 @@ test('an embedPool input recorded before the method existed keeps scene statisti
 test('trainRound passes trainer.backbone and trainer.scale as --backbone and --scale, and nothing when absent (the trainer defaults)', async () => {
   const labelledPath = path.join(dir, 'labelled.json');
   fs.writeFileSync(labelledPath, JSON.stringify({ round: 1, images: [] }));
-  const input: TrainInput = { projectDir: path.join(dir, 'train'), round: 1, labelledPath, epochs: 1, checkpointInterval: 1, device: 'cpu', seed: 0, backbone: 'scratch', scale: 0.5 };
+  const input: TrainInput = {
+    projectDir: path.join(dir, 'train'),
+    round: 1,
+    labelledPath,
+    epochs: 1,
+    checkpointInterval: 1,
+    device: 'cpu',
+    seed: 0,
+    backbone: 'scratch',
+    scale: 0.5,
+  };
   await new MockActivityEnvironment().run(trainRound, input);
   expect(lastFlags().get('--backbone')).toBe('scratch');
   expect(lastFlags().get('--scale')).toBe('0.5');

@@ -21,10 +21,24 @@ beforeAll(async () => {
   const dataset = tinyOrchard(8, 4);
   const projectDir = tempWorkspace();
   const manifest = await ingestDataset(dataset, path.join(projectDir, 'gt'));
-  const labelled: LabelledSet = { round: 1, images: manifest.images.map((i) => ({ name: i.name, image: i.file, labels: i.labels!, round: 1 })) };
+  const labelled: LabelledSet = {
+    round: 1,
+    images: manifest.images.map((i) => ({ name: i.name, image: i.file, labels: i.labels!, round: 1 })),
+  };
   const labelledPath = path.join(projectDir, 'labelled.json');
   fs.writeFileSync(labelledPath, JSON.stringify(labelled));
-  input = { projectDir, round: 1, labelledPath, epochs: 3, checkpointInterval: 1, device: 'cpu', seed: 0, inputSize: '128x64', batchSize: 4, backbone: 'scratch' };
+  input = {
+    projectDir,
+    round: 1,
+    labelledPath,
+    epochs: 3,
+    checkpointInterval: 1,
+    device: 'cpu',
+    seed: 0,
+    inputSize: '128x64',
+    batchSize: 4,
+    backbone: 'scratch',
+  };
 });
 
 test('a retry resumes from the newest checkpoint; after the end it trains nothing more', async () => {
@@ -78,13 +92,16 @@ test('cancelling the activity stops the trainer and leaves only whole checkpoint
   const attempts = summarizeAttempts(await readAttemptRecords(path.dirname(weights))).attempts;
   expect(attempts.map((a) => a.outcome)).toEqual(['cancelled']);
   // No trainer process for this round is left running.
-  const running = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => {
-    try {
-      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(path.join('rounds', '2', 'train'));
-    } catch {
-      return false;
-    }
-  });
+  const running = fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .some((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(path.join('rounds', '2', 'train'));
+      } catch {
+        return false;
+      }
+    });
   expect(running).toBe(false);
 });
 
@@ -93,7 +110,9 @@ test('a corrupt checkpoint is refused as bad trainer input naming the file: no r
   const weights = path.join(input.projectDir, 'rounds', '3', 'train', 'weights');
   fs.mkdirSync(weights, { recursive: true });
   fs.writeFileSync(path.join(weights, 'epoch_002.pt'), 'half a file');
-  const error = (await new MockActivityEnvironment().run(trainRound, corrupt).catch((e: unknown) => e)) as ApplicationFailure;
+  const error = (await new MockActivityEnvironment()
+    .run(trainRound, corrupt)
+    .catch((e: unknown) => e)) as ApplicationFailure;
   expect(error).toBeInstanceOf(ApplicationFailure);
   expect(error).toMatchObject({ type: 'TrainerInputError', nonRetryable: true });
   expect(error.message).toMatch(/^trainer train: .*rounds\/3\/train\/weights\/epoch_002\.pt: not a pomona checkpoint/);

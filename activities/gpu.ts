@@ -34,7 +34,15 @@ export function createGpuActivities() {
     if (existing) return { embeddingsPath: out, ...existing, seconds: 0 };
     const tmp = `${out}.partial.csv`;
     await runTrainer(
-      trainerArgs('embed', { features: input.method ?? 'scene', images: input.poolImagesDir, out: tmp, epochs: input.epochs, dim: input.dim, seed: input.seed, device: input.device }),
+      trainerArgs('embed', {
+        features: input.method ?? 'scene',
+        images: input.poolImagesDir,
+        out: tmp,
+        epochs: input.epochs,
+        dim: input.dim,
+        seed: input.seed,
+        device: input.device,
+      }),
       heartbeatEach,
     );
     await fs.rename(tmp, out);
@@ -88,7 +96,9 @@ export function createGpuActivities() {
         if (event.event === 'epoch') {
           loss = typeof event.loss === 'number' ? event.loss : null;
           const checkpoint = typeof event.checkpoint === 'string' ? event.checkpoint : null;
-          records = records.then(() => appendAttemptRecord(outDir, { event: 'epoch', attempt, epoch: Number(event.epoch), checkpoint }));
+          records = records.then(() =>
+            appendAttemptRecord(outDir, { event: 'epoch', attempt, epoch: Number(event.epoch), checkpoint }),
+          );
           progress = { round: input.round, epoch: Number(event.epoch), epochs: Number(event.epochs), loss, checkpoint };
         } else if (event.event === 'done' && typeof event.checkpoint === 'string') {
           final = event.checkpoint;
@@ -104,7 +114,12 @@ export function createGpuActivities() {
     } catch (err) {
       await records;
       const outcome = err instanceof CancelledFailure ? 'cancelled' : 'failed';
-      await appendAttemptRecord(outDir, { event: 'end', attempt, outcome, message: (err as Error).message.slice(0, 300) });
+      await appendAttemptRecord(outDir, {
+        event: 'end',
+        attempt,
+        outcome,
+        message: (err as Error).message.slice(0, 300),
+      });
       throw err;
     }
     await records;
@@ -121,7 +136,13 @@ export function createGpuActivities() {
     const tmp = `${input.outDir}.partial`;
     await fs.rm(tmp, { recursive: true, force: true });
     const run = await runTrainer(
-      trainerArgs('infer', { model: input.model, images: input.imagesDir, out: tmp, threshold: input.threshold, device: input.device }),
+      trainerArgs('infer', {
+        model: input.model,
+        images: input.imagesDir,
+        out: tmp,
+        threshold: input.threshold,
+        device: input.device,
+      }),
       heartbeatEach,
     );
     await fs.rm(input.outDir, { recursive: true, force: true });
@@ -147,7 +168,8 @@ export async function latestCheckpoint(weightsDir: string): Promise<{ file: stri
   let best: { file: string; epoch: number } | null = null;
   for (const name of names) {
     const match = /^epoch_(\d+)\.pt$/.exec(name);
-    if (match && (!best || Number(match[1]) > best.epoch)) best = { file: path.join(weightsDir, name), epoch: Number(match[1]) };
+    if (match && (!best || Number(match[1]) > best.epoch))
+      best = { file: path.join(weightsDir, name), epoch: Number(match[1]) };
   }
   return best;
 }

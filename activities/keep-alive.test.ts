@@ -4,7 +4,8 @@ import { Context } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { keepAliveInterceptor, withKeepAlive } from './keep-alive';
 
-const work = (ms: number) => withKeepAlive(() => new Promise<string>((resolve) => setTimeout(() => resolve('done'), ms)));
+const work = (ms: number) =>
+  withKeepAlive(() => new Promise<string>((resolve) => setTimeout(() => resolve('done'), ms)));
 
 test('heartbeats at a third of a short heartbeat timeout while the work runs, then stops', async () => {
   const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 300 });
@@ -34,7 +35,8 @@ test('the worker interceptor runs each activity under the keep-alive', async () 
   let beats = 0;
   env.on('heartbeat', () => beats++);
   const activity = () => new Promise<string>((resolve) => setTimeout(() => resolve('done'), 500));
-  const viaInterceptor = () => keepAliveInterceptor(Context.current()).inbound!.execute!({ args: [], headers: {} }, () => activity());
+  const viaInterceptor = () =>
+    keepAliveInterceptor(Context.current()).inbound!.execute!({ args: [], headers: {} }, () => activity());
   await expect(env.run(viaInterceptor)).resolves.toBe('done');
   expect(beats).toBeGreaterThanOrEqual(2);
 });

@@ -8,7 +8,11 @@ import { ErrorType } from '../core/errors';
 export async function parseConfig(input: LoopConfigInput): Promise<LoopConfig> {
   const parsed = parseLoopConfig(input);
   if (!parsed.ok) {
-    throw ApplicationFailure.create({ type: ErrorType.InvalidConfig, message: `invalid loop config: ${parsed.problems.join('; ')}`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: ErrorType.InvalidConfig,
+      message: `invalid loop config: ${parsed.problems.join('; ')}`,
+      nonRetryable: true,
+    });
   }
   return parsed.config;
 }

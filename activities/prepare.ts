@@ -24,7 +24,11 @@ export async function prepareProject(config: LoopConfig): Promise<PreparedProjec
   const existing = await readManifest(manifestPath).catch(() => null);
   if (existing) {
     if (existing.owner !== owner) {
-      throw ApplicationFailure.create({ type: ErrorType.InvalidConfig, nonRetryable: true, message: `project ${config.project} in ${config.workspace} belongs to an earlier loop (run ${existing.owner}): use another project name or workspace` });
+      throw ApplicationFailure.create({
+        type: ErrorType.InvalidConfig,
+        nonRetryable: true,
+        message: `project ${config.project} in ${config.workspace} belongs to an earlier loop (run ${existing.owner}): use another project name or workspace`,
+      });
     }
     return summarize(projectDir, existing);
   }
@@ -36,16 +40,28 @@ export async function prepareProject(config: LoopConfig): Promise<PreparedProjec
   const pool = await ingestDataset(config.dataset.path, layout.groundTruthLabels(projectDir), classes);
   const images: ManifestImage[] = pool.images.map((image) => ({ ...image, split: 'pool' }));
   if (images.length === 0) {
-    throw ApplicationFailure.create({ type: ErrorType.InvalidInput, nonRetryable: true, message: `dataset.path ${config.dataset.path}: no usable images (${pool.problems.length} problem(s): ${pool.problems.slice(0, 3).map(formatProblem).join('; ')})` });
+    throw ApplicationFailure.create({
+      type: ErrorType.InvalidInput,
+      nonRetryable: true,
+      message: `dataset.path ${config.dataset.path}: no usable images (${pool.problems.length} problem(s): ${pool.problems.slice(0, 3).map(formatProblem).join('; ')})`,
+    });
   }
   const problems = pool.problems.map(formatProblem);
 
   if (config.dataset.validation.path) {
-    const validation = await ingestDataset(config.dataset.validation.path, `${layout.groundTruthLabels(projectDir)}-validation`, classes);
+    const validation = await ingestDataset(
+      config.dataset.validation.path,
+      `${layout.groundTruthLabels(projectDir)}-validation`,
+      classes,
+    );
     problems.push(...validation.problems.map(formatProblem));
     for (const image of validation.images) {
       if (!image.labels) continue;
-      images.push({ ...image, name: images.some((i) => i.name === image.name) ? `val-${image.name}` : image.name, split: 'validation' });
+      images.push({
+        ...image,
+        name: images.some((i) => i.name === image.name) ? `val-${image.name}` : image.name,
+        split: 'validation',
+      });
     }
   } else if (pool.layout !== 'images' && config.dataset.validation.fraction) {
     // A fixed, seeded split: the same config always holds out the same images.
@@ -54,7 +70,11 @@ export async function prepareProject(config: LoopConfig): Promise<PreparedProjec
     for (const image of seededShuffle(labelled, config.selection.seed).slice(0, count)) image.split = 'validation';
   }
 
-  await linkImages(layout.poolImages(projectDir), images.filter((i) => i.split === 'pool'), (i) => i.file);
+  await linkImages(
+    layout.poolImages(projectDir),
+    images.filter((i) => i.split === 'pool'),
+    (i) => i.file,
+  );
   const validation = images.filter((i) => i.split === 'validation');
   await linkImages(layout.validationImages(projectDir), validation, (i) => i.file);
   await linkImages(layout.validationLabels(projectDir), validation, (i) => i.labels!, '.txt');
@@ -82,12 +102,21 @@ function summarize(projectDir: string, manifest: ProjectManifest): PreparedProje
 async function requireFolder(dir: string, field: string): Promise<void> {
   const stat = await fs.stat(dir).catch(() => null);
   if (!stat?.isDirectory()) {
-    throw ApplicationFailure.create({ type: ErrorType.DatasetNotFound, nonRetryable: true, message: `${field}: ${dir} is not a folder` });
+    throw ApplicationFailure.create({
+      type: ErrorType.DatasetNotFound,
+      nonRetryable: true,
+      message: `${field}: ${dir} is not a folder`,
+    });
   }
 }
 
 /** Recreates `dir` as a folder of links named `<name><ext>` (the image's own extension by default). */
-async function linkImages(dir: string, images: ManifestImage[], target: (i: ManifestImage) => string, ext?: string): Promise<void> {
+async function linkImages(
+  dir: string,
+  images: ManifestImage[],
+  target: (i: ManifestImage) => string,
+  ext?: string,
+): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
   for (const image of images) {

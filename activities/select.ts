@@ -16,7 +16,10 @@ import { ErrorType } from '../core/errors';
 
 export async function selectBatch(input: SelectBatchInput): Promise<SelectionSummary> {
   const selectionPath = layout.selection(input.projectDir, input.round);
-  const [manifest, labelled] = await Promise.all([readManifest(input.manifestPath), readLabelledSet(input.labelledPath)]);
+  const [manifest, labelled] = await Promise.all([
+    readManifest(input.manifestPath),
+    readLabelledSet(input.labelledPath),
+  ]);
   const poolNames = manifest.images.filter((i) => i.split === 'pool').map((i) => i.name);
   const labelledNames = new Set(labelled.images.map((i) => i.name));
   const remaining = poolNames.filter((n) => !labelledNames.has(n)).length;
@@ -35,28 +38,63 @@ export async function selectBatch(input: SelectBatchInput): Promise<SelectionSum
     const known = new Set(rowNames);
     const missing = poolNames.filter((n) => !known.has(n));
     if (missing.length) {
-      throw ApplicationFailure.create({ type: ErrorType.InvalidInput, nonRetryable: true, message: `${input.embeddingsPath}: no embedding for ${missing.length} pool image(s), e.g. ${missing.slice(0, 3).join(', ')}` });
+      throw ApplicationFailure.create({
+        type: ErrorType.InvalidInput,
+        nonRetryable: true,
+        message: `${input.embeddingsPath}: no embedding for ${missing.length} pool image(s), e.g. ${missing.slice(0, 3).join(', ')}`,
+      });
     }
     const preselected = rowNames.flatMap((n, i) => (labelledNames.has(n) ? [i] : []));
     const pool = new Set(poolNames);
     const candidates = rowNames.flatMap((n, i) => (pool.has(n) && !labelledNames.has(n) ? [i] : []));
     const scores = needsScores(input.method) ? await poolScores(input, embeddings.filenames) : undefined;
-    const indices = selectRows({ method: input.method, embeddings, preselected, candidates, count, seed: input.seed, scores, strength: input.strength });
+    const indices = selectRows({
+      method: input.method,
+      embeddings,
+      preselected,
+      candidates,
+      count,
+      seed: input.seed,
+      scores,
+      strength: input.strength,
+    });
     picks = indices.map((i) => rowNames[i]);
   }
-  const selection: SelectionFile = { round: input.round, method: input.method, ...(needsScores(input.method) ? { score: input.score } : {}), labelledBefore: labelledNames.size, images: picks };
+  const selection: SelectionFile = {
+    round: input.round,
+    method: input.method,
+    ...(needsScores(input.method) ? { score: input.score } : {}),
+    labelledBefore: labelledNames.size,
+    images: picks,
+  };
   await writeJsonAtomic(selectionPath, selection);
   return summary(input, selectionPath, selection, remaining - picks.length);
 }
 
-function summary(input: SelectBatchInput, selectionPath: string, selection: SelectionFile, remainingPool: number): SelectionSummary {
-  return { round: input.round, method: input.method, selectionPath, count: selection.images.length, labelledBefore: selection.labelledBefore, remainingPool };
+function summary(
+  input: SelectBatchInput,
+  selectionPath: string,
+  selection: SelectionFile,
+  remainingPool: number,
+): SelectionSummary {
+  return {
+    round: input.round,
+    method: input.method,
+    selectionPath,
+    count: selection.images.length,
+    labelledBefore: selection.labelledBefore,
+    remainingPool,
+  };
 }
 
 /** Scored methods' weights: each row's score from the last model's pool predictions (no file: no boxes). */
 async function poolScores(input: SelectBatchInput, rowFiles: string[]): Promise<Float64Array> {
   if (!input.predictionsDir || !input.score) {
-    throw ApplicationFailure.create({ type: ErrorType.InvalidInput, nonRetryable: true, message: `round ${input.round}: ${input.method} needs the previous round's pool predictions and a score` });
+    throw ApplicationFailure.create({
+      type: ErrorType.InvalidInput,
+      nonRetryable: true,
+      message: `round ${input.round}: ${input.method} needs the previous round's pool predictions and a score`,
+    });
   }
   return rowScores(input.predictionsDir, rowFiles, input.score);
 }

@@ -62,7 +62,10 @@ export async function runTrainer(
   // (loading a large labelled set): the heartbeat timeout is for dead workers, not slow first epochs.
   let latest: TrainerEvent | undefined;
   // A third of the timeout, so a silent stretch between progress lines never looks like a dead worker.
-  const keepAlive = setInterval(() => ctx.heartbeat(keepAliveDetails ? keepAliveDetails() : latest), keepAliveIntervalMs(ctx.info.heartbeatTimeoutMs));
+  const keepAlive = setInterval(
+    () => ctx.heartbeat(keepAliveDetails ? keepAliveDetails() : latest),
+    keepAliveIntervalMs(ctx.info.heartbeatTimeoutMs),
+  );
 
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
@@ -82,15 +85,25 @@ export async function runTrainer(
     const result = await child;
     await linesClosed;
     if (ctx.cancellationSignal.aborted) {
-      throw new CancelledFailure(`trainer stopped: activity cancelled (${String(ctx.cancellationSignal.reason ?? 'cancel')})`);
+      throw new CancelledFailure(
+        `trainer stopped: activity cancelled (${String(ctx.cancellationSignal.reason ?? 'cancel')})`,
+      );
     }
     if (result.exitCode === 0) return { events, stderrTail };
     const lastLine = stderrTail.trim().split('\n').pop() ?? '';
     if (result.exitCode === 2) {
-      throw ApplicationFailure.create({ type: ErrorType.TrainerInputError, message: `trainer ${args[0]}: ${lastLine}`, nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: ErrorType.TrainerInputError,
+        message: `trainer ${args[0]}: ${lastLine}`,
+        nonRetryable: true,
+      });
     }
     const how = result.signal ? `killed by ${result.signal}` : `exit code ${result.exitCode}`;
-    throw ApplicationFailure.create({ type: ErrorType.TrainerFailed, message: `trainer ${args[0]} failed (${how}): ${lastLine}`, details: [stderrTail.slice(-1500)] });
+    throw ApplicationFailure.create({
+      type: ErrorType.TrainerFailed,
+      message: `trainer ${args[0]} failed (${how}): ${lastLine}`,
+      details: [stderrTail.slice(-1500)],
+    });
   } finally {
     clearInterval(keepAlive);
     ctx.cancellationSignal.removeEventListener('abort', onCancel);
@@ -101,7 +114,9 @@ function parseEvent(line: string): TrainerEvent | null {
   if (!line.startsWith('{')) return null;
   try {
     const value = JSON.parse(line) as unknown;
-    return value && typeof value === 'object' && typeof (value as TrainerEvent).event === 'string' ? (value as TrainerEvent) : null;
+    return value && typeof value === 'object' && typeof (value as TrainerEvent).event === 'string'
+      ? (value as TrainerEvent)
+      : null;
   } catch {
     return null;
   }

@@ -11,11 +11,19 @@ test('records read back in order; a torn last line is skipped; re-done epochs co
   // Attempt 1 completes epochs 1-6 (checkpoints every 4) and dies; attempt 2 resumes from 4, completes
   // 5-9 and dies; attempt 3 resumes from 8 and finishes at 10.
   await appendAttemptRecord(dir, { event: 'start', attempt: 1, pid: 11, resumeFrom: 0 });
-  for (let e = 1; e <= 6; e++) await appendAttemptRecord(dir, { event: 'epoch', attempt: 1, epoch: e, checkpoint: e % 4 === 0 ? `epoch_00${e}.pt` : null });
+  for (let e = 1; e <= 6; e++)
+    await appendAttemptRecord(dir, {
+      event: 'epoch',
+      attempt: 1,
+      epoch: e,
+      checkpoint: e % 4 === 0 ? `epoch_00${e}.pt` : null,
+    });
   await appendAttemptRecord(dir, { event: 'start', attempt: 2, pid: 12, resumeFrom: 4 });
-  for (let e = 5; e <= 9; e++) await appendAttemptRecord(dir, { event: 'epoch', attempt: 2, epoch: e, checkpoint: null });
+  for (let e = 5; e <= 9; e++)
+    await appendAttemptRecord(dir, { event: 'epoch', attempt: 2, epoch: e, checkpoint: null });
   await appendAttemptRecord(dir, { event: 'start', attempt: 3, pid: 13, resumeFrom: 8 });
-  for (let e = 9; e <= 10; e++) await appendAttemptRecord(dir, { event: 'epoch', attempt: 3, epoch: e, checkpoint: null });
+  for (let e = 9; e <= 10; e++)
+    await appendAttemptRecord(dir, { event: 'epoch', attempt: 3, epoch: e, checkpoint: null });
   await appendAttemptRecord(dir, { event: 'end', attempt: 3, outcome: 'done' });
   fs.appendFileSync(path.join(dir, ATTEMPTS_LOG), '{"event":"epo');
 

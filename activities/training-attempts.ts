@@ -18,7 +18,10 @@ type WithoutTime<T> = T extends unknown ? Omit<T, 'at'> : never;
 
 export async function appendAttemptRecord(trainDir: string, record: WithoutTime<AttemptRecord>): Promise<void> {
   await fs.mkdir(trainDir, { recursive: true });
-  await fs.appendFile(path.join(trainDir, ATTEMPTS_LOG), `${JSON.stringify({ ...record, at: new Date().toISOString() })}\n`);
+  await fs.appendFile(
+    path.join(trainDir, ATTEMPTS_LOG),
+    `${JSON.stringify({ ...record, at: new Date().toISOString() })}\n`,
+  );
 }
 
 export async function readAttemptRecords(trainDir: string): Promise<AttemptRecord[]> {
@@ -57,7 +60,8 @@ export interface AttemptsSummary {
 export function summarizeAttempts(records: AttemptRecord[]): AttemptsSummary {
   const attempts: AttemptsSummary['attempts'] = [];
   for (const r of records) {
-    if (r.event === 'start') attempts.push({ attempt: r.attempt, pid: r.pid, resumeFrom: r.resumeFrom, epochsCompleted: [], outcome: null });
+    if (r.event === 'start')
+      attempts.push({ attempt: r.attempt, pid: r.pid, resumeFrom: r.resumeFrom, epochsCompleted: [], outcome: null });
     const current = attempts[attempts.length - 1];
     if (!current) continue;
     if (r.event === 'epoch') current.epochsCompleted.push(r.epoch);

@@ -61,27 +61,66 @@ async function main(): Promise<void> {
   const seeds = Number(values.seeds);
   const work = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-bench-coverage-'));
   const python = trainerPython();
-  console.log(`embedding coverage: ${seeds} synthetic pools of ${count} images, batches of ${k}, embed --features ${values.features}${values.features === 'ssl' ? ` ${values.epochs} epochs` : ''}`);
-  console.log('pool | scene kinds in pool | CORESET kinds | RANDOM kinds (mean of 5) | CORESET rare images | RANDOM rare images | CORESET rare values | RANDOM rare values');
-  const totals = { coresetKinds: [] as number[], randomKinds: [] as number[], coresetRare: [] as number[], randomRare: [] as number[] };
+  console.log(
+    `embedding coverage: ${seeds} synthetic pools of ${count} images, batches of ${k}, embed --features ${values.features}${values.features === 'ssl' ? ` ${values.epochs} epochs` : ''}`,
+  );
+  console.log(
+    'pool | scene kinds in pool | CORESET kinds | RANDOM kinds (mean of 5) | CORESET rare images | RANDOM rare images | CORESET rare values | RANDOM rare values',
+  );
+  const totals = {
+    coresetKinds: [] as number[],
+    randomKinds: [] as number[],
+    coresetRare: [] as number[],
+    randomRare: [] as number[],
+  };
   for (let seed = 0; seed < seeds; seed++) {
     const data = path.join(work, `orchard-${seed}`);
     if (!fs.existsSync(path.join(data, 'scenes.json'))) {
-      execFileSync(python, ['-m', 'pomona_trainer', 'synth', '--out', data, '--count', String(count), '--seed', String(500 + seed)], { stdio: ['ignore', 'ignore', 'inherit'] });
+      execFileSync(
+        python,
+        ['-m', 'pomona_trainer', 'synth', '--out', data, '--count', String(count), '--seed', String(500 + seed)],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
     }
     const csv = path.join(data, `embeddings-${values.features}.csv`);
     if (!fs.existsSync(csv)) {
       const started = Date.now();
-      execFileSync(python, ['-m', 'pomona_trainer', 'embed', '--images', path.join(data, 'images'), '--out', csv, '--features', values.features!, '--epochs', values.epochs!, '--seed', String(seed)], { stdio: ['ignore', 'ignore', 'inherit'] });
+      execFileSync(
+        python,
+        [
+          '-m',
+          'pomona_trainer',
+          'embed',
+          '--images',
+          path.join(data, 'images'),
+          '--out',
+          csv,
+          '--features',
+          values.features,
+          '--epochs',
+          values.epochs,
+          '--seed',
+          String(seed),
+        ],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
       console.log(`pool ${seed}: embedded ${count} images in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
     const scenesByName = JSON.parse(fs.readFileSync(path.join(data, 'scenes.json'), 'utf8')) as Record<string, Scene>;
     const embeddings = await readEmbeddingsCsv(csv);
     const scenes = embeddings.filenames.map((f) => scenesByName[path.basename(f, path.extname(f))]);
     const rare = rareValues(scenes);
-    const core = coverage(coresetSelect(embeddings, { batchSize: k }).picks.map((i) => scenes[i]), rare);
+    const core = coverage(
+      coresetSelect(embeddings, { batchSize: k }).picks.map((i) => scenes[i]),
+      rare,
+    );
     const all = scenes.map((_, i) => i);
-    const randoms = Array.from({ length: 5 }, (_, r) => coverage(randomSelect(all, k, 1000 * seed + r).map((i) => scenes[i]), rare));
+    const randoms = Array.from({ length: 5 }, (_, r) =>
+      coverage(
+        randomSelect(all, k, 1000 * seed + r).map((i) => scenes[i]),
+        rare,
+      ),
+    );
     const kinds = new Set(scenes.map((s) => s.scene)).size;
     totals.coresetKinds.push(core.kinds);
     totals.randomKinds.push(mean(randoms.map((r) => r.kinds)));
@@ -91,7 +130,9 @@ async function main(): Promise<void> {
       `${seed} | ${kinds} | ${core.kinds} | ${spread(randoms.map((r) => r.kinds))} | ${core.rareImages} | ${spread(randoms.map((r) => r.rareImages))} | ${core.rareValuesSeen}/${rare.length} | ${spread(randoms.map((r) => r.rareValuesSeen))}/${rare.length}`,
     );
   }
-  console.log(`mean | | ${mean(totals.coresetKinds).toFixed(1)} | ${mean(totals.randomKinds).toFixed(1)} | ${mean(totals.coresetRare).toFixed(1)} | ${mean(totals.randomRare).toFixed(1)} | |`);
+  console.log(
+    `mean | | ${mean(totals.coresetKinds).toFixed(1)} | ${mean(totals.randomKinds).toFixed(1)} | ${mean(totals.coresetRare).toFixed(1)} | ${mean(totals.randomRare).toFixed(1)} | |`,
+  );
 }
 
 main().catch((err) => {

@@ -41,7 +41,6 @@ const { values } = parseArgs({
   },
 });
 
-
 interface Row {
   data: string;
   labelled: number;
@@ -54,9 +53,17 @@ interface Row {
 }
 
 function trainer(args: string[]): Record<string, unknown>[] {
-  const run = spawnSync(trainerPython(), ['-m', 'pomona_trainer', ...args], { cwd: repositoryRoot(), encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (run.status !== 0) throw new Error(`trainer ${args[0]} failed (${run.status}): ${run.stderr.trim().split('\n').pop()}`);
-  return run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const run = spawnSync(trainerPython(), ['-m', 'pomona_trainer', ...args], {
+    cwd: repositoryRoot(),
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (run.status !== 0)
+    throw new Error(`trainer ${args[0]} failed (${run.status}): ${run.stderr.trim().split('\n').pop()}`);
+  return run.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 function linkSet(dir: string, items: ManifestEntry[]): { images: string; labels: string } {
@@ -71,26 +78,87 @@ function linkSet(dir: string, items: ManifestEntry[]): { images: string; labels:
   return { images, labels };
 }
 
-async function trainAndScore(dir: string, train: ManifestEntry[], val: { images: string; labels: string; count: number }, backbone: string, steps: number, flips = 'horizontal'): Promise<Omit<Row, 'data' | 'labelled' | 'backbone'>> {
+async function trainAndScore(
+  dir: string,
+  train: ManifestEntry[],
+  val: { images: string; labels: string; count: number },
+  backbone: string,
+  steps: number,
+  flips = 'horizontal',
+): Promise<Omit<Row, 'data' | 'labelled' | 'backbone'>> {
   const trainSet = linkSet(path.join(dir, 'train'), train);
-  const seed = values.seed!;
+  const seed = values.seed;
   // --epochs 1 --min-steps N: exactly the epochs that N steps need, whatever the labelled set's size
-  const events = trainer(['train', '--images', trainSet.images, '--labels', trainSet.labels, '--out', path.join(dir, 'out'), '--backbone', backbone,
-    '--epochs', '1', '--min-steps', String(steps), '--seed', seed, '--device', values.device!, '--checkpoint-interval', '1000', '--flips', flips]);
+  const events = trainer([
+    'train',
+    '--images',
+    trainSet.images,
+    '--labels',
+    trainSet.labels,
+    '--out',
+    path.join(dir, 'out'),
+    '--backbone',
+    backbone,
+    '--epochs',
+    '1',
+    '--min-steps',
+    String(steps),
+    '--seed',
+    seed,
+    '--device',
+    values.device,
+    '--checkpoint-interval',
+    '1000',
+    '--flips',
+    flips,
+  ]);
   const done = events.find((e) => e.event === 'done')!;
-  const inferDone = trainer(['infer', '--model', String(done.checkpoint), '--images', val.images, '--out', path.join(dir, 'pred'), '--device', values.device!, ...(values.tta ? ['--tta'] : [])]).find((e) => e.event === 'done')!;
+  const inferDone = trainer([
+    'infer',
+    '--model',
+    String(done.checkpoint),
+    '--images',
+    val.images,
+    '--out',
+    path.join(dir, 'pred'),
+    '--device',
+    values.device,
+    ...(values.tta ? ['--tta'] : []),
+  ]).find((e) => e.event === 'done')!;
   const metrics = await evaluateFolders(val.labels, path.join(dir, 'pred'));
-  return { ap50: metrics.map50, cocoAp: metrics.coco_ap, trainSeconds: Number(done.seconds), crops: Number(done.crops), inferImagesPerSecond: val.count / Number(inferDone.seconds) };
+  return {
+    ap50: metrics.map50,
+    cocoAp: metrics.coco_ap,
+    trainSeconds: Number(done.seconds),
+    crops: Number(done.crops),
+    inferImagesPerSecond: val.count / Number(inferDone.seconds),
+  };
 }
 
 async function synthetic(work: string, style: string, report: (row: Row) => void): Promise<void> {
-  const sizes = values.sizes!.split(',').map(Number);
+  const sizes = values.sizes.split(',').map(Number);
   const valCount = Number(values.val);
   const seed = Number(values.seed);
   const data = path.join(work, style);
   if (!fs.existsSync(path.join(data, 'masks'))) {
     const count = String(Math.max(...sizes) + valCount);
-    execFileSync(trainerPython(), ['-m', 'pomona_trainer', 'synth', '--out', data, '--count', count, '--seed', String(1000 + seed), '--style', style], { stdio: 'inherit' });
+    execFileSync(
+      trainerPython(),
+      [
+        '-m',
+        'pomona_trainer',
+        'synth',
+        '--out',
+        data,
+        '--count',
+        count,
+        '--seed',
+        String(1000 + seed),
+        '--style',
+        style,
+      ],
+      { stdio: 'inherit' },
+    );
   }
   const manifest = await ingestDataset(data, path.join(work, `${style}-labels`));
   const labelled = manifest.images.filter((i) => i.labels);
@@ -98,8 +166,14 @@ async function synthetic(work: string, style: string, report: (row: Row) => void
   const valItems = labelled.slice(-valCount);
   const val = { ...linkSet(path.join(work, `${style}-val-${Date.now()}`), valItems), count: valItems.length };
   for (const n of sizes) {
-    for (const backbone of values.backbones!.split(',')) {
-      const result = await trainAndScore(path.join(work, `run-${Date.now()}-${style}-${n}-${backbone}`), pool.slice(0, n), val, backbone, Number(values.steps));
+    for (const backbone of values.backbones.split(',')) {
+      const result = await trainAndScore(
+        path.join(work, `run-${Date.now()}-${style}-${n}-${backbone}`),
+        pool.slice(0, n),
+        val,
+        backbone,
+        Number(values.steps),
+      );
       report({ data: `synthetic ${style}`, labelled: n, backbone, ...result });
     }
   }
@@ -107,28 +181,55 @@ async function synthetic(work: string, style: string, report: (row: Row) => void
 
 async function trees(work: string, report: (row: Row) => void): Promise<void> {
   const photos = await treePhotographs(work);
-  const val = { ...linkSet(path.join(work, `trees-val-${Date.now()}`), photos.val), labels: photos.valLabelsOneClass, count: photos.val.length };
-  for (const backbone of values.backbones!.split(',')) {
+  const val = {
+    ...linkSet(path.join(work, `trees-val-${Date.now()}`), photos.val),
+    labels: photos.valLabelsOneClass,
+    count: photos.val.length,
+  };
+  for (const backbone of values.backbones.split(',')) {
     const dir = path.join(work, `run-${Date.now()}-trees-${backbone}`);
-    const result = await trainAndScore(dir, [photos.train], val, backbone, Number(values['trees-steps']), values['trees-flips']);
-    report({ data: `trees (NEON, 3 other scenes), flips ${values['trees-flips']}${values.tta ? ', tta' : ''}`, labelled: 1, backbone, ...result });
+    const result = await trainAndScore(
+      dir,
+      [photos.train],
+      val,
+      backbone,
+      Number(values['trees-steps']),
+      values['trees-flips'],
+    );
+    report({
+      data: `trees (NEON, 3 other scenes), flips ${values['trees-flips']}${values.tta ? ', tta' : ''}`,
+      labelled: 1,
+      backbone,
+      ...result,
+    });
   }
 }
 
 async function main(): Promise<void> {
   const work = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-bench-trainer-'));
   const rows: Row[] = [];
-  console.log(`trainer benchmark: ${values.steps} steps (trees ${values['trees-steps']}), ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), device ${values.device}, load ${os.loadavg()[0].toFixed(1)}`);
+  console.log(
+    `trainer benchmark: ${values.steps} steps (trees ${values['trees-steps']}), ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), device ${values.device}, load ${os.loadavg()[0].toFixed(1)}`,
+  );
   console.log('| data | labelled | backbone | AP50 | COCO AP | train s | train crops/s | infer img/s |');
   console.log('|---|---|---|---|---|---|---|---|');
   const report = (row: Row) => {
     rows.push(row);
-    const cells = [row.data, row.labelled, row.backbone, row.ap50.toFixed(3), row.cocoAp.toFixed(3), row.trainSeconds.toFixed(1), (row.crops / row.trainSeconds).toFixed(1), row.inferImagesPerSecond.toFixed(1)];
+    const cells = [
+      row.data,
+      row.labelled,
+      row.backbone,
+      row.ap50.toFixed(3),
+      row.cocoAp.toFixed(3),
+      row.trainSeconds.toFixed(1),
+      (row.crops / row.trainSeconds).toFixed(1),
+      row.inferImagesPerSecond.toFixed(1),
+    ];
     console.log(`| ${cells.join(' | ')} |`);
   };
-  const data = values.data!.split(',');
+  const data = values.data.split(',');
   if (data.includes('trees')) await trees(work, report);
-  if (data.includes('synthetic')) for (const style of values.styles!.split(',')) await synthetic(work, style, report);
+  if (data.includes('synthetic')) for (const style of values.styles.split(',')) await synthetic(work, style, report);
   fs.writeFileSync(path.join(work, 'results.json'), JSON.stringify(rows, null, 2));
   console.log(`(work dir and results.json: ${work})`);
 }

@@ -22,18 +22,26 @@ export async function treePhotographs(work: string): Promise<TreePhotographs> {
   const voc = path.join(work, 'trees');
   for (const sub of ['images', 'annotations']) fs.mkdirSync(path.join(voc, sub), { recursive: true });
   for (const name of [TREE_TRAIN, ...TREE_VAL]) {
-    for (const [sub, ext] of [['images', '.png'], ['annotations', '.xml']]) {
+    for (const [sub, ext] of [
+      ['images', '.png'],
+      ['annotations', '.xml'],
+    ]) {
       const link = path.join(voc, sub, name + ext);
       if (!fs.existsSync(link)) fs.symlinkSync(path.join(source, name + ext), link);
     }
   }
   // the benchmarks detect trees, whatever their state
   const manifest = await ingestDataset(voc, path.join(work, 'trees-labels'), { classes: ['tree', 'dead', 'alive'] });
-  if (manifest.problems.length) throw new Error(`trees: ${manifest.problems.length} dataset problems, first: ${manifest.problems[0].message}`);
+  if (manifest.problems.length)
+    throw new Error(`trees: ${manifest.problems.length} dataset problems, first: ${manifest.problems[0].message}`);
   const byName = new Map(manifest.images.map((i) => [i.name, i]));
   const val = TREE_VAL.map((n) => byName.get(n)!);
   const valLabelsOneClass = path.join(work, 'trees-val-one-class');
   fs.mkdirSync(valLabelsOneClass, { recursive: true });
-  for (const item of val) fs.writeFileSync(path.join(valLabelsOneClass, `${item.name}.txt`), fs.readFileSync(item.labels!, 'utf8').replace(/^\S+/gm, 'tree'));
+  for (const item of val)
+    fs.writeFileSync(
+      path.join(valLabelsOneClass, `${item.name}.txt`),
+      fs.readFileSync(item.labels!, 'utf8').replace(/^\S+/gm, 'tree'),
+    );
   return { train: byName.get(TREE_TRAIN)!, val, valLabelsOneClass };
 }

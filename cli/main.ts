@@ -22,7 +22,22 @@ export function buildProgram(): Command {
     .description('durable active learning for object detection, on Temporal')
     // A bad argument is answered in one line (commander's error, exit 2); --help shows the usage.
     .exitOverride();
-  for (const register of [registerDemo, registerStart, registerStatus, registerAnnotate, registerAnnotator, registerDataset, registerEvaluate, registerScores, registerSelect, registerConfig, registerReport, registerServer, registerWorker, registerTao]) {
+  for (const register of [
+    registerDemo,
+    registerStart,
+    registerStatus,
+    registerAnnotate,
+    registerAnnotator,
+    registerDataset,
+    registerEvaluate,
+    registerScores,
+    registerSelect,
+    registerConfig,
+    registerReport,
+    registerServer,
+    registerWorker,
+    registerTao,
+  ]) {
     register(program);
   }
   return program;

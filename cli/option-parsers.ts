@@ -7,7 +7,10 @@ export function integer(min = 0, max = Number.MAX_SAFE_INTEGER): (value: string)
   return (value) => {
     const n = Number(value);
     if (value.trim() === '' || !Number.isInteger(n)) throw new InvalidArgumentError('not an integer.');
-    if (n < min || n > max) throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `must be at least ${min}.` : `must be within ${min}..${max}.`);
+    if (n < min || n > max)
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER ? `must be at least ${min}.` : `must be within ${min}..${max}.`,
+      );
     return n;
   };
 }

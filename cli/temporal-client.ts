@@ -6,10 +6,17 @@ import { CliError } from './cli-error';
 export async function connectClient(): Promise<Client> {
   const target = temporalTargetFromEnv();
   try {
-    const connection = await Connection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey, connectTimeout: '5s' });
+    const connection = await Connection.connect({
+      address: target.address,
+      tls: target.tls,
+      apiKey: target.apiKey,
+      connectTimeout: '5s',
+    });
     return new Client({ connection, namespace: target.namespace });
   } catch (err) {
-    throw new CliError(`cannot reach Temporal at ${target.address} (${(err as Error).message}); start it with \`npx pomona server start\` or set TEMPORAL_ADDRESS`);
+    throw new CliError(
+      `cannot reach Temporal at ${target.address} (${(err as Error).message}); start it with \`npx pomona server start\` or set TEMPORAL_ADDRESS`,
+    );
   }
 }
 

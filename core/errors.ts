@@ -30,4 +30,6 @@ export const ErrorType = {
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
 /** Errors an operator must fix, so retrying cannot help: every type but the two crashes that retries resume. */
-export const NON_RETRYABLE_ERRORS: ErrorType[] = Object.values(ErrorType).filter((t) => t !== ErrorType.TrainerFailed && t !== ErrorType.TaoFailed);
+export const NON_RETRYABLE_ERRORS: ErrorType[] = Object.values(ErrorType).filter(
+  (t) => t !== ErrorType.TrainerFailed && t !== ErrorType.TaoFailed,
+);

@@ -6,7 +6,10 @@ import { repositoryRoot } from '../core/io/repository-root';
 
 async function main(): Promise<void> {
   const root = repositoryRoot();
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, 'workflows', 'index.ts'), logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.join(root, 'workflows', 'index.ts'),
+    logger: new DefaultLogger('WARN'),
+  });
   const out = path.join(root, 'dist', 'workflow-bundle.js');
   await fs.mkdir(path.dirname(out), { recursive: true });
   await fs.writeFile(`${out}.tmp`, code);

@@ -24,7 +24,8 @@ interface SchemaNode {
 function typeOf(node: SchemaNode): string {
   if (node.enum) return node.enum.map((v) => JSON.stringify(v)).join(' \\| ');
   if (node.const !== undefined) return JSON.stringify(node.const);
-  if (node.anyOf) return node.anyOf.map((n) => (n.properties ? `{${Object.keys(n.properties).join(', ')}}` : typeOf(n))).join(' or ');
+  if (node.anyOf)
+    return node.anyOf.map((n) => (n.properties ? `{${Object.keys(n.properties).join(', ')}}` : typeOf(n))).join(' or ');
   const t = Array.isArray(node.type) ? node.type.join('/') : (node.type ?? 'any');
   const bounds = [
     node.minimum !== undefined ? `>= ${node.minimum}` : '',
@@ -41,7 +42,11 @@ function rows(node: SchemaNode, prefix: string, out: string[]): void {
     const required = node.required?.includes(key) && child.default === undefined ? 'yes' : '';
     const dflt = child.default !== undefined && !child.properties ? `\`${JSON.stringify(child.default)}\`` : '';
     const description = (child.description ?? '').replace(/\|/g, '\\|');
-    out.push(`| \`${name}\` | ${typeOf(child).replace(/\|(?!\|)/g, '\\|').replace(/\\\\\|/g, '\\|')} | ${required} | ${dflt} | ${description} |`);
+    out.push(
+      `| \`${name}\` | ${typeOf(child)
+        .replace(/\|(?!\|)/g, '\\|')
+        .replace(/\\\\\|/g, '\\|')} | ${required} | ${dflt} | ${description} |`,
+    );
     if (child.properties) rows(child, `${name}.`, out);
     for (const alt of child.anyOf ?? []) if (alt.properties) rows(alt, `${name}.`, out);
   }
@@ -58,7 +63,7 @@ export function renderConfigDocs(): string {
     '`temporal workflow start --type activeLearningLoop`). It is validated when the loop starts; a bad one',
     'fails at once with a non-retryable `InvalidConfig` error naming each bad field. The JSON Schema:',
     '`npx pomona config schema`; check a file with `npx pomona config check FILE`. Relative paths in a file',
-    'given to `pomona start` are resolved against the file\'s folder; through the Temporal CLI they must be absolute.',
+    "given to `pomona start` are resolved against the file's folder; through the Temporal CLI they must be absolute.",
     '',
     '| field | type | required | default | meaning |',
     '|---|---|---|---|---|',
@@ -67,7 +72,7 @@ export function renderConfigDocs(): string {
   out.push(
     '',
     'Sizes: `{"batchSize": n}` adds n images; `{"nTotal": n}` tops the labelled set up to n images (as',
-    'Lightly\'s `n_samples`). Durations: a number with `ms`, `s`, `m`, `h` or `d`.',
+    "Lightly's `n_samples`). Durations: a number with `ms`, `s`, `m`, `h` or `d`.",
     '',
   );
   return out.join('\n');

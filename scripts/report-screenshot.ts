@@ -30,11 +30,25 @@ async function main(): Promise<void> {
   const target = path.resolve(out);
   try {
     // The background-networking flags keep Chromium from dialling out: this machine's network is closed.
-    await execa(chromium, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--hide-scrollbars', `--user-data-dir=${profile}`,
-      `--window-size=${values.width},${values.height}`, `--screenshot=${target}`, pathToFileURL(path.resolve(page)).href,
-    ], { timeout: 120_000 });
+    await execa(
+      chromium,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--hide-scrollbars',
+        `--user-data-dir=${profile}`,
+        `--window-size=${values.width},${values.height}`,
+        `--screenshot=${target}`,
+        pathToFileURL(path.resolve(page)).href,
+      ],
+      { timeout: 120_000 },
+    );
   } finally {
     fs.rmSync(profile, { recursive: true, force: true });
   }

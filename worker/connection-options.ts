@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 export interface TemporalTarget {
   address: string;
   namespace: string;
-  tls?: { clientCertPair?: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer; serverNameOverride?: string } | true;
+  tls?:
+    | { clientCertPair?: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer; serverNameOverride?: string }
+    | true;
   apiKey?: string;
 }
 

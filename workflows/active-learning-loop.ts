@@ -2,7 +2,14 @@
 // and hands a compact state to the next run through continueAsNew, so history stays small however many
 // rounds a project takes. Deterministic workflow code: no I/O here, only activities do work. The steps are
 // in loop-steps.ts, the status and message handlers in loop-session.ts, activity options in loop-activities.ts.
-import { ActivityFailure, ApplicationFailure, condition, continueAsNew, allHandlersFinished, patched } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  allHandlersFinished,
+  patched,
+} from '@temporalio/workflow';
 import { parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../core/config/loop-config';
 import { ErrorType } from '../core/errors';
 import { gpuActivities, parseConfig } from './loop-activities';
@@ -27,7 +34,8 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   const selection = await select(config, loop, state);
   if (selection.count === 0) {
     // Nothing to add: the budget is spent, the pool is empty, or an `nTotal` size is already reached.
-    if (config.stop.labelBudget !== undefined && state.labelled >= config.stop.labelBudget) return loop.finish('label-budget');
+    if (config.stop.labelBudget !== undefined && state.labelled >= config.stop.labelBudget)
+      return loop.finish('label-budget');
     return loop.finish(selection.remainingPool > 0 ? 'size-reached' : 'pool-exhausted');
   }
 
@@ -52,7 +60,13 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
 
   // 6. Stop?  (Checked before pool inference: a finished loop needs no pre-labels for a next batch.)
   const latest = metrics === 'none' ? null : metrics;
-  const reason = stopReasonAfterRound(config, { round, labelled: view.labelled }, latest, state.prepared.poolCount - view.labelled, view.stopRequested);
+  const reason = stopReasonAfterRound(
+    config,
+    { round, labelled: view.labelled },
+    latest,
+    state.prepared.poolCount - view.labelled,
+    view.stopRequested,
+  );
   if (reason) return loop.finish(reason, true);
 
   // 7. Infer on the pool: the next selection's scores and the next batch's pre-labels.
@@ -92,7 +106,11 @@ async function firstRunConfig(input: LoopConfigInput): Promise<LoopConfig> {
 function validConfig(input: LoopConfigInput): LoopConfig {
   const parsed = parseLoopConfig(input);
   if (!parsed.ok) {
-    throw ApplicationFailure.create({ type: ErrorType.InvalidConfig, message: `invalid loop config: ${parsed.problems.join('; ')}`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: ErrorType.InvalidConfig,
+      message: `invalid loop config: ${parsed.problems.join('; ')}`,
+      nonRetryable: true,
+    });
   }
   return parsed.config;
 }

@@ -4,7 +4,16 @@ import { proxyActivities, proxyLocalActivities, type ActivityOptions } from '@te
 import type { Duration } from '@temporalio/common';
 import type * as cpuActivities from '../activities/cpu';
 import type { GpuActivities } from '../activities/gpu';
-import type { EmbedInput, ExportBatchInput, ImportAnnotationsInput, InferInput, PreparedProject, SelectBatchInput, TaoJob, TrainInput } from '../activities/types';
+import type {
+  EmbedInput,
+  ExportBatchInput,
+  ImportAnnotationsInput,
+  InferInput,
+  PreparedProject,
+  SelectBatchInput,
+  TaoJob,
+  TrainInput,
+} from '../activities/types';
 import { DEFAULT_EMBED_INFER_ATTEMPTS, DEFAULT_TRAIN_ATTEMPTS, type LoopConfig } from '../core/config/loop-config';
 import { NON_RETRYABLE_ERRORS } from '../core/errors';
 import type { CarriedState } from './loop-state';
@@ -34,13 +43,21 @@ export function gpuActivities(config: LoopConfig) {
   const train = gpuOptions(config, config.timeouts.train);
   const infer = gpuOptions(config, config.timeouts.infer);
   // Bounded like training (a trainer that fails every time must not retry forever, invisibly).
-  const embedInferRetry = { ...train.retry, maximumAttempts: config.trainer.maxEmbedInferAttempts ?? DEFAULT_EMBED_INFER_ATTEMPTS };
+  const embedInferRetry = {
+    ...train.retry,
+    maximumAttempts: config.trainer.maxEmbedInferAttempts ?? DEFAULT_EMBED_INFER_ATTEMPTS,
+  };
   // Bounded: each retry resumes from the last checkpoint, so transient losses cost little, but a trainer
   // that crashes every time must not retry forever (docs/reliability.md). Loops started before
   // `maxAttempts` existed carry a config without it.
   const trainOptions: ActivityOptions = {
     ...train,
-    retry: { ...train.retry, initialInterval: '10s', backoffCoefficient: 2, maximumAttempts: config.trainer.maxAttempts ?? DEFAULT_TRAIN_ATTEMPTS },
+    retry: {
+      ...train.retry,
+      initialInterval: '10s',
+      backoffCoefficient: 2,
+      maximumAttempts: config.trainer.maxAttempts ?? DEFAULT_TRAIN_ATTEMPTS,
+    },
   };
   const embedOptions: ActivityOptions = { ...train, retry: embedInferRetry };
   const inferOptions: ActivityOptions = { ...infer, retry: embedInferRetry };
@@ -59,7 +76,15 @@ function gpuOptions(config: LoopConfig, startToCloseTimeout: string): ActivityOp
 
 export function embedInput(config: LoopConfig, prepared: PreparedProject): EmbedInput {
   const { method, epochs, dim } = config.embedding;
-  return { projectDir: prepared.projectDir, poolImagesDir: prepared.poolImagesDir, method, epochs, dim, seed: config.selection.seed, device: config.trainer.device };
+  return {
+    projectDir: prepared.projectDir,
+    poolImagesDir: prepared.poolImagesDir,
+    method,
+    epochs,
+    dim,
+    seed: config.selection.seed,
+    device: config.trainer.device,
+  };
 }
 
 export function selectInput(config: LoopConfig, state: CarriedState, round: number): SelectBatchInput {
@@ -81,18 +106,44 @@ export function selectInput(config: LoopConfig, state: CarriedState, round: numb
   };
 }
 
-export function exportInput(config: LoopConfig, state: CarriedState, round: number, selectionPath: string): ExportBatchInput {
+export function exportInput(
+  config: LoopConfig,
+  state: CarriedState,
+  round: number,
+  selectionPath: string,
+): ExportBatchInput {
   const prelabelsDir = config.annotation.prelabels ? state.lastPoolPredictions : undefined;
-  return { projectDir: state.prepared.projectDir, round, selectionPath, prelabelsDir, classes: config.annotation.classes };
+  return {
+    projectDir: state.prepared.projectDir,
+    round,
+    selectionPath,
+    prelabelsDir,
+    classes: config.annotation.classes,
+  };
 }
 
-export function importInput(config: LoopConfig, state: CarriedState, round: number, selectionPath: string, labelsDir: string): ImportAnnotationsInput {
-  return { projectDir: state.prepared.projectDir, round, selectionPath, labelsDir, labelledPath: state.labelledPath, classes: config.annotation.classes };
+export function importInput(
+  config: LoopConfig,
+  state: CarriedState,
+  round: number,
+  selectionPath: string,
+  labelsDir: string,
+): ImportAnnotationsInput {
+  return {
+    projectDir: state.prepared.projectDir,
+    round,
+    selectionPath,
+    labelsDir,
+    labelledPath: state.labelledPath,
+    classes: config.annotation.classes,
+  };
 }
 
 /** The tao backend's settings ride along with train and infer inputs (absent for torch: inputs unchanged). */
 function taoJob(config: LoopConfig, prepared: PreparedProject): { tao?: TaoJob } {
-  return config.trainer.backend === 'tao' && config.trainer.tao ? { tao: { projectDir: prepared.projectDir, settings: config.trainer.tao } } : {};
+  return config.trainer.backend === 'tao' && config.trainer.tao
+    ? { tao: { projectDir: prepared.projectDir, settings: config.trainer.tao } }
+    : {};
 }
 
 export function trainInput(config: LoopConfig, state: CarriedState, round: number, labelledPath: string): TrainInput {
@@ -116,6 +167,19 @@ export function trainInput(config: LoopConfig, state: CarriedState, round: numbe
   };
 }
 
-export function inferInput(config: LoopConfig, prepared: PreparedProject, model: string, imagesDir: string, outDir: string): InferInput {
-  return { model, imagesDir, outDir, threshold: config.trainer.threshold, device: config.trainer.device, ...taoJob(config, prepared) };
+export function inferInput(
+  config: LoopConfig,
+  prepared: PreparedProject,
+  model: string,
+  imagesDir: string,
+  outDir: string,
+): InferInput {
+  return {
+    model,
+    imagesDir,
+    outDir,
+    threshold: config.trainer.threshold,
+    device: config.trainer.device,
+    ...taoJob(config, prepared),
+  };
 }

@@ -98,7 +98,10 @@ export class LoopSession {
       if (view.phase !== 'training' || failure.round !== view.round) return;
       const attempts = this.config.trainer.maxAttempts ?? DEFAULT_TRAIN_ATTEMPTS;
       const left = attempts - failure.attempt;
-      const retry = left > 0 && failure.retryable !== false ? `; Temporal retries it from the last checkpoint (${left} attempt(s) left)` : '';
+      const retry =
+        left > 0 && failure.retryable !== false
+          ? `; Temporal retries it from the last checkpoint (${left} attempt(s) left)`
+          : '';
       view.lastError = `round ${failure.round} training attempt ${failure.attempt} of ${attempts} failed: ${failure.message}${retry}`;
     });
     setHandler(
@@ -111,7 +114,7 @@ export class LoopSession {
         if (outcome instanceof ApplicationFailure) throw outcome;
         return outcome;
       },
-      { validator: (submission) => validateSubmission(view, submission) },
+      { validator: (submission: AnnotationSubmission) => validateSubmission(view, submission) },
     );
     setHandler(annotationsSubmitted, (submission) => {
       try {
@@ -161,9 +164,17 @@ export class LoopSession {
 
   /** Answers everything still queued, so no update caller waits forever. */
   answerQueued(imported: ImportResult | null): void {
-    const why = imported ? `round ${this.round} was already imported from another submission` : 'the loop stopped before this submission was imported';
+    const why = imported
+      ? `round ${this.round} was already imported from another submission`
+      : 'the loop stopped before this submission was imported';
     for (const { id } of this.submissions.splice(0)) {
-      const result: ImportResult = { ok: false, problems: [why], problemCount: 1, labelledCount: imported?.labelledCount ?? this.view.labelled, boxes: 0 };
+      const result: ImportResult = {
+        ok: false,
+        problems: [why],
+        problemCount: 1,
+        labelledCount: imported?.labelledCount ?? this.view.labelled,
+        boxes: 0,
+      };
       this.answer(id, notImported(result, SubmissionFailure.notImported, why));
     }
   }
@@ -202,7 +213,13 @@ export class LoopSession {
     this.enter(reason === 'stop-signal' ? 'stopped' : 'completed', `finished: ${reason}`);
     await condition(allHandlersFinished);
     const rounds = this.round - 1 + (trainedThisRun ? 1 : 0);
-    return { project: this.config.project, rounds, labelled: this.view.labelled, metrics: this.view.metrics, stopReason: reason };
+    return {
+      project: this.config.project,
+      rounds,
+      labelled: this.view.labelled,
+      metrics: this.view.metrics,
+      stopReason: reason,
+    };
   }
 }
 
@@ -214,22 +231,31 @@ export class LoopSession {
 export function notImported(result: ImportResult, type: string, message: string): ImportResult | ApplicationFailure {
   if (!patched(SUBMISSION_REJECTION_FAILS_UPDATE)) return result;
   const details: RejectedAnnotations = { problems: result.problems, problemCount: result.problemCount };
-  const shown = result.problems.slice(0, 5).join('; ') + (result.problemCount > 5 ? `; ... (${result.problemCount} in all)` : '');
-  return ApplicationFailure.create({ type, message: type === SubmissionFailure.rejected ? `${message}: ${shown}` : message, details: [details], nonRetryable: true });
+  const shown =
+    result.problems.slice(0, 5).join('; ') + (result.problemCount > 5 ? `; ... (${result.problemCount} in all)` : '');
+  return ApplicationFailure.create({
+    type,
+    message: type === SubmissionFailure.rejected ? `${message}: ${shown}` : message,
+    details: [details],
+    nonRetryable: true,
+  });
 }
 
 /** Rejects a submission that cannot belong to the batch being waited for (runs before history, for updates). */
 function validateSubmission(view: LoopStatus, submission: AnnotationSubmission): void {
   // Non-retryable: the same payload would be refused again.
-  const refuse = (message: string) => ApplicationFailure.create({ type: SubmissionFailure.invalid, message, nonRetryable: true });
-  if (!submission || typeof submission !== 'object') throw refuse('payload must be {"round": N, "labelsDir": "/abs/path"}');
+  const refuse = (message: string) =>
+    ApplicationFailure.create({ type: SubmissionFailure.invalid, message, nonRetryable: true });
+  if (!submission || typeof submission !== 'object')
+    throw refuse('payload must be {"round": N, "labelsDir": "/abs/path"}');
   if (typeof submission.labelsDir !== 'string' || !submission.labelsDir.startsWith('/')) {
     throw refuse('labelsDir must be an absolute path to a folder of KITTI label files');
   }
   if (!Number.isInteger(submission.round)) throw refuse('round must be an integer');
   const pending = view.pendingBatch;
   if (!pending) throw refuse(`no batch is waiting for annotation (phase: ${view.phase}, round ${view.round})`);
-  if (submission.round !== pending.round) throw refuse(`the batch waiting for annotation is round ${pending.round}, not ${submission.round}`);
+  if (submission.round !== pending.round)
+    throw refuse(`the batch waiting for annotation is round ${pending.round}, not ${submission.round}`);
 }
 
 /** The innermost failure's type and message: what the operator can act on. */
@@ -237,7 +263,8 @@ function failureText(err: ActivityFailure): string {
   let cause: Error = err;
   while (cause.cause instanceof Error) cause = cause.cause;
   // Some servers send a timeout without a message: name it as the Temporal server does.
-  if (cause instanceof TimeoutFailure && !cause.message) return `activity ${TIMEOUT_NAMES[String(cause.timeoutType)] ?? 'an unknown'} timeout`;
+  if (cause instanceof TimeoutFailure && !cause.message)
+    return `activity ${TIMEOUT_NAMES[String(cause.timeoutType)] ?? 'an unknown'} timeout`;
   const type = cause instanceof ApplicationFailure && cause.type ? `${cause.type}: ` : '';
   return `${type}${cause.message}`;
 }

@@ -4,7 +4,18 @@ import { log, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ImportResult, InferResult, RoundMetrics, SelectionSummary, TrainResult } from '../activities/types';
 import { batchSizeFor, type LoopConfig } from '../core/config/loop-config';
 import { layout } from '../core/workspace-layout';
-import { cpu, cpuWorkOptions, embedInput, exportInput, gpuActivities, handOffOptions, importInput, inferInput, selectInput, trainInput } from './loop-activities';
+import {
+  cpu,
+  cpuWorkOptions,
+  embedInput,
+  exportInput,
+  gpuActivities,
+  handOffOptions,
+  importInput,
+  inferInput,
+  selectInput,
+  trainInput,
+} from './loop-activities';
 import { notImported, type LoopSession } from './loop-session';
 import type { CarriedState } from './loop-state';
 import { SubmissionFailure } from './messages';
@@ -14,10 +25,21 @@ import { PomonaMap50 } from './search-attributes';
 type Gpu = ReturnType<typeof gpuActivities>;
 
 /** 1. Prepare (first run only): the manifest, the fixed validation split, the pool's embeddings. */
-export async function prepare(config: LoopConfig, loop: LoopSession, { gpu, embedOptions }: Gpu): Promise<CarriedState | null> {
+export async function prepare(
+  config: LoopConfig,
+  loop: LoopSession,
+  { gpu, embedOptions }: Gpu,
+): Promise<CarriedState | null> {
   loop.enter('preparing', 'ingesting the dataset');
-  const prepared = await cpu.prepareProject.executeWithOptions({ ...cpuWorkOptions, summary: `ingest ${config.dataset.path}` }, [config]);
-  Object.assign(loop.view, { pool: prepared.poolCount, validation: prepared.validationCount, manifestPath: prepared.manifestPath });
+  const prepared = await cpu.prepareProject.executeWithOptions(
+    { ...cpuWorkOptions, summary: `ingest ${config.dataset.path}` },
+    [config],
+  );
+  Object.assign(loop.view, {
+    pool: prepared.poolCount,
+    validation: prepared.validationCount,
+    manifestPath: prepared.manifestPath,
+  });
   if (!(await loop.proceed())) return null;
   const details = `embedding ${prepared.poolCount} pool images`;
   loop.enter('preparing', details);
@@ -27,28 +49,53 @@ export async function prepare(config: LoopConfig, loop: LoopSession, { gpu, embe
     details,
     what: 'embedding the pool',
     again: 'run it again',
-    run: () => gpu.embedPool.executeWithOptions({ ...embedOptions, summary: `embed ${prepared.poolCount} images` }, [embedInput(config, prepared)]),
+    run: () =>
+      gpu.embedPool.executeWithOptions({ ...embedOptions, summary: `embed ${prepared.poolCount} images` }, [
+        embedInput(config, prepared),
+      ]),
   });
   if (!embeddings) return null;
-  return { round: 1, prepared, embeddingsPath: embeddings.embeddingsPath, labelled: 0, metrics: [], paused: loop.view.paused };
+  return {
+    round: 1,
+    prepared,
+    embeddingsPath: embeddings.embeddingsPath,
+    labelled: 0,
+    metrics: [],
+    paused: loop.view.paused,
+  };
 }
 
 /** 2. Select the round's batch. */
 export async function select(config: LoopConfig, loop: LoopSession, state: CarriedState): Promise<SelectionSummary> {
   const input = selectInput(config, state, loop.round);
   loop.enter('selecting', `${input.method}, ${batchSizeFor(input.size, state.labelled)} images`);
-  return cpu.selectBatch.executeWithOptions({ ...cpuWorkOptions, summary: `round ${loop.round}: select ${input.method}` }, [input]);
+  return cpu.selectBatch.executeWithOptions(
+    { ...cpuWorkOptions, summary: `round ${loop.round}: select ${input.method}` },
+    [input],
+  );
 }
 
 /** 3. Annotate: export the batch, then wait, durably, for labels that pass validation. */
-export async function annotate(config: LoopConfig, loop: LoopSession, state: CarriedState, selection: SelectionSummary): Promise<ImportResult | null> {
+export async function annotate(
+  config: LoopConfig,
+  loop: LoopSession,
+  state: CarriedState,
+  selection: SelectionSummary,
+): Promise<ImportResult | null> {
   const { round, view } = loop;
   const { selectionPath } = selection;
   const exported = await cpu.exportBatch.executeWithOptions(
     { ...handOffOptions, summary: `round ${round}: export ${selection.count} images for annotation` },
     [exportInput(config, state, round, selectionPath)],
   );
-  view.pendingBatch = { round, count: exported.count, exportDir: exported.exportDir, imageListPath: exported.imageListPath, selectionPath, prelabels: exported.prelabels };
+  view.pendingBatch = {
+    round,
+    count: exported.count,
+    exportDir: exported.exportDir,
+    imageListPath: exported.imageListPath,
+    selectionPath,
+    prelabels: exported.prelabels,
+  };
   const waiting = `${exported.count} images in ${exported.exportDir}`;
   loop.enter('awaiting-annotation', waiting);
   let imported: ImportResult | null = null;
@@ -78,7 +125,13 @@ export async function annotate(config: LoopConfig, loop: LoopSession, state: Car
 }
 
 /** 4. Train on the GPU queue; round n>1 fine-tunes round n-1's weights. Nothing labelled is lost when it fails. */
-export async function train(config: LoopConfig, loop: LoopSession, { gpu, trainOptions }: Gpu, state: CarriedState, labelledPath: string): Promise<TrainResult | null> {
+export async function train(
+  config: LoopConfig,
+  loop: LoopSession,
+  { gpu, trainOptions }: Gpu,
+  state: CarriedState,
+  labelledPath: string,
+): Promise<TrainResult | null> {
   const { epochs, minSteps } = config.trainer;
   // The trainer raises the epochs to reach minSteps (it alone knows the crops per image): say so where it shows.
   const details = `${epochs} epoch${epochs === 1 ? '' : 's'}${minSteps ? ` (at least ${minSteps} steps)` : ''} on ${loop.view.labelled} images`;
@@ -89,12 +142,21 @@ export async function train(config: LoopConfig, loop: LoopSession, { gpu, trainO
     details,
     what: `round ${loop.round} training`,
     again: 'train again from the last checkpoint',
-    run: () => gpu.trainRound.executeWithOptions({ ...trainOptions, summary: `round ${loop.round}: train ${details}` }, [trainInput(config, state, loop.round, labelledPath)]),
+    run: () =>
+      gpu.trainRound.executeWithOptions({ ...trainOptions, summary: `round ${loop.round}: train ${details}` }, [
+        trainInput(config, state, loop.round, labelledPath),
+      ]),
   });
 }
 
 /** 5. Evaluate on the fixed validation split: null when stopped, 'none' for a dataset without one. */
-export async function evaluate(config: LoopConfig, loop: LoopSession, { gpu, inferOptions }: Gpu, state: CarriedState, model: string): Promise<RoundMetrics | 'none' | null> {
+export async function evaluate(
+  config: LoopConfig,
+  loop: LoopSession,
+  { gpu, inferOptions }: Gpu,
+  state: CarriedState,
+  model: string,
+): Promise<RoundMetrics | 'none' | null> {
   const { prepared } = state;
   const { validationImagesDir, validationLabelsDir } = prepared;
   if (!validationImagesDir || !validationLabelsDir) return 'none';
@@ -110,13 +172,29 @@ export async function evaluate(config: LoopConfig, loop: LoopSession, { gpu, inf
     run: () =>
       gpu.inferImages.executeWithOptions(
         { ...inferOptions, summary: `round ${round}: infer on ${prepared.validationCount} validation images` },
-        [inferInput(config, prepared, model, validationImagesDir, layout.validationPredictions(prepared.projectDir, round))],
+        [
+          inferInput(
+            config,
+            prepared,
+            model,
+            validationImagesDir,
+            layout.validationPredictions(prepared.projectDir, round),
+          ),
+        ],
       ),
   });
   if (!predictions) return null;
   const metrics = await cpu.evaluateRound.executeWithOptions(
     { ...cpuWorkOptions, summary: `round ${round}: mAP on the validation split` },
-    [{ projectDir: prepared.projectDir, round, gtLabelsDir: validationLabelsDir, predictionsDir: predictions.predictionsDir, labelled: view.labelled }],
+    [
+      {
+        projectDir: prepared.projectDir,
+        round,
+        gtLabelsDir: validationLabelsDir,
+        predictionsDir: predictions.predictionsDir,
+        labelled: view.labelled,
+      },
+    ],
   );
   view.metrics = [...view.metrics, metrics];
   upsertSearchAttributes([{ key: PomonaMap50, value: metrics.map50 }]);
@@ -125,7 +203,13 @@ export async function evaluate(config: LoopConfig, loop: LoopSession, { gpu, inf
 }
 
 /** 7. Infer on the pool: the next selection's scores and the next batch's pre-labels. */
-export async function inferPool(config: LoopConfig, loop: LoopSession, { gpu, inferOptions }: Gpu, state: CarriedState, model: string): Promise<InferResult | null> {
+export async function inferPool(
+  config: LoopConfig,
+  loop: LoopSession,
+  { gpu, inferOptions }: Gpu,
+  state: CarriedState,
+  model: string,
+): Promise<InferResult | null> {
   const { prepared } = state;
   const details = `${prepared.poolCount} pool images`;
   loop.enter('inferring', details);
@@ -138,7 +222,15 @@ export async function inferPool(config: LoopConfig, loop: LoopSession, { gpu, in
     run: () =>
       gpu.inferImages.executeWithOptions(
         { ...inferOptions, summary: `round ${loop.round}: infer on ${prepared.poolCount} pool images` },
-        [inferInput(config, prepared, model, prepared.poolImagesDir, layout.predictions(prepared.projectDir, loop.round))],
+        [
+          inferInput(
+            config,
+            prepared,
+            model,
+            prepared.poolImagesDir,
+            layout.predictions(prepared.projectDir, loop.round),
+          ),
+        ],
       ),
   });
 }

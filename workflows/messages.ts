@@ -20,7 +20,8 @@ export type LoopPhase =
   | 'stopped';
 
 /** size-reached: a `rounds.size.nTotal` already met, so there is nothing more to select. */
-export type StopReason = 'target-map' | 'label-budget' | 'max-rounds' | 'pool-exhausted' | 'size-reached' | 'stop-signal';
+export type StopReason =
+  'target-map' | 'label-budget' | 'max-rounds' | 'pool-exhausted' | 'size-reached' | 'stop-signal';
 
 /** What the loop returns when it ends: its contract with clients (`handle.result()`). */
 export interface LoopResult {

@@ -10,4 +10,9 @@ export const SUBMISSION_REJECTION_FAILS_UPDATE = 'submission-rejection-fails-upd
 /** Marks the change that parses the config once, in a local activity, instead of on every replay of the first run. */
 export const CONFIG_PARSED_ONCE = 'config-parsed-once';
 /** Every patch id the workflow uses: tests/replay requires a stored history of each. */
-export const PATCH_IDS = [TRAINING_FAILURE_PAUSES, EMBED_INFER_FAILURE_PAUSES, SUBMISSION_REJECTION_FAILS_UPDATE, CONFIG_PARSED_ONCE] as const;
+export const PATCH_IDS = [
+  TRAINING_FAILURE_PAUSES,
+  EMBED_INFER_FAILURE_PAUSES,
+  SUBMISSION_REJECTION_FAILS_UPDATE,
+  CONFIG_PARSED_ONCE,
+] as const;

@@ -4,7 +4,12 @@
 import * as path from 'node:path';
 import { kmeansAnchors, scaledSize } from '../../core/tao/anchors';
 import { taoMounts, toContainerPath } from '../../core/tao/mounts';
-import { TAO_DEFAULT_BATCH_SIZE, TAO_DEFAULT_INPUT_SIZE, type AnchorSet, type TaoSettings } from '../../core/tao/settings';
+import {
+  TAO_DEFAULT_BATCH_SIZE,
+  TAO_DEFAULT_INPUT_SIZE,
+  type AnchorSet,
+  type TaoSettings,
+} from '../../core/tao/settings';
 import { renderTaoSpec, type StartFrom } from '../../core/tao/spec';
 import type { Box } from '../../core/formats/kitti';
 import { roundDir } from '../../core/workspace-layout';
@@ -42,8 +47,14 @@ export function stagedDirs(projectDir: string, round: number): { train: string; 
 }
 
 /** label class (lowercased) -> target class; by default each labelled class maps to itself. */
-export function classMapping(classes: readonly string[], configured: Record<string, string> | undefined): [string, string][] {
-  if (configured) return Object.entries(configured).map(([k, v]): [string, string] => [k.toLowerCase(), v]).sort(([a], [b]) => a.localeCompare(b));
+export function classMapping(
+  classes: readonly string[],
+  configured: Record<string, string> | undefined,
+): [string, string][] {
+  if (configured)
+    return Object.entries(configured)
+      .map(([k, v]): [string, string] => [k.toLowerCase(), v])
+      .sort(([a], [b]) => a.localeCompare(b));
   return [...new Set(classes.map((c) => c.toLowerCase()))].sort().map((k) => [k, k]);
 }
 
@@ -51,14 +62,28 @@ export function classMapping(classes: readonly string[], configured: Record<stri
  * num_epochs: at least `minSteps` optimiser steps, as the torch trainer does. A pure function of the
  * labelled set, so a retry computes the same number and TAO's resume continues the same schedule.
  */
-export function taoEpochs(epochs: number, minSteps: number | undefined, count: number, batchSize: number, gpus: number): number {
+export function taoEpochs(
+  epochs: number,
+  minSteps: number | undefined,
+  count: number,
+  batchSize: number,
+  gpus: number,
+): number {
   const stepsPerEpoch = Math.max(1, Math.ceil(count / (batchSize * gpus)));
   return Math.max(epochs, minSteps ? Math.ceil(minSteps / stepsPerEpoch) : 0);
 }
 
-export function anchorsFor(settings: TaoSettings, labelled: LabelledSummary, net: { width: number; height: number }, seed: number): AnchorSet {
+export function anchorsFor(
+  settings: TaoSettings,
+  labelled: LabelledSummary,
+  net: { width: number; height: number },
+  seed: number,
+): AnchorSet {
   if (settings.anchors !== 'kmeans') return settings.anchors;
-  return kmeansAnchors(labelled.boxes.map((b) => scaledSize(b.box, b, net)), seed);
+  return kmeansAnchors(
+    labelled.boxes.map((b) => scaledSize(b.box, b, net)),
+    seed,
+  );
 }
 
 export function parseInputSize(size: string | undefined): { width: number; height: number } {

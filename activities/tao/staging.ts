@@ -22,7 +22,9 @@ export interface StagedKittiSet {
 }
 
 /** What a labelled set holds (count, classes, extensions, boxes with image sizes), read without staging. */
-export async function summarizeKittiSet(items: readonly { name: string; image: string; labels: string }[]): Promise<Omit<StagedKittiSet, 'images' | 'labels'>> {
+export async function summarizeKittiSet(
+  items: readonly { name: string; image: string; labels: string }[],
+): Promise<Omit<StagedKittiSet, 'images' | 'labels'>> {
   const classes = new Set<string>();
   const extensions = new Set<string>();
   const boxes: StagedKittiSet['boxes'] = [];
@@ -37,7 +39,8 @@ export async function summarizeKittiSet(items: readonly { name: string; image: s
 
 async function readLabels(item: { labels: string }): Promise<Box[]> {
   const parsed = parseKitti(await fs.readFile(item.labels, 'utf8'), item.labels, 'either');
-  if (parsed.problems.length) throw new Error(`cannot stage labels: ${parsed.problems.slice(0, 5).map(formatProblem).join('; ')}`);
+  if (parsed.problems.length)
+    throw new Error(`cannot stage labels: ${parsed.problems.slice(0, 5).map(formatProblem).join('; ')}`);
   return parsed.boxes;
 }
 
@@ -66,7 +69,10 @@ async function freshDir(dir: string): Promise<void> {
 }
 
 /** `items` (image + pomona label file each) as `<dest>/images` and `<dest>/labels`; recreated each time. */
-export async function stageKittiSet(items: readonly { name: string; image: string; labels: string }[], dest: string): Promise<StagedKittiSet> {
+export async function stageKittiSet(
+  items: readonly { name: string; image: string; labels: string }[],
+  dest: string,
+): Promise<StagedKittiSet> {
   const images = path.join(dest, 'images');
   const labels = path.join(dest, 'labels');
   await freshDir(images);
@@ -80,14 +86,30 @@ export async function stageKittiSet(items: readonly { name: string; image: strin
     await placeFile(item.image, path.join(images, `${item.name}${ext}`));
     const parsed = await readLabels(item);
     for (const b of parsed) classes.add(b.cls);
-    await fs.writeFile(path.join(labels, `${item.name}.txt`), formatKittiFile(parsed.map((b) => ({ ...b, cls: b.cls.toLowerCase() })), 'label'));
+    await fs.writeFile(
+      path.join(labels, `${item.name}.txt`),
+      formatKittiFile(
+        parsed.map((b) => ({ ...b, cls: b.cls.toLowerCase() })),
+        'label',
+      ),
+    );
     boxes.push(...(await withImageSize(item.image, parsed)));
   }
-  return { images, labels, count: items.length, classes: [...classes].sort(), extensions: [...extensions].sort(), boxes };
+  return {
+    images,
+    labels,
+    count: items.length,
+    classes: [...classes].sort(),
+    extensions: [...extensions].sort(),
+    boxes,
+  };
 }
 
 /** Pairs each image of `imagesDir` with `<labelsDir>/<name>.txt` (pomona's validation split layout). */
-export async function pairImagesWithLabels(imagesDir: string, labelsDir: string): Promise<{ name: string; image: string; labels: string }[]> {
+export async function pairImagesWithLabels(
+  imagesDir: string,
+  labelsDir: string,
+): Promise<{ name: string; image: string; labels: string }[]> {
   return (await listImageFiles(imagesDir)).map((image) => {
     const name = path.basename(image, path.extname(image));
     return { name, image, labels: path.join(labelsDir, `${name}.txt`) };

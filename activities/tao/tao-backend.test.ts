@@ -40,25 +40,50 @@ afterEach(() => {
 });
 
 /** A project with a labelled set of 6 images and a validation split of 4, as the loop lays it out. */
-async function project(dialect: TaoDialect, settings: Partial<TaoSettingsInput> = {}): Promise<{ train: TrainInput; job: TaoJob }> {
+async function project(
+  dialect: TaoDialect,
+  settings: Partial<TaoSettingsInput> = {},
+): Promise<{ train: TrainInput; job: TaoJob }> {
   process.env.POMONA_TAO_LAUNCHER = emulator(dialect === 'tlt3' ? 'tlt' : 'tao');
   const projectDir = path.join(tempWorkspace(), 'orchard');
   const manifest = await ingestDataset(dataset, path.join(projectDir, 'ground-truth', 'labels'));
   const [val, train] = [manifest.images.slice(0, 4), manifest.images.slice(4)];
-  for (const [dir, pick] of [['images', (i: (typeof val)[0]) => i.file], ['labels', (i: (typeof val)[0]) => i.labels!]] as const) {
+  for (const [dir, pick] of [
+    ['images', (i: (typeof val)[0]) => i.file],
+    ['labels', (i: (typeof val)[0]) => i.labels!],
+  ] as const) {
     fs.mkdirSync(path.join(projectDir, 'validation', dir), { recursive: true });
-    for (const i of val) fs.symlinkSync(pick(i), path.join(projectDir, 'validation', dir, `${i.name}${dir === 'labels' ? '.txt' : path.extname(i.file)}`));
+    for (const i of val)
+      fs.symlinkSync(
+        pick(i),
+        path.join(projectDir, 'validation', dir, `${i.name}${dir === 'labels' ? '.txt' : path.extname(i.file)}`),
+      );
   }
   fs.mkdirSync(path.join(projectDir, 'pool', 'images'), { recursive: true });
   for (const i of train) fs.symlinkSync(i.file, path.join(projectDir, 'pool', 'images', path.basename(i.file)));
-  const labelled: LabelledSet = { round: 1, images: train.map((i) => ({ name: i.name, image: i.file, labels: i.labels!, round: 1 })) };
+  const labelled: LabelledSet = {
+    round: 1,
+    images: train.map((i) => ({ name: i.name, image: i.file, labels: i.labels!, round: 1 })),
+  };
   const labelledPath = path.join(projectDir, 'labelled.json');
   fs.writeFileSync(labelledPath, JSON.stringify(labelled));
   const pretrained = path.join(tempWorkspace(), 'tlt_pretrained_object_detection_vresnet18', 'resnet_18.hdf5');
   fs.mkdirSync(path.dirname(pretrained), { recursive: true });
   fs.writeFileSync(pretrained, 'pretrained backbone');
   const job = { projectDir, settings: taoSettingsSchema.parse({ dialect, pretrainedModel: pretrained, ...settings }) };
-  const train_: TrainInput = { projectDir, round: 1, labelledPath, epochs: 3, minSteps: 0, checkpointInterval: 1, device: 'auto', seed: 1, inputSize: '160x96', batchSize: 2, tao: job };
+  const train_: TrainInput = {
+    projectDir,
+    round: 1,
+    labelledPath,
+    epochs: 3,
+    minSteps: 0,
+    checkpointInterval: 1,
+    device: 'auto',
+    seed: 1,
+    inputSize: '160x96',
+    batchSize: 2,
+    tao: job,
+  };
   return { train: train_, job };
 }
 
@@ -69,37 +94,59 @@ function runTrain(input: TrainInput, job: TaoJob, heartbeats: unknown[] = []): P
 }
 
 async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ApplicationFailure);
   return error as ApplicationFailure;
 }
 
-test.each(['tlt3', 'tao4', 'tao5'] as const)('%s: a round trains, records TAO\'s mAP, and infers into pomona predictions', async (dialect) => {
-  const { train, job } = await project(dialect);
-  const heartbeats: { event?: string; epoch?: number }[] = [];
-  const result = await runTrain(train, job, heartbeats);
-  const ext = dialect === 'tao5' ? 'hdf5' : 'tlt';
-  expect(path.basename(result.weights)).toBe(`yolov4_resnet18_epoch_003.${ext}`);
-  expect(result).toMatchObject({ epochs: 3, resumedFromEpoch: 0 });
-  expect(heartbeats.filter((h) => h.event === 'epoch').map((h) => h.epoch)).toEqual([1, 2, 3]);
-  const trainDir = path.dirname(path.dirname(result.weights));
-  const spec = fs.readFileSync(path.join(trainDir, 'experiment_spec.txt'), 'utf8');
-  expect(spec).toContain('pretrain_model_path: "/workspace/pomona/pretrained/resnet_18.hdf5"');
-  expect(spec.includes('matching_neutral_box_iou')).toBe(dialect !== 'tlt3');
-  expect(JSON.parse(fs.readFileSync(path.join(trainDir, 'tao-metrics.json'), 'utf8'))).toMatchObject({ epoch: 3, source: 'training', ap: { apple: expect.any(Number) } });
+test.each(['tlt3', 'tao4', 'tao5'] as const)(
+  "%s: a round trains, records TAO's mAP, and infers into pomona predictions",
+  async (dialect) => {
+    const { train, job } = await project(dialect);
+    const heartbeats: { event?: string; epoch?: number }[] = [];
+    const result = await runTrain(train, job, heartbeats);
+    const ext = dialect === 'tao5' ? 'hdf5' : 'tlt';
+    expect(path.basename(result.weights)).toBe(`yolov4_resnet18_epoch_003.${ext}`);
+    expect(result).toMatchObject({ epochs: 3, resumedFromEpoch: 0 });
+    expect(heartbeats.filter((h) => h.event === 'epoch').map((h) => h.epoch)).toEqual([1, 2, 3]);
+    const trainDir = path.dirname(path.dirname(result.weights));
+    const spec = fs.readFileSync(path.join(trainDir, 'experiment_spec.txt'), 'utf8');
+    expect(spec).toContain('pretrain_model_path: "/workspace/pomona/pretrained/resnet_18.hdf5"');
+    expect(spec.includes('matching_neutral_box_iou')).toBe(dialect !== 'tlt3');
+    expect(JSON.parse(fs.readFileSync(path.join(trainDir, 'tao-metrics.json'), 'utf8'))).toMatchObject({
+      epoch: 3,
+      source: 'training',
+      ap: { apple: expect.any(Number) },
+    });
 
-  process.env.TAO_EMULATOR_ORACLE_LABELS = path.join(job.projectDir, 'ground-truth', 'labels');
-  const outDir = path.join(job.projectDir, 'rounds', '1', 'validation-predictions');
-  const infer: InferInput = { model: result.weights, imagesDir: path.join(job.projectDir, 'validation', 'images'), outDir, threshold: 0.05, device: 'auto', tao: job };
-  const inferred = await new MockActivityEnvironment().run(taoInferImages, infer, job);
-  expect(inferred).toMatchObject({ predictionsDir: outDir, images: 4 });
-  expect(fs.readdirSync(outDir).sort()).toEqual(fs.readdirSync(path.join(job.projectDir, 'validation', 'labels')).sort());
-  const line = fs.readFileSync(path.join(outDir, fs.readdirSync(outDir)[0]), 'utf8').trim().split('\n')[0];
-  expect(line.split(' ')).toHaveLength(16);
-  const scored = await evaluateFolders(path.join(job.projectDir, 'validation', 'labels'), outDir);
-  expect(scored.map50).toBeGreaterThan(0.5);
-  expect(fs.existsSync(`${outDir}.tao-images`)).toBe(false);
-});
+    process.env.TAO_EMULATOR_ORACLE_LABELS = path.join(job.projectDir, 'ground-truth', 'labels');
+    const outDir = path.join(job.projectDir, 'rounds', '1', 'validation-predictions');
+    const infer: InferInput = {
+      model: result.weights,
+      imagesDir: path.join(job.projectDir, 'validation', 'images'),
+      outDir,
+      threshold: 0.05,
+      device: 'auto',
+      tao: job,
+    };
+    const inferred = await new MockActivityEnvironment().run(taoInferImages, infer, job);
+    expect(inferred).toMatchObject({ predictionsDir: outDir, images: 4 });
+    expect(fs.readdirSync(outDir).sort()).toEqual(
+      fs.readdirSync(path.join(job.projectDir, 'validation', 'labels')).sort(),
+    );
+    const line = fs
+      .readFileSync(path.join(outDir, fs.readdirSync(outDir)[0]), 'utf8')
+      .trim()
+      .split('\n')[0];
+    expect(line.split(' ')).toHaveLength(16);
+    const scored = await evaluateFolders(path.join(job.projectDir, 'validation', 'labels'), outDir);
+    expect(scored.map50).toBeGreaterThan(0.5);
+    expect(fs.existsSync(`${outDir}.tao-images`)).toBe(false);
+  },
+);
 
 test('a crashed attempt is retryable; the retry resumes from the last whole checkpoint, file name intact', async () => {
   const { train, job } = await project('tlt3');
@@ -112,7 +159,9 @@ test('a crashed attempt is retryable; the retry resumes from the last whole chec
   const retried = await runTrain(train, job);
   expect(retried.resumedFromEpoch).toBe(2);
   const spec = fs.readFileSync(path.join(job.projectDir, 'rounds', '1', 'train', 'experiment_spec.txt'), 'utf8');
-  expect(spec).toContain('resume_model_path: "/workspace/pomona/project/rounds/1/train/weights/yolov4_resnet18_epoch_002.tlt"');
+  expect(spec).toContain(
+    'resume_model_path: "/workspace/pomona/project/rounds/1/train/weights/yolov4_resnet18_epoch_002.tlt"',
+  );
   expect(spec).not.toContain('pretrain_model_path');
 
   // Lost after the end: a further retry returns the final checkpoint without launching the tool again.
@@ -139,7 +188,12 @@ test.each([
   ['a wrong key', 'TaoWrongKey', { TAO_EMULATOR_KEY: 'the-key-models-were-saved-with' }, {}],
   ['out of GPU memory', 'TaoOutOfGpuMemory', { TAO_EMULATOR_GPU_BATCH_LIMIT: '1' }, {}],
   ['a spec the installed version rejects', 'TaoBadSpec', { TAO_EMULATOR_INSTALLED: 'tlt3' }, {}],
-  ['a mount source that does not exist', 'TaoMissingMount', {}, { pretrainedModel: '/nonexistent/models/resnet_18.hdf5' }],
+  [
+    'a mount source that does not exist',
+    'TaoMissingMount',
+    {},
+    { pretrainedModel: '/nonexistent/models/resnet_18.hdf5' },
+  ],
 ] as const)('%s is a clear non-retryable error', async (_what, type, env, settings) => {
   const { train, job } = await project('tao4', settings);
   Object.assign(process.env, env);
@@ -167,7 +221,8 @@ test('the key comes from the worker environment only and is redacted from the lo
   expect(log).toContain('Running command in container: yolo_v4 train');
   expect(log).toContain('-k <key>');
   for (const file of fs.readdirSync(trainDir).filter((f) => !f.startsWith('weights'))) {
-    if (fs.statSync(path.join(trainDir, file)).isFile()) expect(fs.readFileSync(path.join(trainDir, file), 'utf8')).not.toContain(KEY);
+    if (fs.statSync(path.join(trainDir, file)).isFile())
+      expect(fs.readFileSync(path.join(trainDir, file), 'utf8')).not.toContain(KEY);
   }
 });
 
@@ -190,13 +245,19 @@ test('cancelling the activity stops the tool; k-means anchors come from the labe
   expect(error).toBeInstanceOf(CancelledFailure);
   expect(Date.now() - started).toBeLessThan(30_000);
   const trainDir = path.join(job.projectDir, 'rounds', '1', 'train');
-  const running = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => {
-    try {
-      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('tao-emulator') && fs.readFileSync(`/proc/${p}/environ`, 'utf8').includes(job.projectDir);
-    } catch {
-      return false;
-    }
-  });
+  const running = fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .some((p) => {
+      try {
+        return (
+          fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('tao-emulator') &&
+          fs.readFileSync(`/proc/${p}/environ`, 'utf8').includes(job.projectDir)
+        );
+      } catch {
+        return false;
+      }
+    });
   expect(running).toBe(false);
   const spec = fs.readFileSync(path.join(trainDir, 'experiment_spec.txt'), 'utf8');
   expect(spec).not.toContain('(15.64,12.00)');

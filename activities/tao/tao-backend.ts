@@ -19,7 +19,15 @@ import { convertTaoPredictionFile, targetToPomonaClass } from '../../core/tao/pr
 import type { TaoDialect } from '../../core/tao/settings';
 import { layout } from '../../core/workspace-layout';
 import { readLabelledSet } from '../labelled-set';
-import type { InferInput, InferResult, TaoJob, TrainHeartbeat, TrainingProgress, TrainInput, TrainResult } from '../types';
+import type {
+  InferInput,
+  InferResult,
+  TaoJob,
+  TrainHeartbeat,
+  TrainingProgress,
+  TrainInput,
+  TrainResult,
+} from '../types';
 import { stageImages, stageKittiSet, pairImagesWithLabels, type StagedKittiSet } from './staging';
 import { classMapping, roundSpec, stagedDirs } from './round-spec';
 import { runTaoTask, taoFailure, taoKey, type TaoRun } from './tao-process';
@@ -55,23 +63,35 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob): Promise<Tra
   // A retry resumes from the newest checkpoint whose writing finished (TAO writes checkpoints in place).
   const resume = await latestCompleteCheckpoint(trainDir);
   const { train, hasValidation } = await stageRound(input);
-  if (!train.classes.length && !s.classMapping) throw ApplicationFailure.create({ type: ErrorType.InvalidInput, nonRetryable: true, message: 'the labelled set has no boxes: TAO needs at least one class' });
-  await writeJsonAtomic(path.join(trainDir, CLASSES_FILE), { mapping: classMapping(train.classes, s.classMapping), classes: train.classes } satisfies ClassesRecord);
+  if (!train.classes.length && !s.classMapping)
+    throw ApplicationFailure.create({
+      type: ErrorType.InvalidInput,
+      nonRetryable: true,
+      message: 'the labelled set has no boxes: TAO needs at least one class',
+    });
+  await writeJsonAtomic(path.join(trainDir, CLASSES_FILE), {
+    mapping: classMapping(train.classes, s.classMapping),
+    classes: train.classes,
+  } satisfies ClassesRecord);
   const specFile = path.join(trainDir, SPEC_FILE);
-  const spec = specOrFailure(() => roundSpec({
-    settings: s,
-    projectDir: input.projectDir,
-    round: input.round,
-    epochs: input.epochs,
-    minSteps: input.minSteps,
-    checkpointInterval: input.checkpointInterval,
-    seed: input.seed,
-    inputSize: input.inputSize,
-    batchSize: input.batchSize,
-    labelled: train,
-    hasValidation,
-    start: resume ? { kind: 'resume', hostPath: path.join(weightsDir, resume.name) } : { kind: 'pretrain', hostPath: input.initWeights ?? s.pretrainedModel },
-  }));
+  const spec = specOrFailure(() =>
+    roundSpec({
+      settings: s,
+      projectDir: input.projectDir,
+      round: input.round,
+      epochs: input.epochs,
+      minSteps: input.minSteps,
+      checkpointInterval: input.checkpointInterval,
+      seed: input.seed,
+      inputSize: input.inputSize,
+      batchSize: input.batchSize,
+      labelled: train,
+      hasValidation,
+      start: resume
+        ? { kind: 'resume', hostPath: path.join(weightsDir, resume.name) }
+        : { kind: 'pretrain', hostPath: input.initWeights ?? s.pretrainedModel },
+    }),
+  );
   await writeFileAtomic(specFile, spec.text);
   const epochs = spec.epochs;
   const metricsFile = path.join(trainDir, 'tao-metrics.json');
@@ -117,15 +137,34 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob): Promise<Tra
     }
     if (event.type === 'step') {
       loss = event.loss;
-      latest = { event: 'step', round: input.round, epoch: event.epoch, epochs: event.epochs, step: event.step, steps: event.steps, loss, checkpoint, progress };
+      latest = {
+        event: 'step',
+        round: input.round,
+        epoch: event.epoch,
+        epochs: event.epochs,
+        step: event.step,
+        steps: event.steps,
+        loss,
+        checkpoint,
+        progress,
+      };
       ctx.heartbeat(latest);
     } else if (event.type === 'ap-table') {
-      table = { epoch: Number(latest.epoch ?? 0), map: event.map, ap: event.ap, validationLoss: null, source: 'training' };
+      table = {
+        epoch: Number(latest.epoch ?? 0),
+        map: event.map,
+        ap: event.ap,
+        validationLoss: null,
+        source: 'training',
+      };
       ctx.heartbeat({ ...latest, event: 'ap', map: event.map, ap: event.ap });
     } else if (event.type === 'validation-loss') {
       validationLoss = event.value;
     } else if (event.type === 'checkpoint-saving') {
-      saving = { epoch: event.epoch, file: toHostPath(event.path, mounts) ?? path.join(weightsDir, path.basename(event.path)) };
+      saving = {
+        epoch: event.epoch,
+        file: toHostPath(event.path, mounts) ?? path.join(weightsDir, path.basename(event.path)),
+      };
     }
   };
 
@@ -133,7 +172,14 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob): Promise<Tra
   try {
     run = await runTaoTask({
       dialect: s.dialect,
-      args: trainArgs({ dialect: s.dialect, spec: inContainer(specFile), results: inContainer(trainDir), key, gpus: s.gpus, useAmp: s.useAmp }),
+      args: trainArgs({
+        dialect: s.dialect,
+        spec: inContainer(specFile),
+        results: inContainer(trainDir),
+        key,
+        gpus: s.gpus,
+        useAmp: s.useAmp,
+      }),
       key,
       env,
       logFile: path.join(trainDir, 'tao-train.log'),
@@ -155,7 +201,13 @@ export async function taoTrainRound(input: TrainInput, job: TaoJob): Promise<Tra
   let metrics: TaoMetrics | null = printed ? { ...printed, validationLoss } : null;
   if (!metrics || metrics.epoch !== epochs) metrics = await taoEvaluate(finalFile, job);
   await writeJsonAtomic(metricsFile, metrics);
-  return { weights: finalFile, epochs, loss, seconds: (Date.now() - started) / 1000, resumedFromEpoch: resume?.epoch ?? 0 };
+  return {
+    weights: finalFile,
+    epochs,
+    loss,
+    seconds: (Date.now() - started) / 1000,
+    resumedFromEpoch: resume?.epoch ?? 0,
+  };
 }
 
 /** `yolo_v4 evaluate` on the spec's validation sources: TAO's own AP table for a model. */
@@ -167,7 +219,12 @@ export async function taoEvaluate(model: string, job: TaoJob): Promise<TaoMetric
   let found: TaoMetrics | null = null;
   const run = await runTaoTask({
     dialect: s.dialect,
-    args: evaluateArgs({ dialect: s.dialect, spec: containerPath(await specOf(model), mounts), model: containerPath(model, mounts), key }),
+    args: evaluateArgs({
+      dialect: s.dialect,
+      spec: containerPath(await specOf(model), mounts),
+      model: containerPath(model, mounts),
+      key,
+    }),
     key,
     env: await prepareMounts(s.dialect, trainDir, mounts),
     logFile: path.join(trainDir, 'tao-evaluate.log'),
@@ -185,7 +242,9 @@ export async function taoInferImages(input: InferInput, job: TaoJob): Promise<In
   const s = job.settings;
   const mounts = taoMounts(job.projectDir, s.pretrainedModel, s.containerRoot);
   const spec = await specOf(input.model);
-  const classes = JSON.parse(await fs.readFile(path.join(trainDirOf(input.model), CLASSES_FILE), 'utf8')) as ClassesRecord;
+  const classes = JSON.parse(
+    await fs.readFile(path.join(trainDirOf(input.model), CLASSES_FILE), 'utf8'),
+  ) as ClassesRecord;
   const stagedImages = `${input.outDir}.tao-images`;
   const results = `${input.outDir}.tao-results`;
   const tmp = `${input.outDir}.partial`;
@@ -198,7 +257,15 @@ export async function taoInferImages(input: InferInput, job: TaoJob): Promise<In
   let seen = 0;
   const run = await runTaoTask({
     dialect: s.dialect,
-    args: inferenceArgs({ dialect: s.dialect, spec: containerPath(spec, mounts), model: containerPath(input.model, mounts), images: containerPath(stagedImages, mounts), out: containerPath(results, mounts), key, threshold: input.threshold }),
+    args: inferenceArgs({
+      dialect: s.dialect,
+      spec: containerPath(spec, mounts),
+      model: containerPath(input.model, mounts),
+      images: containerPath(stagedImages, mounts),
+      out: containerPath(results, mounts),
+      key,
+      threshold: input.threshold,
+    }),
     key,
     env: await prepareMounts(s.dialect, path.dirname(input.outDir), mounts),
     logFile: `${input.outDir}.tao-inference.log`,
@@ -208,7 +275,12 @@ export async function taoInferImages(input: InferInput, job: TaoJob): Promise<In
   const labelsDir = inferenceLabelsDir(results);
   const written = new Set(await fs.readdir(labelsDir).catch(() => [] as string[]));
   const missing = names.filter((n) => !written.has(`${n}.txt`));
-  if (!run.passed || missing.length) throw taoFailure('inference', run, `${missing.length} of ${names.length} label files are missing (e.g. ${missing[0]}.txt)`);
+  if (!run.passed || missing.length)
+    throw taoFailure(
+      'inference',
+      run,
+      `${missing.length} of ${names.length} label files are missing (e.g. ${missing[0]}.txt)`,
+    );
 
   // Convert into a fresh folder and rename it into place, so a retry never sees half a result.
   const targetToClass = targetToPomonaClass(classes.mapping, classes.classes);
@@ -216,7 +288,10 @@ export async function taoInferImages(input: InferInput, job: TaoJob): Promise<In
   await fs.mkdir(tmp, { recursive: true });
   for (const name of names) {
     const file = path.join(labelsDir, `${name}.txt`);
-    await fs.writeFile(path.join(tmp, `${name}.txt`), convertTaoPredictionFile(await fs.readFile(file, 'utf8'), file, targetToClass));
+    await fs.writeFile(
+      path.join(tmp, `${name}.txt`),
+      convertTaoPredictionFile(await fs.readFile(file, 'utf8'), file, targetToClass),
+    );
   }
   await fs.rm(input.outDir, { recursive: true, force: true });
   await fs.rename(tmp, input.outDir);
@@ -235,7 +310,11 @@ async function stageRound(input: TrainInput): Promise<{ train: StagedKittiSet; h
   const train = await stageKittiSet(set.images, dirs.train);
   const valImages = layout.validationImages(input.projectDir);
   const hasValidation = await exists(valImages);
-  if (hasValidation) await stageKittiSet(await pairImagesWithLabels(valImages, layout.validationLabels(input.projectDir)), dirs.validation);
+  if (hasValidation)
+    await stageKittiSet(
+      await pairImagesWithLabels(valImages, layout.validationLabels(input.projectDir)),
+      dirs.validation,
+    );
   return { train, hasValidation };
 }
 
@@ -245,7 +324,11 @@ function specOrFailure<T>(build: () => T): T {
     return build();
   } catch (err) {
     // roundSpec is pure: whatever it throws, a retry would throw again.
-    throw ApplicationFailure.create({ type: err instanceof TaoPathError ? 'TaoMissingMount' : 'TaoBadSpec', nonRetryable: true, message: (err as Error).message });
+    throw ApplicationFailure.create({
+      type: err instanceof TaoPathError ? 'TaoMissingMount' : 'TaoBadSpec',
+      nonRetryable: true,
+      message: (err as Error).message,
+    });
   }
 }
 
@@ -253,7 +336,8 @@ function containerPath(hostPath: string, mounts: Mount[]): string {
   try {
     return toContainerPath(hostPath, mounts);
   } catch (err) {
-    if (err instanceof TaoPathError) throw ApplicationFailure.create({ type: ErrorType.TaoMissingMount, nonRetryable: true, message: err.message });
+    if (err instanceof TaoPathError)
+      throw ApplicationFailure.create({ type: ErrorType.TaoMissingMount, nonRetryable: true, message: err.message });
     throw err;
   }
 }
@@ -265,7 +349,12 @@ function containerPath(hostPath: string, mounts: Mount[]): string {
  */
 async function prepareMounts(dialect: TaoDialect, dir: string, mounts: Mount[]): Promise<Record<string, string>> {
   for (const m of mounts) {
-    if (!(await exists(m.source))) throw ApplicationFailure.create({ type: ErrorType.TaoMissingMount, nonRetryable: true, message: `mount source ${m.source} does not exist on the GPU worker` });
+    if (!(await exists(m.source)))
+      throw ApplicationFailure.create({
+        type: ErrorType.TaoMissingMount,
+        nonRetryable: true,
+        message: `mount source ${m.source} does not exist on the GPU worker`,
+      });
   }
   const content = `${JSON.stringify(mountsFile(mounts, os.userInfo().uid, os.userInfo().gid), null, 2)}\n`;
   const own = path.join(dir, 'tao_mounts.json');
@@ -273,19 +362,28 @@ async function prepareMounts(dialect: TaoDialect, dir: string, mounts: Mount[]):
   if (dialect === 'tao5') return { LAUNCHER_MOUNTS: own };
   // HOME as the launcher's expanduser("~") reads it (and as this process's env says, which may differ
   // from the C-level environment os.homedir() reads under a test runner).
-  await writeFileAtomic(path.join(process.env.HOME || os.homedir(), dialect === 'tlt3' ? '.tlt_mounts.json' : '.tao_mounts.json'), content);
+  await writeFileAtomic(
+    path.join(process.env.HOME || os.homedir(), dialect === 'tlt3' ? '.tlt_mounts.json' : '.tao_mounts.json'),
+    content,
+  );
   return {};
 }
 
 async function latestCompleteCheckpoint(trainDir: string): Promise<{ name: string; epoch: number } | null> {
-  const listed = await fs.readFile(path.join(trainDir, COMPLETE_FILE), 'utf8').then((t) => JSON.parse(t) as string[]).catch(() => [] as string[]);
+  const listed = await fs
+    .readFile(path.join(trainDir, COMPLETE_FILE), 'utf8')
+    .then((t) => JSON.parse(t) as string[])
+    .catch(() => [] as string[]);
   const present = new Set(await fs.readdir(path.join(trainDir, 'weights')).catch(() => [] as string[]));
   return latestCheckpointName(listed.filter((n) => present.has(n)));
 }
 
 async function recordComplete(trainDir: string, names: string[]): Promise<void> {
   const file = path.join(trainDir, COMPLETE_FILE);
-  const before = await fs.readFile(file, 'utf8').then((t) => JSON.parse(t) as string[]).catch(() => [] as string[]);
+  const before = await fs
+    .readFile(file, 'utf8')
+    .then((t) => JSON.parse(t) as string[])
+    .catch(() => [] as string[]);
   await writeJsonAtomic(file, [...new Set([...before, ...names])]);
 }
 
@@ -296,7 +394,12 @@ function trainDirOf(model: string): string {
 
 async function specOf(model: string): Promise<string> {
   const spec = path.join(trainDirOf(model), SPEC_FILE);
-  if (!(await exists(spec))) throw ApplicationFailure.create({ type: ErrorType.InvalidInput, nonRetryable: true, message: `${model}: no ${SPEC_FILE} beside its weights folder (not a model trained by pomona's tao backend)` });
+  if (!(await exists(spec)))
+    throw ApplicationFailure.create({
+      type: ErrorType.InvalidInput,
+      nonRetryable: true,
+      message: `${model}: no ${SPEC_FILE} beside its weights folder (not a model trained by pomona's tao backend)`,
+    });
   return spec;
 }
 

@@ -26,7 +26,12 @@ export function taoLauncher(dialect: TaoDialect): string {
  */
 export function taoKey(): string {
   const key = process.env.NGC_API_KEY;
-  if (!key) throw ApplicationFailure.create({ type: ErrorType.TaoKeyMissing, nonRetryable: true, message: 'NGC_API_KEY is not set in the GPU worker\'s environment (the key TLT/TAO models are encrypted with)' });
+  if (!key)
+    throw ApplicationFailure.create({
+      type: ErrorType.TaoKeyMissing,
+      nonRetryable: true,
+      message: "NGC_API_KEY is not set in the GPU worker's environment (the key TLT/TAO models are encrypted with)",
+    });
   return key;
 }
 
@@ -52,8 +57,16 @@ export interface TaoRunOptions {
 export async function runTaoTask(o: TaoRunOptions): Promise<TaoRun> {
   const ctx = Context.current();
   const log = fs.createWriteStream(o.logFile, { flags: 'a' });
-  log.write(`\n=== ${new Date().toISOString()} attempt ${ctx.info.attempt}: ${redactKey([taoLauncher(o.dialect), ...o.args].join(' '), o.key)}\n`);
-  const child = execa(taoLauncher(o.dialect), o.args, { reject: false, buffer: false, stdin: 'pipe', env: o.env, killSignal: 'SIGTERM' });
+  log.write(
+    `\n=== ${new Date().toISOString()} attempt ${ctx.info.attempt}: ${redactKey([taoLauncher(o.dialect), ...o.args].join(' '), o.key)}\n`,
+  );
+  const child = execa(taoLauncher(o.dialect), o.args, {
+    reject: false,
+    buffer: false,
+    stdin: 'pipe',
+    env: o.env,
+    killSignal: 'SIGTERM',
+  });
   let passed = false;
   let tail = '';
   const onCancel = () => child.kill('SIGTERM', { forceKillAfterTimeout: 10_000 });
@@ -61,7 +74,10 @@ export async function runTaoTask(o: TaoRunOptions): Promise<TaoRun> {
   if (ctx.cancellationSignal.aborted) onCancel();
   // While the tool is silent (loading data, building the graph), heartbeat anyway, well within the
   // heartbeat timeout: that timeout is for dead workers, not quiet tools.
-  const every = Math.min(HEARTBEAT_EVERY_MS, Math.max(500, (ctx.info.heartbeatTimeoutMs ?? HEARTBEAT_EVERY_MS * 3) / 3));
+  const every = Math.min(
+    HEARTBEAT_EVERY_MS,
+    Math.max(500, (ctx.info.heartbeatTimeoutMs ?? HEARTBEAT_EVERY_MS * 3) / 3),
+  );
   const keepAlive = setInterval(() => ctx.heartbeat(o.keepAlive?.()), every);
 
   // One parser per stream, so a line is never spliced from two streams' chunks.
@@ -101,11 +117,18 @@ export async function runTaoTask(o: TaoRunOptions): Promise<TaoRun> {
   try {
     const result = await child;
     await Promise.all(streams);
-    if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`TAO task stopped: activity cancelled (${String(ctx.cancellationSignal.reason ?? 'cancel')})`);
+    if (ctx.cancellationSignal.aborted)
+      throw new CancelledFailure(
+        `TAO task stopped: activity cancelled (${String(ctx.cancellationSignal.reason ?? 'cancel')})`,
+      );
     return { passed, exitCode: result.exitCode ?? null, tail };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw ApplicationFailure.create({ type: ErrorType.TaoLauncherSetup, nonRetryable: true, message: `TAO launcher "${taoLauncher(o.dialect)}" not found on the GPU worker (install it, or set POMONA_TAO_LAUNCHER)` });
+      throw ApplicationFailure.create({
+        type: ErrorType.TaoLauncherSetup,
+        nonRetryable: true,
+        message: `TAO launcher "${taoLauncher(o.dialect)}" not found on the GPU worker (install it, or set POMONA_TAO_LAUNCHER)`,
+      });
     }
     throw err;
   } finally {
@@ -121,8 +144,18 @@ export async function runTaoTask(o: TaoRunOptions): Promise<TaoRun> {
  */
 export function taoFailure(task: string, run: TaoRun, missing: string | null): ApplicationFailure {
   const known = recogniseTaoFailure(run.tail);
-  if (known) return ApplicationFailure.create({ type: known.type, nonRetryable: true, message: `TAO ${task}: ${known.line} (${known.advice})`, details: [run.tail.slice(-1500)] });
+  if (known)
+    return ApplicationFailure.create({
+      type: known.type,
+      nonRetryable: true,
+      message: `TAO ${task}: ${known.line} (${known.advice})`,
+      details: [run.tail.slice(-1500)],
+    });
   const why = !run.passed ? 'no "Execution status: PASS"' : `PASS printed but ${missing}`;
   const lastLine = run.tail.trim().split(/\r|\n/).pop() ?? '';
-  return ApplicationFailure.create({ type: ErrorType.TaoFailed, message: `TAO ${task} failed (${why}; exit code ${run.exitCode}): ${lastLine}`, details: [run.tail.slice(-1500)] });
+  return ApplicationFailure.create({
+    type: ErrorType.TaoFailed,
+    message: `TAO ${task} failed (${why}; exit code ${run.exitCode}): ${lastLine}`,
+    details: [run.tail.slice(-1500)],
+  });
 }

@@ -1,8 +1,22 @@
 import { curves, labelsToReach, type Run } from './curve';
 
 const runs: Run[] = [
-  { strategy: 'RANDOM', seed: 0, rounds: [{ labelled: 10, map50: 0.2 }, { labelled: 20, map50: 0.4 }] },
-  { strategy: 'RANDOM', seed: 1, rounds: [{ labelled: 10, map50: 0.4 }, { labelled: 20, map50: 0.6 }] },
+  {
+    strategy: 'RANDOM',
+    seed: 0,
+    rounds: [
+      { labelled: 10, map50: 0.2 },
+      { labelled: 20, map50: 0.4 },
+    ],
+  },
+  {
+    strategy: 'RANDOM',
+    seed: 1,
+    rounds: [
+      { labelled: 10, map50: 0.4 },
+      { labelled: 20, map50: 0.6 },
+    ],
+  },
   { strategy: 'CORAL', seed: 0, rounds: [{ labelled: 10, map50: 0.5 }] },
 ];
 

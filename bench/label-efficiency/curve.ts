@@ -27,11 +27,18 @@ export function curves(runs: readonly Run[]): Map<string, CurvePoint[]> {
   for (const strategy of [...new Set(runs.map((r) => r.strategy))]) {
     const byCount = new Map<number, number[]>();
     for (const run of runs.filter((r) => r.strategy === strategy)) {
-      for (const round of run.rounds) byCount.set(round.labelled, [...(byCount.get(round.labelled) ?? []), round.map50]);
+      for (const round of run.rounds)
+        byCount.set(round.labelled, [...(byCount.get(round.labelled) ?? []), round.map50]);
     }
     const points = [...byCount.entries()]
       .sort((a, b) => a[0] - b[0])
-      .map(([labelled, v]) => ({ labelled, mean: v.reduce((a, b) => a + b, 0) / v.length, min: Math.min(...v), max: Math.max(...v), n: v.length }));
+      .map(([labelled, v]) => ({
+        labelled,
+        mean: v.reduce((a, b) => a + b, 0) / v.length,
+        min: Math.min(...v),
+        max: Math.max(...v),
+        n: v.length,
+      }));
     out.set(strategy, points);
   }
   return out;

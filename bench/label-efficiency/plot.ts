@@ -42,19 +42,33 @@ export function learningCurveSvg(curves: Map<string, CurvePoint[]>, title: strin
   parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#333"/>`);
   parts.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#333"/>`);
   parts.push(`<text x="${(M.left + W - M.right) / 2}" y="${H - 12}" text-anchor="middle">labelled images</text>`);
-  parts.push(`<text transform="translate(16 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">mAP@0.5 (validation)</text>`);
+  parts.push(
+    `<text transform="translate(16 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">mAP@0.5 (validation)</text>`,
+  );
   [...curves.entries()].forEach(([strategy, points], i) => {
     const colour = COLOURS[i % COLOURS.length];
-    const band = [...points.map((p) => `${f(x(p.labelled))},${f(y(p.max))}`), ...[...points].reverse().map((p) => `${f(x(p.labelled))},${f(y(p.min))}`)];
+    const band = [
+      ...points.map((p) => `${f(x(p.labelled))},${f(y(p.max))}`),
+      ...[...points].reverse().map((p) => `${f(x(p.labelled))},${f(y(p.min))}`),
+    ];
     parts.push(`<polygon points="${band.join(' ')}" fill="${colour}" fill-opacity="0.15" stroke="none"/>`);
-    parts.push(`<polyline points="${points.map((p) => `${f(x(p.labelled))},${f(y(p.mean))}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2.5"/>`);
-    for (const p of points) parts.push(`<circle cx="${f(x(p.labelled))}" cy="${f(y(p.mean))}" r="3.5" fill="${colour}"/>`);
+    parts.push(
+      `<polyline points="${points.map((p) => `${f(x(p.labelled))},${f(y(p.mean))}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2.5"/>`,
+    );
+    for (const p of points)
+      parts.push(`<circle cx="${f(x(p.labelled))}" cy="${f(y(p.mean))}" r="3.5" fill="${colour}"/>`);
     const ly = M.top + 10 + 22 * i;
-    parts.push(`<line x1="${W - M.right + 14}" x2="${W - M.right + 40}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2.5"/>`);
+    parts.push(
+      `<line x1="${W - M.right + 14}" x2="${W - M.right + 40}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2.5"/>`,
+    );
     parts.push(`<text x="${W - M.right + 46}" y="${ly + 4}">${strategy}</text>`);
   });
-  parts.push(`<text x="${W - M.right + 14}" y="${M.top + 10 + 22 * curves.size + 8}" font-size="10" fill="#555">line: mean of seeds</text>`);
-  parts.push(`<text x="${W - M.right + 14}" y="${M.top + 10 + 22 * curves.size + 22}" font-size="10" fill="#555">band: min to max</text>`);
+  parts.push(
+    `<text x="${W - M.right + 14}" y="${M.top + 10 + 22 * curves.size + 8}" font-size="10" fill="#555">line: mean of seeds</text>`,
+  );
+  parts.push(
+    `<text x="${W - M.right + 14}" y="${M.top + 10 + 22 * curves.size + 22}" font-size="10" fill="#555">band: min to max</text>`,
+  );
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

@@ -54,12 +54,19 @@ export interface Pool {
 
 function synth(out: string, args: (string | number)[]): void {
   if (fs.existsSync(path.join(out, 'scenes.json'))) return;
-  execFileSync(trainerPython(), ['-m', 'pomona_trainer', 'synth', '--out', out, ...args.map(String)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(trainerPython(), ['-m', 'pomona_trainer', 'synth', '--out', out, ...args.map(String)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 const scenesOf = (dir: string): Record<string, string> =>
-  Object.fromEntries(Object.entries(JSON.parse(fs.readFileSync(path.join(dir, 'scenes.json'), 'utf8')) as Record<string, { scene: string }>).map(([name, a]) => [name, a.scene]));
-const labelled = async (dir: string) => (await ingestDataset(dir, path.join(dir, 'kitti-labels'))).images.filter((i) => i.labels);
+  Object.fromEntries(
+    Object.entries(
+      JSON.parse(fs.readFileSync(path.join(dir, 'scenes.json'), 'utf8')) as Record<string, { scene: string }>,
+    ).map(([name, a]) => [name, a.scene]),
+  );
+const labelled = async (dir: string) =>
+  (await ingestDataset(dir, path.join(dir, 'kitti-labels'))).images.filter((i) => i.labels);
 const byName = (a: ManifestEntry, b: ManifestEntry) => a.name.localeCompare(b.name);
 
 /** Window origins along one side: every `tile` px, the last flush with the far edge (tiling.py's rule). */
@@ -137,11 +144,29 @@ export async function buildPool(work: string, o: PoolOptions): Promise<Pool> {
     };
   }
   const knobs = ['--overlap', o.overlap, '--tail', o.tail];
-  const poolDir = path.join(work, `sequences-${o.dataSeed}-${o.sequences}x${o.frames}-${o.overlap}-${o.tail}-${o.width}x${o.height}`);
+  const poolDir = path.join(
+    work,
+    `sequences-${o.dataSeed}-${o.sequences}x${o.frames}-${o.overlap}-${o.tail}-${o.width}x${o.height}`,
+  );
   synth(poolDir, ['--sequences', o.sequences, '--frames', o.frames, ...knobs, '--seed', o.dataSeed, ...size]);
   // Validation: other rows of the same distribution, frames spread along each row (overlap 0.5).
-  const valDir = path.join(work, `sequences-${o.dataSeed + 1}-${o.valSequences}x${o.valFrames}-0.5-${o.tail}-${o.width}x${o.height}`);
-  synth(valDir, ['--sequences', o.valSequences, '--frames', o.valFrames, '--overlap', 0.5, '--tail', o.tail, '--seed', o.dataSeed + 1, ...size]);
+  const valDir = path.join(
+    work,
+    `sequences-${o.dataSeed + 1}-${o.valSequences}x${o.valFrames}-0.5-${o.tail}-${o.width}x${o.height}`,
+  );
+  synth(valDir, [
+    '--sequences',
+    o.valSequences,
+    '--frames',
+    o.valFrames,
+    '--overlap',
+    0.5,
+    '--tail',
+    o.tail,
+    '--seed',
+    o.dataSeed + 1,
+    ...size,
+  ]);
   const pool = (await labelled(poolDir)).sort(byName);
   const val = await labelled(valDir);
   return {

@@ -11,11 +11,27 @@ import type { BenchResults } from './results';
 test('bench/label-efficiency --quick: every strategy, results, page and plots in the work dir', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-bench-le-'));
   const root = repositoryRoot();
-  const proc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'bench', 'label-efficiency', 'run.ts'), '--quick', '--dir', dir], { encoding: 'utf8' });
+  const proc = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      path.join(root, 'bench', 'label-efficiency', 'run.ts'),
+      '--quick',
+      '--dir',
+      dir,
+    ],
+    { encoding: 'utf8' },
+  );
   expect(proc.stderr).toBe('');
   expect(proc.status).toBe(0);
   const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as BenchResults;
-  expect(results.settings).toMatchObject({ data: 'sequences', pool: 40, val: 12, embedding: 'backbone', backbone: 'efficientnet-lite0' });
+  expect(results.settings).toMatchObject({
+    data: 'sequences',
+    pool: 40,
+    val: 12,
+    embedding: 'backbone',
+    backbone: 'efficientnet-lite0',
+  });
   expect(results.runs.map((r) => [r.strategy, r.rounds.map((x) => x.labelled)])).toEqual(
     ['RANDOM', 'CORESET', 'CORAL', 'UNCERTAINTY', 'UNCERTAIN_CORESET'].map((s) => [s, [4, 8]]),
   );
@@ -30,6 +46,8 @@ test('bench/label-efficiency --quick: every strategy, results, page and plots in
   expect(doc).toContain('### Scene kinds among the labelled images');
   const png = PNG.sync.read(fs.readFileSync(path.join(dir, 'label-efficiency-sequences.png')));
   expect(png.width).toBeGreaterThan(500);
-  expect(fs.readFileSync(path.join(dir, 'label-efficiency-sequences.svg'), 'utf8').match(/<polyline /g)).toHaveLength(5);
+  expect(fs.readFileSync(path.join(dir, 'label-efficiency-sequences.svg'), 'utf8').match(/<polyline /g)).toHaveLength(
+    5,
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 }, 600_000);

@@ -5,7 +5,21 @@ import { PNG } from 'pngjs';
 import { defaultResultsFiles, reportMarkdown, writeReport } from './report';
 import { mergeResults, type BenchResults } from './results';
 
-const settings = { pool: 300, val: 100, dataSeed: 2000, seeds: 2, strategies: ['RANDOM', 'CORESET', 'CORAL'], initial: 10, batch: 10, rounds: 2, steps: 30, inputSize: '320x192', batchSize: 16, score: 'uncertainty_entropy_mean', device: 'auto' };
+const settings = {
+  pool: 300,
+  val: 100,
+  dataSeed: 2000,
+  seeds: 2,
+  strategies: ['RANDOM', 'CORESET', 'CORAL'],
+  initial: 10,
+  batch: 10,
+  rounds: 2,
+  steps: 30,
+  inputSize: '320x192',
+  batchSize: 16,
+  score: 'uncertainty_entropy_mean',
+  device: 'auto',
+};
 const run = (strategy: string, seed: number, maps: number[], first: string[]) => ({
   strategy,
   seed,
@@ -22,8 +36,16 @@ const part = (seed: number, runs: BenchResults['runs']): BenchResults => ({
   runs,
 });
 const results = mergeResults([
-  part(0, [run('RANDOM', 0, [0.3, 0.5], ['r0']), run('CORESET', 0, [0.4, 0.55], ['c', 'd']), run('CORAL', 0, [0.4, 0.6], ['c', 'd'])]),
-  part(1, [run('RANDOM', 1, [0.34, 0.54], ['r1']), run('CORESET', 1, [0.44, 0.55], ['d', 'c']), run('CORAL', 1, [0.44, 0.6], ['d', 'c'])]),
+  part(0, [
+    run('RANDOM', 0, [0.3, 0.5], ['r0']),
+    run('CORESET', 0, [0.4, 0.55], ['c', 'd']),
+    run('CORAL', 0, [0.4, 0.6], ['c', 'd']),
+  ]),
+  part(1, [
+    run('RANDOM', 1, [0.34, 0.54], ['r1']),
+    run('CORESET', 1, [0.44, 0.55], ['d', 'c']),
+    run('CORAL', 1, [0.44, 0.6], ['d', 'c']),
+  ]),
 ]);
 
 results.notes = ['checked: seed 0 reproduced'];
@@ -38,9 +60,11 @@ test('report: table with seeds per strategy, labels to reach, targets, trainer-s
   // RANDOM's final mean 0.52 at 20; CORAL crosses between 10 (0.42) and 20 (0.60): 10 + 0.10 / 0.18 * 10 = 15.6
   expect(doc).toContain('| CORAL | 15.6 | 78% |');
   // independent pool: no strategy below RANDOM by more than RANDOM's seed spread (4 points at both counts)
-  expect(doc).toContain("- CORESET no worse than RANDOM by more than RANDOM's seed spread: **met** (closest: 3.0 points above RANDOM at 20 labels, RANDOM's spread 4.0).");
+  expect(doc).toContain(
+    "- CORESET no worse than RANDOM by more than RANDOM's seed spread: **met** (closest: 3.0 points above RANDOM at 20 labels, RANDOM's spread 4.0).",
+  );
   // The same first batch in both seeds: the round-1 spread of CORESET and CORAL is the trainer's seed.
-  expect(doc).toContain('(0.400-0.440, 4.0 points) is the trainer\'s seed alone');
+  expect(doc).toContain("(0.400-0.440, 4.0 points) is the trainer's seed alone");
   expect(doc).toContain('Run in 2 processes');
   expect(doc).toContain('- checked: seed 0 reproduced');
   expect(doc).toContain('Total wall time 20.0 min (the sum of the parts)');
@@ -49,24 +73,33 @@ test('report: table with seeds per strategy, labels to reach, targets, trainer-s
   expect(doc).toContain('## What was tried');
 });
 
-test('sequence pool: the targets are half of RANDOM\'s labels and a first batch better by 3 points and the spread', () => {
-  const seq = { ...results, settings: { ...results.settings, data: 'sequences' }, dataDescription: 'video-like sequences (test)' };
+test("sequence pool: the targets are half of RANDOM's labels and a first batch better by 3 points and the spread", () => {
+  const seq = {
+    ...results,
+    settings: { ...results.settings, data: 'sequences' },
+    dataDescription: 'video-like sequences (test)',
+  };
   const doc = page(seq);
   expect(doc).toContain('## Video-like sequences');
   expect(doc).toContain('Pool: video-like sequences (test).');
   expect(doc).toContain("- The best strategy needs at most 50% of RANDOM's labels: **not met** (CORAL: 15.6 of 20).");
   // gain 10 points, spread max(4, 4) points
-  expect(doc).toContain("CORESET's first batch beats RANDOM's by at least 3 AP50 points and by more than the seed spread: **met** (10.0 points: 0.420 vs 0.320 at 10 labels; spread 4.0 points).");
+  expect(doc).toContain(
+    "CORESET's first batch beats RANDOM's by at least 3 AP50 points and by more than the seed spread: **met** (10.0 points: 0.420 vs 0.320 at 10 labels; spread 4.0 points).",
+  );
   const worse = mergeResults([
     part(0, [run('RANDOM', 0, [0.3, 0.5], ['r0']), run('CORESET', 0, [0.2, 0.3], ['c'])]),
     part(1, [run('RANDOM', 1, [0.34, 0.54], ['r1']), run('CORESET', 1, [0.22, 0.32], ['c'])]),
   ]);
-  expect(page(worse)).toContain("- CORESET no worse than RANDOM by more than RANDOM's seed spread: **not met** (closest: 21.0 points below RANDOM at 20 labels, RANDOM's spread 4.0).");
+  expect(page(worse)).toContain(
+    "- CORESET no worse than RANDOM by more than RANDOM's seed spread: **not met** (closest: 21.0 points below RANDOM at 20 labels, RANDOM's spread 4.0).",
+  );
 });
 
 test('per scene kind: first and last round, mean over seeds, for runs that measured it', () => {
   const withScenes = structuredClone(results);
-  for (const x of withScenes.runs) x.rounds = x.rounds.map((round, i) => ({ ...round, byScene: { dusk: 0.1 * (i + 1) + 0.01 * x.seed, sunny: 0.9 } }));
+  for (const x of withScenes.runs)
+    x.rounds = x.rounds.map((round, i) => ({ ...round, byScene: { dusk: 0.1 * (i + 1) + 0.01 * x.seed, sunny: 0.9 } }));
   const doc = page(withScenes);
   expect(doc).toContain('### mAP@0.5 per scene kind of the validation images, at 10 and 20 labels (mean over seeds)');
   expect(doc).toContain('| dusk | 0.105 / 0.205 | 0.105 / 0.205 | 0.105 / 0.205 |');
@@ -76,7 +109,15 @@ test('per scene kind: first and last round, mean over seeds, for runs that measu
 test('writeReport takes the coverage table from the results file itself, without the dataset', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-le-scenes-'));
   const file = path.join(dir, 'results-sequences.json');
-  fs.writeFileSync(file, JSON.stringify({ ...results, settings: { ...results.settings, data: 'sequences' }, dataDir: path.join(dir, 'gone'), poolScenes: { c: 'dusk', d: 'sunny', r0: 'sunny', r1: 'sunny', x: 'dusk' } }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      ...results,
+      settings: { ...results.settings, data: 'sequences' },
+      dataDir: path.join(dir, 'gone'),
+      poolScenes: { c: 'dusk', d: 'sunny', r0: 'sunny', r1: 'sunny', x: 'dusk' },
+    }),
+  );
   await writeReport([file], dir, 'le');
   const doc = fs.readFileSync(path.join(dir, 'le.md'), 'utf8');
   expect(doc).toContain('### Scene kinds among the labelled images (of 2 in the pool), mean over seeds');
@@ -100,7 +141,9 @@ test('writeReport writes the page with one section and both plots per pool', asy
   expect(defaultResultsFiles(dir)).toEqual([files[1], files[0]]);
   await writeReport(defaultResultsFiles(dir), dir, 'le');
   const doc = fs.readFileSync(path.join(dir, 'le.md'), 'utf8');
-  expect(doc.indexOf('![mAP@0.5 vs labelled images](le-sequences.png)')).toBeLessThan(doc.indexOf('![mAP@0.5 vs labelled images](le-independent.png)'));
+  expect(doc.indexOf('![mAP@0.5 vs labelled images](le-sequences.png)')).toBeLessThan(
+    doc.indexOf('![mAP@0.5 vs labelled images](le-independent.png)'),
+  );
   for (const data of ['independent', 'sequences']) {
     const svg = fs.readFileSync(path.join(dir, `le-${data}.svg`), 'utf8');
     expect(svg.match(/<polyline /g)).toHaveLength(3);

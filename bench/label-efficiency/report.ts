@@ -14,7 +14,11 @@ import type { BenchMachine, BenchResults } from './results';
  *  no strategy falls below RANDOM by more than RANDOM's seed spread. */
 const BEST_LABEL_FRACTION = 0.5;
 const CORESET_FIRST_ROUND_GAIN = 0.03;
-const POOL_TITLES: Record<string, string> = { sequences: 'Video-like sequences', independent: 'Independent images', trees: 'Real tree photographs' };
+const POOL_TITLES: Record<string, string> = {
+  sequences: 'Video-like sequences',
+  independent: 'Independent images',
+  trees: 'Real tree photographs',
+};
 const poolKind = (r: BenchResults) => r.settings.data ?? 'independent';
 
 const fmt = (v: number) => v.toFixed(3);
@@ -42,13 +46,19 @@ function runLines(r: BenchResults): string[] {
     '| part | started | seeds | wall time | load average at start (1 / 5 / 15 min) | CPU | `embed` of the pool |',
     '|---|---|---|---|---|---|---|',
   ];
-  r.parts.forEach((p, i) => lines.push(`| ${i + 1} | ${p.started} | ${p.seeds.join(', ')} | ${minutes(p.wallSeconds)} | ${load(p.machine)} | ${p.machine.cpus} x ${p.machine.cpuModel} | ${p.embedSeconds.toFixed(1)} s |`));
+  r.parts.forEach((p, i) =>
+    lines.push(
+      `| ${i + 1} | ${p.started} | ${p.seeds.join(', ')} | ${minutes(p.wallSeconds)} | ${load(p.machine)} | ${p.machine.cpus} x ${p.machine.cpuModel} | ${p.embedSeconds.toFixed(1)} s |`,
+    ),
+  );
   return lines;
 }
 
 /** Time per seed (its loops' seconds summed), from the runs themselves. */
 function runtimeLines(r: BenchResults): string[] {
-  const perSeed = [...new Set(r.runs.map((x) => x.seed))].map((seed) => r.runs.filter((x) => x.seed === seed).reduce((sum, x) => sum + x.seconds, 0));
+  const perSeed = [...new Set(r.runs.map((x) => x.seed))].map((seed) =>
+    r.runs.filter((x) => x.seed === seed).reduce((sum, x) => sum + x.seconds, 0),
+  );
   const loops = r.settings.strategies.length * perSeed.length;
   return [
     `Runtime: ${loops} loops x ${r.settings.rounds} rounds x (train + validation inference) + the scored strategies' pool inference`,
@@ -67,7 +77,7 @@ function trainerSeedNoise(r: BenchResults): string[] {
   if (new Set(first.map((x) => x.seed)).size < 2 || batches.size !== 1) return [];
   const v = first.map((x) => x.rounds[0].map50);
   return [
-    '### The trainer\'s seed alone',
+    "### The trainer's seed alone",
     '',
     `CORESET's first batch is the same ${first[0].picks[0].length} images in every seed, so the spread of round 1's mAP for every strategy but RANDOM`,
     `(${fmt(Math.min(...v))}-${fmt(Math.max(...v))}, ${(100 * (Math.max(...v) - Math.min(...v))).toFixed(1)} points) is the trainer's seed alone. A difference of a few points between`,
@@ -79,13 +89,20 @@ function trainerSeedNoise(r: BenchResults): string[] {
 /** Mean number of scene kinds among the first batch and among all labels, per strategy (scenes: name -> kind). */
 function sceneCoverage(r: BenchResults, scenes: Record<string, { scene: string }>): string[] {
   const kinds = new Set(Object.values(scenes).map((s) => s.scene)).size;
-  const lines = [`### Scene kinds among the labelled images (of ${kinds} in the pool), mean over seeds`, '', '| strategy | first batch | all labels at the end |', '|---|---|---|'];
+  const lines = [
+    `### Scene kinds among the labelled images (of ${kinds} in the pool), mean over seeds`,
+    '',
+    '| strategy | first batch | all labels at the end |',
+    '|---|---|---|',
+  ];
   for (const strategy of r.settings.strategies) {
     const runs = r.runs.filter((x) => x.strategy === strategy);
     if (!runs.length) continue;
     const covered = (names: string[]) => new Set(names.map((n) => scenes[n]?.scene)).size;
     const mean = (v: number[]) => (v.reduce((a, b) => a + b, 0) / v.length).toFixed(1);
-    lines.push(`| ${strategy} | ${mean(runs.map((x) => covered(x.picks[0])))} | ${mean(runs.map((x) => covered(x.picks.flat())))} |`);
+    lines.push(
+      `| ${strategy} | ${mean(runs.map((x) => covered(x.picks[0])))} | ${mean(runs.map((x) => covered(x.picks.flat())))} |`,
+    );
   }
   return [...lines, ''];
 }
@@ -108,7 +125,9 @@ function targetLines(r: BenchResults, c: Map<string, CurvePoint[]>): string[] {
       .sort((a, b) => (a[1] ?? Infinity) - (b[1] ?? Infinity))[0];
     if (best) {
       const met = best[1] !== null && best[1] <= BEST_LABEL_FRACTION * budget;
-      lines.push(`- The best strategy needs at most ${BEST_LABEL_FRACTION * 100}% of RANDOM's labels: **${met ? 'met' : 'not met'}** (${best[0]}: ${best[1] === null ? 'not reached' : `${best[1].toFixed(1)} of ${budget}`}).`);
+      lines.push(
+        `- The best strategy needs at most ${BEST_LABEL_FRACTION * 100}% of RANDOM's labels: **${met ? 'met' : 'not met'}** (${best[0]}: ${best[1] === null ? 'not reached' : `${best[1].toFixed(1)} of ${budget}`}).`,
+      );
     }
     const coreset = c.get('CORESET');
     if (coreset) {
@@ -125,10 +144,16 @@ function targetLines(r: BenchResults, c: Map<string, CurvePoint[]>): string[] {
       if (strategy === 'RANDOM') continue;
       // the largest shortfall below RANDOM's mean beyond RANDOM's seed spread, over the labelled counts
       const worst = pts
-        .map((p) => ({ p, gap: (random.find((q) => q.labelled === p.labelled)?.mean ?? p.mean) - p.mean, spread: spreadAt(random, p.labelled) }))
+        .map((p) => ({
+          p,
+          gap: (random.find((q) => q.labelled === p.labelled)?.mean ?? p.mean) - p.mean,
+          spread: spreadAt(random, p.labelled),
+        }))
         .sort((a, b) => b.gap - b.spread - (a.gap - a.spread))[0];
       const met = worst.gap <= worst.spread;
-      lines.push(`- ${strategy} no worse than RANDOM by more than RANDOM's seed spread: **${met ? 'met' : 'not met'}** (closest: ${(100 * Math.abs(worst.gap)).toFixed(1)} points ${worst.gap > 0 ? 'below' : 'above'} RANDOM at ${worst.p.labelled} labels, RANDOM's spread ${(100 * worst.spread).toFixed(1)}).`);
+      lines.push(
+        `- ${strategy} no worse than RANDOM by more than RANDOM's seed spread: **${met ? 'met' : 'not met'}** (closest: ${(100 * Math.abs(worst.gap)).toFixed(1)} points ${worst.gap > 0 ? 'below' : 'above'} RANDOM at ${worst.p.labelled} labels, RANDOM's spread ${(100 * worst.spread).toFixed(1)}).`,
+      );
     }
   }
   return [...lines, ''];
@@ -143,7 +168,9 @@ export function poolSection(r: BenchResults, plotName: string, scenes?: Record<s
   const lines: string[] = [];
   lines.push(`## ${POOL_TITLES[poolKind(r)] ?? poolKind(r)}`);
   lines.push('');
-  lines.push(`Pool: ${r.dataDescription ?? `synthetic orchard (\`synth --seed ${s.dataSeed}\`, 640x360), ${s.pool} pool + ${s.val} validation images, fixed split`}.`);
+  lines.push(
+    `Pool: ${r.dataDescription ?? `synthetic orchard (\`synth --seed ${s.dataSeed}\`, 640x360), ${s.pool} pool + ${s.val} validation images, fixed split`}.`,
+  );
   lines.push('');
   lines.push(...runLines(r));
   if (r.notes?.length) lines.push('', ...r.notes.map((n) => `- ${n}`));
@@ -153,25 +180,34 @@ export function poolSection(r: BenchResults, plotName: string, scenes?: Record<s
   lines.push(`(SVG: [${plotName}.svg](${plotName}.svg))`);
   lines.push('');
   const seedsRun = new Set(r.runs.map((x) => x.seed)).size;
-  lines.push(`### mAP@0.5 on the validation split: mean (min-max) over ${seedsRun} seed(s)${seedsRun < s.seeds ? ` (of ${s.seeds} planned: the run was cut short)` : ''}`);
+  lines.push(
+    `### mAP@0.5 on the validation split: mean (min-max) over ${seedsRun} seed(s)${seedsRun < s.seeds ? ` (of ${s.seeds} planned: the run was cut short)` : ''}`,
+  );
   lines.push('');
   // Seeds per strategy, from the runs themselves (a file cut short may hold unequal counts).
-  lines.push(`| labelled | ${[...c.entries()].map(([strategy, pts]) => `${strategy} (${Math.max(...pts.map((p) => p.n))} seeds)`).join(' | ')} |`);
+  lines.push(
+    `| labelled | ${[...c.entries()].map(([strategy, pts]) => `${strategy} (${Math.max(...pts.map((p) => p.n))} seeds)`).join(' | ')} |`,
+  );
   lines.push(`|---|${[...c.keys()].map(() => '---').join('|')}|`);
-  for (const n of counts) lines.push(`| ${n} | ${[...c.values()].map((pts) => cell(pts.find((p) => p.labelled === n))).join(' | ')} |`);
+  for (const n of counts)
+    lines.push(`| ${n} | ${[...c.values()].map((pts) => cell(pts.find((p) => p.labelled === n))).join(' | ')} |`);
   lines.push('');
   if (random?.length) {
     const target = random[random.length - 1].mean;
     const budget = random[random.length - 1].labelled;
     lines.push(`### Labels needed to reach RANDOM's mAP at the final budget (${fmt(target)} at ${budget} labels)`);
     lines.push('');
-    lines.push('Linear interpolation of the mean curve between the two labelled counts around the crossing (`curve.ts`).');
+    lines.push(
+      'Linear interpolation of the mean curve between the two labelled counts around the crossing (`curve.ts`).',
+    );
     lines.push('');
-    lines.push('| strategy | labels | share of RANDOM\'s |');
+    lines.push("| strategy | labels | share of RANDOM's |");
     lines.push('|---|---|---|');
     for (const [strategy, pts] of c) {
       const n = labelsToReach(pts, target);
-      lines.push(`| ${strategy} | ${n === null ? `not reached within ${pts[pts.length - 1].labelled}` : n.toFixed(1)} | ${n === null ? '-' : `${((100 * n) / budget).toFixed(0)}%`} |`);
+      lines.push(
+        `| ${strategy} | ${n === null ? `not reached within ${pts[pts.length - 1].labelled}` : n.toFixed(1)} | ${n === null ? '-' : `${((100 * n) / budget).toFixed(0)}%`} |`,
+      );
     }
     lines.push('');
     lines.push(...targetLines(r, c));
@@ -184,11 +220,17 @@ export function poolSection(r: BenchResults, plotName: string, scenes?: Record<s
   lines.push('| setting | value |');
   lines.push('|---|---|');
   lines.push(`| rounds | ${s.rounds}: ${s.initial} initial labels, then ${s.batch} per round |`);
-  lines.push(`| strategies | ${s.strategies.join(', ')}; all but RANDOM start with a CORESET batch, RANDOM with a random one |`);
+  lines.push(
+    `| strategies | ${s.strategies.join(', ')}; all but RANDOM start with a CORESET batch, RANDOM with a random one |`,
+  );
   lines.push(`| score of the scored strategies | \`${s.score}\` (CORAL strength 1) |`);
   lines.push(`| embeddings | \`embed --features ${s.embedding ?? 'scene'}\` |`);
-  lines.push(`| training per round | ${s.steps} optimiser steps (\`--min-steps\`), batch ${s.batchSize}, input ${s.inputSize}, backbone \`${s.backbone ?? 'scratch'}\`${s.backbone ? '' : ' (letterboxed images, before backbones)'}, round n fine-tunes round n-1 |`);
-  lines.push(`| seeds | ${s.seeds} (${[...new Set(r.runs.map((x) => x.seed))].sort((a, b) => a - b).join(', ')}): seed s trains with \`--seed 100 s + round\` and RANDOM picks with seed 1000 s + round (CORESET's k-center picks do not depend on a seed, so its first batch is the same in every seed) |`);
+  lines.push(
+    `| training per round | ${s.steps} optimiser steps (\`--min-steps\`), batch ${s.batchSize}, input ${s.inputSize}, backbone \`${s.backbone ?? 'scratch'}\`${s.backbone ? '' : ' (letterboxed images, before backbones)'}, round n fine-tunes round n-1 |`,
+  );
+  lines.push(
+    `| seeds | ${s.seeds} (${[...new Set(r.runs.map((x) => x.seed))].sort((a, b) => a - b).join(', ')}): seed s trains with \`--seed 100 s + round\` and RANDOM picks with seed 1000 s + round (CORESET's k-center picks do not depend on a seed, so its first batch is the same in every seed) |`,
+  );
   lines.push('');
   lines.push(...runtimeLines(r));
   return lines;
@@ -202,19 +244,32 @@ export interface PoolReport {
 
 /** mAP@0.5 per scene kind of the validation images, first and last round, mean over seeds, per strategy. */
 function perSceneLines(r: BenchResults): string[] {
-  const strategies = r.settings.strategies.filter((st) => r.runs.some((x) => x.strategy === st && x.rounds.every((round) => round.byScene)));
+  const strategies = r.settings.strategies.filter((st) =>
+    r.runs.some((x) => x.strategy === st && x.rounds.every((round) => round.byScene)),
+  );
   if (!strategies.length) return [];
-  const scenes = [...new Set(r.runs.flatMap((x) => x.rounds.flatMap((round) => Object.keys(round.byScene ?? {}))))].sort();
+  const scenes = [
+    ...new Set(r.runs.flatMap((x) => x.rounds.flatMap((round) => Object.keys(round.byScene ?? {})))),
+  ].sort();
   const at = (strategy: string, scene: string, which: 'first' | 'last') => {
-    const v = r.runs.filter((x) => x.strategy === strategy).map((x) => x.rounds[which === 'first' ? 0 : x.rounds.length - 1].byScene?.[scene]).filter((m): m is number => m !== undefined);
+    const v = r.runs
+      .filter((x) => x.strategy === strategy)
+      .map((x) => x.rounds[which === 'first' ? 0 : x.rounds.length - 1].byScene?.[scene])
+      .filter((m): m is number => m !== undefined);
     return v.length ? fmt(v.reduce((a, b) => a + b, 0) / v.length) : '-';
   };
   const first = r.runs[0].rounds[0].labelled;
   const last = r.runs[0].rounds[r.runs[0].rounds.length - 1].labelled;
-  const lines = [`### mAP@0.5 per scene kind of the validation images, at ${first} and ${last} labels (mean over seeds)`, ''];
+  const lines = [
+    `### mAP@0.5 per scene kind of the validation images, at ${first} and ${last} labels (mean over seeds)`,
+    '',
+  ];
   lines.push(`| scene kind | ${strategies.map((st) => `${st} ${first} / ${last}`).join(' | ')} |`);
   lines.push(`|---|${strategies.map(() => '---').join('|')}|`);
-  for (const scene of scenes) lines.push(`| ${scene} | ${strategies.map((st) => `${at(st, scene, 'first')} / ${at(st, scene, 'last')}`).join(' | ')} |`);
+  for (const scene of scenes)
+    lines.push(
+      `| ${scene} | ${strategies.map((st) => `${at(st, scene, 'first')} / ${at(st, scene, 'last')}`).join(' | ')} |`,
+    );
   return [...lines, ''];
 }
 
@@ -222,8 +277,12 @@ export function reportMarkdown(pools: readonly PoolReport[]): string {
   const lines: string[] = [];
   lines.push(`# Label efficiency: ${[...new Set(pools.flatMap((p) => p.results.settings.strategies))].join(', ')}`);
   lines.push('');
-  lines.push('Generated by `bench/label-efficiency/report.ts` from `bench/label-efficiency/results-*.json`; do not edit by hand');
-  lines.push('(rerun the benchmark, see README). One section per pool; method, commands and what was tried at the end.');
+  lines.push(
+    'Generated by `bench/label-efficiency/report.ts` from `bench/label-efficiency/results-*.json`; do not edit by hand',
+  );
+  lines.push(
+    '(rerun the benchmark, see README). One section per pool; method, commands and what was tried at the end.',
+  );
   lines.push('');
   for (const p of pools) lines.push(...poolSection(p.results, p.plotName, p.scenes));
   lines.push(METHOD);
@@ -286,16 +345,31 @@ const TRIED = `## What was tried
 
 /** The results files of the page: every results-<pool>.json in bench/label-efficiency, sequences first. */
 export function defaultResultsFiles(dir = path.join(repositoryRoot(), 'bench', 'label-efficiency')): string[] {
-  const order = (f: string) => ['results-sequences.json', 'results-independent.json', 'results-trees.json'].indexOf(f) + 1 || 9;
-  return fs.readdirSync(dir).filter((f) => /^results-.+\.json$/.test(f)).sort((a, b) => order(a) - order(b) || a.localeCompare(b)).map((f) => path.join(dir, f));
+  const order = (f: string) =>
+    ['results-sequences.json', 'results-independent.json', 'results-trees.json'].indexOf(f) + 1 || 9;
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^results-.+\.json$/.test(f))
+    .sort((a, b) => order(a) - order(b) || a.localeCompare(b))
+    .map((f) => path.join(dir, f));
 }
 
-export async function writeReport(resultsPaths: readonly string[], docsDir = path.join(repositoryRoot(), 'docs'), name = 'label-efficiency'): Promise<void> {
+export async function writeReport(
+  resultsPaths: readonly string[],
+  docsDir = path.join(repositoryRoot(), 'docs'),
+  name = 'label-efficiency',
+): Promise<void> {
   const pools: PoolReport[] = [];
   for (const file of resultsPaths) {
     const all = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResults;
     // Compare strategies on the same seeds only: a run cut short leaves its last seed incomplete.
-    const complete = new Set(all.runs.map((x) => x.seed).filter((seed) => all.settings.strategies.every((st) => all.runs.some((x) => x.seed === seed && x.strategy === st))));
+    const complete = new Set(
+      all.runs
+        .map((x) => x.seed)
+        .filter((seed) =>
+          all.settings.strategies.every((st) => all.runs.some((x) => x.seed === seed && x.strategy === st)),
+        ),
+    );
     const results = { ...all, runs: all.runs.filter((x) => complete.has(x.seed)) };
     // the results' own record of the pool's scene kinds, else the dataset's scenes.json when it is still there
     const scenesPath = path.join(results.dataDir ?? '', 'scenes.json');
@@ -306,9 +380,17 @@ export async function writeReport(resultsPaths: readonly string[], docsDir = pat
         : undefined;
     const kind = poolKind(results);
     const plotName = `${name}-${kind}`;
-    const svg = learningCurveSvg(curves(results.runs), `${POOL_TITLES[kind] ?? kind} (${new Set(results.runs.map((x) => x.seed)).size} seed(s))`);
+    const svg = learningCurveSvg(
+      curves(results.runs),
+      `${POOL_TITLES[kind] ?? kind} (${new Set(results.runs.map((x) => x.seed)).size} seed(s))`,
+    );
     fs.writeFileSync(path.join(docsDir, `${plotName}.svg`), svg);
-    const png = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 1.5 } }).render().asPng();
+    const png = new Resvg(svg, {
+      font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+      fitTo: { mode: 'zoom', value: 1.5 },
+    })
+      .render()
+      .asPng();
     fs.writeFileSync(path.join(docsDir, `${plotName}.png`), png);
     pools.push({ results, plotName, scenes });
   }

@@ -1,27 +1,68 @@
 import { mergeResults, type BenchResults } from './results';
 
-const settings = { pool: 300, val: 100, dataSeed: 2000, seeds: 3, strategies: ['RANDOM', 'CORAL'], initial: 10, batch: 10, rounds: 1, steps: 30, inputSize: '320x192', batchSize: 16, score: 'uncertainty_entropy_mean', device: 'auto' };
+const settings = {
+  pool: 300,
+  val: 100,
+  dataSeed: 2000,
+  seeds: 3,
+  strategies: ['RANDOM', 'CORAL'],
+  initial: 10,
+  batch: 10,
+  rounds: 1,
+  steps: 30,
+  inputSize: '320x192',
+  batchSize: 16,
+  score: 'uncertainty_entropy_mean',
+  device: 'auto',
+};
 
-const part = (seeds: number[], planned: number, started: string, wallSeconds: number, dataDir?: string): BenchResults => ({
+const part = (
+  seeds: number[],
+  planned: number,
+  started: string,
+  wallSeconds: number,
+  dataDir?: string,
+): BenchResults => ({
   settings: { ...settings, seeds: planned },
   machine: { cpus: 2, cpuModel: 'cpu', device: 'auto', loadAverageAtStart: [wallSeconds, 0, 0] },
   started,
   dataDir,
   wallSeconds,
   embedSeconds: 3,
-  runs: seeds.flatMap((seed) => settings.strategies.map((strategy) => ({ strategy, seed, rounds: [{ labelled: 10, map50: 0.1 * seed }], picks: [['a']], seconds: 1 }))),
+  runs: seeds.flatMap((seed) =>
+    settings.strategies.map((strategy) => ({
+      strategy,
+      seed,
+      rounds: [{ labelled: 10, map50: 0.1 * seed }],
+      picks: [['a']],
+      seconds: 1,
+    })),
+  ),
 });
 
 describe('mergeResults', () => {
   test('joins disjoint seeds: runs together, seeds counted from the runs, wall times summed, each part kept', () => {
     // A 3-seed run cut short after 2 seeds, and the missing seed run alone (--first-seed 2 --seeds 1).
-    const merged = mergeResults([part([0, 1], 3, '2026-01-01T10:00:00Z', 100), part([2], 1, '2026-01-01T12:00:00Z', 50, '/data')]);
+    const merged = mergeResults([
+      part([0, 1], 3, '2026-01-01T10:00:00Z', 100),
+      part([2], 1, '2026-01-01T12:00:00Z', 50, '/data'),
+    ]);
     expect(merged.settings).toEqual({ ...settings, seeds: 3 });
-    expect(merged.runs.map((x) => `${x.strategy}${x.seed}`)).toEqual(['RANDOM0', 'CORAL0', 'RANDOM1', 'CORAL1', 'RANDOM2', 'CORAL2']);
+    expect(merged.runs.map((x) => `${x.strategy}${x.seed}`)).toEqual([
+      'RANDOM0',
+      'CORAL0',
+      'RANDOM1',
+      'CORAL1',
+      'RANDOM2',
+      'CORAL2',
+    ]);
     expect(merged.wallSeconds).toBe(150);
     expect(merged.started).toBe('2026-01-01T10:00:00Z');
     expect(merged.dataDir).toBe('/data');
-    expect(merged.parts!.map((p) => [p.seeds, p.wallSeconds, p.machine.loadAverageAtStart[0]])).toEqual([[[0, 1], 100, 100], [[2], 50, 50]]);
+    expect(merged.parts!.map((p) => [p.seeds, p.wallSeconds, p.machine.loadAverageAtStart[0]])).toEqual([
+      [[0, 1], 100, 100],
+      [[2], 50, 50],
+    ]);
   });
 
   test('a merged file merges again with its parts kept', () => {

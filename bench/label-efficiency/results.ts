@@ -62,13 +62,25 @@ export interface BenchResults {
 }
 
 const partsOf = (r: BenchResults): ResultsPart[] =>
-  r.parts ?? [{ started: r.started, wallSeconds: r.wallSeconds, embedSeconds: r.embedSeconds, machine: r.machine, seeds: [...new Set(r.runs.map((x) => x.seed))] }];
+  r.parts ?? [
+    {
+      started: r.started,
+      wallSeconds: r.wallSeconds,
+      embedSeconds: r.embedSeconds,
+      machine: r.machine,
+      seeds: [...new Set(r.runs.map((x) => x.seed))],
+    },
+  ];
 
 /** Settings without `seeds`, keys sorted, for comparing the files to merge. */
 function comparable(s: BenchSettings): string {
   const rest: Record<string, unknown> = { ...s };
   delete rest.seeds;
-  return JSON.stringify(Object.keys(rest).sort().map((k) => [k, rest[k]]));
+  return JSON.stringify(
+    Object.keys(rest)
+      .sort()
+      .map((k) => [k, rest[k]]),
+  );
 }
 
 /**
@@ -81,7 +93,9 @@ export function mergeResults(files: readonly BenchResults[]): BenchResults {
   const [first] = files;
   for (const f of files.slice(1)) {
     if (comparable(f.settings) !== comparable(first.settings)) {
-      throw new Error(`results to merge must have the same settings (but seeds): ${JSON.stringify(first.settings)} vs ${JSON.stringify(f.settings)}`);
+      throw new Error(
+        `results to merge must have the same settings (but seeds): ${JSON.stringify(first.settings)} vs ${JSON.stringify(f.settings)}`,
+      );
     }
   }
   const runs = files.flatMap((f) => f.runs);

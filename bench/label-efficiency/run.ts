@@ -69,8 +69,23 @@ const { values } = parseArgs({
     note: { type: 'string', multiple: true },
   },
 });
-if (values.quick) Object.assign(values, { pool: '40', val: '12', sequences: '4', frames: '10', 'val-sequences': '3', 'val-frames': '4', seeds: '1', rounds: '2', steps: '3', initial: '4', batch: '4', 'batch-size': '4' });
-if (!(POOL_KINDS as readonly string[]).includes(values.data!)) throw new Error(`--data must be one of ${POOL_KINDS.join(', ')}, not ${values.data}`);
+if (values.quick)
+  Object.assign(values, {
+    pool: '40',
+    val: '12',
+    sequences: '4',
+    frames: '10',
+    'val-sequences': '3',
+    'val-frames': '4',
+    seeds: '1',
+    rounds: '2',
+    steps: '3',
+    initial: '4',
+    batch: '4',
+    'batch-size': '4',
+  });
+if (!(POOL_KINDS as readonly string[]).includes(values.data))
+  throw new Error(`--data must be one of ${POOL_KINDS.join(', ')}, not ${values.data}`);
 const poolOptions = {
   kind: values.data as PoolKind,
   dataSeed: Number(values['data-seed']),
@@ -93,23 +108,31 @@ const settings: BenchSettings = {
   val: 0,
   dataSeed: Number(values['data-seed']),
   seeds: Number(values.seeds),
-  strategies: values.strategies!.split(','),
+  strategies: values.strategies.split(','),
   initial: Number(values.initial),
   batch: Number(values.batch),
   rounds: Number(values.rounds),
   steps: Number(values.steps),
-  inputSize: values['input-size']!,
+  inputSize: values['input-size'],
   batchSize: Number(values['batch-size']),
-  score: values.score!,
-  device: values.device!,
-  embedding: values.embedding!,
-  backbone: values.backbone!,
+  score: values.score,
+  device: values.device,
+  embedding: values.embedding,
+  backbone: values.backbone,
 };
 
 function trainer(args: string[]): Record<string, unknown>[] {
-  const run = spawnSync(trainerPython(), ['-m', 'pomona_trainer', ...args], { cwd: repositoryRoot(), encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (run.status !== 0) throw new Error(`trainer ${args[0]} failed (${run.status}): ${run.stderr.trim().split('\n').pop()}`);
-  return run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const run = spawnSync(trainerPython(), ['-m', 'pomona_trainer', ...args], {
+    cwd: repositoryRoot(),
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (run.status !== 0)
+    throw new Error(`trainer ${args[0]} failed (${run.status}): ${run.stderr.trim().split('\n').pop()}`);
+  return run.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** images/ and labels/ folders of links to `items` (the simulated annotator: ground truth from the masks). */
@@ -139,7 +162,9 @@ async function main(): Promise<void> {
     if (values['data-dir']) merged.dataDir = values['data-dir'];
     const out = values.out ?? resultsFile(merged.settings.data ?? 'independent');
     fs.writeFileSync(out, JSON.stringify(merged, null, 1) + '\n');
-    console.log(`results: ${out} (${files.length} file(s), seeds ${[...new Set(merged.runs.map((x) => x.seed))].join(', ')})`);
+    console.log(
+      `results: ${out} (${files.length} file(s), seeds ${[...new Set(merged.runs.map((x) => x.seed))].join(', ')})`,
+    );
     const { defaultResultsFiles, writeReport } = await import('./report');
     await writeReport(path.resolve(path.dirname(out)) === BENCH_DIR ? defaultResultsFiles() : [out]);
     return;
@@ -156,7 +181,17 @@ async function main(): Promise<void> {
 
   const embedStarted = Date.now();
   const embeddingsPath = path.join(splitDir, 'embeddings.csv');
-  trainer(['embed', '--features', settings.embedding!, '--images', poolSet.images, '--out', embeddingsPath, '--device', settings.device]);
+  trainer([
+    'embed',
+    '--features',
+    settings.embedding!,
+    '--images',
+    poolSet.images,
+    '--out',
+    embeddingsPath,
+    '--device',
+    settings.device,
+  ]);
   const embedSeconds = (Date.now() - embedStarted) / 1000;
   const embeddings = await readEmbeddingsCsv(embeddingsPath);
   const rowNames = embeddings.filenames.map((f) => path.basename(f, path.extname(f)));
@@ -164,7 +199,12 @@ async function main(): Promise<void> {
 
   const results: BenchResults = {
     settings,
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', device: settings.device, loadAverageAtStart: os.loadavg() },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? '?',
+      device: settings.device,
+      loadAverageAtStart: os.loadavg(),
+    },
     started: new Date(started).toISOString(),
     dataDir: built.scenesDir,
     poolScenes: built.poolScenes,
@@ -175,13 +215,19 @@ async function main(): Promise<void> {
   };
   // A --quick smoke run writes its results and report into the work dir, never over the documented numbers.
   const out = values.out ?? (values.quick ? path.join(work, 'results.json') : resultsFile(settings.data!));
-  console.log(`label efficiency on ${built.description}: pool ${pool.length}, validation ${val.length}, ${settings.rounds} rounds (${settings.initial} + ${settings.batch}/round), ${settings.steps} steps/round at ${settings.inputSize}; embed ${embedSeconds.toFixed(1)} s; work ${work}`);
+  console.log(
+    `label efficiency on ${built.description}: pool ${pool.length}, validation ${val.length}, ${settings.rounds} rounds (${settings.initial} + ${settings.batch}/round), ${settings.steps} steps/round at ${settings.inputSize}; embed ${embedSeconds.toFixed(1)} s; work ${work}`,
+  );
 
   const firstSeed = Number(values['first-seed']);
-  if (!Number.isInteger(firstSeed) || firstSeed < 0) throw new Error(`--first-seed must be a whole number >= 0, not ${values['first-seed']}`);
+  if (!Number.isInteger(firstSeed) || firstSeed < 0)
+    throw new Error(`--first-seed must be a whole number >= 0, not ${values['first-seed']}`);
   // Rounds with the same seed and the same picks so far train the same weights (deterministic on CPU), so
   // they are trained once: every strategy but RANDOM starts with the same CORESET batch.
-  const trained = new Map<string, { roundDir: string; weights: string; map50: number; byScene?: Record<string, number>; poolPredictions?: string }>();
+  const trained = new Map<
+    string,
+    { roundDir: string; weights: string; map50: number; byScene?: Record<string, number>; poolPredictions?: string }
+  >();
   for (let seed = firstSeed; seed < firstSeed + settings.seeds; seed++) {
     for (const strategy of settings.strategies) {
       const runStarted = Date.now();
@@ -194,21 +240,68 @@ async function main(): Promise<void> {
         const method = round === 1 ? initialMethod(strategy) : (strategy as SelectionMethod);
         const chosenSet = new Set(chosen);
         const candidates = rowNames.flatMap((_, i) => (chosenSet.has(i) ? [] : [i]));
-        const scores = needsScores(method) ? await rowScores(poolPredictions!, embeddings.filenames, settings.score as never) : undefined;
+        const scores = needsScores(method)
+          ? await rowScores(poolPredictions!, embeddings.filenames, settings.score as never)
+          : undefined;
         const count = round === 1 ? settings.initial : settings.batch;
         // RANDOM's seed per round as the workflow passes it (selection seed + round).
-        const newRows = selectRows({ method, embeddings, preselected: chosen, candidates, count, seed: 1000 * seed + round, scores });
+        const newRows = selectRows({
+          method,
+          embeddings,
+          preselected: chosen,
+          candidates,
+          count,
+          seed: 1000 * seed + round,
+          scores,
+        });
         chosen.push(...newRows);
         picks.push(newRows.map((i) => rowNames[i]));
         const key = JSON.stringify([seed, picks]);
         let done = trained.get(key);
         if (!done) {
           const roundDir = path.join(splitDir, `${strategy}-${seed}`, `round-${round}`);
-          const trainSet = linkSet(path.join(roundDir, 'train'), chosen.map((i) => byName.get(rowNames[i])!));
-          const trainArgs = ['train', '--images', trainSet.images, '--labels', trainSet.labels, '--out', path.join(roundDir, 'out'), '--backbone', settings.backbone!, '--epochs', '1', '--min-steps', String(settings.steps), '--seed', String(seed * 100 + round), '--device', settings.device, '--input-size', settings.inputSize, '--batch-size', String(settings.batchSize), '--checkpoint-interval', '1000'];
+          const trainSet = linkSet(
+            path.join(roundDir, 'train'),
+            chosen.map((i) => byName.get(rowNames[i])!),
+          );
+          const trainArgs = [
+            'train',
+            '--images',
+            trainSet.images,
+            '--labels',
+            trainSet.labels,
+            '--out',
+            path.join(roundDir, 'out'),
+            '--backbone',
+            settings.backbone!,
+            '--epochs',
+            '1',
+            '--min-steps',
+            String(settings.steps),
+            '--seed',
+            String(seed * 100 + round),
+            '--device',
+            settings.device,
+            '--input-size',
+            settings.inputSize,
+            '--batch-size',
+            String(settings.batchSize),
+            '--checkpoint-interval',
+            '1000',
+          ];
           if (weights) trainArgs.push('--init', weights);
           const checkpoint = String(trainer(trainArgs).find((e) => e.event === 'done')!.checkpoint);
-          trainer(['infer', '--model', checkpoint, '--images', valSet.images, '--out', path.join(roundDir, 'val-pred'), '--device', settings.device]);
+          trainer([
+            'infer',
+            '--model',
+            checkpoint,
+            '--images',
+            valSet.images,
+            '--out',
+            path.join(roundDir, 'val-pred'),
+            '--device',
+            settings.device,
+          ]);
           const valLabels = built.valLabels ?? valSet.labels;
           const valPred = path.join(roundDir, 'val-pred');
           done = { roundDir, weights: checkpoint, ...(await scoreRound(valLabels, valPred, built.valScenes)) };
@@ -218,12 +311,24 @@ async function main(): Promise<void> {
         rounds.push({ labelled: chosen.length, map50: done.map50, ...(done.byScene ? { byScene: done.byScene } : {}) });
         if (round < settings.rounds && needsScores(strategy as SelectionMethod)) {
           if (!done.poolPredictions) {
-            trainer(['infer', '--model', done.weights, '--images', poolSet.images, '--out', path.join(done.roundDir, 'pool-pred'), '--device', settings.device]);
+            trainer([
+              'infer',
+              '--model',
+              done.weights,
+              '--images',
+              poolSet.images,
+              '--out',
+              path.join(done.roundDir, 'pool-pred'),
+              '--device',
+              settings.device,
+            ]);
             done.poolPredictions = path.join(done.roundDir, 'pool-pred');
           }
           poolPredictions = done.poolPredictions;
         }
-        console.log(`${strategy} seed ${seed} round ${round}: ${chosen.length} labelled, mAP@0.5 ${done.map50.toFixed(3)}`);
+        console.log(
+          `${strategy} seed ${seed} round ${round}: ${chosen.length} labelled, mAP@0.5 ${done.map50.toFixed(3)}`,
+        );
       }
       results.runs.push({ strategy, seed, rounds, picks, seconds: (Date.now() - runStarted) / 1000 });
       results.wallSeconds = (Date.now() - started) / 1000;
@@ -234,7 +339,10 @@ async function main(): Promise<void> {
   if (!values['no-report']) {
     // the page shows every pool: this run's file and the committed ones of the other pools
     const { defaultResultsFiles, writeReport } = await import('./report');
-    await writeReport(values.quick ? [out] : path.resolve(path.dirname(out)) === BENCH_DIR ? defaultResultsFiles() : [out], values.quick ? work : undefined);
+    await writeReport(
+      values.quick ? [out] : path.resolve(path.dirname(out)) === BENCH_DIR ? defaultResultsFiles() : [out],
+      values.quick ? work : undefined,
+    );
   }
 }
 

@@ -31,7 +31,10 @@ function loopConfig(project: string, dataset: string, workspace: string): LoopCo
     project,
     workspace,
     dataset: { path: dataset, validation: { fraction: 0.25 } },
-    selection: { initial: { method: 'RANDOM', size: { nTotal: 4 } }, rounds: { method: 'CORAL', size: { batchSize: 2 } } },
+    selection: {
+      initial: { method: 'RANDOM', size: { nTotal: 4 } },
+      rounds: { method: 'CORAL', size: { batchSize: 2 } },
+    },
     embedding: { epochs: 1, dim: 8 },
     trainer: { epochs: 1, minSteps: 0, checkpointInterval: 1, device: 'cpu', inputSize: '64x64', batchSize: 4 },
     stop: { maxRounds: opts.rounds },
@@ -53,7 +56,13 @@ async function histories(client: Client, workflowId: string): Promise<RunHistory
     const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
     const events = history.events ?? [];
     const count = (type: number) => events.filter((e) => Number(e.eventType) === type).length;
-    runs.push({ workflowId, runId: execution.runId, events: events.length, workflowTaskFailed: count(WORKFLOW_TASK_FAILED), signals: count(WORKFLOW_EXECUTION_SIGNALED) });
+    runs.push({
+      workflowId,
+      runId: execution.runId,
+      events: events.length,
+      workflowTaskFailed: count(WORKFLOW_TASK_FAILED),
+      signals: count(WORKFLOW_EXECUTION_SIGNALED),
+    });
   }
   return runs;
 }
@@ -73,19 +82,38 @@ async function main(): Promise<void> {
   synthesizeOrchard({ out: dataset, count: opts.images, seed: 3, width: 96, height: 64 });
   const env = await startDevServer();
   const client = env.client;
-  const workers = await createWorkers({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', queues: ['cpu', 'gpu'], gpuConcurrency: opts.gpuConcurrency });
+  const workers = await createWorkers({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    queues: ['cpu', 'gpu'],
+    gpuConcurrency: opts.gpuConcurrency,
+  });
   const running = Promise.all(workers.map((w) => w.run()));
   const annotatorStop = new AbortController();
-  const annotator = runSimulatedAnnotator(client, { delayMs: 0, pollMs: 500, signal: annotatorStop.signal, log: () => undefined });
+  const annotator = runSimulatedAnnotator(client, {
+    delayMs: 0,
+    pollMs: 500,
+    signal: annotatorStop.signal,
+    log: () => undefined,
+  });
 
   const rss: { s: number; mb: number }[] = [];
   const started = Date.now();
-  const sample = () => rss.push({ s: Math.round((Date.now() - started) / 1000), mb: Math.round(process.memoryUsage().rss / 2 ** 20) });
+  const sample = () =>
+    rss.push({ s: Math.round((Date.now() - started) / 1000), mb: Math.round(process.memoryUsage().rss / 2 ** 20) });
   sample();
   const sampler = setInterval(sample, 5000);
 
   const ids = Array.from({ length: opts.loops }, (_, i) => `pomona-load-${i}`);
-  const handles = await Promise.all(ids.map((id, i) => client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: id, args: [loopConfig(`load-${i}`, dataset, path.join(base, 'ws'))] })));
+  const handles = await Promise.all(
+    ids.map((id, i) =>
+      client.workflow.start(activeLearningLoop, {
+        taskQueue: CPU_TASK_QUEUE,
+        workflowId: id,
+        args: [loopConfig(`load-${i}`, dataset, path.join(base, 'ws'))],
+      }),
+    ),
+  );
   const outcomes = await Promise.allSettled(handles.map((h) => h.result()));
   const wallSeconds = (Date.now() - started) / 1000;
   clearInterval(sampler);
@@ -95,7 +123,9 @@ async function main(): Promise<void> {
 
   const runs = (await Promise.all(ids.map((id) => histories(client, id)))).flat();
   const completed = outcomes.filter((o) => o.status === 'fulfilled' && o.value.rounds === opts.rounds).length;
-  const failures = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [`${ids[i]}: ${(o.reason as Error).message}`] : []));
+  const failures = outcomes.flatMap((o, i) =>
+    o.status === 'rejected' ? [`${ids[i]}: ${(o.reason as Error).message}`] : [],
+  );
   const results = {
     loops: opts.loops,
     rounds: opts.rounds,
@@ -111,7 +141,9 @@ async function main(): Promise<void> {
     cpus: os.cpus().length,
     loadAverage1m: os.loadavg()[0],
   };
-  console.log(JSON.stringify({ ...results, workerRssMb: { ...results.workerRssMb, samples: `${rss.length} samples` } }, null, 2));
+  console.log(
+    JSON.stringify({ ...results, workerRssMb: { ...results.workerRssMb, samples: `${rss.length} samples` } }, null, 2),
+  );
   if (opts.out) fs.writeFileSync(opts.out, JSON.stringify(results, null, 2));
 
   for (const w of workers) w.shutdown();

@@ -10,7 +10,21 @@ import { sizeRows, writeSelectionSpeedReport, type SelectionSpeedResults } from 
 test('bench/selection --quick: identical picks to the NumPy reference, a report with every method', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-bench-selection-'));
   const root = repositoryRoot();
-  const proc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'bench', 'selection', 'run.ts'), '--quick', '--repeat', '1', '--out', path.join(dir, 'r.json'), '--doc', path.join(dir, 'speed.md')], { encoding: 'utf8' });
+  const proc = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      path.join(root, 'bench', 'selection', 'run.ts'),
+      '--quick',
+      '--repeat',
+      '1',
+      '--out',
+      path.join(dir, 'r.json'),
+      '--doc',
+      path.join(dir, 'speed.md'),
+    ],
+    { encoding: 'utf8' },
+  );
   expect(proc.stderr).not.toContain('FAILED');
   expect(proc.status).toBe(0);
   const doc = fs.readFileSync(path.join(dir, 'speed.md'), 'utf8');
@@ -18,7 +32,9 @@ test('bench/selection --quick: identical picks to the NumPy reference, a report 
   expect(doc).toMatch(/\| numpy-direct \| [\d.]+ \| [\d.]+x \| identical \|/);
   expect(doc).toMatch(/\| lightly-mundig \| [\d.]+ \|/);
   const results = JSON.parse(fs.readFileSync(path.join(dir, 'r.json'), 'utf8')) as SelectionSpeedResults;
-  expect(results.sizes.map((s) => Object.keys(s.methods))).toEqual([0, 1].map(() => ['pomona', 'pomona-exact', 'numpy-direct', 'numpy-blas', 'lightly-mundig']));
+  expect(results.sizes.map((s) => Object.keys(s.methods))).toEqual(
+    [0, 1].map(() => ['pomona', 'pomona-exact', 'numpy-direct', 'numpy-blas', 'lightly-mundig']),
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 

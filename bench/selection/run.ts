@@ -15,7 +15,13 @@ import { repositoryRoot } from '../../core/io/repository-root';
 import { greedySelect } from '../../core/selection/coreset';
 import { distanceFilterModule } from '../../core/selection/distance-filter';
 import { seededNormals } from '../../core/selection/random';
-import { sizeRows, writeSelectionSpeedReport, type MethodResult, type SelectionSpeedResults, type SizeResult } from './report';
+import {
+  sizeRows,
+  writeSelectionSpeedReport,
+  type MethodResult,
+  type SelectionSpeedResults,
+  type SizeResult,
+} from './report';
 
 const { values } = parseArgs({
   options: {
@@ -31,9 +37,10 @@ const { values } = parseArgs({
 
 const root = repositoryRoot();
 const quick = values.quick;
-const sizes = (quick ? '20000x32x200,20000x256x50' : values.sizes)!.split(',').map((s) => {
+const sizes = (quick ? '20000x32x200,20000x256x50' : values.sizes).split(',').map((s) => {
   const [n, dim, k] = s.split('x').map(Number);
-  if (![n, dim, k].every((v) => Number.isInteger(v) && v > 0) || k > n) throw new Error(`--sizes: "${s}" is not NxDxK with K <= N`);
+  if (![n, dim, k].every((v) => Number.isInteger(v) && v > 0) || k > n)
+    throw new Error(`--sizes: "${s}" is not NxDxK with K <= N`);
   return { n, dim, k };
 });
 const repeat = Number(values.repeat);
@@ -54,10 +61,29 @@ function timePomona(data: Float64Array, n: number, dim: number, k: number, kerne
   return { seconds, picks };
 }
 
-function runReferences(file: string, n: number, dim: number, k: number): Record<string, MethodResult | { error: string }> {
+function runReferences(
+  file: string,
+  n: number,
+  dim: number,
+  k: number,
+): Record<string, MethodResult | { error: string }> {
   const out = path.join(os.tmpdir(), `pomona-selection-reference-${process.pid}.json`);
-  const args = [path.join(root, 'bench', 'selection', 'reference.py'), '--file', file, '--n', String(n), '--dim', String(dim), '--k', String(k)];
-  const proc = spawnSync(trainerPython(), [...args, '--repeat', String(repeat), '--methods', values.methods!, '--out', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const args = [
+    path.join(root, 'bench', 'selection', 'reference.py'),
+    '--file',
+    file,
+    '--n',
+    String(n),
+    '--dim',
+    String(dim),
+    '--k',
+    String(k),
+  ];
+  const proc = spawnSync(
+    trainerPython(),
+    [...args, '--repeat', String(repeat), '--methods', values.methods, '--out', out],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
   if (proc.status !== 0) throw new Error(`reference.py failed (exit ${proc.status ?? proc.signal})`);
   const results = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, MethodResult | { error: string }>;
   fs.rmSync(out, { force: true });
@@ -65,20 +91,29 @@ function runReferences(file: string, n: number, dim: number, k: number): Record<
 }
 
 function pythonVersions(): Record<string, string> {
-  const code = 'import json, numpy\ntry:\n from importlib.metadata import version\n m = version("lightly-mundig")\nexcept Exception:\n m = "not installed"\nc = numpy.show_config(mode="dicts")\nprint(json.dumps({"numpy": numpy.__version__, "blas": c["Build Dependencies"]["blas"]["name"] + " " + c["Build Dependencies"]["blas"]["version"], "lightly-mundig": m}))';
+  const code =
+    'import json, numpy\ntry:\n from importlib.metadata import version\n m = version("lightly-mundig")\nexcept Exception:\n m = "not installed"\nc = numpy.show_config(mode="dicts")\nprint(json.dumps({"numpy": numpy.__version__, "blas": c["Build Dependencies"]["blas"]["name"] + " " + c["Build Dependencies"]["blas"]["version"], "lightly-mundig": m}))';
   const proc = spawnSync(trainerPython(), ['-c', code], { encoding: 'utf8' });
   return proc.status === 0 ? (JSON.parse(proc.stdout) as Record<string, string>) : {};
 }
 
 const results: SelectionSpeedResults = {
   date: new Date().toISOString(),
-  machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))), node: process.version, ...pythonVersions() },
+  machine: {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))),
+    node: process.version,
+    ...pythonVersions(),
+  },
   repeat,
   sizes: [],
 };
 let allIdentical = true;
 for (const { n, dim, k } of sizes) {
-  console.error(`[bench:selection] N=${n} D=${dim} k=${k}: generating, then pomona, pomona (exact only), ${values.methods}`);
+  console.error(
+    `[bench:selection] N=${n} D=${dim} k=${k}: generating, then pomona, pomona (exact only), ${values.methods}`,
+  );
   // Independent standard normal values: no clusters for the lazy bounds to exploit, the hard case.
   const data = seededNormals(n * dim, Number(values.seed) + n + dim);
   const file = path.join(os.tmpdir(), `pomona-selection-${process.pid}.f64`);
@@ -94,16 +129,34 @@ for (const { n, dim, k } of sizes) {
   results.sizes.push(size);
   const reference = methods['numpy-direct'];
   // Without references (--methods none) there is nothing to compare; a reference that ran must agree.
-  if (reference && (!('picks' in reference) || JSON.stringify(reference.picks) !== JSON.stringify(pomona.picks))) allIdentical = false;
+  if (reference && (!('picks' in reference) || JSON.stringify(reference.picks) !== JSON.stringify(pomona.picks)))
+    allIdentical = false;
 }
 results.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 const summary = writeSelectionSpeedReport(results, docFile);
 // The picks themselves are compared above; the results file keeps their first 20 and how they compare.
-const stored = { ...results, sizes: results.sizes.map((s) => ({ ...s, methods: Object.fromEntries(Object.entries(s.methods).map(([name, m]) => [name, 'picks' in m ? { seconds: m.seconds, picks: (m as MethodResult).picks.slice(0, 20), picksAgreement: sizeRows(s).find((r) => r.name === name)?.picks } : m])) })) };
+const stored = {
+  ...results,
+  sizes: results.sizes.map((s) => ({
+    ...s,
+    methods: Object.fromEntries(
+      Object.entries(s.methods).map(([name, m]) => [
+        name,
+        'picks' in m
+          ? {
+              seconds: m.seconds,
+              picks: m.picks.slice(0, 20),
+              picksAgreement: sizeRows(s).find((r) => r.name === name)?.picks,
+            }
+          : m,
+      ]),
+    ),
+  })),
+};
 fs.writeFileSync(outFile, JSON.stringify(stored, null, 1) + '\n');
 console.error(`[bench:selection] results: ${outFile}`);
 console.log(summary);
 if (!allIdentical) {
-  console.error('[bench:selection] FAILED: pomona\'s picks differ from the NumPy float64 reference\'s');
+  console.error("[bench:selection] FAILED: pomona's picks differ from the NumPy float64 reference's");
   process.exit(1);
 }

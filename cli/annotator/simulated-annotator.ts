@@ -23,14 +23,20 @@ export interface SimulatedAnnotatorOptions {
 export async function writeGroundTruthLabels(status: LoopStatus): Promise<string> {
   const batch = status.pendingBatch;
   if (!batch || !status.manifestPath) throw new Error(`${status.project}: no pending batch`);
-  const [manifest, selection] = await Promise.all([readManifest(status.manifestPath), readSelection(batch.selectionPath)]);
+  const [manifest, selection] = await Promise.all([
+    readManifest(status.manifestPath),
+    readSelection(batch.selectionPath),
+  ]);
   const byName = new Map(manifest.images.map((image) => [image.name, image]));
   const out = path.join(batch.exportDir, 'simulated-labels');
   await fs.rm(out, { recursive: true, force: true });
   await fs.mkdir(out, { recursive: true });
   for (const name of selection.images) {
     const labels = byName.get(name)?.labels;
-    if (!labels) throw new Error(`${status.project}: no ground truth for ${name}; the simulated annotator needs a labelled dataset`);
+    if (!labels)
+      throw new Error(
+        `${status.project}: no ground truth for ${name}; the simulated annotator needs a labelled dataset`,
+      );
     await fs.copyFile(labels, path.join(out, `${name}.txt`));
   }
   return out;
@@ -60,11 +66,16 @@ export async function runSimulatedAnnotator(client: Client, options: SimulatedAn
     if (answered.has(key)) return;
     // Marked while in hand so the next poll skips it; unmarked on failure so a later poll retries.
     answered.add(key);
-    log(`[annotator] ${status.project} round ${batch.round}: labelling ${batch.count} images (in ${options.delayMs} ms)`);
+    log(
+      `[annotator] ${status.project} round ${batch.round}: labelling ${batch.count} images (in ${options.delayMs} ms)`,
+    );
     await sleep(options.delayMs);
     if (options.signal.aborted) return;
     try {
-      const result = await submitLabels(client, workflowId, { round: batch.round, labelsDir: await writeGroundTruthLabels(status) });
+      const result = await submitLabels(client, workflowId, {
+        round: batch.round,
+        labelsDir: await writeGroundTruthLabels(status),
+      });
       log(`[annotator] ${status.project} round ${batch.round}: accepted, ${result.labelledCount} labelled`);
     } catch (err) {
       answered.delete(key);

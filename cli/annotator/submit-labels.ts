@@ -2,11 +2,20 @@
 // the simulated annotator: the import's result, or one CliError that says why nothing was imported.
 import { ApplicationFailure, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { ImportResult } from '../../activities/types';
-import { submitAnnotations, SubmissionFailure, type AnnotationSubmission, type RejectedAnnotations } from '../../workflows/messages';
+import {
+  submitAnnotations,
+  SubmissionFailure,
+  type AnnotationSubmission,
+  type RejectedAnnotations,
+} from '../../workflows/messages';
 import { CliError } from '../cli-error';
 
 /** Submits labels through the update; returns the import, or throws a CliError that says why nothing was imported. */
-export async function submitLabels(client: Client, workflowId: string, submission: AnnotationSubmission): Promise<ImportResult> {
+export async function submitLabels(
+  client: Client,
+  workflowId: string,
+  submission: AnnotationSubmission,
+): Promise<ImportResult> {
   let result: ImportResult;
   try {
     result = await client.workflow.getHandle(workflowId).executeUpdate(submitAnnotations, { args: [submission] });
@@ -33,6 +42,10 @@ export async function submitLabels(client: Client, workflowId: string, submissio
 
 function rejection(problems: string[], problemCount: number, labelsDir: string): CliError {
   return new CliError(
-    [`rejected: ${problemCount} problem(s); nothing was imported from ${labelsDir}`, ...problems.map((p) => `  ${p}`), 'fix the labels and submit again (`pomona status` shows whether the loop still waits)'].join('\n'),
+    [
+      `rejected: ${problemCount} problem(s); nothing was imported from ${labelsDir}`,
+      ...problems.map((p) => `  ${p}`),
+      'fix the labels and submit again (`pomona status` shows whether the loop still waits)',
+    ].join('\n'),
   );
 }

@@ -25,8 +25,22 @@ export function registerAnnotate(program: Command): void {
         dir = path.resolve(opts.to);
         await fs.cp(batch.exportDir, dir, { recursive: true, dereference: true });
       }
-      console.log(JSON.stringify({ round: batch.round, count: batch.count, exportDir: dir, imageList: path.join(dir, path.basename(batch.imageListPath)), prelabels: batch.prelabels }, null, 2));
-      console.error(`label the images listed there in any KITTI tool, then: npx pomona annotate submit ${status.project} --round ${batch.round} --labels DIR`);
+      console.log(
+        JSON.stringify(
+          {
+            round: batch.round,
+            count: batch.count,
+            exportDir: dir,
+            imageList: path.join(dir, path.basename(batch.imageListPath)),
+            prelabels: batch.prelabels,
+          },
+          null,
+          2,
+        ),
+      );
+      console.error(
+        `label the images listed there in any KITTI tool, then: npx pomona annotate submit ${status.project} --round ${batch.round} --labels DIR`,
+      );
     });
   annotate
     .command('submit')
@@ -36,7 +50,10 @@ export function registerAnnotate(program: Command): void {
     .description('submit labels; they are validated before anything is imported')
     .action(async (id: string, opts: { round: number; labels: string }) => {
       const client = await connectClient();
-      const result = await submitLabels(client, resolveWorkflowId(id), { round: opts.round, labelsDir: path.resolve(opts.labels) });
+      const result = await submitLabels(client, resolveWorkflowId(id), {
+        round: opts.round,
+        labelsDir: path.resolve(opts.labels),
+      });
       console.log(`imported ${result.boxes} boxes; ${result.labelledCount} images labelled in total`);
     });
 }

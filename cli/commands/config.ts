@@ -10,9 +10,12 @@ export function loopConfigJsonSchema(): object {
 
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('the loop configuration');
-  config.command('schema').description('print the JSON Schema of the loop config').action(() => {
-    console.log(JSON.stringify(loopConfigJsonSchema(), null, 2));
-  });
+  config
+    .command('schema')
+    .description('print the JSON Schema of the loop config')
+    .action(() => {
+      console.log(JSON.stringify(loopConfigJsonSchema(), null, 2));
+    });
   config
     .command('check')
     .argument('<file>', 'config JSON')

@@ -26,7 +26,10 @@ test('a Pascal VOC folder: counts, every problem with file:line, exit code 1; --
   writeRgbPng(path.join(root, 'images', 'a.png'), 50, 40);
   writeRgbPng(path.join(root, 'images', 'b.png'), 50, 40);
   fs.mkdirSync(path.join(root, 'annotations'));
-  fs.writeFileSync(path.join(root, 'annotations', 'a.xml'), '<annotation>\n<object><name>Tree</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>9</xmax><ymax>9</ymax></bndbox></object>\n</annotation>\n');
+  fs.writeFileSync(
+    path.join(root, 'annotations', 'a.xml'),
+    '<annotation>\n<object><name>Tree</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>9</xmax><ymax>9</ymax></bndbox></object>\n</annotation>\n',
+  );
   fs.writeFileSync(path.join(root, 'annotations', 'b.xml'), '<annotation>\n<object>\n</annotation>\n');
   const text = await check(root);
   expect(text.exitCode).toBe(1);
@@ -38,9 +41,15 @@ test('a Pascal VOC folder: counts, every problem with file:line, exit code 1; --
   ]);
   const json = JSON.parse((await check(root, '--json', '--classes', 'bush, shrub')).out);
   expect(json).toMatchObject({ layout: 'voc', images: 2, labelled: 1, boxes: 0 });
-  expect(json.problems).toEqual([`${path.join(root, 'annotations', 'a.xml')}:2: unknown class "tree" (annotation.classes: bush, shrub)`, expect.stringContaining('b.xml:3: malformed XML')]);
+  expect(json.problems).toEqual([
+    `${path.join(root, 'annotations', 'a.xml')}:2: unknown class "tree" (annotation.classes: bush, shrub)`,
+    expect.stringContaining('b.xml:3: malformed XML'),
+  ]);
   fs.writeFileSync(path.join(root, 'annotations', 'b.xml'), '<annotation/>');
-  expect(await check(root, '--classes', 'tree')).toMatchObject({ exitCode: undefined, out: expect.stringContaining('no problems found') });
+  expect(await check(root, '--classes', 'tree')).toMatchObject({
+    exitCode: undefined,
+    out: expect.stringContaining('no problems found'),
+  });
 });
 
 test('--classes: names as annotation.classes holds them', () => {

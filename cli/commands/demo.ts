@@ -31,7 +31,11 @@ export function demoConfig(opts: DemoOptions, project: string, datasetDir: strin
     project,
     workspace: path.join(opts.dir, 'workspace'),
     dataset: { path: datasetDir, validation: { fraction: 0.25 } },
-    selection: { initial: { method: 'CORESET', size: { nTotal: 20 } }, rounds: { method: 'CORAL', size: { batchSize: 20 } }, seed: 0 },
+    selection: {
+      initial: { method: 'CORESET', size: { nTotal: 20 } },
+      rounds: { method: 'CORAL', size: { batchSize: 20 } },
+      seed: 0,
+    },
     embedding: { epochs: 3, dim: 32 },
     // 40 steps a round: the pretrained detector fine-tunes from the last round's weights, and the demo stays short
     trainer: { epochs: opts.epochs, minSteps: 40, checkpointInterval: 5, device: 'auto', seed: 0, fineTune: true },
@@ -54,12 +58,14 @@ async function reachable(): Promise<Client | null> {
 
 export async function runDemo(opts: DemoOptions): Promise<LoopResult> {
   const started = Date.now();
-  const say = (line: string) => console.log(`[demo ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${line}`);
+  const say = (line: string) =>
+    console.log(`[demo ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${line}`);
 
   let client = await reachable();
   if (!client) {
     const target = temporalTargetFromEnv();
-    if (!/^(localhost|127\.0\.0\.1)(:|$)/.test(target.address)) throw new CliError(`cannot reach Temporal at ${target.address}`);
+    if (!/^(localhost|127\.0\.0\.1)(:|$)/.test(target.address))
+      throw new CliError(`cannot reach Temporal at ${target.address}`);
     runDevServerScript('start');
     client = await connectClient();
   }
@@ -83,7 +89,9 @@ export async function runDemo(opts: DemoOptions): Promise<LoopResult> {
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
-  const interrupted = new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
+  const interrupted = new Promise<void>((resolve) =>
+    controller.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 
   // The demo always runs its own workers: the server keeps listing a dead worker's pollers for minutes,
   // so "workers are running" cannot be told from "were running". Other live workers only add capacity.
@@ -91,7 +99,13 @@ export async function runDemo(opts: DemoOptions): Promise<LoopResult> {
   let workers: RunningWorkers | undefined;
   try {
     workers = await startWorkers(['cpu', 'gpu']);
-    return await watchLoop(client, demoConfig(opts, `demo-${timestamp()}`, datasetDir), controller.signal, interrupted, say);
+    return await watchLoop(
+      client,
+      demoConfig(opts, `demo-${timestamp()}`, datasetDir),
+      controller.signal,
+      interrupted,
+      say,
+    );
   } finally {
     controller.abort();
     await workers?.shutdown();
@@ -101,9 +115,20 @@ export async function runDemo(opts: DemoOptions): Promise<LoopResult> {
 }
 
 /** Starts the demo loop with its simulated annotator and prints its progress until it ends or is interrupted. */
-async function watchLoop(client: Client, config: LoopConfig, stopped: AbortSignal, interrupted: Promise<void>, say: (line: string) => void): Promise<LoopResult> {
+async function watchLoop(
+  client: Client,
+  config: LoopConfig,
+  stopped: AbortSignal,
+  interrupted: Promise<void>,
+  say: (line: string) => void,
+): Promise<LoopResult> {
   const annotators = new AbortController();
-  const annotator = runSimulatedAnnotator(client, { delayMs: 1000, workflowId: `pomona-${config.project}`, signal: AbortSignal.any([stopped, annotators.signal]), log: say });
+  const annotator = runSimulatedAnnotator(client, {
+    delayMs: 1000,
+    workflowId: `pomona-${config.project}`,
+    signal: AbortSignal.any([stopped, annotators.signal]),
+    log: say,
+  });
   try {
     const workflowId = await startLoop(config);
     const ui = `http://localhost:8233/namespaces/${client.options.namespace}/workflows/${workflowId}`;
@@ -118,10 +143,16 @@ async function watchLoop(client: Client, config: LoopConfig, stopped: AbortSigna
       try {
         const s = await handle.query(statusQuery);
         const phase = `${s.round}/${s.phase}`;
-        if (phase !== lastPhase) say(`round ${s.round}: ${s.phase}${s.phase === 'awaiting-annotation' && s.pendingBatch ? ` (${s.pendingBatch.count} images)` : ''}`);
+        if (phase !== lastPhase)
+          say(
+            `round ${s.round}: ${s.phase}${s.phase === 'awaiting-annotation' && s.pendingBatch ? ` (${s.pendingBatch.count} images)` : ''}`,
+          );
         lastPhase = phase;
         for (const m of s.metrics) {
-          if (!printed.has(m.round)) say(`round ${m.round}: ${m.labelled} labelled images -> mAP@0.5 ${m.map50.toFixed(3)} (COCO AP ${m.cocoAp.toFixed(3)})`);
+          if (!printed.has(m.round))
+            say(
+              `round ${m.round}: ${m.labelled} labelled images -> mAP@0.5 ${m.map50.toFixed(3)} (COCO AP ${m.cocoAp.toFixed(3)})`,
+            );
           printed.add(m.round);
         }
       } catch {
@@ -136,10 +167,16 @@ async function watchLoop(client: Client, config: LoopConfig, stopped: AbortSigna
       );
     }
     const final = await result;
-    for (const m of final.metrics) if (!printed.has(m.round)) say(`round ${m.round}: ${m.labelled} labelled images -> mAP@0.5 ${m.map50.toFixed(3)} (COCO AP ${m.cocoAp.toFixed(3)})`);
+    for (const m of final.metrics)
+      if (!printed.has(m.round))
+        say(
+          `round ${m.round}: ${m.labelled} labelled images -> mAP@0.5 ${m.map50.toFixed(3)} (COCO AP ${m.cocoAp.toFixed(3)})`,
+        );
     const first = final.metrics[0];
     const last = final.metrics[final.metrics.length - 1];
-    say(`done: ${final.rounds} rounds, ${final.labelled} labelled, mAP@0.5 ${first?.map50.toFixed(3)} -> ${last?.map50.toFixed(3)} (${final.stopReason})`);
+    say(
+      `done: ${final.rounds} rounds, ${final.labelled} labelled, mAP@0.5 ${first?.map50.toFixed(3)} -> ${last?.map50.toFixed(3)} (${final.stopReason})`,
+    );
     say(`inspect it: ${ui}  (artifacts: ${path.join(config.workspace, config.project)})`);
     return final;
   } finally {

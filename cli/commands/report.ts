@@ -29,20 +29,31 @@ export async function locateLoop(client: Client, workflowId: string): Promise<Lo
   const history = await handle.fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
   const first = started?.input?.payloads?.[0];
-  const config = first ? defaultPayloadConverter.fromPayload<{ workspace?: unknown; project?: unknown }>(first) : undefined;
+  const config = first
+    ? defaultPayloadConverter.fromPayload<{ workspace?: unknown; project?: unknown }>(first)
+    : undefined;
   if (typeof config?.workspace !== 'string' || typeof config.project !== 'string') {
-    throw new CliError(`${workflowId} does not look like a pomona loop (its input has no workspace and project); use --project-dir`);
+    throw new CliError(
+      `${workflowId} does not look like a pomona loop (its input has no workspace and project); use --project-dir`,
+    );
   }
   const attrs = description.typedSearchAttributes;
   const phase = attrs.get(PomonaPhase);
   const round = attrs.get(PomonaRound);
-  const liveStatus = [description.status.name.toLowerCase(), phase && `phase ${phase}`, round !== undefined && `round ${round}`].filter(Boolean).join(', ');
+  const liveStatus = [
+    description.status.name.toLowerCase(),
+    phase && `phase ${phase}`,
+    round !== undefined && `round ${round}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return { projectDir: projectDirOf(config.workspace, config.project), liveStatus };
 }
 
 function parsePositive(name: string, value: string, integer: boolean): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) throw new CliError(`${name} ${value}: need a ${integer ? 'whole ' : ''}number >= 0`);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)))
+    throw new CliError(`${name} ${value}: need a ${integer ? 'whole ' : ''}number >= 0`);
   return n;
 }
 
@@ -56,26 +67,33 @@ export function registerReport(program: Command): void {
     .option('--thumbnails <n>', 'selected images shown per round', '12')
     .option('--min-score <s>', 'predictions drawn from this score up', '0.3')
     .description('write an HTML report of a loop: mAP per round, selections, example predictions')
-    .action(async (id: string | undefined, opts: { projectDir?: string; out?: string; examples: string; thumbnails: string; minScore: string }) => {
-      if (!id && !opts.projectDir) throw new CliError('give the loop id (or project name), or --project-dir');
-      let location: LoopLocation | undefined;
-      if (!opts.projectDir) location = await locateLoop(await connectClient(), resolveWorkflowId(id!));
-      const projectDir = opts.projectDir ?? location!.projectDir;
-      let written;
-      try {
-        written = await writeReport({
-          projectDir,
-          outDir: opts.out,
-          examples: parsePositive('--examples', opts.examples, true),
-          thumbnailsPerRound: parsePositive('--thumbnails', opts.thumbnails, true),
-          minScore: parsePositive('--min-score', opts.minScore, false),
-          liveStatus: location?.liveStatus,
-        });
-      } catch (err) {
-        if (err instanceof CliError) throw err;
-        throw new CliError(`report for ${projectDir}: ${(err as Error).message}`);
-      }
-      const evaluated = written.data.rounds.filter((r) => r.metrics).length;
-      console.log(`report: ${written.html} (${written.data.rounds.length} rounds, ${evaluated} evaluated); learning curve ${written.png}`);
-    });
+    .action(
+      async (
+        id: string | undefined,
+        opts: { projectDir?: string; out?: string; examples: string; thumbnails: string; minScore: string },
+      ) => {
+        if (!id && !opts.projectDir) throw new CliError('give the loop id (or project name), or --project-dir');
+        let location: LoopLocation | undefined;
+        if (!opts.projectDir) location = await locateLoop(await connectClient(), resolveWorkflowId(id!));
+        const projectDir = opts.projectDir ?? location!.projectDir;
+        let written;
+        try {
+          written = await writeReport({
+            projectDir,
+            outDir: opts.out,
+            examples: parsePositive('--examples', opts.examples, true),
+            thumbnailsPerRound: parsePositive('--thumbnails', opts.thumbnails, true),
+            minScore: parsePositive('--min-score', opts.minScore, false),
+            liveStatus: location?.liveStatus,
+          });
+        } catch (err) {
+          if (err instanceof CliError) throw err;
+          throw new CliError(`report for ${projectDir}: ${(err as Error).message}`);
+        }
+        const evaluated = written.data.rounds.filter((r) => r.metrics).length;
+        console.log(
+          `report: ${written.html} (${written.data.rounds.length} rounds, ${evaluated} evaluated); learning curve ${written.png}`,
+        );
+      },
+    );
 }

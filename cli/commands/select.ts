@@ -25,27 +25,45 @@ interface SelectOptions {
 export function registerSelect(program: Command): void {
   program
     .command('select')
-    .description(`choose samples from an embeddings CSV (filenames,embedding_0..,labels) with ${selectionMethod.options.join(', ')}`)
+    .description(
+      `choose samples from an embeddings CSV (filenames,embedding_0..,labels) with ${selectionMethod.options.join(', ')}`,
+    )
     .requiredOption('--embeddings <file>', 'embeddings CSV')
     .option('--method <m>', `${selectionMethod.options.join(', ')} (docs/selection.md)`, 'CORESET')
     .option('--n <count>', 'how many to add', integer(1))
     .option('--n-total <count>', 'labelled total after the selection (Lightly n_samples)', integer(1))
     .option('--preselected <file>', 'file names already labelled, one per line')
     .option('--seed <n>', 'seed for RANDOM', integer(0), 0)
-    .option('--min-distance <d>', 'CORESET/CORAL: stop when the farthest remaining sample is closer than this', finite(0))
-    .option('--pred <dir>', 'scored methods (CORAL, UNCERTAINTY, UNCERTAIN_CORESET): KITTI predictions per image (file name without extension + .txt)')
+    .option(
+      '--min-distance <d>',
+      'CORESET/CORAL: stop when the farthest remaining sample is closer than this',
+      finite(0),
+    )
+    .option(
+      '--pred <dir>',
+      'scored methods (CORAL, UNCERTAINTY, UNCERTAIN_CORESET): KITTI predictions per image (file name without extension + .txt)',
+    )
     .option('--score <name>', `scored methods: ${SCORE_NAMES.join(', ')}`, 'uncertainty_entropy_mean')
     .option('--strength <s>', 'CORAL: exponent of the score', finite(0), 1)
     .action(async (opts: SelectOptions) => {
       const parsed = selectionMethod.safeParse(opts.method.toUpperCase());
-      if (!parsed.success) throw new CliError(`--method: "${opts.method}" is not one of ${selectionMethod.options.join(', ')}`, 2);
+      if (!parsed.success)
+        throw new CliError(`--method: "${opts.method}" is not one of ${selectionMethod.options.join(', ')}`, 2);
       const method = parsed.data;
-      if (needsScores(method) && !opts.pred) throw new CliError(`--method ${method} needs --pred DIR (predictions to score)`, 2);
-      if (!(SCORE_NAMES as readonly string[]).includes(opts.score)) throw new CliError(`--score: "${opts.score}" is not one of ${SCORE_NAMES.join(', ')}`, 2);
-      if ((opts.n === undefined) === (opts.nTotal === undefined)) throw new CliError('give exactly one of --n and --n-total', 2);
+      if (needsScores(method) && !opts.pred)
+        throw new CliError(`--method ${method} needs --pred DIR (predictions to score)`, 2);
+      if (!(SCORE_NAMES as readonly string[]).includes(opts.score))
+        throw new CliError(`--score: "${opts.score}" is not one of ${SCORE_NAMES.join(', ')}`, 2);
+      if ((opts.n === undefined) === (opts.nTotal === undefined))
+        throw new CliError('give exactly one of --n and --n-total', 2);
       const embeddings = await readEmbeddingsCsv(opts.embeddings);
       const index = new Map(embeddings.filenames.map((f, i) => [f, i]));
-      const preselectedNames = opts.preselected ? (await fs.readFile(opts.preselected, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean) : [];
+      const preselectedNames = opts.preselected
+        ? (await fs.readFile(opts.preselected, 'utf8'))
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean)
+        : [];
       const preselected = preselectedNames.map((name) => {
         const i = index.get(name);
         if (i === undefined) throw new CliError(`${opts.preselected}: ${name} is not in ${opts.embeddings}`, 2);
@@ -54,8 +72,20 @@ export function registerSelect(program: Command): void {
       const n = opts.n ?? Math.max(0, opts.nTotal! - preselected.length);
       const taken = new Set(preselected);
       const candidates = embeddings.filenames.flatMap((_, i) => (taken.has(i) ? [] : [i]));
-      const scores = needsScores(method) ? await rowScores(opts.pred!, embeddings.filenames, opts.score as ScoreName) : undefined;
-      const picks = selectRows({ method, embeddings, preselected, candidates, count: n, seed: opts.seed, minDistance: opts.minDistance, scores, strength: opts.strength });
+      const scores = needsScores(method)
+        ? await rowScores(opts.pred!, embeddings.filenames, opts.score as ScoreName)
+        : undefined;
+      const picks = selectRows({
+        method,
+        embeddings,
+        preselected,
+        candidates,
+        count: n,
+        seed: opts.seed,
+        minDistance: opts.minDistance,
+        scores,
+        strength: opts.strength,
+      });
       for (const i of picks) console.log(embeddings.filenames[i]);
     });
 }

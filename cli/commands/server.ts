@@ -14,8 +14,19 @@ export function runDevServerScript(action: 'start' | 'stop' | 'status'): void {
 }
 
 export function registerServer(program: Command): void {
-  const server = program.command('server').description('the local Temporal dev server (SQLite file under .pomona/, Web UI on :8233)');
-  server.command('start').description('start it unless it is running').action(() => runDevServerScript('start'));
-  server.command('stop').description('stop the server this checkout started').action(() => runDevServerScript('stop'));
-  server.command('status').description('is it running?').action(() => runDevServerScript('status'));
+  const server = program
+    .command('server')
+    .description('the local Temporal dev server (SQLite file under .pomona/, Web UI on :8233)');
+  server
+    .command('start')
+    .description('start it unless it is running')
+    .action(() => runDevServerScript('start'));
+  server
+    .command('stop')
+    .description('stop the server this checkout started')
+    .action(() => runDevServerScript('stop'));
+  server
+    .command('status')
+    .description('is it running?')
+    .action(() => runDevServerScript('status'));
 }

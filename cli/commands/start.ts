@@ -31,7 +31,8 @@ function absolutize(raw: unknown, base: string): void {
   cfg.workspace = fix(cfg.workspace);
   if (cfg.dataset && typeof cfg.dataset === 'object') {
     cfg.dataset.path = fix(cfg.dataset.path);
-    if (cfg.dataset.validation && typeof cfg.dataset.validation === 'object') cfg.dataset.validation.path = fix(cfg.dataset.validation.path);
+    if (cfg.dataset.validation && typeof cfg.dataset.validation === 'object')
+      cfg.dataset.validation.path = fix(cfg.dataset.validation.path);
   }
 }
 
@@ -61,7 +62,9 @@ export function registerStart(program: Command): void {
         console.error(`started ${id}; follow it with \`npx pomona status ${id} --watch\` or in the Web UI`);
       } catch (err) {
         if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') {
-          throw new CliError(`a loop with id ${opts.id ?? loopWorkflowId(config.project)} is already running (choose another project name or --id)`);
+          throw new CliError(
+            `a loop with id ${opts.id ?? loopWorkflowId(config.project)} is already running (choose another project name or --id)`,
+          );
         }
         throw err;
       }

@@ -2,7 +2,7 @@
 // and last failure, and the last failure of an embedding or inference being retried), as text (with a training progress bar
 // when watching) or JSON.
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { TrainHeartbeat } from '../../activities/types';
@@ -10,10 +10,16 @@ import { status as statusQuery, type LoopStatus } from '../../workflows/messages
 import { CliError } from '../cli-error';
 import { connectClient, resolveWorkflowId } from '../temporal-client';
 
-export async function queryStatus(client: Client, workflowId: string): Promise<{ status: LoopStatus; execution: string }> {
+export async function queryStatus(
+  client: Client,
+  workflowId: string,
+): Promise<{ status: LoopStatus; execution: string }> {
   const handle = client.workflow.getHandle(workflowId);
   const [status, description] = await Promise.all([handle.query(statusQuery), handle.describe()]);
-  return { status: withTrainingActivity(status, description.raw.pendingActivities ?? []), execution: description.status.name };
+  return {
+    status: withTrainingActivity(status, description.raw.pendingActivities ?? []),
+    execution: description.status.name,
+  };
 }
 
 type PendingActivity = NonNullable<WorkflowExecutionDescription['raw']['pendingActivities']>[number];
@@ -28,7 +34,7 @@ export function withTrainingActivity(status: LoopStatus, pending: PendingActivit
   if (!train || status.phase !== 'training') return withRetriedGpuJob(status, pending);
   const next = { ...status };
   const payload = train.heartbeatDetails?.payloads?.[0];
-  const beat = payload ? (defaultPayloadConverter.fromPayload(payload as Payload) as Partial<TrainHeartbeat> | null) : null;
+  const beat = payload ? defaultPayloadConverter.fromPayload<Partial<TrainHeartbeat> | null>(payload) : null;
   if (beat?.progress && beat.progress.round === status.round) next.training = beat.progress;
   // The attempt running now is `attempt`; the one before it failed. Unbounded retries report 0 attempts.
   const attempt = train.attempt ?? 1;
@@ -48,7 +54,10 @@ function withRetriedGpuJob(status: LoopStatus, pending: PendingActivity[]): Loop
   const attempt = job?.attempt ?? 1;
   if (!job || attempt <= 1 || !job.lastFailure?.message || status.lastError) return status;
   const what = job.activityType?.name === 'embedPool' ? 'embedding the pool' : `round ${status.round} inference`;
-  return { ...status, lastError: `${what}: attempt ${attempt - 1} failed: ${job.lastFailure.message}; Temporal is retrying (attempt ${attempt})` };
+  return {
+    ...status,
+    lastError: `${what}: attempt ${attempt - 1} failed: ${job.lastFailure.message}; Temporal is retrying (attempt ${attempt})`,
+  };
 }
 
 export function formatStatus(s: LoopStatus, execution: string): string {
@@ -58,19 +67,29 @@ export function formatStatus(s: LoopStatus, execution: string): string {
   ];
   if (s.pendingBatch) {
     const b = s.pendingBatch;
-    lines.push(`waiting for labels: round ${b.round}, ${b.count} images listed in ${b.imageListPath}${b.prelabels ? ' (pre-labels included)' : ''}`);
+    lines.push(
+      `waiting for labels: round ${b.round}, ${b.count} images listed in ${b.imageListPath}${b.prelabels ? ' (pre-labels included)' : ''}`,
+    );
     lines.push(`  submit: npx pomona annotate submit ${s.project} --round ${b.round} --labels DIR`);
   }
-  if (s.annotationProblems.length) lines.push('last submission rejected:', ...s.annotationProblems.map((p) => `  ${p}`));
-  if (s.training) lines.push(`training: epoch ${s.training.epoch}/${s.training.epochs}, loss ${s.training.loss ?? '-'}`);
-  for (const m of s.metrics) lines.push(`round ${m.round}: ${m.labelled} labelled, mAP@0.5 ${m.map50.toFixed(3)}, COCO AP ${m.cocoAp.toFixed(3)}`);
+  if (s.annotationProblems.length)
+    lines.push('last submission rejected:', ...s.annotationProblems.map((p) => `  ${p}`));
+  if (s.training)
+    lines.push(`training: epoch ${s.training.epoch}/${s.training.epochs}, loss ${s.training.loss ?? '-'}`);
+  for (const m of s.metrics)
+    lines.push(
+      `round ${m.round}: ${m.labelled} labelled, mAP@0.5 ${m.map50.toFixed(3)}, COCO AP ${m.cocoAp.toFixed(3)}`,
+    );
   if (s.stopReason) lines.push(`finished: ${s.stopReason}`);
   if (s.lastError) lines.push(`last error: ${s.lastError}`);
   return lines.join('\n');
 }
 
 async function watch(client: Client, workflowId: string): Promise<void> {
-  const bar = new SingleBar({ format: 'training round {round} |{bar}| epoch {value}/{total} loss {loss}', hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: 'training round {round} |{bar}| epoch {value}/{total} loss {loss}', hideCursor: true },
+    Presets.shades_classic,
+  );
   let barRound: number | null = null;
   let lastText = '';
   for (;;) {
@@ -89,7 +108,10 @@ async function watch(client: Client, workflowId: string): Promise<void> {
     if (s.training) {
       if (barRound !== s.training.round) {
         if (barRound !== null) bar.stop();
-        bar.start(s.training.epochs, s.training.epoch, { round: s.training.round, loss: s.training.loss?.toFixed(4) ?? '-' });
+        bar.start(s.training.epochs, s.training.epoch, {
+          round: s.training.round,
+          loss: s.training.loss?.toFixed(4) ?? '-',
+        });
         barRound = s.training.round;
       } else {
         bar.update(s.training.epoch, { loss: s.training.loss?.toFixed(4) ?? '-' });

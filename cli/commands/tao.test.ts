@@ -8,7 +8,13 @@ import { specForRound } from './tao';
 function configFile(trainer: object): string {
   const dir = tempWorkspace();
   const file = path.join(dir, 'loop.json');
-  const config = { project: 'p', workspace: path.join(dir, 'ws'), dataset: { path: path.join(dir, 'data') }, selection: { initial: { size: { nTotal: 4 } }, rounds: { size: { batchSize: 4 } } }, trainer };
+  const config = {
+    project: 'p',
+    workspace: path.join(dir, 'ws'),
+    dataset: { path: path.join(dir, 'data') },
+    selection: { initial: { size: { nTotal: 4 } }, rounds: { size: { batchSize: 4 } } },
+    trainer,
+  };
   fs.writeFileSync(file, JSON.stringify(config));
   return file;
 }
@@ -30,9 +36,15 @@ test('a resume prints resume_model_path; a renamed checkpoint and a torch config
   const file = configFile({ backend: 'tao', tao });
   const ws = JSON.parse(fs.readFileSync(file, 'utf8')).workspace as string;
   const checkpoint = path.join(ws, 'p', 'rounds', '1', 'train', 'weights', 'yolov4_resnet18_epoch_010.hdf5');
-  expect(await specForRound({ config: file, round: 1, resume: checkpoint })).toContain('resume_model_path: "/workspace/pomona/project/rounds/1/train/weights/yolov4_resnet18_epoch_010.hdf5"');
-  await expect(specForRound({ config: file, round: 1, resume: path.join(path.dirname(checkpoint), 'best.hdf5') })).rejects.toThrow(/_epoch_NNN/);
+  expect(await specForRound({ config: file, round: 1, resume: checkpoint })).toContain(
+    'resume_model_path: "/workspace/pomona/project/rounds/1/train/weights/yolov4_resnet18_epoch_010.hdf5"',
+  );
+  await expect(
+    specForRound({ config: file, round: 1, resume: path.join(path.dirname(checkpoint), 'best.hdf5') }),
+  ).rejects.toThrow(/_epoch_NNN/);
   await expect(specForRound({ config: file, round: 2 })).rejects.toThrow(/round 1 has no checkpoint/);
   await expect(specForRound({ config: configFile({}), round: 1 })).rejects.toThrow(CliError);
-  await expect(specForRound({ config: configFile({ backend: 'tao', tao: { ...tao, classMapping: undefined } }), round: 1 })).rejects.toThrow(/classMapping/);
+  await expect(
+    specForRound({ config: configFile({ backend: 'tao', tao: { ...tao, classMapping: undefined } }), round: 1 }),
+  ).rejects.toThrow(/classMapping/);
 });

@@ -40,15 +40,21 @@ async function exists(p: string): Promise<boolean> {
 export async function specForRound(opts: SpecOptions): Promise<string> {
   const config = await readLoopConfig(opts.config);
   const settings = config.trainer.tao;
-  if (config.trainer.backend !== 'tao' || !settings) throw new CliError(`${opts.config}: trainer.backend is not "tao"`, 2);
+  if (config.trainer.backend !== 'tao' || !settings)
+    throw new CliError(`${opts.config}: trainer.backend is not "tao"`, 2);
   if (!Number.isInteger(opts.round) || opts.round < 1) throw new CliError('--round must be a positive integer', 2);
   const projectDir = projectDirOf(config.workspace, config.project);
   const labelled = await labelledSummary(layout.labelled(projectDir, opts.round), settings.classMapping);
 
   let start: { kind: 'pretrain' | 'resume'; hostPath: string };
   if (opts.resume) start = { kind: 'resume', hostPath: path.resolve(opts.resume) };
-  else if (opts.round === 1 || !config.trainer.fineTune) start = { kind: 'pretrain', hostPath: settings.pretrainedModel };
-  else start = { kind: 'pretrain', hostPath: opts.initWeights ? path.resolve(opts.initWeights) : await previousWeights(projectDir, opts.round) };
+  else if (opts.round === 1 || !config.trainer.fineTune)
+    start = { kind: 'pretrain', hostPath: settings.pretrainedModel };
+  else
+    start = {
+      kind: 'pretrain',
+      hostPath: opts.initWeights ? path.resolve(opts.initWeights) : await previousWeights(projectDir, opts.round),
+    };
 
   try {
     return roundSpec({
@@ -72,10 +78,19 @@ export async function specForRound(opts: SpecOptions): Promise<string> {
 }
 
 /** The round's labelled set when the loop has imported it; else what the config alone says. */
-async function labelledSummary(file: string, classMapping: Record<string, string> | undefined): Promise<LabelledSummary> {
+async function labelledSummary(
+  file: string,
+  classMapping: Record<string, string> | undefined,
+): Promise<LabelledSummary> {
   if (await exists(file)) return summarizeKittiSet((await readLabelledSet(file)).images);
-  if (!classMapping) throw new CliError(`${file} does not exist yet: the spec's classes come from the round's labels (or set trainer.tao.classMapping)`, 2);
-  console.error(`pomona tao spec: ${file} does not exist yet; classes from trainer.tao.classMapping, num_epochs without minSteps`);
+  if (!classMapping)
+    throw new CliError(
+      `${file} does not exist yet: the spec's classes come from the round's labels (or set trainer.tao.classMapping)`,
+      2,
+    );
+  console.error(
+    `pomona tao spec: ${file} does not exist yet; classes from trainer.tao.classMapping, num_epochs without minSteps`,
+  );
   return { count: 0, classes: Object.keys(classMapping), extensions: [], boxes: [] };
 }
 

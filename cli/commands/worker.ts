@@ -13,14 +13,26 @@ export interface RunningWorkers {
 
 let runtimeInstalled = false;
 
-export async function startWorkers(queues: QueueKind[], opts: { gpuConcurrency?: number; logLevel?: 'WARN' | 'INFO' | 'DEBUG' } = {}): Promise<RunningWorkers> {
+export async function startWorkers(
+  queues: QueueKind[],
+  opts: { gpuConcurrency?: number; logLevel?: 'WARN' | 'INFO' | 'DEBUG' } = {},
+): Promise<RunningWorkers> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger(opts.logLevel ?? 'WARN') });
     runtimeInstalled = true;
   }
   const target = temporalTargetFromEnv();
-  const connection = await NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey });
-  const workers = await createWorkers({ connection, namespace: target.namespace, queues, gpuConcurrency: opts.gpuConcurrency });
+  const connection = await NativeConnection.connect({
+    address: target.address,
+    tls: target.tls,
+    apiKey: target.apiKey,
+  });
+  const workers = await createWorkers({
+    connection,
+    namespace: target.namespace,
+    queues,
+    gpuConcurrency: opts.gpuConcurrency,
+  });
   const done = Promise.all(workers.map((w) => w.run())).then(async () => {
     await connection.close();
   });
@@ -36,15 +48,23 @@ export async function startWorkers(queues: QueueKind[], opts: { gpuConcurrency?:
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('run pomona workers (pomona-cpu: ingest/select/annotate/evaluate + the workflow; pomona-gpu: embed/train/infer)')
+    .description(
+      'run pomona workers (pomona-cpu: ingest/select/annotate/evaluate + the workflow; pomona-gpu: embed/train/infer)',
+    )
     .option('--queues <list>', 'comma-separated: cpu, gpu', 'cpu,gpu')
     .option('--gpu-concurrency <n>', 'GPU activities at once (one per GPU)', integer(1), 1)
     .option('--log-level <level>', 'WARN, INFO or DEBUG', 'INFO')
     .action(async (opts: { queues: string; gpuConcurrency: number; logLevel: 'WARN' | 'INFO' | 'DEBUG' }) => {
       const queues = opts.queues.split(',').map((q) => q.trim());
-      for (const q of queues) if (q !== 'cpu' && q !== 'gpu') throw new CliError(`--queues: unknown queue "${q}" (cpu, gpu)`, 2);
-      const running = await startWorkers(queues as QueueKind[], { gpuConcurrency: opts.gpuConcurrency, logLevel: opts.logLevel });
-      console.error(`pomona worker: polling ${queues.map((q) => `pomona-${q}`).join(', ')} at ${temporalTargetFromEnv().address}`);
+      for (const q of queues)
+        if (q !== 'cpu' && q !== 'gpu') throw new CliError(`--queues: unknown queue "${q}" (cpu, gpu)`, 2);
+      const running = await startWorkers(queues as QueueKind[], {
+        gpuConcurrency: opts.gpuConcurrency,
+        logLevel: opts.logLevel,
+      });
+      console.error(
+        `pomona worker: polling ${queues.map((q) => `pomona-${q}`).join(', ')} at ${temporalTargetFromEnv().address}`,
+      );
       await running.done;
     });
 }

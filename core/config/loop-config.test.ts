@@ -17,7 +17,13 @@ test('a minimal config gets documented defaults', () => {
   // Chosen on the label-efficiency benchmark (docs/selection.md).
   expect(result.config.selection.rounds).toMatchObject({ method: 'UNCERTAINTY', score: 'uncertainty_entropy_mean' });
   expect(result.config.dataset.validation).toEqual({ fraction: 0.2 });
-  expect(result.config.trainer).toMatchObject({ backend: 'torch', epochs: 5, device: 'auto', maxAttempts: 5, maxEmbedInferAttempts: 5 });
+  expect(result.config.trainer).toMatchObject({
+    backend: 'torch',
+    epochs: 5,
+    device: 'auto',
+    maxAttempts: 5,
+    maxEmbedInferAttempts: 5,
+  });
   expect(result.config.stop.maxRounds).toBe(5);
   expect(result.config.timeouts.heartbeat).toBe('2m');
   expect(result.config.annotation.classes).toEqual(['apple']);
@@ -43,16 +49,31 @@ test.each([
   [{ ...minimal, project: 'Orchard!' }, 'project:'],
   [{ ...minimal, workspace: 'relative/ws' }, 'workspace: an absolute path'],
   [{ ...minimal, dataset: {} }, 'dataset.path:'],
-  [{ ...minimal, selection: { initial: { size: { nTotal: 0 } }, rounds: { size: { batchSize: 5 } } } }, 'selection.initial.size'],
-  [{ ...minimal, selection: { initial: { method: 'CORAL', size: { nTotal: 5 } }, rounds: { size: { batchSize: 5 } } } }, 'selection.initial.method'],
+  [
+    { ...minimal, selection: { initial: { size: { nTotal: 0 } }, rounds: { size: { batchSize: 5 } } } },
+    'selection.initial.size',
+  ],
+  [
+    {
+      ...minimal,
+      selection: { initial: { method: 'CORAL', size: { nTotal: 5 } }, rounds: { size: { batchSize: 5 } } },
+    },
+    'selection.initial.method',
+  ],
   [{ ...minimal, trainer: { device: 'tpu' } }, 'trainer.device'],
   [{ ...minimal, timeouts: { heartbeat: 'soon' } }, 'timeouts.heartbeat'],
   [{ ...minimal, trainer: { maxEmbedInferAttempts: 0 } }, 'trainer.maxEmbedInferAttempts'],
   [{ ...minimal, embedding: { method: 'pixels' } }, 'embedding.method'],
   [{ ...minimal, trainer: { backbone: 'resnet18' } }, 'trainer.backbone'],
-  [{ ...minimal, trainer: { backend: 'tao', backbone: 'scratch', tao: taoSettings } }, 'trainer.backbone: applies to the torch backend only'],
+  [
+    { ...minimal, trainer: { backend: 'tao', backbone: 'scratch', tao: taoSettings } },
+    'trainer.backbone: applies to the torch backend only',
+  ],
   [{ ...minimal, trainer: { scale: 0 } }, 'trainer.scale'],
-  [{ ...minimal, trainer: { backend: 'tao', scale: 0.5, tao: taoSettings } }, 'trainer.scale: applies to the torch backend only'],
+  [
+    { ...minimal, trainer: { backend: 'tao', scale: 0.5, tao: taoSettings } },
+    'trainer.scale: applies to the torch backend only',
+  ],
   [{ ...minimal, surprise: true }, 'surprise'],
 ])('a bad config names the field (%#)', (input, field) => {
   const result = parseLoopConfig(input);

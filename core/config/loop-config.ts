@@ -8,7 +8,9 @@ import { TRAINER_DEFAULTS } from './trainer-defaults';
 /** How many images a selection adds: a batch size, or as in the seed tutorial the labelled total after it. */
 export const selectionSize = z.union([
   z.strictObject({ batchSize: z.number().int().positive().describe('images added by this selection') }),
-  z.strictObject({ nTotal: z.number().int().positive().describe('labelled images after this selection (Lightly n_samples)') }),
+  z.strictObject({
+    nTotal: z.number().int().positive().describe('labelled images after this selection (Lightly n_samples)'),
+  }),
 ]);
 
 export const initialSelectionMethod = z.enum(['RANDOM', 'CORESET']);
@@ -26,9 +28,7 @@ export const DEFAULT_EMBED_INFER_ATTEMPTS = 5;
 /** MinneApple's one class, and the reference detector's default class name. */
 export const DEFAULT_CLASSES = ['apple'] as const;
 
-const duration = z
-  .string()
-  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'a duration like "90s", "5m", "2h" or "7d"');
+const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'a duration like "90s", "5m", "2h" or "7d"');
 
 export const loopConfigSchema = z
   .strictObject({
@@ -38,11 +38,25 @@ export const loopConfigSchema = z
       .describe('project name: the workflow id suffix, artifact folder and PomonaProject search attribute'),
     workspace: z.string().startsWith('/', 'an absolute path').describe('artifact root shared by all workers'),
     dataset: z.strictObject({
-      path: z.string().startsWith('/', 'an absolute path').describe('pool folder: MinneApple (images/ + masks/), KITTI (images/ + labels/), Pascal VOC (images/ + annotations/) or images only (docs/operations.md, Datasets)'),
+      path: z
+        .string()
+        .startsWith('/', 'an absolute path')
+        .describe(
+          'pool folder: MinneApple (images/ + masks/), KITTI (images/ + labels/), Pascal VOC (images/ + annotations/) or images only (docs/operations.md, Datasets)',
+        ),
       validation: z
         .strictObject({
-          path: z.string().startsWith('/', 'an absolute path').optional().describe('a separate labelled validation folder'),
-          fraction: z.number().gt(0).lt(1).optional().describe('hold out this fraction of the labelled pool (seeded) when no path is given'),
+          path: z
+            .string()
+            .startsWith('/', 'an absolute path')
+            .optional()
+            .describe('a separate labelled validation folder'),
+          fraction: z
+            .number()
+            .gt(0)
+            .lt(1)
+            .optional()
+            .describe('hold out this fraction of the labelled pool (seeded) when no path is given'),
         })
         .default({ fraction: 0.2 })
         .describe('fixed validation split, never selected for labelling'),
@@ -52,9 +66,18 @@ export const loopConfigSchema = z
         initial: z.strictObject({ method: initialSelectionMethod.default('CORESET'), size: selectionSize }),
         rounds: z
           .strictObject({
-            method: selectionMethod.default('UNCERTAINTY').describe("UNCERTAINTY (the default, chosen on docs/label-efficiency.md): the most uncertain; CORAL: diversity x the last model's uncertainty; UNCERTAIN_CORESET: CORESET among the 4 x batch most uncertain (docs/selection.md)"),
+            method: selectionMethod
+              .default('UNCERTAINTY')
+              .describe(
+                "UNCERTAINTY (the default, chosen on docs/label-efficiency.md): the most uncertain; CORAL: diversity x the last model's uncertainty; UNCERTAIN_CORESET: CORESET among the 4 x batch most uncertain (docs/selection.md)",
+              ),
             size: selectionSize,
-            score: z.enum(SCORE_NAMES).default('uncertainty_entropy_mean').describe('CORAL, UNCERTAINTY, UNCERTAIN_CORESET: the per-image score from the last predictions (docs/selection.md)'),
+            score: z
+              .enum(SCORE_NAMES)
+              .default('uncertainty_entropy_mean')
+              .describe(
+                'CORAL, UNCERTAINTY, UNCERTAIN_CORESET: the per-image score from the last predictions (docs/selection.md)',
+              ),
             strength: z.number().min(0).default(1).describe('CORAL: exponent of the score term'),
           })
           .describe('every later batch'),
@@ -65,47 +88,109 @@ export const loopConfigSchema = z
       .strictObject({
         method: embeddingMethod
           .default(embeddingMethod.parse(TRAINER_DEFAULTS.embed.features))
-          .describe('backbone: pooled features of the pretrained EfficientNet-Lite0, reduced by PCA; scene: whitened colour and texture statistics; ssl: a small self-supervised encoder (docs/selection.md)'),
-        epochs: z.number().int().positive().default(5).describe('training epochs of the ssl method only; backbone and scene train nothing'),
-        dim: z.number().int().min(2).max(1024).default(TRAINER_DEFAULTS.embed.dim).describe('embedding width (lightly-magic uses 32)'),
+          .describe(
+            'backbone: pooled features of the pretrained EfficientNet-Lite0, reduced by PCA; scene: whitened colour and texture statistics; ssl: a small self-supervised encoder (docs/selection.md)',
+          ),
+        epochs: z
+          .number()
+          .int()
+          .positive()
+          .default(5)
+          .describe('training epochs of the ssl method only; backbone and scene train nothing'),
+        dim: z
+          .number()
+          .int()
+          .min(2)
+          .max(1024)
+          .default(TRAINER_DEFAULTS.embed.dim)
+          .describe('embedding width (lightly-magic uses 32)'),
       })
       // prefault: an absent section is parsed as {}, so it gets each field's own default
       .prefault({})
       .describe('embeddings of the pool, computed once by the GPU worker'),
     trainer: z
       .strictObject({
-        backend: z.enum(['torch', 'tao']).default('torch').describe('torch: the reference PyTorch detector (trainer/); tao: NVIDIA TLT/TAO YOLOv4 (docs/tao.md)'),
+        backend: z
+          .enum(['torch', 'tao'])
+          .default('torch')
+          .describe('torch: the reference PyTorch detector (trainer/); tao: NVIDIA TLT/TAO YOLOv4 (docs/tao.md)'),
         backbone: trainerBackbone
           .default(trainerBackbone.parse(TRAINER_DEFAULTS.train.backbone))
-          .describe('detector features of the torch backend: efficientnet-lite0, ImageNet-pretrained; scratch: the small network from random weights. TAO trains trainer.tao.arch and ignores this ("scratch" with tao is refused)'),
-        epochs: z.number().int().positive().default(5).describe('training epochs per round, raised when they would take fewer than `minSteps` optimiser steps (20 images of 640x360 at batch 16: 3 steps an epoch, so 40 epochs); an epoch is max(1, round(area / crop area)) crops of each labelled image at native scale (2 for a 640x360 image at the default 448x256), docs/trainer.md'),
-        minSteps: z.number().int().nonnegative().default(120).describe('at least this many optimiser steps per round: small labelled sets get more epochs than `epochs` (0: exactly `epochs`)'),
-        checkpointInterval: z.number().int().positive().default(TRAINER_DEFAULTS.train.checkpoint_interval).describe('save a checkpoint every K epochs: the most a retry re-does'),
+          .describe(
+            'detector features of the torch backend: efficientnet-lite0, ImageNet-pretrained; scratch: the small network from random weights. TAO trains trainer.tao.arch and ignores this ("scratch" with tao is refused)',
+          ),
+        epochs: z
+          .number()
+          .int()
+          .positive()
+          .default(5)
+          .describe(
+            'training epochs per round, raised when they would take fewer than `minSteps` optimiser steps (20 images of 640x360 at batch 16: 3 steps an epoch, so 40 epochs); an epoch is max(1, round(area / crop area)) crops of each labelled image at native scale (2 for a 640x360 image at the default 448x256), docs/trainer.md',
+          ),
+        minSteps: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(120)
+          .describe(
+            'at least this many optimiser steps per round: small labelled sets get more epochs than `epochs` (0: exactly `epochs`)',
+          ),
+        checkpointInterval: z
+          .number()
+          .int()
+          .positive()
+          .default(TRAINER_DEFAULTS.train.checkpoint_interval)
+          .describe('save a checkpoint every K epochs: the most a retry re-does'),
         maxAttempts: z
           .number()
           .int()
           .min(1)
           .max(100)
           .default(DEFAULT_TRAIN_ATTEMPTS)
-          .describe('attempts of one training before the loop pauses with the error (each retry resumes from the last checkpoint; docs/reliability.md)'),
+          .describe(
+            'attempts of one training before the loop pauses with the error (each retry resumes from the last checkpoint; docs/reliability.md)',
+          ),
         maxEmbedInferAttempts: z
           .number()
           .int()
           .min(1)
           .max(100)
           .default(DEFAULT_EMBED_INFER_ATTEMPTS)
-          .describe('attempts of the pool embedding and of each inference (validation, pool) before the loop pauses with the error (docs/reliability.md)'),
+          .describe(
+            'attempts of the pool embedding and of each inference (validation, pool) before the loop pauses with the error (docs/reliability.md)',
+          ),
         device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('auto: CUDA when the GPU worker has it'),
         seed: z.number().int().nonnegative().default(0).describe('training seed (round n uses seed + n)'),
         inputSize: z
           .string()
           .regex(/^\d+x\d+$/, 'WIDTHxHEIGHT, e.g. "448x256"')
           // The detector's stride is 32 (trainer/pomona_trainer/train.py parse_size): caught here, not after round 1's labels.
-          .refine((size) => size.split('x').every((v) => Number(v) >= 64 && Number(v) % 32 === 0), 'width and height must be multiples of 32, at least 64')
-          .optional().describe('network input size; the trainer default when absent'),
-        batchSize: z.number().int().positive().optional().describe('training batch size; the trainer default when absent'),
-        scale: z.number().min(0.05).max(4).optional().describe('torch: resize every image by this factor before training and inference (1: native pixels, the trainer default when absent); large photographs are trained on crops and inferred in tiles either way'),
-        threshold: z.number().min(0).max(1).default(TRAINER_DEFAULTS.infer.threshold).describe('minimum score kept by inference'),
+          .refine(
+            (size) => size.split('x').every((v) => Number(v) >= 64 && Number(v) % 32 === 0),
+            'width and height must be multiples of 32, at least 64',
+          )
+          .optional()
+          .describe('network input size; the trainer default when absent'),
+        batchSize: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('training batch size; the trainer default when absent'),
+        scale: z
+          .number()
+          .min(0.05)
+          .max(4)
+          .optional()
+          .describe(
+            'torch: resize every image by this factor before training and inference (1: native pixels, the trainer default when absent); large photographs are trained on crops and inferred in tiles either way',
+          ),
+        threshold: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(TRAINER_DEFAULTS.infer.threshold)
+          .describe('minimum score kept by inference'),
         fineTune: z.boolean().default(true).describe('start round n from round n-1 weights'),
         tao: taoSettingsSchema.optional(),
       })
@@ -115,8 +200,18 @@ export const loopConfigSchema = z
         if (!trainer.tao) ctx.addIssue({ code: 'custom', path: ['tao'], message: 'required when backend is "tao"' });
         // The default cannot be told from an explicit "efficientnet-lite0" here (both parse alike), so only
         // the other value is refused: TAO would silently train its own backbone instead.
-        if (trainer.backbone === 'scratch') ctx.addIssue({ code: 'custom', path: ['backbone'], message: 'applies to the torch backend only; TAO trains trainer.tao.arch' });
-        if (trainer.scale !== undefined) ctx.addIssue({ code: 'custom', path: ['scale'], message: 'applies to the torch backend only; TAO resizes to trainer.inputSize' });
+        if (trainer.backbone === 'scratch')
+          ctx.addIssue({
+            code: 'custom',
+            path: ['backbone'],
+            message: 'applies to the torch backend only; TAO trains trainer.tao.arch',
+          });
+        if (trainer.scale !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['scale'],
+            message: 'applies to the torch backend only; TAO resizes to trainer.inputSize',
+          });
       })
       // prefault: an absent section is parsed as {}, so it gets each field's own default (no second copy here)
       .prefault({}),
@@ -135,12 +230,16 @@ export const loopConfigSchema = z
           .array(z.string().regex(/^\S+$/, 'one word (KITTI class names have no spaces)'))
           .min(1)
           .default([...DEFAULT_CLASSES])
-          .describe('the class names labels may use (compared case-insensitively): a submission with any other class is refused with file:line, and a dataset box of another class is a problem (Pascal VOC: left out); set it for datasets of other objects'),
+          .describe(
+            'the class names labels may use (compared case-insensitively): a submission with any other class is refused with file:line, and a dataset box of another class is a problem (Pascal VOC: left out); set it for datasets of other objects',
+          ),
       })
       .default({ prelabels: true, classes: [...DEFAULT_CLASSES] }),
     timeouts: z
       .strictObject({
-        heartbeat: duration.default('2m').describe('a GPU worker silent this long is presumed dead; its activity is retried elsewhere'),
+        heartbeat: duration
+          .default('2m')
+          .describe('a GPU worker silent this long is presumed dead; its activity is retried elsewhere'),
         train: duration.default('24h').describe('longest a training (or embedding) attempt may run'),
         infer: duration.default('6h').describe('longest an inference attempt may run'),
       })
@@ -152,7 +251,11 @@ export const loopConfigSchema = z
     const classes = new Set(config.annotation.classes.map((c) => c.toLowerCase()));
     for (const from of Object.keys(config.trainer.tao?.classMapping ?? {})) {
       if (!classes.has(from.toLowerCase())) {
-        ctx.addIssue({ code: 'custom', path: ['trainer', 'tao', 'classMapping', from], message: `"${from}" is not in annotation.classes (${[...classes].join(', ')}), so no label can have it` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['trainer', 'tao', 'classMapping', from],
+          message: `"${from}" is not in annotation.classes (${[...classes].join(', ')}), so no label can have it`,
+        });
       }
     }
   })
@@ -174,7 +277,9 @@ export type ConfigResult = { ok: true; config: LoopConfig } | { ok: false; probl
 
 export function parseLoopConfig(input: unknown): ConfigResult {
   const result = loopConfigSchema.safeParse(input);
-  return result.success ? { ok: true, config: result.data } : { ok: false, problems: describeConfigIssues(result.error) };
+  return result.success
+    ? { ok: true, config: result.data }
+    : { ok: false, problems: describeConfigIssues(result.error) };
 }
 
 /** Images added to reach a size, given how many are labelled already. */

@@ -8,8 +8,14 @@ import { checkDataset, detectLayout, ingestDataset } from './ingest';
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-voc-'));
 
 /** One <object> per line: `[name, xmin, ymin, xmax, ymax]`; the annotation opens on line 1, <size> is line 2. */
-function vocXml(objects: (string | number)[][], size = '<size><width>50</width><height>40</height><depth>3</depth></size>'): string {
-  const lines = objects.map(([n, ...c]) => `<object><name>${n}</name><bndbox><xmin>${c[0]}</xmin><ymin>${c[1]}</ymin><xmax>${c[2]}</xmax><ymax>${c[3]}</ymax></bndbox></object>`);
+function vocXml(
+  objects: (string | number)[][],
+  size = '<size><width>50</width><height>40</height><depth>3</depth></size>',
+): string {
+  const lines = objects.map(
+    ([n, ...c]) =>
+      `<object><name>${n}</name><bndbox><xmin>${c[0]}</xmin><ymin>${c[1]}</ymin><xmax>${c[2]}</xmax><ymax>${c[3]}</ymax></bndbox></object>`,
+  );
   return ['<annotation><filename>a.tif</filename>', size, ...lines, '</annotation>', ''].join('\n');
 }
 
@@ -20,19 +26,34 @@ function writeXml(root: string, name: string, text: string): void {
 
 /** KITTI label lines as [class, x1, y1, x2, y2]. */
 const kittiBoxes = (file: string) =>
-  fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => {
-    const f = l.split(' ');
-    return [f[0], ...f.slice(4, 8).map(Number)];
-  });
+  fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const f = l.split(' ');
+      return [f[0], ...f.slice(4, 8).map(Number)];
+    });
 
 test('Pascal VOC layout: images/ + annotations/; boxes as written, classes lowercased, tied by base name', async () => {
   const root = tmp();
   writeRgbPng(path.join(root, 'images', 'a.png'), 50, 40);
   writeRgbPng(path.join(root, 'images', 'b.png'), 50, 40);
   // <filename> names a .tif: files are tied by base name, not by <filename>
-  writeXml(root, 'a', vocXml([['Apple', 1, 2.5, 11, 12], ['apple', 0, 0, 50, 40]]));
+  writeXml(
+    root,
+    'a',
+    vocXml([
+      ['Apple', 1, 2.5, 11, 12],
+      ['apple', 0, 0, 50, 40],
+    ]),
+  );
   writeXml(root, 'b', '<annotation/>');
-  expect(await detectLayout(root)).toEqual({ layout: 'voc', imagesDir: path.join(root, 'images'), annotationsDir: path.join(root, 'annotations') });
+  expect(await detectLayout(root)).toEqual({
+    layout: 'voc',
+    imagesDir: path.join(root, 'images'),
+    annotationsDir: path.join(root, 'annotations'),
+  });
   const out = path.join(tmp(), 'labels');
   const manifest = await ingestDataset(root, out, { classes: ['apple'] });
   expect(manifest.problems).toEqual([]);
@@ -47,7 +68,10 @@ test('Pascal VOC layout: images/ + annotations/; boxes as written, classes lower
   expect(fs.readFileSync(path.join(out, 'b.txt'), 'utf8')).toBe('');
   // a dry check writes nothing and leaves `labels` unset
   const dry = await ingestDataset(root);
-  expect(dry.images.map((i) => [i.labels, i.boxes])).toEqual([[undefined, 2], [undefined, 0]]);
+  expect(dry.images.map((i) => [i.labels, i.boxes])).toEqual([
+    [undefined, 2],
+    [undefined, 0],
+  ]);
 });
 
 test('every VOC problem names its file and line; what can be read is kept', async () => {
@@ -62,7 +86,10 @@ test('every VOC problem names its file and line; what can be read is kept', asyn
       ['Car', 1, 2, 3, 4], // not in classes: reported, left out
       ['tree', 'abc', 2, 3, 4],
       ['tree', 30, 2, 30, 4],
-    ]).replace('</annotation>', '<object><name>tree</name><bndbox><xmin>1</xmin><ymin>2</ymin><xmax>3</xmax></bndbox></object>\n</annotation>'),
+    ]).replace(
+      '</annotation>',
+      '<object><name>tree</name><bndbox><xmin>1</xmin><ymin>2</ymin><xmax>3</xmax></bndbox></object>\n</annotation>',
+    ),
   );
   writeXml(root, 'b', '<annotation>\n<object>\n<name>tree</name>\n</annotation>\n');
   writeXml(root, 'c', vocXml([['tree', 1, 2, 30, 40]], '<size><width>100</width><height>80</height></size>'));
@@ -80,9 +107,17 @@ test('every VOC problem names its file and line; what can be read is kept', asyn
     `ghost.xml: no image named ghost in ${path.join(root, 'images')}`,
     'd.png: no annotation file (.xml) for this image',
   ]);
-  expect(manifest.images.map((i) => [i.name, i.boxes])).toEqual([['a', 2], ['b', undefined], ['c', 1], ['d', undefined]]);
+  expect(manifest.images.map((i) => [i.name, i.boxes])).toEqual([
+    ['a', 2],
+    ['b', undefined],
+    ['c', 1],
+    ['d', undefined],
+  ]);
   expect(fs.readdirSync(out).sort()).toEqual(['a.txt', 'c.txt']);
-  expect(kittiBoxes(path.join(out, 'a.txt'))).toEqual([['tree', 1, 2, 3, 4], ['tree', 40, 30, 60, 39]]);
+  expect(kittiBoxes(path.join(out, 'a.txt'))).toEqual([
+    ['tree', 1, 2, 3, 4],
+    ['tree', 40, 30, 60, 39],
+  ]);
 });
 
 test('annotations/ without any .xml (as COCO keeps its .json) is not VOC: the folder stays images only', async () => {
@@ -100,7 +135,9 @@ test('labels/ beside annotations/: the KITTI labels win; without classes any cla
   writeRgbPng(path.join(root, 'images', 'a.png'), 50, 40);
   writeXml(root, 'a', vocXml([['Car', 1, 2, 3, 4]]));
   expect(await checkDataset(root)).toMatchObject({ layout: 'voc', labelled: 1, boxes: 1, problems: [] });
-  expect((await checkDataset(root, { classes: ['tree', 'bush'] })).problems).toEqual([`${path.join(root, 'annotations', 'a.xml')}:3: unknown class "car" (annotation.classes: tree, bush)`]);
+  expect((await checkDataset(root, { classes: ['tree', 'bush'] })).problems).toEqual([
+    `${path.join(root, 'annotations', 'a.xml')}:3: unknown class "car" (annotation.classes: tree, bush)`,
+  ]);
   fs.mkdirSync(path.join(root, 'labels'));
   fs.writeFileSync(path.join(root, 'labels', 'a.txt'), '');
   expect(await checkDataset(root)).toMatchObject({ layout: 'kitti', labelled: 1, boxes: 0, problems: [] });
@@ -120,7 +157,9 @@ test("real data: deepforest's OSBS_029 (61 trees) and SOAP_061 (Alive/Dead) as a
   expect(manifest.problems).toHaveLength(28);
   // each on the line of its <name>: the first Dead tree is the first <object>, its <name> on line 11
   expect(manifest.problems[0].line).toBe(11);
-  expect(new Set(manifest.problems.map((p) => `${path.basename(p.file)}: ${p.message}`))).toEqual(new Set(['SOAP_061.xml: unknown class "dead" (annotation.classes: tree, alive)']));
+  expect(new Set(manifest.problems.map((p) => `${path.basename(p.file)}: ${p.message}`))).toEqual(
+    new Set(['SOAP_061.xml: unknown class "dead" (annotation.classes: tree, alive)']),
+  );
   expect(manifest.images.map((i) => [i.name, i.width, i.height, i.boxes])).toEqual([
     ['OSBS_029', 400, 400, 61],
     ['SOAP_061', 400, 400, 9],

@@ -22,7 +22,11 @@ export type DatasetLayout = 'minneapple' | 'kitti' | 'voc' | 'images';
 type AnnotatedLayout = Exclude<DatasetLayout, 'images'>;
 
 /** What one annotation file is called in messages, per layout. */
-const ANNOTATION_FILE: Record<AnnotatedLayout, string> = { minneapple: 'mask', kitti: 'label file', voc: 'annotation file (.xml)' };
+const ANNOTATION_FILE: Record<AnnotatedLayout, string> = {
+  minneapple: 'mask',
+  kitti: 'label file',
+  voc: 'annotation file (.xml)',
+};
 
 export interface IngestOptions {
   /**
@@ -68,13 +72,19 @@ const isAnnotationFile: Record<AnnotatedLayout, (file: string) => boolean> = {
 };
 
 export async function detectLayout(dir: string): Promise<DetectedLayout> {
-  if (!(await isDir(dir))) throw new Error(`${dir}: not a folder (a dataset is images/ with masks/, labels/ or annotations/, or a folder of images)`);
+  if (!(await isDir(dir)))
+    throw new Error(
+      `${dir}: not a folder (a dataset is images/ with masks/, labels/ or annotations/, or a folder of images)`,
+    );
   const imagesDir = path.join(dir, 'images');
   if (!(await isDir(imagesDir))) return { layout: 'images', imagesDir: dir };
-  if (await isDir(path.join(dir, 'masks'))) return { layout: 'minneapple', imagesDir, annotationsDir: path.join(dir, 'masks') };
-  if (await isDir(path.join(dir, 'labels'))) return { layout: 'kitti', imagesDir, annotationsDir: path.join(dir, 'labels') };
+  if (await isDir(path.join(dir, 'masks')))
+    return { layout: 'minneapple', imagesDir, annotationsDir: path.join(dir, 'masks') };
+  if (await isDir(path.join(dir, 'labels')))
+    return { layout: 'kitti', imagesDir, annotationsDir: path.join(dir, 'labels') };
   const annotationsDir = path.join(dir, 'annotations');
-  if ((await isDir(annotationsDir)) && (await fs.readdir(annotationsDir)).some(isAnnotationFile.voc)) return { layout: 'voc', imagesDir, annotationsDir };
+  if ((await isDir(annotationsDir)) && (await fs.readdir(annotationsDir)).some(isAnnotationFile.voc))
+    return { layout: 'voc', imagesDir, annotationsDir };
   return { layout: 'images', imagesDir };
 }
 
@@ -99,13 +109,29 @@ async function readText(file: string, layout: AnnotatedLayout, problems: Problem
  * Boxes outside the image and, with `allowed`, of unknown classes, as problems on the box's line (or its
  * class's, where that is another); returns the known-class boxes.
  */
-function checkBoxes(file: string, boxes: Box[], lines: number[], image: ImageFile, allowed: Set<string> | null, problems: Problem[], classLines = lines): Box[] {
+function checkBoxes(
+  file: string,
+  boxes: Box[],
+  lines: number[],
+  image: ImageFile,
+  allowed: Set<string> | null,
+  problems: Problem[],
+  classLines = lines,
+): Box[] {
   return boxes.filter((box, i) => {
     if (boxOutsideImage(box, image.width, image.height)) {
-      problems.push({ file, line: lines[i], message: `box ${box.x1},${box.y1},${box.x2},${box.y2} lies outside the ${image.width}x${image.height} image` });
+      problems.push({
+        file,
+        line: lines[i],
+        message: `box ${box.x1},${box.y1},${box.x2},${box.y2} lies outside the ${image.width}x${image.height} image`,
+      });
     }
     if (allowed && !allowed.has(box.cls.toLowerCase())) {
-      problems.push({ file, line: classLines[i], message: `unknown class "${box.cls}" (annotation.classes: ${[...allowed].join(', ')})` });
+      problems.push({
+        file,
+        line: classLines[i],
+        message: `unknown class "${box.cls}" (annotation.classes: ${[...allowed].join(', ')})`,
+      });
       return false;
     }
     return true;
@@ -113,7 +139,13 @@ function checkBoxes(file: string, boxes: Box[], lines: number[], image: ImageFil
 }
 
 /** Reads the annotation of one image; null when it cannot be used (its problems are recorded). */
-async function readAnnotation(layout: AnnotatedLayout, file: string, image: ImageFile, allowed: Set<string> | null, problems: Problem[]): Promise<Box[] | null> {
+async function readAnnotation(
+  layout: AnnotatedLayout,
+  file: string,
+  image: ImageFile,
+  allowed: Set<string> | null,
+  problems: Problem[],
+): Promise<Box[] | null> {
   if (layout === 'kitti') {
     const text = await readText(file, layout, problems);
     if (text === null) return null;
@@ -132,7 +164,11 @@ async function readAnnotation(layout: AnnotatedLayout, file: string, image: Imag
     // Boxes are checked against the image's real size (from its header); <size> is only compared.
     const size = parsed.size;
     if (size && (size.width !== image.width || size.height !== image.height)) {
-      problems.push({ file, line: size.line, message: `<size> says ${size.width}x${size.height} but the image is ${image.width}x${image.height}` });
+      problems.push({
+        file,
+        line: size.line,
+        message: `<size> says ${size.width}x${size.height} but the image is ${image.width}x${image.height}`,
+      });
     }
     return checkBoxes(file, parsed.boxes, parsed.lines, image, allowed, problems, parsed.nameLines);
   }
@@ -140,20 +176,28 @@ async function readAnnotation(layout: AnnotatedLayout, file: string, image: Imag
   problems.push(...mask.problems);
   if (mask.width === 0) return null;
   if (mask.width !== image.width || mask.height !== image.height) {
-    problems.push({ file, message: `mask is ${mask.width}x${mask.height} but its image is ${image.width}x${image.height}` });
+    problems.push({
+      file,
+      message: `mask is ${mask.width}x${mask.height} but its image is ${image.width}x${image.height}`,
+    });
     return null;
   }
   return mask.boxes.map(({ cls, x1, y1, x2, y2 }) => ({ cls, x1, y1, x2, y2 }));
 }
 
 /** The manifest and the usable boxes per image (known classes only); writes KITTI files only with `outLabelsDir`. */
-export async function readDataset(dir: string, outLabelsDir: string | undefined, options: IngestOptions): Promise<ReadDataset> {
+export async function readDataset(
+  dir: string,
+  outLabelsDir: string | undefined,
+  options: IngestOptions,
+): Promise<ReadDataset> {
   const root = path.resolve(dir);
   const { layout, imagesDir, annotationsDir } = await detectLayout(root);
   const { images, problems } = await readImages(imagesDir);
   const entries: ManifestEntry[] = images.map((i) => ({ ...i }));
   const boxes = new Map<string, Box[]>();
-  if (entries.length === 0 && problems.length === 0) problems.push({ file: imagesDir, message: 'no images (.png, .jpg, .jpeg) found' });
+  if (entries.length === 0 && problems.length === 0)
+    problems.push({ file: imagesDir, message: 'no images (.png, .jpg, .jpeg) found' });
   if (layout === 'images' || !annotationsDir) return { manifest: { layout, root, images: entries, problems }, boxes };
 
   const allowed = options.classes ? new Set(options.classes.map((c) => c.toLowerCase())) : null;
@@ -186,7 +230,8 @@ export async function readDataset(dir: string, outLabelsDir: string | undefined,
     boxes.set(name, found);
   }
   for (const image of entries) {
-    if (!annotated.has(image.name)) problems.push({ file: image.file, message: `no ${ANNOTATION_FILE[layout]} for this image` });
+    if (!annotated.has(image.name))
+      problems.push({ file: image.file, message: `no ${ANNOTATION_FILE[layout]} for this image` });
   }
   return { manifest: { layout, root, images: entries, problems }, boxes };
 }
@@ -196,7 +241,11 @@ export async function readDataset(dir: string, outLabelsDir: string | undefined,
  * `outLabelsDir`, each written atomically; without it (a dry check) nothing is written and `labels`
  * stays unset for their images.
  */
-export async function ingestDataset(dir: string, outLabelsDir?: string, options: IngestOptions = {}): Promise<Manifest> {
+export async function ingestDataset(
+  dir: string,
+  outLabelsDir?: string,
+  options: IngestOptions = {},
+): Promise<Manifest> {
   return (await readDataset(dir, outLabelsDir, options)).manifest;
 }
 
@@ -233,8 +282,16 @@ export async function checkDataset(dir: string, options: IngestOptions = {}): Pr
     images: manifest.images.length,
     labelled: counts.length,
     boxes: all.length,
-    boxesPerImage: counts.length ? { min: counts.reduce((a, b) => Math.min(a, b)), median: median(counts), max: counts.reduce((a, b) => Math.max(a, b)) } : null,
-    boxSize: all.length ? { medianWidth: median(all.map((b) => b.x2 - b.x1)), medianHeight: median(all.map((b) => b.y2 - b.y1)) } : null,
+    boxesPerImage: counts.length
+      ? {
+          min: counts.reduce((a, b) => Math.min(a, b)),
+          median: median(counts),
+          max: counts.reduce((a, b) => Math.max(a, b)),
+        }
+      : null,
+    boxSize: all.length
+      ? { medianWidth: median(all.map((b) => b.x2 - b.x1)), medianHeight: median(all.map((b) => b.y2 - b.y1)) }
+      : null,
     problems: manifest.problems.map(formatProblem),
   };
 }

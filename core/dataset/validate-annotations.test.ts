@@ -18,14 +18,22 @@ function folder(files: Record<string, string>): string {
 }
 
 test('a complete, valid submission passes (an empty file means no objects)', async () => {
-  const dir = folder({ 'a.txt': `${line(1, 1, 10, 10)}\n`, 'b.txt': '', 'c.txt': `${line(0, 0, 100, 50)}\n${line(5, 5, 6, 6)}` });
+  const dir = folder({
+    'a.txt': `${line(1, 1, 10, 10)}\n`,
+    'b.txt': '',
+    'c.txt': `${line(0, 0, 100, 50)}\n${line(5, 5, 6, 6)}`,
+  });
   const result = await validateAnnotations(dir, batch);
   expect(result.ok).toBe(true);
   expect(result.labels.c).toHaveLength(2);
 });
 
 test('every problem is reported at once, with file and line', async () => {
-  const dir = folder({ 'a.txt': `${line(1, 1, 10, 10)}\napple 1 2\n${line(90, 40, 120, 45)}\n`, 'stray.txt': line(1, 1, 2, 2), 'c.txt': line(3, 3, 2, 9) });
+  const dir = folder({
+    'a.txt': `${line(1, 1, 10, 10)}\napple 1 2\n${line(90, 40, 120, 45)}\n`,
+    'stray.txt': line(1, 1, 2, 2),
+    'c.txt': line(3, 3, 2, 9),
+  });
   const result = await validateAnnotations(dir, batch);
   expect(result.ok).toBe(false);
   const problems = result.problems.map((p) => formatProblem({ ...p, file: path.basename(p.file) }));
@@ -45,13 +53,21 @@ test('a missing folder is a problem, not a throw', async () => {
   const missing = path.join(os.tmpdir(), 'pomona-no-such-labels-folder');
   const result = await validateAnnotations(missing, batch);
   expect(result.ok).toBe(false);
-  expect(result.problems).toEqual([{ file: missing, message: expect.stringContaining('cannot read the labels folder') }]);
+  expect(result.problems).toEqual([
+    { file: missing, message: expect.stringContaining('cannot read the labels folder') },
+  ]);
 });
 
 test('with allowed classes, an unknown class is a problem at its line (case-insensitive)', async () => {
-  const dir = folder({ 'a.txt': `${line(1, 1, 10, 10)}\nApple 0 0 0 1 1 5 5 0 0 0 0 0 0 0\naple 0 0 0 1 1 5 5 0 0 0 0 0 0 0\n`, 'b.txt': '', 'c.txt': '' });
+  const dir = folder({
+    'a.txt': `${line(1, 1, 10, 10)}\nApple 0 0 0 1 1 5 5 0 0 0 0 0 0 0\naple 0 0 0 1 1 5 5 0 0 0 0 0 0 0\n`,
+    'b.txt': '',
+    'c.txt': '',
+  });
   const result = await validateAnnotations(dir, batch, { classes: ['apple'] });
-  expect(result.problems.map(formatProblem)).toEqual([`${path.join(dir, 'a.txt')}:3: unknown class "aple" (expected apple)`]);
+  expect(result.problems.map(formatProblem)).toEqual([
+    `${path.join(dir, 'a.txt')}:3: unknown class "aple" (expected apple)`,
+  ]);
   expect((await validateAnnotations(dir, batch)).ok).toBe(true);
 });
 
@@ -59,6 +75,8 @@ test('boxes within half a pixel of the border pass; unreadable label files are p
   const dir = folder({ 'a.txt': line(-0.5, -0.5, 100.5, 50.5), 'b.txt': '', 'notes.md': 'ignored' });
   fs.mkdirSync(path.join(dir, 'c.txt'));
   const result = await validateAnnotations(dir, batch);
-  expect(result.problems.map((p) => `${path.basename(p.file)}: ${p.message.split(':')[0]}`)).toEqual(['c.txt: unreadable']);
+  expect(result.problems.map((p) => `${path.basename(p.file)}: ${p.message.split(':')[0]}`)).toEqual([
+    'c.txt: unreadable',
+  ]);
   expect(result.labels.a).toEqual([{ cls: 'apple', x1: -0.5, y1: -0.5, x2: 100.5, y2: 50.5 }]);
 });

@@ -29,14 +29,22 @@ export interface AnnotationValidation {
  * the batch: label files for images not in the batch, batch images without a label file, malformed
  * lines, boxes outside their image (0.5 px tolerance) and, with `classes`, unknown classes.
  */
-export async function validateAnnotations(labelsDir: string, expected: readonly ExpectedImage[], options: ValidateOptions = {}): Promise<AnnotationValidation> {
+export async function validateAnnotations(
+  labelsDir: string,
+  expected: readonly ExpectedImage[],
+  options: ValidateOptions = {},
+): Promise<AnnotationValidation> {
   const problems: Problem[] = [];
   const labels: Record<string, Box[]> = {};
   let entries: string[];
   try {
     entries = await fs.readdir(labelsDir);
   } catch (err) {
-    return { ok: false, problems: [{ file: labelsDir, message: `cannot read the labels folder: ${(err as Error).message}` }], labels };
+    return {
+      ok: false,
+      problems: [{ file: labelsDir, message: `cannot read the labels folder: ${(err as Error).message}` }],
+      labels,
+    };
   }
   const wanted = new Map(expected.map((e) => [e.name, e]));
   const allowed = options.classes ? new Set(options.classes.map((c) => c.toLowerCase())) : null;
@@ -66,7 +74,11 @@ export async function validateAnnotations(labelsDir: string, expected: readonly 
     parsed.boxes.forEach((box, i) => {
       const line = parsed.lines[i];
       if (boxOutsideImage(box, image.width, image.height)) {
-        problems.push({ file, line, message: `box ${box.x1},${box.y1},${box.x2},${box.y2} lies outside the ${image.width}x${image.height} image` });
+        problems.push({
+          file,
+          line,
+          message: `box ${box.x1},${box.y1},${box.x2},${box.y2} lies outside the ${image.width}x${image.height} image`,
+        });
       }
       if (allowed && !allowed.has(box.cls.toLowerCase())) {
         problems.push({ file, line, message: `unknown class "${box.cls}" (expected ${[...allowed].join(', ')})` });
@@ -76,7 +88,10 @@ export async function validateAnnotations(labelsDir: string, expected: readonly 
   }
   for (const e of expected) {
     if (!present.has(e.name)) {
-      problems.push({ file: path.join(labelsDir, `${e.name}.txt`), message: `missing label file for batch image ${e.name} (an image without objects needs an empty file)` });
+      problems.push({
+        file: path.join(labelsDir, `${e.name}.txt`),
+        message: `missing label file for batch image ${e.name} (an image without objects needs an empty file)`,
+      });
     }
   }
   return { ok: problems.length === 0, problems, labels };

@@ -42,7 +42,14 @@ test('writes one KITTI file per image of the dataset, or of the list', async () 
   const all = path.join(dir, 'all');
   expect(await writeDatasetLabels(dir, all)).toEqual({ files: 3, boxes: 3 });
   expect(fs.readdirSync(all).sort()).toEqual(['a.txt', 'b.txt', 'c.txt']);
-  expect(fs.readFileSync(path.join(all, 'a.txt'), 'utf8').trim().split(/\s+/).slice(0, 8).map((f, i) => (i ? Number(f) : f))).toEqual(['apple', 0, 0, 0, 2, 2, 6, 5]);
+  expect(
+    fs
+      .readFileSync(path.join(all, 'a.txt'), 'utf8')
+      .trim()
+      .split(/\s+/)
+      .slice(0, 8)
+      .map((f, i) => (i ? Number(f) : f)),
+  ).toEqual(['apple', 0, 0, 0, 2, 2, 6, 5]);
   expect(fs.readFileSync(path.join(all, 'c.txt'), 'utf8')).toBe('');
   const some = path.join(dir, 'some');
   expect(await writeDatasetLabels(dir, some, { names: ['b'] })).toEqual({ files: 1, boxes: 2 });
@@ -52,7 +59,9 @@ test('writes one KITTI file per image of the dataset, or of the list', async () 
 test('refuses, writing nothing, for names not in the dataset and for a dataset without annotations', async () => {
   const dir = minneapple();
   const out = path.join(dir, 'out');
-  await expect(writeDatasetLabels(dir, out, { names: ['a', 'zz'] })).rejects.toThrow('1 listed image(s) not in the dataset: zz');
+  await expect(writeDatasetLabels(dir, out, { names: ['a', 'zz'] })).rejects.toThrow(
+    '1 listed image(s) not in the dataset: zz',
+  );
   fs.rmSync(path.join(dir, 'masks'), { recursive: true });
   fs.rmSync(path.join(dir, 'images', 'b.png'));
   await expect(writeDatasetLabels(path.join(dir, 'images'), out)).rejects.toThrow('images only, no annotations');
@@ -62,7 +71,9 @@ test('refuses, writing nothing, for names not in the dataset and for a dataset w
 test('an unreadable annotation of a listed image is named', async () => {
   const dir = minneapple();
   fs.writeFileSync(path.join(dir, 'masks', 'b.png'), 'not a png');
-  await expect(writeDatasetLabels(dir, path.join(dir, 'out'), { names: ['a', 'b'] })).rejects.toThrow(/no labels for 1 listed image\(s\):\n {2}.*masks\/b\.png: /);
+  await expect(writeDatasetLabels(dir, path.join(dir, 'out'), { names: ['a', 'b'] })).rejects.toThrow(
+    /no labels for 1 listed image\(s\):\n {2}.*masks\/b\.png: /,
+  );
   expect(await writeDatasetLabels(dir, path.join(dir, 'out'), { names: ['a'] })).toEqual({ files: 1, boxes: 1 });
 });
 
@@ -72,7 +83,10 @@ function kitti(): string {
   png(path.join(dir, 'images', 'a.png'), 16, 12);
   png(path.join(dir, 'images', 'b.png'), 16, 12);
   fs.mkdirSync(path.join(dir, 'labels'));
-  fs.writeFileSync(path.join(dir, 'labels', 'a.txt'), 'apple 0 0 0 1 1 5 5 0 0 0 0 0 0 0\npear 0 0 0 6 6 9 9 0 0 0 0 0 0 0\n');
+  fs.writeFileSync(
+    path.join(dir, 'labels', 'a.txt'),
+    'apple 0 0 0 1 1 5 5 0 0 0 0 0 0 0\npear 0 0 0 6 6 9 9 0 0 0 0 0 0 0\n',
+  );
   fs.writeFileSync(path.join(dir, 'labels', 'b.txt'), 'apple 0 0 0 10 2 30 6 0 0 0 0 0 0 0\n');
   return dir;
 }
@@ -81,15 +95,25 @@ test('KITTI labels are rewritten, not copied: other classes left out, a box a lo
   const dir = kitti();
   const out = path.join(dir, 'out');
   expect(await writeDatasetLabels(dir, out, { names: ['a'], classes: ['apple'] })).toEqual({ files: 1, boxes: 1 });
-  expect(fs.readFileSync(path.join(out, 'a.txt'), 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[0])).toEqual(['apple']);
+  expect(
+    fs
+      .readFileSync(path.join(out, 'a.txt'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ')[0]),
+  ).toEqual(['apple']);
   const again = path.join(dir, 'again');
-  await expect(writeDatasetLabels(dir, again, { names: ['b'] })).rejects.toThrow(/labels would be rejected by a loop:\n {2}.*images\/b\.png: box 10,2,30,6 lies outside the 16x12 image/);
+  await expect(writeDatasetLabels(dir, again, { names: ['b'] })).rejects.toThrow(
+    /labels would be rejected by a loop:\n {2}.*images\/b\.png: box 10,2,30,6 lies outside the 16x12 image/,
+  );
   expect(fs.existsSync(again)).toBe(false);
   expect(fs.readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
 });
 
 test('a folder that holds files already is refused: they would be submitted with the batch', async () => {
   const dir = kitti();
-  await expect(writeDatasetLabels(dir, path.join(dir, 'labels'), { names: ['a'] })).rejects.toThrow('not empty (2 entries)');
+  await expect(writeDatasetLabels(dir, path.join(dir, 'labels'), { names: ['a'] })).rejects.toThrow(
+    'not empty (2 entries)',
+  );
   expect(namesFromImageList('a\n/x/images/a.png\nb\n')).toEqual(['a', 'b']);
 });

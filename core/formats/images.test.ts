@@ -8,8 +8,30 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-images-'));
 
 /** A JPEG header as cameras write it: SOI, a JFIF APP0 segment, a baseline SOF0 frame (height, width). */
 function jpegHeader(width: number, height: number): Buffer {
-  const app0 = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
-  const sof = Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, height >> 8, height & 255, width >> 8, width & 255, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+  const app0 = Buffer.from([
+    0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
+  ]);
+  const sof = Buffer.from([
+    0xff,
+    0xc0,
+    0x00,
+    0x11,
+    0x08,
+    height >> 8,
+    height & 255,
+    width >> 8,
+    width & 255,
+    0x03,
+    1,
+    0x22,
+    0,
+    2,
+    0x11,
+    1,
+    3,
+    0x11,
+    1,
+  ]);
   return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, sof, Buffer.from([0xff, 0xd9])]);
 }
 
@@ -44,7 +66,10 @@ test('a corrupt or empty image is a problem, not a throw; the rest are still rea
     ['bad.jpg', 'unreadable image'],
     ['empty.png', 'unreadable image'],
   ]);
-  expect(await readImageSize(path.join(dir, 'missing.png'))).toEqual({ file: path.join(dir, 'missing.png'), message: expect.stringContaining('unreadable image') });
+  expect(await readImageSize(path.join(dir, 'missing.png'))).toEqual({
+    file: path.join(dir, 'missing.png'),
+    message: expect.stringContaining('unreadable image'),
+  });
 });
 
 test('two images with one base name: the first (by file name) is kept, the other reported', async () => {
@@ -64,7 +89,10 @@ test('a JPEG whose metadata runs past the first 512 KiB is read whole', async ()
   app2.writeUInt16BE(0xffe2, 0);
   app2.writeUInt16BE(65535, 2);
   const file = path.join(dir, 'big.jpg');
-  fs.writeFileSync(file, Buffer.concat([header.subarray(0, 20), ...Array.from({ length: 10 }, () => app2), header.subarray(20)]));
+  fs.writeFileSync(
+    file,
+    Buffer.concat([header.subarray(0, 20), ...Array.from({ length: 10 }, () => app2), header.subarray(20)]),
+  );
   expect(fs.statSync(file).size).toBeGreaterThan(512 * 1024);
   expect(await readImageSize(file)).toEqual({ width: 33, height: 22 });
 });

@@ -66,7 +66,9 @@ export async function readImageSize(file: string): Promise<{ width: number; heig
     return { width, height };
   } catch (err) {
     // image-size says "unsupported file type: undefined" for bytes it does not recognise at all.
-    const reason = /^unsupported file type/.test((err as Error).message) ? 'not a PNG or JPEG file' : (err as Error).message;
+    const reason = /^unsupported file type/.test((err as Error).message)
+      ? 'not a PNG or JPEG file'
+      : (err as Error).message;
     return { file, message: `unreadable image: ${reason}` };
   }
 }

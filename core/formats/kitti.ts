@@ -48,7 +48,12 @@ export function parseKitti(text: string, file: string, kind: KittiKind = 'either
     const at = { file, line: index + 1 };
     const fields = line.split(/\s+/);
     if (!expected.includes(fields.length)) {
-      const wanted = kind === 'label' ? '15 fields' : kind === 'prediction' ? '16 fields (score last)' : '15 fields (16 with a score)';
+      const wanted =
+        kind === 'label'
+          ? '15 fields'
+          : kind === 'prediction'
+            ? '16 fields (score last)'
+            : '15 fields (16 with a score)';
       problems.push({ ...at, message: `expected ${wanted}, found ${fields.length}` });
       return;
     }
@@ -92,7 +97,8 @@ export function boxOutsideImage(box: Box, width: number, height: number): boolea
 
 function checkWritable(box: Box): void {
   if (!/^\S+$/.test(box.cls)) throw new Error(`KITTI class must be one word without spaces: "${box.cls}"`);
-  for (const v of [box.x1, box.y1, box.x2, box.y2]) if (!Number.isFinite(v)) throw new Error(`KITTI box has a non-finite coordinate: ${JSON.stringify(box)}`);
+  for (const v of [box.x1, box.y1, box.x2, box.y2])
+    if (!Number.isFinite(v)) throw new Error(`KITTI box has a non-finite coordinate: ${JSON.stringify(box)}`);
 }
 
 // Two decimals, as KITTI files (and TAO's inference output) are written; (-0).toFixed gives "0.00".

@@ -11,7 +11,14 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-masks-'));
  * A minimal PNG encoder (filter 0 on every row), independent of pngjs, so the decoder is tested on bytes
  * laid out by the PNG spec: grey (type 0), RGB (type 2) or palette (type 3), 8 or 16 bit.
  */
-function encodePng(width: number, height: number, colorType: 0 | 2 | 3, bitDepth: 8 | 16, samples: number[], palette?: number[][]): Buffer {
+function encodePng(
+  width: number,
+  height: number,
+  colorType: 0 | 2 | 3,
+  bitDepth: 8 | 16,
+  samples: number[],
+  palette?: number[][],
+): Buffer {
   const channels = colorType === 2 ? 3 : 1;
   const bytesPerSample = bitDepth / 8;
   const rowBytes = width * channels * bytesPerSample;
@@ -69,7 +76,16 @@ test('one box per instance id, continuous edges (columns 10..19 give x1 10, x2 2
 
 test('a non-convex instance: its leftmost pixel lies on a later row than its first', async () => {
   // id 5: (6,1) (7,1), then (2,3); id 2 in the corner
-  const file = writePng('shape.png', encodePng(8, 5, 0, 8, grid(8, 5, (x, y) => ((y === 1 && x >= 6) || (y === 3 && x === 2) ? 5 : x === 0 && y === 0 ? 2 : 0))));
+  const file = writePng(
+    'shape.png',
+    encodePng(
+      8,
+      5,
+      0,
+      8,
+      grid(8, 5, (x, y) => ((y === 1 && x >= 6) || (y === 3 && x === 2) ? 5 : x === 0 && y === 0 ? 2 : 0)),
+    ),
+  );
   expect((await readMaskInstances(file, 'fruit')).boxes).toEqual([
     { cls: 'fruit', id: 2, x1: 0, y1: 0, x2: 1, y2: 1, pixels: 1 },
     { cls: 'fruit', id: 5, x1: 2, y1: 1, x2: 8, y2: 4, pixels: 3 },
@@ -77,7 +93,16 @@ test('a non-convex instance: its leftmost pixel lies on a later row than its fir
 });
 
 test('16-bit grey masks keep ids above 255 (no rescaling)', async () => {
-  const file = writePng('deep.png', encodePng(6, 4, 0, 16, grid(6, 4, (x, y) => (x < 2 ? 300 : y === 3 ? 65535 : x === 4 && y === 0 ? 1 : 0))));
+  const file = writePng(
+    'deep.png',
+    encodePng(
+      6,
+      4,
+      0,
+      16,
+      grid(6, 4, (x, y) => (x < 2 ? 300 : y === 3 ? 65535 : x === 4 && y === 0 ? 1 : 0)),
+    ),
+  );
   const mask = await readMaskInstances(file);
   expect(mask.boxes.map((b) => [b.id, b.x1, b.y1, b.x2, b.y2, b.pixels])).toEqual([
     [1, 4, 0, 5, 1, 1],
@@ -87,14 +112,32 @@ test('16-bit grey masks keep ids above 255 (no rescaling)', async () => {
 });
 
 test('RGB masks: grey-valued colours keep their ids; other colours are one instance each', async () => {
-  const greyish = writePng('rgb-grey.png', encodePng(4, 2, 2, 8, grid(4, 2, (x) => (x < 2 ? 9 : 0)).flatMap((v) => [v, v, v])));
+  const greyish = writePng(
+    'rgb-grey.png',
+    encodePng(
+      4,
+      2,
+      2,
+      8,
+      grid(4, 2, (x) => (x < 2 ? 9 : 0)).flatMap((v) => [v, v, v]),
+    ),
+  );
   expect((await readMaskInstances(greyish)).boxes.map((b) => [b.id, b.x1, b.x2])).toEqual([[9, 0, 2]]);
   const colours = [
     [0, 0, 0],
     [255, 0, 0],
     [0, 0, 1],
   ];
-  const coloured = writePng('rgb.png', encodePng(3, 2, 2, 8, grid(3, 2, (x) => x).flatMap((c) => colours[c])));
+  const coloured = writePng(
+    'rgb.png',
+    encodePng(
+      3,
+      2,
+      2,
+      8,
+      grid(3, 2, (x) => x).flatMap((c) => colours[c]),
+    ),
+  );
   // packed ids: (0,0,1) -> 1, (255,0,0) -> 255 * 65536
   expect((await readMaskInstances(coloured)).boxes.map((b) => [b.id, b.x1, b.x2, b.y2])).toEqual([
     [1, 2, 3, 2],
@@ -114,12 +157,26 @@ test('palette masks are read through their colours (a grey palette keeps the ids
 test('a mask with no instances and an unreadable file are problems, not crashes', async () => {
   const empty = path.join(dir, 'empty.png');
   writeGreyPng(empty, 8, 8, () => 0);
-  expect(await readMaskInstances(empty)).toEqual({ width: 8, height: 8, boxes: [], problems: [{ file: empty, message: 'mask has no instances (all pixels 0)' }] });
+  expect(await readMaskInstances(empty)).toEqual({
+    width: 8,
+    height: 8,
+    boxes: [],
+    problems: [{ file: empty, message: 'mask has no instances (all pixels 0)' }],
+  });
   const broken = path.join(dir, 'broken.png');
   fs.writeFileSync(broken, 'not a png');
   expect((await readMaskInstances(broken)).problems[0].message).toContain('unreadable mask');
   const truncated = path.join(dir, 'truncated.png');
-  fs.writeFileSync(truncated, encodePng(8, 8, 0, 8, grid(8, 8, () => 1)).subarray(0, 40));
+  fs.writeFileSync(
+    truncated,
+    encodePng(
+      8,
+      8,
+      0,
+      8,
+      grid(8, 8, () => 1),
+    ).subarray(0, 40),
+  );
   expect((await readMaskInstances(truncated)).problems[0].message).toContain('unreadable mask');
   expect((await readMaskInstances(path.join(dir, 'missing.png'))).problems[0].message).toContain('ENOENT');
 });

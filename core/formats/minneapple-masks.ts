@@ -76,7 +76,12 @@ export async function readMaskInstances(file: string, cls = 'apple'): Promise<Ma
   try {
     png = PNG.sync.read(await fs.readFile(file), { skipRescale: true });
   } catch (err) {
-    return { width: 0, height: 0, boxes: [], problems: [{ file, message: `unreadable mask: ${(err as Error).message}` }] };
+    return {
+      width: 0,
+      height: 0,
+      boxes: [],
+      problems: [{ file, message: `unreadable mask: ${(err as Error).message}` }],
+    };
   }
   const boxes = maskInstancesOf(png, cls);
   const problems: Problem[] = boxes.length ? [] : [{ file, message: 'mask has no instances (all pixels 0)' }];

@@ -1,13 +1,25 @@
 import { parseVoc } from './pascal-voc';
 
 /** A VOC file: one <object> per [name, xmin, ymin, xmax, ymax], each element on its own line. */
-function voc(objects: (string | number)[][], size = '<size><width>400</width><height>300</height><depth>3</depth></size>'): string {
-  const body = objects.map(([name, ...c]) => `  <object>\n    <name>${name}</name>\n    <difficult>1</difficult>\n    <bndbox>\n      <xmin>${c[0]}</xmin><ymin>${c[1]}</ymin><xmax>${c[2]}</xmax><ymax>${c[3]}</ymax>\n    </bndbox>\n  </object>\n`);
+function voc(
+  objects: (string | number)[][],
+  size = '<size><width>400</width><height>300</height><depth>3</depth></size>',
+): string {
+  const body = objects.map(
+    ([name, ...c]) =>
+      `  <object>\n    <name>${name}</name>\n    <difficult>1</difficult>\n    <bndbox>\n      <xmin>${c[0]}</xmin><ymin>${c[1]}</ymin><xmax>${c[2]}</xmax><ymax>${c[3]}</ymax>\n    </bndbox>\n  </object>\n`,
+  );
   return `<?xml version="1.0"?>\n<annotation>\n  <filename>a.tif</filename>\n  ${size}\n${body.join('')}</annotation>\n`;
 }
 
 test('boxes as written, classes lowercased, <size> and the line of each <bndbox>', () => {
-  const parsed = parseVoc(voc([['Tree', 203, 67, 227, 90], ['tree', 0, 0.5, 400, 300]]), 'a.xml');
+  const parsed = parseVoc(
+    voc([
+      ['Tree', 203, 67, 227, 90],
+      ['tree', 0, 0.5, 400, 300],
+    ]),
+    'a.xml',
+  );
   expect(parsed.problems).toEqual([]);
   expect(parsed.readable).toBe(true);
   expect(parsed.size).toEqual({ width: 400, height: 300, line: 4 });
@@ -22,14 +34,22 @@ test('boxes as written, classes lowercased, <size> and the line of each <bndbox>
 
 test('an annotation without objects (or an empty one) is an image without boxes', () => {
   expect(parseVoc(voc([]), 'e.xml')).toMatchObject({ boxes: [], problems: [], readable: true });
-  expect(parseVoc('<annotation/>', 'e.xml')).toEqual({ boxes: [], lines: [], nameLines: [], problems: [], readable: true });
+  expect(parseVoc('<annotation/>', 'e.xml')).toEqual({
+    boxes: [],
+    lines: [],
+    nameLines: [],
+    problems: [],
+    readable: true,
+  });
 });
 
 test('malformed XML is one problem with its line, and nothing else is read', () => {
   const text = voc([['tree', 1, 2, 3, 4]]).replace('</ymax>', '</ymx>');
   const parsed = parseVoc(text, 'bad.xml');
   expect(parsed).toMatchObject({ boxes: [], readable: false });
-  expect(parsed.problems).toEqual([{ file: 'bad.xml', line: 9, message: expect.stringMatching(/^malformed XML: .*'ymax'.*\(column \d+\)$/) }]);
+  expect(parsed.problems).toEqual([
+    { file: 'bad.xml', line: 9, message: expect.stringMatching(/^malformed XML: .*'ymax'.*\(column \d+\)$/) },
+  ]);
 });
 
 test.each([
@@ -40,7 +60,9 @@ test.each([
 ])('%s is unreadable', (text, message) => {
   const parsed = parseVoc(text, 'x.xml');
   expect(parsed.readable).toBe(false);
-  expect(parsed.problems).toEqual([expect.objectContaining({ file: 'x.xml', message: expect.stringMatching(message) })]);
+  expect(parsed.problems).toEqual([
+    expect.objectContaining({ file: 'x.xml', message: expect.stringMatching(message) }),
+  ]);
 });
 
 test.each([
@@ -48,16 +70,25 @@ test.each([
   [['tree', '0x10', 2, 30, 40], 5, '<xmin> is not a number: "0x10"'],
   [['tree', 1, '', 30, 40], 5, '<ymin> is not a number: ""'],
   [['tree', 1, 2, 30, '1e999'], 5, '<ymax> is not finite'],
-  [['tree', 30, 2, 30, 40], 4, '<object> 2 (tree): empty box: xmin=30 ymin=2 xmax=30 ymax=40 (needs xmin < xmax and ymin < ymax)'],
+  [
+    ['tree', 30, 2, 30, 40],
+    4,
+    '<object> 2 (tree): empty box: xmin=30 ymin=2 xmax=30 ymax=40 (needs xmin < xmax and ymin < ymax)',
+  ],
   [['tree', 1, 50, 30, 40], 4, 'empty box'],
   [['', 1, 2, 30, 40], 2, '<object> 2: empty <name>'],
   [['dead tree', 1, 2, 30, 40], 2, '<object> 2: class "dead tree" has spaces'],
-])('%j -> a problem on line %i of the <object>: "%s"; the other objects still parse', (object, lineInObject, message) => {
-  const parsed = parseVoc(voc([['tree', 1, 2, 3, 4], object]), 'lbl/x.xml');
-  expect(parsed.boxes).toEqual([{ cls: 'tree', x1: 1, y1: 2, x2: 3, y2: 4 }]);
-  // object 2 opens on line 12: <name> on its 2nd line, <bndbox> on its 4th, the coordinates on its 5th
-  expect(parsed.problems).toEqual([{ file: 'lbl/x.xml', line: 11 + lineInObject, message: expect.stringContaining(message) }]);
-});
+])(
+  '%j -> a problem on line %i of the <object>: "%s"; the other objects still parse',
+  (object, lineInObject, message) => {
+    const parsed = parseVoc(voc([['tree', 1, 2, 3, 4], object]), 'lbl/x.xml');
+    expect(parsed.boxes).toEqual([{ cls: 'tree', x1: 1, y1: 2, x2: 3, y2: 4 }]);
+    // object 2 opens on line 12: <name> on its 2nd line, <bndbox> on its 4th, the coordinates on its 5th
+    expect(parsed.problems).toEqual([
+      { file: 'lbl/x.xml', line: 11 + lineInObject, message: expect.stringContaining(message) },
+    ]);
+  },
+);
 
 test('missing or repeated elements inside an <object> are named', () => {
   const text = [

@@ -30,6 +30,10 @@ const TEXT = '#text';
 /** An element as parsed with alwaysCreateTextNode: its text under '#text', children by tag, its offset under META. */
 type Element = Record<string | symbol, unknown>;
 
+/** An element's text content: a string or number the parser read, else empty. */
+const textOf = (value: unknown): string =>
+  typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+
 const isElement = (node: unknown): node is Element => typeof node === 'object' && node !== null && !Array.isArray(node);
 
 /** Line of each character offset, by binary search over the offsets where lines start. */
@@ -66,7 +70,7 @@ function childText(parent: Element, tag: string): Found<{ text: string }> {
   const child = onlyChild(parent, tag);
   if (!child.ok) return child;
   if (hasChildren(child.el)) return { ok: false, why: `<${tag}> holds elements, not text`, at: child.el };
-  return { ok: true, text: String(child.el[TEXT] ?? '') };
+  return { ok: true, text: textOf(child.el[TEXT]) };
 }
 
 function childNumber(parent: Element, tag: string): Found<{ value: number }> {
@@ -83,7 +87,13 @@ function childNumber(parent: Element, tag: string): Found<{ value: number }> {
 // an object (alwaysCreateTextNode), so each one carries its offset in the text, for line numbers; <object>
 // is always a list.
 const parser = () =>
-  new XMLParser({ ignoreAttributes: true, parseTagValue: false, alwaysCreateTextNode: true, captureMetaData: true, isArray: (_tag, jPath) => jPath === 'annotation.object' });
+  new XMLParser({
+    ignoreAttributes: true,
+    parseTagValue: false,
+    alwaysCreateTextNode: true,
+    captureMetaData: true,
+    isArray: (_tag, jPath) => jPath === 'annotation.object',
+  });
 
 /** Parses one VOC file's text; every problem names `file:line` and the element; good objects still parse. */
 export function parseVoc(text: string, file: string): ParsedVoc {
@@ -103,9 +113,18 @@ export function parseVoc(text: string, file: string): ParsedVoc {
   }
   const lineOf = lineFinder(text);
   const root = isElement(doc) ? doc.annotation : undefined;
-  if (!isElement(root) || (!hasChildren(root) && String(root[TEXT] ?? '').trim() !== '')) {
-    const why = root === undefined ? 'no <annotation> element' : Array.isArray(root) ? 'more than one <annotation> element' : '<annotation> holds text, not elements';
-    out.problems.push({ file, line: lineOf(Array.isArray(root) ? root[1] : root), message: `not a Pascal VOC file: ${why}` });
+  if (!isElement(root) || (!hasChildren(root) && textOf(root[TEXT]).trim() !== '')) {
+    const why =
+      root === undefined
+        ? 'no <annotation> element'
+        : Array.isArray(root)
+          ? 'more than one <annotation> element'
+          : '<annotation> holds text, not elements';
+    out.problems.push({
+      file,
+      line: lineOf(Array.isArray(root) ? root[1] : root),
+      message: `not a Pascal VOC file: ${why}`,
+    });
     return out;
   }
   out.readable = true;
@@ -136,7 +155,12 @@ export function parseVoc(text: string, file: string): ParsedVoc {
     if (!name.ok) return problem(name, objectLine, `${where}: `);
     if (name.text === '') return problem({ why: 'empty <name>', at: object.name }, objectLine, `${where}: `);
     const cls = name.text.toLowerCase();
-    if (!/^\S+$/.test(cls)) return problem({ why: `class "${name.text}" has spaces (KITTI class names are one word)`, at: object.name }, objectLine, `${where}: `);
+    if (!/^\S+$/.test(cls))
+      return problem(
+        { why: `class "${name.text}" has spaces (KITTI class names are one word)`, at: object.name },
+        objectLine,
+        `${where}: `,
+      );
     const bndbox = onlyChild(object, 'bndbox');
     if (!bndbox.ok) return problem(bndbox, objectLine, `${where} (${cls}): `);
     const boxLine = lineOf(bndbox.el) ?? objectLine;
@@ -149,7 +173,11 @@ export function parseVoc(text: string, file: string): ParsedVoc {
     if (values.length < 4) return;
     const [x1, y1, x2, y2] = values;
     if (!(x1 < x2 && y1 < y2)) {
-      return problem({ why: `empty box: xmin=${x1} ymin=${y1} xmax=${x2} ymax=${y2} (needs xmin < xmax and ymin < ymax)` }, boxLine, `${where} (${cls}): `);
+      return problem(
+        { why: `empty box: xmin=${x1} ymin=${y1} xmax=${x2} ymax=${y2} (needs xmin < xmax and ymin < ymax)` },
+        boxLine,
+        `${where} (${cls}): `,
+      );
     }
     out.boxes.push({ cls, x1, y1, x2, y2 });
     out.lines.push(boxLine);

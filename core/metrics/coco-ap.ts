@@ -82,7 +82,8 @@ function interpolatedPrecision(matched: boolean[], order: number[], npos: number
 
 export function cocoAp(gt: BoxesByImage, preds: BoxesByImage, options: CocoOptions = {}): CocoResult {
   const maxDets = options.maxDets ?? DEFAULT_MAX_DETS;
-  if (!Number.isInteger(maxDets) || maxDets < 1) throw new RangeError(`maxDets must be a positive integer, not ${maxDets}`);
+  if (!Number.isInteger(maxDets) || maxDets < 1)
+    throw new RangeError(`maxDets must be a positive integer, not ${maxDets}`);
   const images = imageNames(gt, preds);
   // Precision values per IoU threshold, over recall points and classes.
   const perThreshold: number[][] = COCO_IOU_THRESHOLDS.map(() => []);

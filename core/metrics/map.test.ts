@@ -8,7 +8,8 @@ import { mulberry32 } from '../selection/random';
 import { iou } from './iou';
 import { cocoAp, evaluateFolders, vocAp50, vocApPerClass, type BoxesByImage, type CocoResult } from './map';
 
-const box = (x1: number, y1: number, x2: number, y2: number, score?: number, cls = 'apple'): Box => (score === undefined ? { cls, x1, y1, x2, y2 } : { cls, x1, y1, x2, y2, score });
+const box = (x1: number, y1: number, x2: number, y2: number, score?: number, cls = 'apple'): Box =>
+  score === undefined ? { cls, x1, y1, x2, y2 } : { cls, x1, y1, x2, y2, score };
 const one = (boxes: Box[]): BoxesByImage => new Map([['a', boxes]]);
 
 test('IoU on continuous coordinates, no +1', () => {
@@ -36,7 +37,12 @@ describe('VOC all-point AP@0.5 (hand-checked)', () => {
   test('FP, TP, FP, TP over 3 ground truth: the envelope lifts an earlier precision', () => {
     // (r 0, p 0), (r 1/3, p 1/2), (r 1/3, p 1/3), (r 2/3, p 1/2) -> AP = 1/3 * 1/2 + 1/3 * 1/2 = 1/3
     const gt = one([box(0, 0, 10, 10), box(20, 0, 30, 10), box(40, 0, 50, 10)]);
-    const preds = one([box(100, 0, 110, 10, 0.9), box(0, 0, 10, 10, 0.8), box(200, 0, 210, 10, 0.7), box(20, 0, 30, 10, 0.6)]);
+    const preds = one([
+      box(100, 0, 110, 10, 0.9),
+      box(0, 0, 10, 10, 0.8),
+      box(200, 0, 210, 10, 0.7),
+      box(20, 0, 30, 10, 0.6),
+    ]);
     expect(vocAp50(gt, preds)).toBeCloseTo(1 / 3, 15);
   });
 
@@ -60,19 +66,58 @@ describe('VOC all-point AP@0.5 (hand-checked)', () => {
 
   test('detections are ranked across images; equal scores keep image-name order', () => {
     // a: TP .9; b: FP .95 -> order FP, TP: p = 0, then .5 at r = 1 -> AP = .5
-    const gt: BoxesByImage = new Map([['a', [box(0, 0, 10, 10)]], ['b', []]]);
-    expect(vocAp50(gt, new Map([['a', [box(0, 0, 10, 10, 0.9)]], ['b', [box(0, 0, 10, 10, 0.95)]]]))).toBeCloseTo(0.5, 15);
+    const gt: BoxesByImage = new Map([
+      ['a', [box(0, 0, 10, 10)]],
+      ['b', []],
+    ]);
+    expect(
+      vocAp50(
+        gt,
+        new Map([
+          ['a', [box(0, 0, 10, 10, 0.9)]],
+          ['b', [box(0, 0, 10, 10, 0.95)]],
+        ]),
+      ),
+    ).toBeCloseTo(0.5, 15);
     // equal scores: a's TP ranks before b's FP (image 'a' < 'b') -> AP 1; with the names swapped -> .5
-    expect(vocAp50(gt, new Map([['b', [box(0, 0, 10, 10, 0.9)]], ['a', [box(0, 0, 10, 10, 0.9)]]]))).toBe(1);
-    const swapped: BoxesByImage = new Map([['b', [box(0, 0, 10, 10)]], ['a', []]]);
-    expect(vocAp50(swapped, new Map([['a', [box(0, 0, 10, 10, 0.9)]], ['b', [box(0, 0, 10, 10, 0.9)]]]))).toBeCloseTo(0.5, 15);
+    expect(
+      vocAp50(
+        gt,
+        new Map([
+          ['b', [box(0, 0, 10, 10, 0.9)]],
+          ['a', [box(0, 0, 10, 10, 0.9)]],
+        ]),
+      ),
+    ).toBe(1);
+    const swapped: BoxesByImage = new Map([
+      ['b', [box(0, 0, 10, 10)]],
+      ['a', []],
+    ]);
+    expect(
+      vocAp50(
+        swapped,
+        new Map([
+          ['a', [box(0, 0, 10, 10, 0.9)]],
+          ['b', [box(0, 0, 10, 10, 0.9)]],
+        ]),
+      ),
+    ).toBeCloseTo(0.5, 15);
   });
 
   test('classes: averaged over classes with ground truth, case-insensitive, others ignored', () => {
     const gt = one([box(0, 0, 10, 10, undefined, 'Apple'), box(20, 0, 30, 10, undefined, 'pear')]);
-    const preds = one([box(0, 0, 10, 10, 0.9, 'apple'), box(20, 0, 30, 10, 0.9, 'apple'), box(50, 0, 60, 10, 0.95, 'plum')]);
+    const preds = one([
+      box(0, 0, 10, 10, 0.9, 'apple'),
+      box(20, 0, 30, 10, 0.9, 'apple'),
+      box(50, 0, 60, 10, 0.95, 'plum'),
+    ]);
     // apple: TP then FP -> AP 1; pear: nothing -> 0
-    expect(vocApPerClass(gt, preds)).toEqual(new Map([['apple', 1], ['pear', 0]]));
+    expect(vocApPerClass(gt, preds)).toEqual(
+      new Map([
+        ['apple', 1],
+        ['pear', 0],
+      ]),
+    );
     expect(vocAp50(gt, preds)).toBe(0.5);
   });
 });
@@ -82,8 +127,15 @@ describe('COCO AP agrees with pycocotools', () => {
   const script = path.join(repositoryRoot(), 'tests', 'reference', 'coco_ap.py');
 
   function reference(gt: BoxesByImage, preds: BoxesByImage): CocoResult {
-    const asJson = (m: BoxesByImage) => Object.fromEntries([...m].map(([k, v]) => [k, v.map((b) => ({ bbox: [b.x1, b.y1, b.x2, b.y2], cls: b.cls, score: b.score }))]));
-    const input = JSON.stringify({ images: [...new Set([...gt.keys(), ...preds.keys()])], gt: asJson(gt), dt: asJson(preds) });
+    const asJson = (m: BoxesByImage) =>
+      Object.fromEntries(
+        [...m].map(([k, v]) => [k, v.map((b) => ({ bbox: [b.x1, b.y1, b.x2, b.y2], cls: b.cls, score: b.score }))]),
+      );
+    const input = JSON.stringify({
+      images: [...new Set([...gt.keys(), ...preds.keys()])],
+      gt: asJson(gt),
+      dt: asJson(preds),
+    });
     return JSON.parse(execFileSync(python, [script], { input, encoding: 'utf8' })) as CocoResult;
   }
 
@@ -97,7 +149,13 @@ describe('COCO AP agrees with pycocotools', () => {
   }
 
   /** Crowded images like MinneApple's (up to 130 apples), jittered detections, misses and false alarms. */
-  function randomCase(seed: number, images: number, maxObjects: number, classes = ['apple'], grid = 0): [BoxesByImage, BoxesByImage] {
+  function randomCase(
+    seed: number,
+    images: number,
+    maxObjects: number,
+    classes = ['apple'],
+    grid = 0,
+  ): [BoxesByImage, BoxesByImage] {
     const rand = mulberry32(seed);
     // grid > 0 snaps coordinates to multiples of 1/grid, which makes exact IoU ties likely.
     const q = (v: number) => (grid ? Math.round(v * grid) / grid : v);
@@ -150,7 +208,12 @@ describe('COCO AP agrees with pycocotools', () => {
     const gtDir = write(gt, 'label');
     const predDir = write(preds, 'prediction');
     const ours = await evaluateFolders(gtDir, predDir);
-    const trainer = JSON.parse(execFileSync(python, ['-m', 'pomona_trainer', 'evaluate', '--labels', gtDir, '--pred', predDir], { cwd: repositoryRoot(), encoding: 'utf8' })) as { map50: number; gt_boxes: number; detections: number };
+    const trainer = JSON.parse(
+      execFileSync(python, ['-m', 'pomona_trainer', 'evaluate', '--labels', gtDir, '--pred', predDir], {
+        cwd: repositoryRoot(),
+        encoding: 'utf8',
+      }),
+    ) as { map50: number; gt_boxes: number; detections: number };
     expect(ours.map50).toBeGreaterThan(0.3);
     expect(Math.abs(trainer.map50 - ours.map50)).toBeLessThan(1e-12);
     expect([trainer.gt_boxes, trainer.detections]).toEqual([ours.gt_boxes, ours.detections]);
@@ -163,22 +226,41 @@ describe('COCO AP agrees with pycocotools', () => {
 
   test('two classes, one without detections, plus detections of a class without ground truth', () => {
     const [gt, preds] = randomCase(6, 4, 40, ['apple', 'pear']);
-    for (const [name, boxes] of preds) preds.set(name, boxes.filter((b) => b.cls === 'apple').concat([box(1, 1, 9, 9, 0.99, 'plum')]));
+    for (const [name, boxes] of preds)
+      preds.set(name, boxes.filter((b) => b.cls === 'apple').concat([box(1, 1, 9, 9, 0.99, 'plum')]));
     expectAgreement(gt, preds);
   });
 
   test('hand-built thresholds: IoU exactly .5 and .75 match at those thresholds', () => {
     // IoU .5 (10x5 in 10x10) counts at t = .5 only; IoU .75 (10x7.5) at .5 ... .75 (6 of 10 thresholds)
-    const ours = expectAgreement(new Map([['a', [box(0, 0, 10, 10)]], ['b', [box(0, 0, 10, 10)]]]), new Map([['a', [box(0, 0, 10, 5, 0.9)]], ['b', [box(0, 0, 10, 7.5, 0.8)]]]));
+    const ours = expectAgreement(
+      new Map([
+        ['a', [box(0, 0, 10, 10)]],
+        ['b', [box(0, 0, 10, 10)]],
+      ]),
+      new Map([
+        ['a', [box(0, 0, 10, 5, 0.9)]],
+        ['b', [box(0, 0, 10, 7.5, 0.8)]],
+      ]),
+    );
     // t = .5: both TP (AP 1); t in .55...75: only b's (second-ranked) -> precision 1/2 up to recall 1/2
     expect(ours.ap50).toBeCloseTo(1, 12);
     expect(ours.ap75).toBeCloseTo(0.5 * (51 / 101), 12);
   });
 
   test('no detections at all, and an image with detections but no ground truth', () => {
-    const gt: BoxesByImage = new Map([['a', [box(0, 0, 10, 10)]], ['b', []]]);
+    const gt: BoxesByImage = new Map([
+      ['a', [box(0, 0, 10, 10)]],
+      ['b', []],
+    ]);
     expect(expectAgreement(gt, new Map())).toEqual({ ap: 0, ap50: 0, ap75: 0 });
-    expectAgreement(gt, new Map([['a', [box(0, 0, 10, 10, 0.5)]], ['b', [box(0, 0, 10, 10, 0.9)]]]));
+    expectAgreement(
+      gt,
+      new Map([
+        ['a', [box(0, 0, 10, 10, 0.5)]],
+        ['b', [box(0, 0, 10, 10, 0.9)]],
+      ]),
+    );
   });
 
   test('more than 100 detections per image all count (maxDets 1000)', () => {
@@ -196,7 +278,10 @@ describe('evaluateFolders', () => {
   function folder(files: Record<string, Box[] | string>, prediction: boolean): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-eval-'));
     for (const [name, content] of Object.entries(files)) {
-      const text = typeof content === 'string' ? content : content.map((b) => `${prediction ? formatKittiPrediction(b) : formatKittiLabel(b)}\n`).join('');
+      const text =
+        typeof content === 'string'
+          ? content
+          : content.map((b) => `${prediction ? formatKittiPrediction(b) : formatKittiLabel(b)}\n`).join('');
       fs.writeFileSync(path.join(dir, `${name}.txt`), text);
     }
     return dir;

@@ -26,9 +26,21 @@ export interface FolderEvaluation {
  * ignored) over `imageNames`, or over every ground-truth file when not given. A prediction file missing
  * for an image means no detections; predictions for other images are not read.
  */
-export async function evaluateFolders(gtLabelsDir: string, predDir: string, imageNames?: readonly string[], options: CocoOptions = {}): Promise<FolderEvaluation> {
+export async function evaluateFolders(
+  gtLabelsDir: string,
+  predDir: string,
+  imageNames?: readonly string[],
+  options: CocoOptions = {},
+): Promise<FolderEvaluation> {
   const gt = await readKittiFolder(gtLabelsDir, 'either', imageNames, false);
   const preds = await readKittiFolder(predDir, 'prediction', [...gt.keys()], true);
   const coco = cocoAp(gt, preds, options);
-  return { map50: vocAp50(gt, preds), coco_ap: coco.ap, coco_ap50: coco.ap50, images: gt.size, gt_boxes: countBoxes(gt), detections: countBoxes(preds) };
+  return {
+    map50: vocAp50(gt, preds),
+    coco_ap: coco.ap,
+    coco_ap50: coco.ap50,
+    images: gt.size,
+    gt_boxes: countBoxes(gt),
+    detections: countBoxes(preds),
+  };
 }

@@ -17,7 +17,12 @@ import { iou } from './iou';
 export const VOC_IOU_THRESHOLD = 0.5;
 
 /** All-point AP of one class; null when the class has no ground truth. */
-export function vocApForClass(gt: BoxesByImage, preds: BoxesByImage, cls: string, iouThreshold = VOC_IOU_THRESHOLD): number | null {
+export function vocApForClass(
+  gt: BoxesByImage,
+  preds: BoxesByImage,
+  cls: string,
+  iouThreshold = VOC_IOU_THRESHOLD,
+): number | null {
   const images = imageNames(gt, preds);
   const gtBoxes = new Map(images.map((i) => [i, ofClass(gt.get(i), cls)]));
   let npos = 0;
@@ -62,7 +67,11 @@ export function vocApForClass(gt: BoxesByImage, preds: BoxesByImage, cls: string
 }
 
 /** AP per class that has ground truth (lowercased names). */
-export function vocApPerClass(gt: BoxesByImage, preds: BoxesByImage, iouThreshold = VOC_IOU_THRESHOLD): Map<string, number> {
+export function vocApPerClass(
+  gt: BoxesByImage,
+  preds: BoxesByImage,
+  iouThreshold = VOC_IOU_THRESHOLD,
+): Map<string, number> {
   const out = new Map<string, number>();
   for (const cls of classesOf(gt)) out.set(cls, vocApForClass(gt, preds, cls, iouThreshold)!);
   return out;

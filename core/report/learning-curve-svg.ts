@@ -40,23 +40,36 @@ export function learningCurveSvg(points: readonly CurvePoint[], title: string): 
   ];
   for (let t = 0; t <= 1.0001; t += 0.2) {
     parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(t)}" y2="${y(t)}" stroke="#dddddd"/>`);
-    parts.push(`<text x="${MARGIN.left - 8}" y="${y(t) + 4}" text-anchor="end" font-size="11" ${FONT}>${t.toFixed(1)}</text>`);
+    parts.push(
+      `<text x="${MARGIN.left - 8}" y="${y(t) + 4}" text-anchor="end" font-size="11" ${FONT}>${t.toFixed(1)}</text>`,
+    );
   }
   for (let t = 0; t <= xMax; t += step) {
-    parts.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH + 5}" stroke="#333333"/>`);
-    parts.push(`<text x="${x(t)}" y="${MARGIN.top + plotH + 18}" text-anchor="middle" font-size="11" ${FONT}>${t}</text>`);
+    parts.push(
+      `<line x1="${x(t)}" x2="${x(t)}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH + 5}" stroke="#333333"/>`,
+    );
+    parts.push(
+      `<text x="${x(t)}" y="${MARGIN.top + plotH + 18}" text-anchor="middle" font-size="11" ${FONT}>${t}</text>`,
+    );
   }
-  parts.push(`<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333333"/>`);
-  parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 10}" text-anchor="middle" font-size="12" ${FONT}>labelled images</text>`);
+  parts.push(
+    `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333333"/>`,
+  );
+  parts.push(
+    `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 10}" text-anchor="middle" font-size="12" ${FONT}>labelled images</text>`,
+  );
   SERIES.forEach((s, i) => {
     const coords = points.map((p) => `${x(p.labelled).toFixed(1)},${y(p[s.key]).toFixed(1)}`);
-    if (coords.length > 1) parts.push(`<polyline points="${coords.join(' ')}" fill="none" stroke="${s.colour}" stroke-width="2"/>`);
+    if (coords.length > 1)
+      parts.push(`<polyline points="${coords.join(' ')}" fill="none" stroke="${s.colour}" stroke-width="2"/>`);
     for (const c of coords) {
       const [cx, cy] = c.split(',');
       parts.push(`<circle cx="${cx}" cy="${cy}" r="4" fill="${s.colour}"/>`);
     }
     const ly = MARGIN.top + 16 + i * 18;
-    parts.push(`<line x1="${MARGIN.left + 12}" x2="${MARGIN.left + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.colour}" stroke-width="2"/>`);
+    parts.push(
+      `<line x1="${MARGIN.left + 12}" x2="${MARGIN.left + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.colour}" stroke-width="2"/>`,
+    );
     parts.push(`<text x="${MARGIN.left + 38}" y="${ly}" font-size="12" ${FONT}>${s.label}</text>`);
   });
   parts.push('</svg>');
@@ -64,5 +77,10 @@ export function learningCurveSvg(points: readonly CurvePoint[], title: string): 
 }
 
 export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }

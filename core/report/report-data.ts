@@ -66,7 +66,11 @@ async function readJsonIfPresent<T>(file: string): Promise<T | null> {
 async function readSceneKinds(datasetRoot: string): Promise<Map<string, string> | null> {
   const scenes = await readJsonIfPresent<Record<string, { scene?: string }>>(path.join(datasetRoot, 'scenes.json'));
   if (!scenes) return null;
-  return new Map(Object.entries(scenes).flatMap(([name, a]) => (typeof a?.scene === 'string' ? [[name, a.scene] as [string, string]] : [])));
+  return new Map(
+    Object.entries(scenes).flatMap(([name, a]) =>
+      typeof a?.scene === 'string' ? [[name, a.scene] as [string, string]] : [],
+    ),
+  );
 }
 
 function countKinds(names: readonly string[], kinds: Map<string, string> | null): Record<string, number> {
@@ -81,23 +85,35 @@ function countKinds(names: readonly string[], kinds: Map<string, string> | null)
 
 async function roundNumbers(projectDir: string): Promise<number[]> {
   const entries = await fs.readdir(path.join(projectDir, 'rounds')).catch(() => [] as string[]);
-  return entries.filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => a - b);
+  return entries
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 /** Reads everything a report needs from `projectDir`; `exampleCount` validation images get their boxes read. */
 export async function readReportData(projectDir: string, exampleCount: number): Promise<ReportData> {
   const manifest = await readJsonIfPresent<ManifestLike>(layout.manifest(projectDir));
-  if (!manifest) throw new Error(`${layout.manifest(projectDir)}: no manifest; is ${projectDir} a pomona project folder?`);
+  if (!manifest)
+    throw new Error(`${layout.manifest(projectDir)}: no manifest; is ${projectDir} a pomona project folder?`);
   const kinds = await readSceneKinds(manifest.datasetRoot);
-  const fileOf = (image: { file: string }) => (path.isAbsolute(image.file) ? image.file : path.join(manifest.datasetRoot, image.file));
+  const fileOf = (image: { file: string }) =>
+    path.isAbsolute(image.file) ? image.file : path.join(manifest.datasetRoot, image.file);
   const pool = manifest.images.filter((i) => i.split === 'pool');
   const validation = manifest.images.filter((i) => i.split === 'validation');
 
   const rounds: ReportRound[] = [];
   for (const round of await roundNumbers(projectDir)) {
-    const selection = await readJsonIfPresent<{ method: string; score?: string; labelledBefore: number; images: string[] }>(layout.selection(projectDir, round));
+    const selection = await readJsonIfPresent<{
+      method: string;
+      score?: string;
+      labelledBefore: number;
+      images: string[];
+    }>(layout.selection(projectDir, round));
     if (!selection) continue;
-    const metrics = await readJsonIfPresent<{ labelled: number; map50: number; coco_ap: number }>(layout.metrics(projectDir, round));
+    const metrics = await readJsonIfPresent<{ labelled: number; map50: number; coco_ap: number }>(
+      layout.metrics(projectDir, round),
+    );
     rounds.push({
       round,
       method: selection.method,
@@ -116,9 +132,21 @@ export async function readReportData(projectDir: string, exampleCount: number): 
     const chosen = [...validation].sort((a, b) => a.name.localeCompare(b.name)).slice(0, exampleCount);
     const names = chosen.map((i) => i.name);
     const gt = await readKittiFolder(layout.validationLabels(projectDir), 'label', names, true);
-    const preds = await readKittiFolder(layout.validationPredictions(projectDir, exampleRound), 'prediction', names, true);
+    const preds = await readKittiFolder(
+      layout.validationPredictions(projectDir, exampleRound),
+      'prediction',
+      names,
+      true,
+    );
     for (const image of chosen) {
-      examples.push({ name: image.name, file: fileOf(image), width: image.width, height: image.height, groundTruth: gt.get(image.name) ?? [], predictions: preds.get(image.name) ?? [] });
+      examples.push({
+        name: image.name,
+        file: fileOf(image),
+        width: image.width,
+        height: image.height,
+        groundTruth: gt.get(image.name) ?? [],
+        predictions: preds.get(image.name) ?? [],
+      });
     }
   }
 
@@ -130,7 +158,12 @@ export async function readReportData(projectDir: string, exampleCount: number): 
     poolCount: pool.length,
     validationCount: validation.length,
     rounds,
-    poolScenes: kinds ? countKinds(pool.map((i) => i.name), kinds) : null,
+    poolScenes: kinds
+      ? countKinds(
+          pool.map((i) => i.name),
+          kinds,
+        )
+      : null,
     exampleRound,
     examples,
     imageFiles: new Map(manifest.images.map((i) => [i.name, fileOf(i)])),

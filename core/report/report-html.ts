@@ -56,11 +56,16 @@ function roundsTable(data: ReportData): string {
 }
 
 function scenesTable(data: ReportData): string {
-  if (!data.poolScenes) return '<p class="muted">The dataset has no scene metadata (scenes.json), so selections are shown as images only.</p>';
-  const kinds = Object.keys(data.poolScenes).sort((a, b) => (data.poolScenes![b] ?? 0) - (data.poolScenes![a] ?? 0) || a.localeCompare(b));
+  if (!data.poolScenes)
+    return '<p class="muted">The dataset has no scene metadata (scenes.json), so selections are shown as images only.</p>';
+  const kinds = Object.keys(data.poolScenes).sort(
+    (a, b) => (data.poolScenes![b] ?? 0) - (data.poolScenes![a] ?? 0) || a.localeCompare(b),
+  );
   const head = `<tr><th></th>${kinds.map((k) => `<th>${esc(k)}</th>`).join('')}</tr>`;
   const pool = `<tr><td>pool</td>${kinds.map((k) => `<td>${data.poolScenes![k] ?? 0}</td>`).join('')}</tr>`;
-  const rows = data.rounds.map((r) => `<tr><td>round ${r.round}</td>${kinds.map((k) => `<td>${r.sceneCounts[k] ?? 0}</td>`).join('')}</tr>`);
+  const rows = data.rounds.map(
+    (r) => `<tr><td>round ${r.round}</td>${kinds.map((k) => `<td>${r.sceneCounts[k] ?? 0}</td>`).join('')}</tr>`,
+  );
   return `<table>${head}${pool}${rows.join('')}</table>`;
 }
 
@@ -70,7 +75,9 @@ function selectedImages(input: ReportPageInput): string {
       const shown = r.selected.slice(0, input.thumbnailsPerRound);
       const figures = shown.map((name) => {
         const href = input.imageHref.get(name);
-        return href ? `<figure><img src="${esc(href)}" alt="${esc(name)}"><figcaption>${esc(name)}</figcaption></figure>` : `<figure>${esc(name)}</figure>`;
+        return href
+          ? `<figure><img src="${esc(href)}" alt="${esc(name)}"><figcaption>${esc(name)}</figcaption></figure>`
+          : `<figure>${esc(name)}</figure>`;
       });
       const rest = r.selected.length - shown.length;
       return `<h3>Round ${r.round}: ${r.selected.length} images (${esc(r.method)})</h3><div class="thumbs">${figures.join('')}</div>${rest > 0 ? `<p class="muted">and ${rest} more: ${esc(r.selected.slice(shown.length).join(', '))}</p>` : ''}`;

@@ -15,16 +15,45 @@ function projectFixture(): string {
   const dataset = path.join(root, 'orchard');
   const project = path.join(root, 'ws', 'proj');
   fs.mkdirSync(path.join(dataset, 'images'), { recursive: true });
-  fs.writeFileSync(path.join(dataset, 'scenes.json'), JSON.stringify({ a: { scene: 'sunny' }, b: { scene: 'dusk' }, c: { scene: 'sunny' }, v: { scene: 'sunny' } }));
-  const image = (name: string, split: string) => ({ name, file: path.join(dataset, 'images', `${name}.png`), width: 64, height: 32, split });
+  fs.writeFileSync(
+    path.join(dataset, 'scenes.json'),
+    JSON.stringify({ a: { scene: 'sunny' }, b: { scene: 'dusk' }, c: { scene: 'sunny' }, v: { scene: 'sunny' } }),
+  );
+  const image = (name: string, split: string) => ({
+    name,
+    file: path.join(dataset, 'images', `${name}.png`),
+    width: 64,
+    height: 32,
+    split,
+  });
   fs.mkdirSync(path.join(project, 'validation', 'labels'), { recursive: true });
-  fs.writeFileSync(path.join(project, 'manifest.json'), JSON.stringify({ layout: 'minneapple', datasetRoot: dataset, images: [image('a', 'pool'), image('b', 'pool'), image('c', 'pool'), image('v', 'validation')] }));
+  fs.writeFileSync(
+    path.join(project, 'manifest.json'),
+    JSON.stringify({
+      layout: 'minneapple',
+      datasetRoot: dataset,
+      images: [image('a', 'pool'), image('b', 'pool'), image('c', 'pool'), image('v', 'validation')],
+    }),
+  );
   fs.writeFileSync(path.join(project, 'validation', 'labels', 'v.txt'), label(1) + label(30));
-  for (const round of [1, 2]) fs.mkdirSync(path.join(project, 'rounds', String(round), 'validation-predictions'), { recursive: true });
-  fs.writeFileSync(path.join(project, 'rounds', '1', 'selection.json'), JSON.stringify({ round: 1, method: 'CORESET', labelledBefore: 0, images: ['b', 'a'] }));
-  fs.writeFileSync(path.join(project, 'rounds', '1', 'metrics.json'), JSON.stringify({ round: 1, labelled: 2, map50: 0.5, coco_ap: 0.25 }));
-  fs.writeFileSync(path.join(project, 'rounds', '1', 'validation-predictions', 'v.txt'), 'apple 0 0 0 1 10 11 20 0 0 0 0 0 0 0 0.9\napple 0 0 0 40 1 50 9 0 0 0 0 0 0 0 0.1\n');
-  fs.writeFileSync(path.join(project, 'rounds', '2', 'selection.json'), JSON.stringify({ round: 2, method: 'CORAL', score: 'uncertainty_entropy_mean', labelledBefore: 2, images: ['c'] }));
+  for (const round of [1, 2])
+    fs.mkdirSync(path.join(project, 'rounds', String(round), 'validation-predictions'), { recursive: true });
+  fs.writeFileSync(
+    path.join(project, 'rounds', '1', 'selection.json'),
+    JSON.stringify({ round: 1, method: 'CORESET', labelledBefore: 0, images: ['b', 'a'] }),
+  );
+  fs.writeFileSync(
+    path.join(project, 'rounds', '1', 'metrics.json'),
+    JSON.stringify({ round: 1, labelled: 2, map50: 0.5, coco_ap: 0.25 }),
+  );
+  fs.writeFileSync(
+    path.join(project, 'rounds', '1', 'validation-predictions', 'v.txt'),
+    'apple 0 0 0 1 10 11 20 0 0 0 0 0 0 0 0.9\napple 0 0 0 40 1 50 9 0 0 0 0 0 0 0 0.1\n',
+  );
+  fs.writeFileSync(
+    path.join(project, 'rounds', '2', 'selection.json'),
+    JSON.stringify({ round: 2, method: 'CORAL', score: 'uncertainty_entropy_mean', labelledBefore: 2, images: ['c'] }),
+  );
   return project;
 }
 
@@ -50,26 +79,42 @@ test('report data: a folder that is not a project is refused by name', async () 
 test('page: escapes names, draws predictions from the minimum score, marks unevaluated rounds', async () => {
   const data = await readReportData(projectFixture(), 1);
   data.project = 'a<b>&c';
-  const html = reportHtml({ data, learningCurve: 'lc.png', imageHref: new Map([['v', 'images/v.png']]), thumbnailsPerRound: 1, minScore: 0.3, generatedAt: 'now' });
+  const html = reportHtml({
+    data,
+    learningCurve: 'lc.png',
+    imageHref: new Map([['v', 'images/v.png']]),
+    thumbnailsPerRound: 1,
+    minScore: 0.3,
+    generatedAt: 'now',
+  });
   expect(html).toContain('pomona report: a&lt;b&gt;&amp;c');
   expect(html).not.toContain('a<b>');
   expect(html.match(/stroke="#e74c3c"/g)).toHaveLength(1); // the 0.1 box is below 0.3
   expect(html.match(/stroke-dasharray/g)).toHaveLength(2);
   // round 2 is selected but not evaluated: how many were labelled after it is not known (issue 17, point 6)
-  expect(html).toContain('<td>2</td><td class="text">CORAL (uncertainty_entropy_mean)</td><td>1</td><td>–</td><td>–</td><td>–</td>');
+  expect(html).toContain(
+    '<td>2</td><td class="text">CORAL (uncertainty_entropy_mean)</td><td>1</td><td>–</td><td>–</td><td>–</td>',
+  );
   expect(html).toMatch(/<td>1<\/td><td class="text">[A-Z]+<\/td><td>\d+<\/td><td>\d+<\/td><td>0\.\d{3}<\/td>/);
   expect(html).toContain('and 1 more: a');
 });
 
 test('learning curve: ticks, point positions and a PNG with both series drawn', () => {
   expect([tickStep(3), tickStep(60), tickStep(1000), tickStep(0)]).toEqual([1, 20, 200, 1]);
-  const svg = learningCurveSvg([{ labelled: 20, map50: 1, cocoAp: 0 }, { labelled: 40, map50: 0.5, cocoAp: 0.25 }], 'demo');
+  const svg = learningCurveSvg(
+    [
+      { labelled: 20, map50: 1, cocoAp: 0 },
+      { labelled: 40, map50: 0.5, cocoAp: 0.25 },
+    ],
+    'demo',
+  );
   // x axis 0..40 over 56..620; y 1..0 over 36..312.
   expect(svg).toContain('points="338.0,36.0 620.0,174.0"');
   expect(svg).toContain('points="338.0,312.0 620.0,243.0"');
   const png = PNG.sync.read(svgToPng(svg));
   expect([png.width, png.height]).toEqual([640, 360]);
-  const at = (x: number, y: number) => Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3));
+  const at = (x: number, y: number) =>
+    Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3));
   expect(at(620, 174)).toEqual([0xc0, 0x39, 0x2b]); // the mAP point
   expect(at(620, 243)).toEqual([0x24, 0x71, 0xa3]); // the COCO AP point
   expect(at(100, 100)).toEqual([255, 255, 255]);

@@ -33,7 +33,10 @@ export async function writeReport(options: ReportOptions): Promise<WrittenReport
 
   // Every image the page shows, copied once under images/ (names are unique within a project).
   const imageHref = new Map<string, string>();
-  const wanted = [...data.rounds.flatMap((r) => r.selected.slice(0, thumbnailsPerRound)), ...data.examples.map((e) => e.name)];
+  const wanted = [
+    ...data.rounds.flatMap((r) => r.selected.slice(0, thumbnailsPerRound)),
+    ...data.examples.map((e) => e.name),
+  ];
   for (const name of new Set(wanted)) {
     const source = data.imageFiles.get(name);
     if (!source) continue;
@@ -42,15 +45,24 @@ export async function writeReport(options: ReportOptions): Promise<WrittenReport
     imageHref.set(name, href);
   }
 
-  const points = data.rounds.flatMap((r) => (r.metrics ? [{ labelled: r.metrics.labelled, map50: r.metrics.map50, cocoAp: r.metrics.cocoAp }] : []));
+  const points = data.rounds.flatMap((r) =>
+    r.metrics ? [{ labelled: r.metrics.labelled, map50: r.metrics.map50, cocoAp: r.metrics.cocoAp }] : [],
+  );
   const svg = learningCurveSvg(points, `${data.project}: accuracy against labelled images`);
   const svgPath = path.join(outDir, 'learning-curve.svg');
   const pngPath = path.join(outDir, 'learning-curve.png');
   await writeFileAtomic(svgPath, svg);
   await writeFileAtomic(pngPath, svgToPng(svg));
   const htmlPath = path.join(outDir, 'index.html');
-  const html = reportHtml({ data, learningCurve: 'learning-curve.png', imageHref, thumbnailsPerRound, minScore: options.minScore ?? 0.3, generatedAt: new Date().toISOString(), liveStatus: options.liveStatus });
+  const html = reportHtml({
+    data,
+    learningCurve: 'learning-curve.png',
+    imageHref,
+    thumbnailsPerRound,
+    minScore: options.minScore ?? 0.3,
+    generatedAt: new Date().toISOString(),
+    liveStatus: options.liveStatus,
+  });
   await writeFileAtomic(htmlPath, html);
   return { html: htmlPath, png: pngPath, svg: svgPath, data };
 }
-

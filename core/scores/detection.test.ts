@@ -5,7 +5,12 @@ const box = (score: number, cls = 'apple'): Box => ({ cls, x1: 0, y1: 0, x2: 10,
 const H = (p: number) => -(p * Math.log2(p) + (1 - p) * Math.log2(1 - p));
 
 test('hand-computed scores for two boxes (s = 0.9, 0.5) and for no boxes', () => {
-  const scores = detectionScores(new Map([['a', [box(0.9), box(0.5)]], ['empty', []]]));
+  const scores = detectionScores(
+    new Map([
+      ['a', [box(0.9), box(0.5)]],
+      ['empty', []],
+    ]),
+  );
   const a = scores.get('a')!;
   expect(a.objectness_least_confidence).toBeCloseTo(0.3, 12);
   // least confidence: (1 - 0.9) / 0.5 = 0.2 and (1 - 0.5) / 0.5 = 1

@@ -51,7 +51,9 @@ export function detectionScores(predictions: Map<string, Box[]>): Map<string, Im
   const out = new Map<string, ImageScores>();
   const frequencies = new Map<string, number>();
   for (const [name, boxes] of predictions) {
-    const scores = { objectness_least_confidence: boxes.length ? 1 - boxes.reduce((a, b) => a + (b.score ?? 1), 0) / boxes.length : 0 } as ImageScores;
+    const scores = {
+      objectness_least_confidence: boxes.length ? 1 - boxes.reduce((a, b) => a + (b.score ?? 1), 0) / boxes.length : 0,
+    } as ImageScores;
     for (const u of UNCERTAINTIES) {
       const values = boxes.map((b) => perBox[u](probabilities(b)));
       const sum = values.reduce((a, b) => a + b, 0);

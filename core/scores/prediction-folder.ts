@@ -4,7 +4,10 @@ import { readKittiFolder } from '../formats/kitti-folder';
 import { detectionScores, type ImageScores, type ScoreName } from './detection';
 
 /** Scores per image: of every file in `dir`, or of `names` (a missing file means no boxes). */
-export async function scoresOfPredictionFolder(dir: string, names?: readonly string[]): Promise<Map<string, ImageScores>> {
+export async function scoresOfPredictionFolder(
+  dir: string,
+  names?: readonly string[],
+): Promise<Map<string, ImageScores>> {
   return detectionScores(await readKittiFolder(dir, 'prediction', names, names !== undefined));
 }
 

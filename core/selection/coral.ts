@@ -19,9 +19,11 @@ export function coralSelect(e: Embeddings, options: CoralOptions): CoresetResult
   if (options.scores.length !== n) throw new RangeError(`coral: ${options.scores.length} scores for ${n} embeddings`);
   for (let i = 0; i < n; i++) {
     const s = options.scores[i];
-    if (!Number.isFinite(s) || s < 0) throw new RangeError(`coral: score of ${e.filenames[i]} is ${s}; scores must be finite and >= 0`);
+    if (!Number.isFinite(s) || s < 0)
+      throw new RangeError(`coral: score of ${e.filenames[i]} is ${s}; scores must be finite and >= 0`);
   }
   const strength = options.strength ?? 1;
-  if (!Number.isFinite(strength) || strength < 0) throw new RangeError(`coral: strength ${strength} must be finite and >= 0`);
+  if (!Number.isFinite(strength) || strength < 0)
+    throw new RangeError(`coral: strength ${strength} must be finite and >= 0`);
   return greedySelect(e, options, { weights: options.scores, strength });
 }

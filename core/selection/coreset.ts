@@ -26,7 +26,8 @@ interface CoresetCommon {
 }
 
 /** How many to pick: `batchSize` new rows, or `nTotal` = labelled count after the query (Lightly's n_samples). */
-export type CoresetOptions = CoresetCommon & ({ batchSize: number; nTotal?: undefined } | { nTotal: number; batchSize?: undefined });
+export type CoresetOptions = CoresetCommon &
+  ({ batchSize: number; nTotal?: undefined } | { nTotal: number; batchSize?: undefined });
 
 export interface CoresetResult {
   /** New picks, in pick order. */
@@ -41,7 +42,9 @@ export interface CoresetResult {
 }
 
 function checkIndices(name: string, indices: readonly number[], n: number): void {
-  for (const i of indices) if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`coreset: ${name} index ${i} is not a row of the ${n} embeddings`);
+  for (const i of indices)
+    if (!Number.isInteger(i) || i < 0 || i >= n)
+      throw new RangeError(`coreset: ${name} index ${i} is not a row of the ${n} embeddings`);
 }
 
 /** Per-row weights raised to a strength; internal to coreset and coral. */
@@ -54,13 +57,20 @@ export function coresetSelect(e: Embeddings, options: CoresetOptions): CoresetRe
   return greedySelect(e, options);
 }
 
-export function greedySelect(e: Embeddings, options: CoresetOptions, weighting?: GreedyWeights, kernel: GreedyProblem['kernel'] = 'auto'): CoresetResult {
+export function greedySelect(
+  e: Embeddings,
+  options: CoresetOptions,
+  weighting?: GreedyWeights,
+  kernel: GreedyProblem['kernel'] = 'auto',
+): CoresetResult {
   const n = e.filenames.length;
   const { dim, data } = e;
   if (data.length !== n * dim) throw new RangeError(`coreset: ${data.length} values for ${n} rows of ${dim}`);
   const stats = rowNorms(data, n, dim);
   if (stats.firstNonFiniteRow >= 0) {
-    throw new RangeError(`coreset: embedding ${stats.firstNonFiniteRow} (${e.filenames[stats.firstNonFiniteRow]}) has a value that is not a finite number`);
+    throw new RangeError(
+      `coreset: embedding ${stats.firstNonFiniteRow} (${e.filenames[stats.firstNonFiniteRow]}) has a value that is not a finite number`,
+    );
   }
   const preselected = [...new Set(options.preselected ?? [])];
   checkIndices('preselected', preselected, n);
@@ -77,8 +87,21 @@ export function greedySelect(e: Embeddings, options: CoresetOptions, weighting?:
   const candidates: number[] = [];
   for (let i = 0; i < n; i++) if (open[i]) candidates.push(i);
 
-  const factor = weighting ? Float64Array.from({ length: n }, (_, i) => Math.pow(weighting.weights[i], weighting.strength)) : null;
-  const outcome = kCenterGreedy({ data, n, dim, candidates, preselected, factor, wanted, minDistance: options.minDistance, stats, kernel });
+  const factor = weighting
+    ? Float64Array.from({ length: n }, (_, i) => Math.pow(weighting.weights[i], weighting.strength))
+    : null;
+  const outcome = kCenterGreedy({
+    data,
+    n,
+    dim,
+    candidates,
+    preselected,
+    factor,
+    wanted,
+    minDistance: options.minDistance,
+    stats,
+    kernel,
+  });
   const result: CoresetResult = {
     picks: outcome.picks,
     pickDistances: outcome.pickDistances.map((d) => (d === Infinity ? null : d)),

@@ -16,7 +16,15 @@ interface FilterExports {
   memory: WebAssembly.Memory;
   reserve(bytes: number): number;
   configure(dimPadded: number): void;
-  firstCandidateCentre(rowPtr: number, centresPtr: number, dimPadded: number, from: number, to: number, u: number, normBound: number): number;
+  firstCandidateCentre(
+    rowPtr: number,
+    centresPtr: number,
+    dimPadded: number,
+    from: number,
+    to: number,
+    u: number,
+    normBound: number,
+  ): number;
 }
 
 export interface DistanceFilter {
@@ -50,7 +58,13 @@ export function distanceFilterModule(): WebAssembly.Module | null {
  * A filter over `n` rows of `dim` float64 values with room for `capacity` centres, or null when it
  * cannot be used for these rows (see the top of this file). `stats`: rowNorms(data, n, dim).
  */
-export function createDistanceFilter(data: Float64Array, n: number, dim: number, capacity: number, stats: RowNorms): DistanceFilter | null {
+export function createDistanceFilter(
+  data: Float64Array,
+  n: number,
+  dim: number,
+  capacity: number,
+  stats: RowNorms,
+): DistanceFilter | null {
   const module = distanceFilterModule();
   if (!module || n === 0 || dim === 0) return null;
   if (!(stats.largestMagnitude <= SAFE_MAGNITUDE)) return null;

@@ -42,9 +42,15 @@ export function parseEmbeddingsCsv(text: string, file: string): Embeddings {
   const header = splitCsvLine(lines[0] ?? '')?.map((h) => h.trim()) ?? [];
   const nameColumn = header.indexOf('filenames');
   const embeddingColumns = header.flatMap((h, i) => (/^embedding_\d+$/.test(h) ? [i] : []));
-  if (nameColumn < 0 || embeddingColumns.length === 0) throw new Error(`${file}:1: header must have "filenames" and embedding_0..embedding_{D-1} columns, found "${lines[0] ?? ''}"`);
+  if (nameColumn < 0 || embeddingColumns.length === 0)
+    throw new Error(
+      `${file}:1: header must have "filenames" and embedding_0..embedding_{D-1} columns, found "${lines[0] ?? ''}"`,
+    );
   embeddingColumns.forEach((c, d) => {
-    if (header[c] !== `embedding_${d}`) throw new Error(`${file}:1: column ${c + 1} is ${header[c]}, expected embedding_${d} (columns in order, none missing)`);
+    if (header[c] !== `embedding_${d}`)
+      throw new Error(
+        `${file}:1: column ${c + 1} is ${header[c]}, expected embedding_${d} (columns in order, none missing)`,
+      );
   });
   const dim = embeddingColumns.length;
   const filenames: string[] = [];
@@ -55,7 +61,8 @@ export function parseEmbeddingsCsv(text: string, file: string): Embeddings {
     const at = `${file}:${l + 1}`;
     const cells = splitCsvLine(lines[l]);
     if (!cells) throw new Error(`${at}: unterminated quote`);
-    if (cells.length !== header.length) throw new Error(`${at}: ${cells.length} columns, the header has ${header.length}`);
+    if (cells.length !== header.length)
+      throw new Error(`${at}: ${cells.length} columns, the header has ${header.length}`);
     const name = cells[nameColumn].trim();
     if (name === '') throw new Error(`${at}: empty file name`);
     const before = seen.get(name);
@@ -65,7 +72,8 @@ export function parseEmbeddingsCsv(text: string, file: string): Embeddings {
     for (const c of embeddingColumns) {
       const cell = cells[c].trim();
       const v = Number(cell);
-      if (!NUMBER.test(cell) || !Number.isFinite(v)) throw new Error(`${at}: ${header[c]} is not a finite number: "${cells[c]}"`);
+      if (!NUMBER.test(cell) || !Number.isFinite(v))
+        throw new Error(`${at}: ${header[c]} is not a finite number: "${cells[c]}"`);
       values.push(v);
     }
   }
@@ -80,8 +88,11 @@ const quote = (cell: string) => (/[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, 
 
 /** CSV text; numbers in JavaScript's shortest round-trip form, so reading it back gives the same bits. */
 export function formatEmbeddingsCsv(e: Embeddings): string {
-  if (e.data.length !== e.filenames.length * e.dim) throw new Error(`embeddings: ${e.data.length} values for ${e.filenames.length} rows of ${e.dim}`);
+  if (e.data.length !== e.filenames.length * e.dim)
+    throw new Error(`embeddings: ${e.data.length} values for ${e.filenames.length} rows of ${e.dim}`);
   const header = ['filenames', ...Array.from({ length: e.dim }, (_, d) => `embedding_${d}`), 'labels'].join(',');
-  const rows = e.filenames.map((name, r) => [quote(name), ...Array.from(e.data.subarray(r * e.dim, (r + 1) * e.dim), String), '0'].join(','));
+  const rows = e.filenames.map((name, r) =>
+    [quote(name), ...Array.from(e.data.subarray(r * e.dim, (r + 1) * e.dim), String), '0'].join(','),
+  );
   return [header, ...rows].join('\n') + '\n';
 }

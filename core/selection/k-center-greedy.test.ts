@@ -6,7 +6,11 @@ import { mulberry32, seededNormals } from './random';
 import { rowNorms } from './row-norms';
 
 /** Plain k-center greedy (one exact pass over every row per pick): the reference for the lazy engine. */
-function plainGreedy(e: Embeddings, options: CoresetOptions, weights?: { w: number[]; strength: number }): CoresetResult {
+function plainGreedy(
+  e: Embeddings,
+  options: CoresetOptions,
+  weights?: { w: number[]; strength: number },
+): CoresetResult {
   const n = e.filenames.length;
   const { dim, data } = e;
   const preselected = options.preselected ?? [];
@@ -25,8 +29,10 @@ function plainGreedy(e: Embeddings, options: CoresetOptions, weights?: { w: numb
     }
   };
   preselected.forEach(absorb);
-  const value = (i: number) => (weights ? (minDist[i] === Infinity ? 1 : minDist[i]) * Math.pow(weights.w[i], weights.strength) : minDist[i]);
-  const farthest = () => [...open].sort((a, b) => a - b).reduce((best, i) => (best < 0 || value(i) > value(best) ? i : best), -1);
+  const value = (i: number) =>
+    weights ? (minDist[i] === Infinity ? 1 : minDist[i]) * Math.pow(weights.w[i], weights.strength) : minDist[i];
+  const farthest = () =>
+    [...open].sort((a, b) => a - b).reduce((best, i) => (best < 0 || value(i) > value(best) ? i : best), -1);
   const picks: number[] = [];
   const pickDistances: (number | null)[] = [];
   let stoppedBy: CoresetResult['stoppedBy'];
@@ -61,7 +67,8 @@ const bothKernels = (e: Embeddings, options: CoresetOptions, weights?: { w: numb
 };
 
 test('the float32 filter is built and loads (npm run build compiles it)', () => {
-  if (!distanceFilterModule()) throw new Error(`${distanceFilterWasmPath()} is missing or does not load: run npm run build`);
+  if (!distanceFilterModule())
+    throw new Error(`${distanceFilterWasmPath()} is missing or does not load: run npm run build`);
   const e = gaussianRows(10, 5, 1);
   expect(createDistanceFilter(e.data, 10, 5, 4, rowNorms(e.data, 10, 5))).not.toBeNull();
 });
@@ -72,7 +79,10 @@ describe('lazy k-center greedy gives the plain greedy picks exactly', () => {
   test.each([
     ['batch from row 0', { batchSize: 120 }],
     ['preselected rows', { batchSize: 80, preselected: [7, 2999, 1500] }],
-    ['candidates and nTotal', { nTotal: 60, preselected: [1], candidates: Array.from({ length: 1000 }, (_, i) => 3 * i + 2) }],
+    [
+      'candidates and nTotal',
+      { nTotal: 60, preselected: [1], candidates: Array.from({ length: 1000 }, (_, i) => 3 * i + 2) },
+    ],
     ['minDistance stop', { batchSize: 3000, minDistance: 6.3 }],
     ['more than the candidates', { batchSize: 50, candidates: [10, 20, 30] }],
   ] as [string, CoresetOptions][])('%s', (_name, options) => {
@@ -105,7 +115,11 @@ describe('lazy k-center greedy gives the plain greedy picks exactly', () => {
 
   test('many exact ties (an integer grid): lowest index wins', () => {
     const rand = mulberry32(3);
-    const grid: Embeddings = { filenames: Array.from({ length: 2000 }, (_, i) => String(i)), dim: 3, data: Float64Array.from({ length: 6000 }, () => Math.floor(rand() * 5)) };
+    const grid: Embeddings = {
+      filenames: Array.from({ length: 2000 }, (_, i) => String(i)),
+      dim: 3,
+      data: Float64Array.from({ length: 6000 }, () => Math.floor(rand() * 5)),
+    };
     expect(bothKernels(grid, { batchSize: 130 }).filtered).toEqual(plainGreedy(grid, { batchSize: 130 }));
   });
 
@@ -123,7 +137,9 @@ describe('lazy k-center greedy gives the plain greedy picks exactly', () => {
   test('a NaN or infinite value is refused, naming the row', () => {
     const bad = gaussianRows(20, 4, 2);
     bad.data[13] = NaN;
-    expect(() => coresetSelect(bad, { batchSize: 3 })).toThrow('embedding 3 (img3.png) has a value that is not a finite number');
+    expect(() => coresetSelect(bad, { batchSize: 3 })).toThrow(
+      'embedding 3 (img3.png) has a value that is not a finite number',
+    );
     bad.data[13] = 1e300;
     bad.data[14] = 1e300;
     expect(coresetSelect(bad, { batchSize: 3 }).picks).toHaveLength(3);
@@ -151,7 +167,8 @@ test('the filter never rules out a centre closer than u, and rules out most that
         const d = Math.sqrt(d2);
         // Just above d: the centre might lower a bound u, so it must not be ruled out.
         for (const above of [1e-15, 1e-12, 1e-9, 1e-6]) {
-          if (filter.firstCandidateCentre(row, c, c + 1, d * (1 + above) + Number.MIN_VALUE) !== c) wronglyRuledOut.push(`row ${row} centre ${c} u = d (1 + ${above})`);
+          if (filter.firstCandidateCentre(row, c, c + 1, d * (1 + above) + Number.MIN_VALUE) !== c)
+            wronglyRuledOut.push(`row ${row} centre ${c} u = d (1 + ${above})`);
         }
         if (filter.firstCandidateCentre(row, c, c + 1, d * (1 - 1e-3)) === c + 1) ruledOut++;
       }

@@ -47,7 +47,8 @@ export interface GreedyOutcome {
 export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
   const { data, n, dim, candidates, preselected, factor, wanted } = problem;
   const capacity = preselected.length + Math.min(wanted, candidates.length);
-  const filter: DistanceFilter | null = problem.kernel === 'exact' ? null : createDistanceFilter(data, n, dim, Math.max(1, capacity), problem.stats);
+  const filter: DistanceFilter | null =
+    problem.kernel === 'exact' ? null : createDistanceFilter(data, n, dim, Math.max(1, capacity), problem.stats);
 
   const centres = new Int32Array(Math.max(1, capacity));
   let m = 0;
@@ -108,7 +109,12 @@ export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
     open.splice(first, 1);
   }
   if (m === 0) {
-    return { picks, pickDistances, maxMinDistance: null, ...(wanted > 0 ? { stoppedBy: 'candidatesExhausted' as const } : {}) };
+    return {
+      picks,
+      pickDistances,
+      maxMinDistance: null,
+      ...(wanted > 0 ? { stoppedBy: 'candidatesExhausted' as const } : {}),
+    };
   }
 
   // Max-heap of open candidates on (key desc, index asc). Each candidate starts with the first centre

@@ -24,7 +24,8 @@ export function rowNorms(data: Float64Array, n: number, dim: number): RowNorms {
     norms[i] = Math.sqrt(sq);
     if (rowLargest > largest) largest = rowLargest;
     // A NaN or infinite value makes sq non-finite (so may huge finite values: check the row itself).
-    if (firstNonFiniteRow < 0 && !Number.isFinite(sq) && !data.subarray(i * dim, (i + 1) * dim).every(Number.isFinite)) firstNonFiniteRow = i;
+    if (firstNonFiniteRow < 0 && !Number.isFinite(sq) && !data.subarray(i * dim, (i + 1) * dim).every(Number.isFinite))
+      firstNonFiniteRow = i;
   }
   return { norms, largestMagnitude: largest, firstNonFiniteRow };
 }

@@ -30,11 +30,17 @@ export interface SelectionRequest {
 
 /** The picked rows, in pick order. */
 export function selectRows(r: SelectionRequest): number[] {
-  const common = { preselected: r.preselected, candidates: r.candidates, batchSize: r.count, minDistance: r.minDistance };
+  const common = {
+    preselected: r.preselected,
+    candidates: r.candidates,
+    batchSize: r.count,
+    minDistance: r.minDistance,
+  };
   if (r.method === 'RANDOM') return randomSelect(r.candidates, r.count, r.seed);
   if (r.method === 'CORESET') return coresetSelect(r.embeddings, common).picks;
   if (!r.scores) throw new Error(`${r.method} needs one score per embedding row`);
   if (r.method === 'UNCERTAINTY') return uncertaintySelect(r.candidates, r.scores, r.count);
-  if (r.method === 'UNCERTAIN_CORESET') return uncertainCoresetSelect(r.embeddings, { ...common, scores: r.scores }).picks;
+  if (r.method === 'UNCERTAIN_CORESET')
+    return uncertainCoresetSelect(r.embeddings, { ...common, scores: r.scores }).picks;
   return coralSelect(r.embeddings, { ...common, scores: r.scores, strength: r.strength }).picks;
 }

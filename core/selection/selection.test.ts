@@ -6,7 +6,11 @@ import { coresetSelect } from './coreset';
 import { formatEmbeddingsCsv, parseEmbeddingsCsv, readEmbeddingsCsv, type Embeddings } from './embeddings-csv';
 import { mulberry32, randomSelect, seededShuffle } from './random';
 
-const embeddings = (rows: number[][]): Embeddings => ({ filenames: rows.map((_, i) => `img${i}.png`), dim: rows[0].length, data: Float64Array.from(rows.flat()) });
+const embeddings = (rows: number[][]): Embeddings => ({
+  filenames: rows.map((_, i) => `img${i}.png`),
+  dim: rows[0].length,
+  data: Float64Array.from(rows.flat()),
+});
 
 /** Straightforward float64 k-center greedy: every distance recomputed from scratch for every pick. */
 function naiveCoreset(rows: number[][], preselected: number[], k: number, candidates?: number[]): number[] {
@@ -53,7 +57,18 @@ describe('coreset (k-center greedy)', () => {
   test('ties go to the lowest index', () => {
     expect(coresetSelect(embeddings([[0], [-5], [5]]), { batchSize: 2 }).picks).toEqual([0, 1]);
     // 2-D: from the origin, three points at distance 5 (3-4-5 triangles)
-    expect(coresetSelect(embeddings([[0, 0], [0, 1], [3, 4], [4, 3], [-5, 0]]), { batchSize: 2 }).picks).toEqual([0, 2]);
+    expect(
+      coresetSelect(
+        embeddings([
+          [0, 0],
+          [0, 1],
+          [3, 4],
+          [4, 3],
+          [-5, 0],
+        ]),
+        { batchSize: 2 },
+      ).picks,
+    ).toEqual([0, 2]);
   });
 
   test('preselected rows seed the distances and are never picked; nTotal counts them', () => {
@@ -74,7 +89,12 @@ describe('coreset (k-center greedy)', () => {
 
   test('minDistance stops before a pick closer than it', () => {
     // picks 0 (forced), 10 (d 10), -6 (d 6), then 4 has d 4 < 5 -> stop
-    expect(coresetSelect(line, { batchSize: 5, minDistance: 5 })).toEqual({ picks: [0, 2, 4], pickDistances: [null, 10, 6], maxMinDistance: 4, stoppedBy: 'minDistance' });
+    expect(coresetSelect(line, { batchSize: 5, minDistance: 5 })).toEqual({
+      picks: [0, 2, 4],
+      pickDistances: [null, 10, 6],
+      maxMinDistance: 4,
+      stoppedBy: 'minDistance',
+    });
     // d equal to minDistance is not "closer than": picked
     expect(coresetSelect(line, { batchSize: 5, minDistance: 4 }).picks).toEqual([0, 2, 4, 3]);
   });
@@ -90,9 +110,13 @@ describe('coreset (k-center greedy)', () => {
     const rows = Array.from({ length: 300 }, () => Array.from({ length: 8 }, () => rand() * 2 - 1));
     const e = embeddings(rows);
     expect(coresetSelect(e, { batchSize: 25 }).picks).toEqual(naiveCoreset(rows, [], 25));
-    expect(coresetSelect(e, { batchSize: 20, preselected: [5, 17, 200] }).picks).toEqual(naiveCoreset(rows, [5, 17, 200], 20));
+    expect(coresetSelect(e, { batchSize: 20, preselected: [5, 17, 200] }).picks).toEqual(
+      naiveCoreset(rows, [5, 17, 200], 20),
+    );
     const candidates = Array.from({ length: 150 }, (_, i) => 2 * i + 1);
-    expect(coresetSelect(e, { nTotal: 40, preselected: [0, 2], candidates }).picks).toEqual(naiveCoreset(rows, [0, 2], 38, candidates));
+    expect(coresetSelect(e, { nTotal: 40, preselected: [0, 2], candidates }).picks).toEqual(
+      naiveCoreset(rows, [0, 2], 38, candidates),
+    );
   });
 
   test('matches the reference on embeddings with many exact ties (a small integer grid)', () => {
@@ -132,7 +156,11 @@ describe('random selection', () => {
 
 describe('embeddings CSV', () => {
   test("Lightly's layout round-trips exactly", () => {
-    const e = embeddings([[0.6, 0.8], [1, 1e-17], [-0.1234567890123, 3]]);
+    const e = embeddings([
+      [0.6, 0.8],
+      [1, 1e-17],
+      [-0.1234567890123, 3],
+    ]);
     const text = formatEmbeddingsCsv(e);
     expect(text.split('\n')[0]).toBe('filenames,embedding_0,embedding_1,labels');
     expect(text.split('\n')[1]).toBe('img0.png,0.6,0.8,0');
@@ -141,7 +169,11 @@ describe('embeddings CSV', () => {
 
   test('quoted file names, a BOM, CRLF and a missing labels column are read', () => {
     const text = '\uFEFFfilenames,embedding_0\r\n"a,b.png",1\r\n"say ""hi"".png",2\r\n';
-    expect(parseEmbeddingsCsv(text, 'e.csv')).toEqual({ filenames: ['a,b.png', 'say "hi".png'], dim: 1, data: Float64Array.from([1, 2]) });
+    expect(parseEmbeddingsCsv(text, 'e.csv')).toEqual({
+      filenames: ['a,b.png', 'say "hi".png'],
+      dim: 1,
+      data: Float64Array.from([1, 2]),
+    });
     const e: Embeddings = { filenames: ['a,b.png'], dim: 1, data: Float64Array.from([5]) };
     expect(parseEmbeddingsCsv(formatEmbeddingsCsv(e), 'e.csv')).toEqual(e);
   });
@@ -195,7 +227,9 @@ test('coral: hand-checked product of distance and score; matches a naive referen
   // preselected 0: d = [-, 1, 10, 4, 6]; scores [0, 1, 0.1, 1, 0.5] -> 1, 1, 4, 3 -> idx 3 (4)
   expect(coralSelect(e, { preselected: [0], scores: [0, 1, 0.1, 1, 0.5], batchSize: 1 }).picks).toEqual([3]);
   // strength 0 ignores scores: plain CORESET
-  expect(coralSelect(e, { preselected: [0], scores: [0, 1, 0.1, 1, 0.5], strength: 0, batchSize: 2 }).picks).toEqual(coresetSelect(e, { preselected: [0], batchSize: 2 }).picks);
+  expect(coralSelect(e, { preselected: [0], scores: [0, 1, 0.1, 1, 0.5], strength: 0, batchSize: 2 }).picks).toEqual(
+    coresetSelect(e, { preselected: [0], batchSize: 2 }).picks,
+  );
   // nothing preselected: the highest score first
   expect(coralSelect(e, { scores: [0.2, 0.9, 0.1, 0.9, 0.5], batchSize: 1 }).picks).toEqual([1]);
   expect(() => coralSelect(e, { scores: [1, 1], batchSize: 1 })).toThrow('2 scores for 5 embeddings');
@@ -205,6 +239,8 @@ test('coral: hand-checked product of distance and score; matches a naive referen
   const rows = Array.from({ length: 200 }, () => Array.from({ length: 6 }, () => rand()));
   const weights = rows.map(() => rand());
   for (const strength of [1, 2.5]) {
-    expect(coralSelect(embeddings(rows), { scores: weights, strength, preselected: [3, 50], batchSize: 15 }).picks).toEqual(naiveCoral(rows, weights, strength, [3, 50], 15));
+    expect(
+      coralSelect(embeddings(rows), { scores: weights, strength, preselected: [3, 50], batchSize: 15 }).picks,
+    ).toEqual(naiveCoral(rows, weights, strength, [3, 50], 15));
   }
 });

@@ -20,5 +20,10 @@ export interface UncertainCoresetOptions {
 
 export function uncertainCoresetSelect(e: Embeddings, o: UncertainCoresetOptions): CoresetResult {
   const shortlist = rankByScore(o.candidates, o.scores).slice(0, Math.ceil(SHORTLIST_FACTOR * o.batchSize));
-  return coresetSelect(e, { preselected: o.preselected, candidates: shortlist, batchSize: o.batchSize, minDistance: o.minDistance });
+  return coresetSelect(e, {
+    preselected: o.preselected,
+    candidates: shortlist,
+    batchSize: o.batchSize,
+    minDistance: o.minDistance,
+  });
 }

@@ -3,7 +3,11 @@ import { selectRows } from './select';
 import { SHORTLIST_FACTOR, uncertainCoresetSelect } from './uncertain-coreset';
 import { uncertaintySelect } from './uncertainty';
 
-const embeddings = (rows: number[][]): Embeddings => ({ filenames: rows.map((_, i) => `img${i}.png`), dim: rows[0].length, data: Float64Array.from(rows.flat()) });
+const embeddings = (rows: number[][]): Embeddings => ({
+  filenames: rows.map((_, i) => `img${i}.png`),
+  dim: rows[0].length,
+  data: Float64Array.from(rows.flat()),
+});
 
 test('uncertainty: highest scores first, ties to the lowest index, only candidates', () => {
   const scores = [0.2, 0.9, 0.5, 0.9, 0.1, 1.5];
@@ -27,7 +31,10 @@ test('uncertain coreset: k-center among the shortlist of the most uncertain, nev
   // One pick with row 1 labelled: the shortlist is the SHORTLIST_FACTOR (4) most uncertain others, rows 0, 2,
   // 3 and 4, and k-center takes the one far from the labelled row: 4 (not 7, outside the shortlist).
   expect(SHORTLIST_FACTOR).toBe(4);
-  expect(uncertainCoresetSelect(e, { preselected: [1], candidates: candidates.filter((i) => i !== 1), batchSize: 1, scores }).picks).toEqual([4]);
+  expect(
+    uncertainCoresetSelect(e, { preselected: [1], candidates: candidates.filter((i) => i !== 1), batchSize: 1, scores })
+      .picks,
+  ).toEqual([4]);
 });
 
 test('selectRows dispatches the scored methods and asks for scores', () => {

@@ -6,7 +6,8 @@
 /** Candidate rows ordered by score, highest first (ties: lowest index first). */
 export function rankByScore(candidates: readonly number[], scores: ArrayLike<number>): number[] {
   for (const i of candidates) {
-    if (!Number.isFinite(scores[i])) throw new RangeError(`uncertainty: score of row ${i} is ${scores[i]}; scores must be finite`);
+    if (!Number.isFinite(scores[i]))
+      throw new RangeError(`uncertainty: score of row ${i} is ${scores[i]}; scores must be finite`);
   }
   return [...candidates].sort((a, b) => scores[b] - scores[a] || a - b);
 }

@@ -85,6 +85,10 @@ export function kmeansAnchors(boxes: readonly Size[], seed: number, restarts = 1
 }
 
 /** A box's size in network-input pixels. */
-export function scaledSize(box: { x1: number; y1: number; x2: number; y2: number }, image: { width: number; height: number }, net: { width: number; height: number }): Size {
+export function scaledSize(
+  box: { x1: number; y1: number; x2: number; y2: number },
+  image: { width: number; height: number },
+  net: { width: number; height: number },
+): Size {
   return [((box.x2 - box.x1) * net.width) / image.width, ((box.y2 - box.y1) * net.height) / image.height];
 }

@@ -11,8 +11,26 @@ function taskPrefix(dialect: TaoDialect, task: string): string[] {
   return dialect === 'tao5' ? ['model', 'yolo_v4', task] : ['yolo_v4', task];
 }
 
-export function trainArgs(o: { dialect: TaoDialect; spec: string; results: string; key: string; gpus: number; useAmp: boolean }): string[] {
-  return [...taskPrefix(o.dialect, 'train'), '-e', o.spec, '-r', o.results, '-k', o.key, '--gpus', String(o.gpus), ...(o.useAmp ? ['--use_amp'] : [])];
+export function trainArgs(o: {
+  dialect: TaoDialect;
+  spec: string;
+  results: string;
+  key: string;
+  gpus: number;
+  useAmp: boolean;
+}): string[] {
+  return [
+    ...taskPrefix(o.dialect, 'train'),
+    '-e',
+    o.spec,
+    '-r',
+    o.results,
+    '-k',
+    o.key,
+    '--gpus',
+    String(o.gpus),
+    ...(o.useAmp ? ['--use_amp'] : []),
+  ];
 }
 
 export function evaluateArgs(o: { dialect: TaoDialect; spec: string; model: string; key: string }): string[] {
@@ -23,7 +41,15 @@ export function evaluateArgs(o: { dialect: TaoDialect; spec: string; model: stri
  * Inference into `out`: TAO 5 takes `-r out` and writes `out/labels/` and `out/images_annotated/`;
  * TLT 3.0 / TAO 3.x take the two folders as `-l` and `-o`, so pomona names them the same way.
  */
-export function inferenceArgs(o: { dialect: TaoDialect; spec: string; model: string; images: string; out: string; key: string; threshold: number }): string[] {
+export function inferenceArgs(o: {
+  dialect: TaoDialect;
+  spec: string;
+  model: string;
+  images: string;
+  out: string;
+  key: string;
+  threshold: number;
+}): string[] {
   const common = ['-e', o.spec, '-m', o.model, '-i', o.images, '-k', o.key, '-t', String(o.threshold)];
   if (o.dialect === 'tao5') return [...taskPrefix(o.dialect, 'inference'), ...common, '-r', o.out];
   return [...taskPrefix(o.dialect, 'inference'), ...common, '-o', `${o.out}/images_annotated`, '-l', `${o.out}/labels`];

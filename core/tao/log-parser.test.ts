@@ -28,14 +28,23 @@ test.each([1, 7, 64, 100_000])('a passing TLT 3.0 training log, in %i-character 
     { type: 'step', epoch: 2, epochs: 2, step: 13, steps: 13, loss: 3922.125 },
     { type: 'ap-table', ap: { apple: 0.47147, green_apple_longname: 0.31 }, map: 0.39074 },
     { type: 'validation-loss', value: 41.868 },
-    { type: 'checkpoint-saving', epoch: 2, path: '/workspace/pomona/project/rounds/1/train/weights/yolov4_resnet18_epoch_002.tlt' },
+    {
+      type: 'checkpoint-saving',
+      epoch: 2,
+      path: '/workspace/pomona/project/rounds/1/train/weights/yolov4_resnet18_epoch_002.tlt',
+    },
     { type: 'status', pass: true },
   ]);
 });
 
 test('a progress bar without a loss, nan losses, a FAIL status and a last line without newline', () => {
   const parser = new TaoLogParser();
-  const events = [...parser.push('Epoch 4/9\r 3/9 [=========>....] - ETA: 5s\r 4/9 [==========>...] - ETA: 4s - loss: nan\nExecution status: F'), ...parser.push('AIL')];
+  const events = [
+    ...parser.push(
+      'Epoch 4/9\r 3/9 [=========>....] - ETA: 5s\r 4/9 [==========>...] - ETA: 4s - loss: nan\nExecution status: F',
+    ),
+    ...parser.push('AIL'),
+  ];
   expect(events).toEqual([
     { type: 'epoch-start', epoch: 4, epochs: 9 },
     { type: 'step', epoch: 4, epochs: 9, step: 3, steps: 9, loss: null },
@@ -53,7 +62,9 @@ test.each([
   const known = recogniseTaoFailure(capture(file));
   expect(known?.type).toBe(type);
   expect(known?.line).toMatch(line);
-  expect(parseInChunks(capture(file), 13).filter((e) => e.type === 'status')).toEqual([{ type: 'status', pass: false }]);
+  expect(parseInChunks(capture(file), 13).filter((e) => e.type === 'status')).toEqual([
+    { type: 'status', pass: false },
+  ]);
 });
 
 test('a passing log and an unknown crash are no known failure (the latter stays retryable)', () => {

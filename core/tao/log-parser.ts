@@ -78,7 +78,16 @@ export class TaoLogParser {
       return [{ type: 'epoch-start', epoch: this.epoch, epochs: this.epochs }];
     }
     if ((m = STEP.exec(line))) {
-      return [{ type: 'step', epoch: this.epoch, epochs: this.epochs, step: Number(m[1]), steps: Number(m[2]), loss: m[3] === undefined ? null : toNumber(m[3]) }];
+      return [
+        {
+          type: 'step',
+          epoch: this.epoch,
+          epochs: this.epochs,
+          step: Number(m[1]),
+          steps: Number(m[2]),
+          loss: m[3] === undefined ? null : toNumber(m[3]),
+        },
+      ];
     }
     if ((m = VALIDATION_LOSS.exec(line))) return [{ type: 'validation-loss', value: toNumber(m[1]) }];
     if ((m = SAVING.exec(line))) return [{ type: 'checkpoint-saving', epoch: Number(m[1]), path: m[2] }];

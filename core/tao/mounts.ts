@@ -45,18 +45,24 @@ export function toContainerPath(hostPath: string, mounts: readonly Mount[]): str
   let best: Mount | null = null;
   for (const m of mounts) {
     const source = path.normalize(m.source).replace(/\/$/, '');
-    if ((normal === source || normal.startsWith(`${source}/`)) && (!best || source.length > best.source.length)) best = { ...m, source };
+    if ((normal === source || normal.startsWith(`${source}/`)) && (!best || source.length > best.source.length))
+      best = { ...m, source };
   }
-  if (!best) throw new TaoPathError(`${hostPath} is under no mount (${mounts.map((m) => m.source).join(', ')}): the tool could not see it`);
+  if (!best)
+    throw new TaoPathError(
+      `${hostPath} is under no mount (${mounts.map((m) => m.source).join(', ')}): the tool could not see it`,
+    );
   const inside = `${best.destination}${normal.slice(best.source.length)}`;
-  if (/\s/.test(inside)) throw new TaoPathError(`${inside}: the launcher joins arguments unquoted, so paths must not contain spaces`);
+  if (/\s/.test(inside))
+    throw new TaoPathError(`${inside}: the launcher joins arguments unquoted, so paths must not contain spaces`);
   return inside;
 }
 
 /** The inverse, for paths the tool prints (checkpoints): a container path back to the host. */
 export function toHostPath(containerPath: string, mounts: readonly Mount[]): string | null {
   for (const m of mounts) {
-    if (containerPath === m.destination || containerPath.startsWith(`${m.destination}/`)) return `${m.source}${containerPath.slice(m.destination.length)}`;
+    if (containerPath === m.destination || containerPath.startsWith(`${m.destination}/`))
+      return `${m.source}${containerPath.slice(m.destination.length)}`;
   }
   return null;
 }

@@ -34,11 +34,20 @@ function input(dialect: TaoDialect, round: number, start: TaoSpecInput['start'])
 }
 
 const ext = (d: TaoDialect) => (d === 'tao5' ? 'hdf5' : 'tlt');
-const cases = (['tlt3', 'tao4', 'tao5'] as const).flatMap((d) => [
-  [`${d}-round1`, input(d, 1, { kind: 'pretrain', path: '/workspace/pomona/pretrained/resnet_18.hdf5' })],
-  [`${d}-round1-resume`, input(d, 1, { kind: 'resume', path: `${root}/1/train/weights/yolov4_resnet18_epoch_020.${ext(d)}` })],
-  [`${d}-round2`, input(d, 2, { kind: 'pretrain', path: `${root}/1/train/weights/yolov4_resnet18_epoch_050.${ext(d)}` })],
-] as const);
+const cases = (['tlt3', 'tao4', 'tao5'] as const).flatMap(
+  (d) =>
+    [
+      [`${d}-round1`, input(d, 1, { kind: 'pretrain', path: '/workspace/pomona/pretrained/resnet_18.hdf5' })],
+      [
+        `${d}-round1-resume`,
+        input(d, 1, { kind: 'resume', path: `${root}/1/train/weights/yolov4_resnet18_epoch_020.${ext(d)}` }),
+      ],
+      [
+        `${d}-round2`,
+        input(d, 2, { kind: 'pretrain', path: `${root}/1/train/weights/yolov4_resnet18_epoch_050.${ext(d)}` }),
+      ],
+    ] as const,
+);
 
 test.each(cases)('%s matches its golden file', (name, spec) => {
   const text = renderTaoSpec(spec);
@@ -54,7 +63,13 @@ test('dialects differ where TAO does: matching_neutral_box_iou and image_extensi
   expect(tao5).toContain('image_extension: "png"');
   // Exactly one start field, and the repeated mapping renders once per entry.
   expect(tao5.match(/_model_path:/g)).toHaveLength(1);
-  const two = renderTaoSpec({ ...input('tao5', 1, { kind: 'pretrain', path: '/p/m.hdf5' }), classMapping: [['apple', 'fruit'], ['pear', 'fruit']] });
+  const two = renderTaoSpec({
+    ...input('tao5', 1, { kind: 'pretrain', path: '/p/m.hdf5' }),
+    classMapping: [
+      ['apple', 'fruit'],
+      ['pear', 'fruit'],
+    ],
+  });
   expect(two.match(/target_class_mapping \{/g)).toHaveLength(2);
 });
 
@@ -86,7 +101,10 @@ test("TAO's checks reject bad values before launch, each with its field", () => 
 });
 
 test('a resume checkpoint must keep the file name TAO parses its epoch from', () => {
-  const renamed = input('tlt3', 1, { kind: 'resume', path: '/workspace/pomona/project/rounds/1/train/weights/last.tlt' });
+  const renamed = input('tlt3', 1, {
+    kind: 'resume',
+    path: '/workspace/pomona/project/rounds/1/train/weights/last.tlt',
+  });
   expect(checkTaoSpec(renamed).join()).toContain('_epoch_NNN.tlt|hdf5');
   expect(checkTaoSpec({ ...renamed, start: { kind: 'resume', path: '/w/yolov4_resnet18_epoch_007.tlt' } })).toEqual([]);
 });

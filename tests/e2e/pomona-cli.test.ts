@@ -34,17 +34,50 @@ async function pomona(...args: string[]): Promise<{ code: number; stdout: string
 }
 
 test('dataset synth and check', async () => {
-  const synth = await pomona('dataset', 'synth', '--out', orchard, '--count', '16', '--seed', '3', '--width', '160', '--height', '96');
+  const synth = await pomona(
+    'dataset',
+    'synth',
+    '--out',
+    orchard,
+    '--count',
+    '16',
+    '--seed',
+    '3',
+    '--width',
+    '160',
+    '--height',
+    '96',
+  );
   expect(synth.code).toBe(0);
   expect(synth.stdout).toMatch(/: 16 images, \d+ apples, \d scene kinds \(sunny \d+%/);
   const check = await pomona('dataset', 'check', orchard, '--json');
   expect(check.code).toBe(0);
   expect(JSON.parse(check.stdout)).toMatchObject({ layout: 'minneapple', images: 16, labelled: 16, problems: [] });
   const rows = path.join(work, 'rows');
-  const sequences = await pomona('dataset', 'synth', '--out', rows, '--sequences', '2', '--frames', '3', '--overlap', '0.8', '--width', '160', '--height', '96');
+  const sequences = await pomona(
+    'dataset',
+    'synth',
+    '--out',
+    rows,
+    '--sequences',
+    '2',
+    '--frames',
+    '3',
+    '--overlap',
+    '0.8',
+    '--width',
+    '160',
+    '--height',
+    '96',
+  );
   expect(sequences.code).toBe(0);
   expect(sequences.stdout).toMatch(new RegExp(`^${rows}: 6 images, \\d+ apples, [12] scene kinds \\(\\w+ \\d+%`));
-  expect(JSON.parse((await pomona('dataset', 'check', rows, '--json')).stdout)).toMatchObject({ layout: 'minneapple', images: 6, labelled: 6, problems: [] });
+  expect(JSON.parse((await pomona('dataset', 'check', rows, '--json')).stdout)).toMatchObject({
+    layout: 'minneapple',
+    images: 6,
+    labelled: 6,
+    problems: [],
+  });
   const both = await pomona('dataset', 'synth', '--out', rows, '--count', '4', '--sequences', '2');
   expect(both.code).not.toBe(0);
   expect(both.stderr).toContain("'--sequences <n>' cannot be used with option '--count <n>'");
@@ -57,7 +90,9 @@ test('dataset synth and check', async () => {
   expect(fs.readdirSync(path.join(work, 'all-labels'))).toHaveLength(16);
   const list = path.join(work, 'two.txt');
   fs.writeFileSync(list, `${path.join(orchard, 'images', '000003.png')}\n000004\n`);
-  expect((await pomona('dataset', 'labels', orchard, '--images', list, '--out', path.join(work, 'two-labels'))).code).toBe(0);
+  expect(
+    (await pomona('dataset', 'labels', orchard, '--images', list, '--out', path.join(work, 'two-labels'))).code,
+  ).toBe(0);
   expect(fs.readdirSync(path.join(work, 'two-labels')).sort()).toEqual(['000003.txt', '000004.txt']);
   fs.writeFileSync(list, 'nope\n');
   const unknown = await pomona('dataset', 'labels', orchard, '--images', list, '--out', path.join(work, 'none'));
@@ -71,8 +106,14 @@ test('dataset synth and check', async () => {
 test('a bad argument is answered in one line with exit code 2; a bad input file in one line, no stack', async () => {
   const cases: [string[], RegExp][] = [
     [['demo', '--images', 'x'], /^error: option '--images <n>' argument 'x' is invalid\. not an integer\.$/],
-    [['select', '--embeddings', '/dev/null', '--n', '-3'], /^error: option '--n <count>' argument '-3' is invalid\. must be at least 1\.$/],
-    [['annotate', 'submit', 'x', '--round', 'abc', '--labels', '/tmp'], /^error: option '--round <n>' argument 'abc' is invalid\. not an integer\.$/],
+    [
+      ['select', '--embeddings', '/dev/null', '--n', '-3'],
+      /^error: option '--n <count>' argument '-3' is invalid\. must be at least 1\.$/,
+    ],
+    [
+      ['annotate', 'submit', 'x', '--round', 'abc', '--labels', '/tmp'],
+      /^error: option '--round <n>' argument 'abc' is invalid\. not an integer\.$/,
+    ],
     [['nosuch'], /^error: unknown command 'nosuch'$/],
   ];
   for (const [args, message] of cases) {
@@ -85,7 +126,9 @@ test('a bad argument is answered in one line with exit code 2; a bad input file 
   fs.writeFileSync(csv, 'name,x\na,1\n');
   const malformed = await pomona('select', '--embeddings', csv, '--n', '1');
   expect(malformed.code).toBe(1);
-  expect(malformed.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^pomona: .*bad\.csv:1: header must have "filenames"/)]);
+  expect(malformed.stderr.trim().split('\n')).toEqual([
+    expect.stringMatching(/^pomona: .*bad\.csv:1: header must have "filenames"/),
+  ]);
   const unknown = await pomona('status', 'nosuchloop');
   expect([unknown.code, unknown.stderr.trim()]).toEqual([1, 'pomona: workflow not found for ID: pomona-nosuchloop']);
 });
@@ -94,7 +137,15 @@ test('config schema and check name the bad field', async () => {
   const schema = await pomona('config', 'schema');
   expect(JSON.parse(schema.stdout).properties.project.type).toBe('string');
   const file = path.join(work, 'bad.json');
-  fs.writeFileSync(file, JSON.stringify({ project: 'x', workspace: 'ws', dataset: { path: 'data' }, selection: { initial: { size: { nTotal: 'ten' } }, rounds: { size: { batchSize: 5 } } } }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      project: 'x',
+      workspace: 'ws',
+      dataset: { path: 'data' },
+      selection: { initial: { size: { nTotal: 'ten' } }, rounds: { size: { batchSize: 5 } } },
+    }),
+  );
   const check = await pomona('config', 'check', file);
   expect(check.code).toBe(2);
   expect(check.stderr).toContain('selection.initial.size');
@@ -103,7 +154,10 @@ test('config schema and check name the bad field', async () => {
 test('evaluate scores predictions; select prints file names', async () => {
   const gt = path.join(work, 'gt');
   fs.mkdirSync(gt);
-  fs.writeFileSync(path.join(gt, 'a.txt'), 'apple 0 0 0 10 10 30 30 0 0 0 0 0 0 0\napple 0 0 0 50 50 70 70 0 0 0 0 0 0 0\n');
+  fs.writeFileSync(
+    path.join(gt, 'a.txt'),
+    'apple 0 0 0 10 10 30 30 0 0 0 0 0 0 0\napple 0 0 0 50 50 70 70 0 0 0 0 0 0 0\n',
+  );
   const pred = path.join(work, 'pred');
   fs.mkdirSync(pred);
   fs.writeFileSync(path.join(pred, 'a.txt'), 'apple 0 0 0 10 10 30 30 0 0 0 0 0 0 0 0.9\n');
@@ -112,7 +166,10 @@ test('evaluate scores predictions; select prints file names', async () => {
 
   fs.writeFileSync(path.join(work, 'pre.txt'), 'a.png\n');
   const csv = path.join(work, 'emb.csv');
-  fs.writeFileSync(csv, 'filenames,embedding_0,embedding_1,labels\na.png,0,0,0\nb.png,0,1,0\nc.png,5,5,0\nd.png,0.1,0,0\n');
+  fs.writeFileSync(
+    csv,
+    'filenames,embedding_0,embedding_1,labels\na.png,0,0,0\nb.png,0,1,0\nc.png,5,5,0\nd.png,0.1,0,0\n',
+  );
   const selected = await pomona('select', '--embeddings', csv, '--method', 'CORESET', '--n', '2');
   expect(selected.stdout.trim().split('\n')).toEqual(['a.png', 'c.png']);
   const noPred = await pomona('select', '--embeddings', csv, '--method', 'CORAL', '--n', '2');
@@ -122,7 +179,19 @@ test('evaluate scores predictions; select prints file names', async () => {
   fs.writeFileSync(path.join(pred, 'c.txt'), 'apple 0 0 0 1 1 5 5 0 0 0 0 0 0 0 0.9999\n');
   fs.writeFileSync(path.join(pred, 'd.txt'), 'apple 0 0 0 1 1 5 5 0 0 0 0 0 0 0 0.5\n');
   fs.writeFileSync(path.join(pred, 'b.txt'), '');
-  const coral = await pomona('select', '--embeddings', csv, '--method', 'CORAL', '--n', '1', '--pred', pred, '--preselected', path.join(work, 'pre.txt'));
+  const coral = await pomona(
+    'select',
+    '--embeddings',
+    csv,
+    '--method',
+    'CORAL',
+    '--n',
+    '1',
+    '--pred',
+    pred,
+    '--preselected',
+    path.join(work, 'pre.txt'),
+  );
   expect(coral.stdout.trim()).toBe('d.png');
   // UNCERTAINTY: d (0.5: entropy 1), then a (0.9), then c (0.9999); b has no boxes (0), whatever the distances.
   const uncertain = await pomona('select', '--embeddings', csv, '--method', 'uncertainty', '--n', '3', '--pred', pred);
@@ -176,10 +245,14 @@ test('start, status, annotate export and submit on a live loop', async () => {
   // The batch's README.txt says what to write and how; for a labelled dataset a command writes it.
   const readme = fs.readFileSync(path.join(status!.pendingBatch!.exportDir, 'README.txt'), 'utf8');
   expect(readme).toContain('CLASS one of: apple');
-  expect(readme).toContain(`npx pomona dataset labels <dataset folder> --images ${status!.pendingBatch!.imageListPath} --classes apple --out <new folder>`);
+  expect(readme).toContain(
+    `npx pomona dataset labels <dataset folder> --images ${status!.pendingBatch!.imageListPath} --classes apple --out <new folder>`,
+  );
   expect(readme).toContain('npx pomona annotate submit pomona-clitest --round 1 --labels <folder>');
   const labels = path.join(work, 'batch-labels');
-  expect((await pomona('dataset', 'labels', orchard, '--images', status!.pendingBatch!.imageListPath, '--out', labels)).code).toBe(0);
+  expect(
+    (await pomona('dataset', 'labels', orchard, '--images', status!.pendingBatch!.imageListPath, '--out', labels)).code,
+  ).toBe(0);
   const accepted = await pomona('annotate', 'submit', 'clitest', '--round', '1', '--labels', labels);
   expect(accepted.code).toBe(0);
   expect(accepted.stdout).toContain('4 images labelled in total');
@@ -213,7 +286,7 @@ test('report writes a page for the finished loop, found by its id', async () => 
 });
 
 // Last in this file: the extra worker polls the queues the loops above used.
-test('`npx pomona worker &` then `kill $!` ends the worker, not only npm\'s wrapper', async () => {
+test("`npx pomona worker &` then `kill $!` ends the worker, not only npm's wrapper", async () => {
   const marker = `POMONA_ORPHAN_TEST=${process.pid}-${Date.now()}`;
   // The README's way, in a shell: $! is the `npm exec` wrapper, the worker its grandchild.
   const shell = spawn('bash', ['-c', 'npx --no-install pomona worker --log-level WARN & echo $!; wait'], {
@@ -226,7 +299,8 @@ test('`npx pomona worker &` then `kill $!` ends the worker, not only npm\'s wrap
   shell.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   try {
     const deadline = Date.now() + 120_000;
-    while (!stderr.includes('pomona worker: polling') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (!stderr.includes('pomona worker: polling') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     expect(stderr).toContain('pomona worker: polling');
     const wrapper = Number(stdout.trim().split('\n')[0]);
     expect(Number.isInteger(wrapper)).toBe(true);

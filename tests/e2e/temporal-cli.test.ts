@@ -16,7 +16,9 @@ const loopEnv = useLoopEnvironment();
 
 // Asynchronous on purpose: the workers run in this process and must keep answering while the CLI waits.
 async function temporal(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(temporalCli, [...args, '--address', loopEnv().address], { encoding: 'utf8' });
+  const { stdout } = await promisify(execFile)(temporalCli, [...args, '--address', loopEnv().address], {
+    encoding: 'utf8',
+  });
   return stdout;
 }
 
@@ -32,7 +34,9 @@ async function temporalFailing(...args: string[]): Promise<{ code: number; outpu
 }
 
 async function queryStatus(id: string): Promise<LoopStatus> {
-  const out = JSON.parse(await temporal('workflow', 'query', '-w', id, '--name', 'status', '--output', 'json')) as { queryResult: LoopStatus[] };
+  const out = JSON.parse(await temporal('workflow', 'query', '-w', id, '--name', 'status', '--output', 'json')) as {
+    queryResult: LoopStatus[];
+  };
   return out.queryResult[0];
 }
 
@@ -59,19 +63,51 @@ test('start, query, signal annotations and stop a loop with the temporal CLI', a
       project: 'cli',
       workspace,
       dataset: { path: tinyOrchard(24, 2) },
-      selection: { initial: { method: 'RANDOM', size: { nTotal: 5 } }, rounds: { method: 'RANDOM', size: { batchSize: 5 } } },
+      selection: {
+        initial: { method: 'RANDOM', size: { nTotal: 5 } },
+        rounds: { method: 'RANDOM', size: { batchSize: 5 } },
+      },
       embedding: { epochs: 1, dim: 8 },
       // 5 images are one step an epoch, so minSteps raises 1 epoch to 30: long enough to be seen in progress (below).
-      trainer: { backbone: 'scratch', minSteps: 30, epochs: 1, checkpointInterval: 10, device: 'cpu', inputSize: '128x64' },
+      trainer: {
+        backbone: 'scratch',
+        minSteps: 30,
+        epochs: 1,
+        checkpointInterval: 10,
+        device: 'cpu',
+        inputSize: '128x64',
+      },
       stop: { maxRounds: 3 },
     }),
   );
-  await temporal('workflow', 'start', '--type', 'activeLearningLoop', '--task-queue', 'pomona-cpu', '--workflow-id', 'pomona-cli', '--input-file', configFile);
+  await temporal(
+    'workflow',
+    'start',
+    '--type',
+    'activeLearningLoop',
+    '--task-queue',
+    'pomona-cpu',
+    '--workflow-id',
+    'pomona-cli',
+    '--input-file',
+    configFile,
+  );
 
   const waiting = await waitForStatus('pomona-cli', (s) => s.phase === 'awaiting-annotation');
   expect(waiting.pendingBatch?.round).toBe(1);
   const labelsDir = await writeGroundTruthLabels(waiting);
-  const update = (input: unknown) => temporalFailing('workflow', 'update', 'execute', '-w', 'pomona-cli', '--name', 'submitAnnotations', '--input', JSON.stringify(input));
+  const update = (input: unknown) =>
+    temporalFailing(
+      'workflow',
+      'update',
+      'execute',
+      '-w',
+      'pomona-cli',
+      '--name',
+      'submitAnnotations',
+      '--input',
+      JSON.stringify(input),
+    );
 
   // A refusal cannot succeed on retry: a non-retryable application error with a type, and a failing exit.
   const wrongRound = await update({ round: 2, labelsDir });
@@ -91,23 +127,55 @@ test('start, query, signal annotations and stop a loop with the temporal CLI', a
   expect((await queryStatus('pomona-cli')).annotationProblems).toHaveLength(5);
 
   // An ignored signal leaves no stale problems of the earlier submission beside its own error.
-  await temporal('workflow', 'signal', '-w', 'pomona-cli', '--name', 'annotationsSubmitted', '--input', JSON.stringify({ round: '1', labelsDir }));
-  const ignored = await waitForStatus('pomona-cli', (s) => s.lastError?.startsWith('annotationsSubmitted ignored') ?? false);
+  await temporal(
+    'workflow',
+    'signal',
+    '-w',
+    'pomona-cli',
+    '--name',
+    'annotationsSubmitted',
+    '--input',
+    JSON.stringify({ round: '1', labelsDir }),
+  );
+  const ignored = await waitForStatus(
+    'pomona-cli',
+    (s) => s.lastError?.startsWith('annotationsSubmitted ignored') ?? false,
+  );
   expect(ignored.lastError).toBe('annotationsSubmitted ignored: round must be an integer');
   expect(ignored.annotationProblems ?? []).toEqual([]); // the CLI prints an empty list as null
 
-  await temporal('workflow', 'signal', '-w', 'pomona-cli', '--name', 'annotationsSubmitted', '--input', JSON.stringify({ round: 1, labelsDir }));
+  await temporal(
+    'workflow',
+    'signal',
+    '-w',
+    'pomona-cli',
+    '--name',
+    'annotationsSubmitted',
+    '--input',
+    JSON.stringify({ round: 1, labelsDir }),
+  );
 
   // Training progress is in the training activity's heartbeat (no history event per epoch), which
   // `temporal workflow describe` shows; the status query's `training` stays null (README).
-  type Described = { pendingActivities?: { activityType: { name: string }; heartbeatDetails?: { progress?: { round: number; epoch: number; epochs: number } | null }[] }[] };
-  const progressIn = (d: Described) => d.pendingActivities?.find((a) => a.activityType.name === 'trainRound')?.heartbeatDetails?.[0]?.progress;
+  type Described = {
+    pendingActivities?: {
+      activityType: { name: string };
+      heartbeatDetails?: { progress?: { round: number; epoch: number; epochs: number } | null }[];
+    }[];
+  };
+  const progressIn = (d: Described) =>
+    d.pendingActivities?.find((a) => a.activityType.name === 'trainRound')?.heartbeatDetails?.[0]?.progress;
   const budget = '**cli** round 1: 1 epoch (at least 30 steps) on 5 images';
   let progress: ReturnType<typeof progressIn>;
   let details = '';
   let queriedWithProgress = 0; // status queries in phase training after the heartbeat carried progress
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline && !(progress && details.includes(budget) && queriedWithProgress); ) {
-    progress ??= progressIn(JSON.parse(await temporal('workflow', 'describe', '-w', 'pomona-cli', '--output', 'json')) as Described);
+  for (
+    const deadline = Date.now() + 120_000;
+    Date.now() < deadline && !(progress && details.includes(budget) && queriedWithProgress);
+  ) {
+    progress ??= progressIn(
+      JSON.parse(await temporal('workflow', 'describe', '-w', 'pomona-cli', '--output', 'json')) as Described,
+    );
     const status = await queryStatus('pomona-cli');
     if (status.phase === 'training') {
       expect(status.training).toBeNull();
@@ -121,12 +189,18 @@ test('start, query, signal annotations and stop a loop with the temporal CLI', a
   expect(details).toContain(budget);
   expect(queriedWithProgress).toBeGreaterThan(0);
 
-  const trained = await waitForStatus('pomona-cli', (s) => s.labelled === 5 && s.round === 2 && s.phase === 'awaiting-annotation');
+  const trained = await waitForStatus(
+    'pomona-cli',
+    (s) => s.labelled === 5 && s.round === 2 && s.phase === 'awaiting-annotation',
+  );
   expect(trained.metrics).toHaveLength(1);
   expect(trained.pendingBatch?.round).toBe(2);
   await temporal('workflow', 'signal', '-w', 'pomona-cli', '--name', 'stop');
 
-  const result = JSON.parse(await temporal('workflow', 'result', '-w', 'pomona-cli', '--output', 'json')) as { status: string; result: { stopReason: string; labelled: number } };
+  const result = JSON.parse(await temporal('workflow', 'result', '-w', 'pomona-cli', '--output', 'json')) as {
+    status: string;
+    result: { stopReason: string; labelled: number };
+  };
   expect(result.status).toMatch(/COMPLETED/);
   expect(result.result).toMatchObject({ stopReason: 'stop-signal', labelled: 5 });
   // Stopped while round 2 waited: the finished loop offers nothing to submit.
@@ -134,6 +208,11 @@ test('start, query, signal annotations and stop a loop with the temporal CLI', a
   expect(stopped).toMatchObject({ phase: 'stopped', pendingBatch: null });
   expect(stopped.annotationProblems ?? []).toEqual([]);
 
-  const listed = await temporal('workflow', 'list', '--query', "WorkflowType='activeLearningLoop' AND PomonaProject='cli'");
+  const listed = await temporal(
+    'workflow',
+    'list',
+    '--query',
+    "WorkflowType='activeLearningLoop' AND PomonaProject='cli'",
+  );
   expect(listed).toContain('pomona-cli');
 });

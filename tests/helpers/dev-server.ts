@@ -33,6 +33,9 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflow bundle, built once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: path.join(repositoryRoot(), 'workflows', 'index.ts'), logger: new DefaultLogger('WARN') });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: path.join(repositoryRoot(), 'workflows', 'index.ts'),
+    logger: new DefaultLogger('WARN'),
+  });
   return bundle;
 }

@@ -7,7 +7,12 @@ import type { ImportResult } from '../../activities/types';
 import { writeGroundTruthLabels } from '../../cli/annotator/simulated-annotator';
 import { withTrainingActivity } from '../../cli/commands/status';
 import type { activeLearningLoop } from '../../workflows/active-learning-loop';
-import { status as statusQuery, submitAnnotations, type AnnotationSubmission, type LoopStatus } from '../../workflows/messages';
+import {
+  status as statusQuery,
+  submitAnnotations,
+  type AnnotationSubmission,
+  type LoopStatus,
+} from '../../workflows/messages';
 
 type LoopHandle = WorkflowHandle<typeof activeLearningLoop>;
 
@@ -29,12 +34,22 @@ export async function submissionFailure(handle: LoopHandle, submission: unknown)
     const e = err as Error & { cause?: Error };
     const cause = e.cause instanceof ApplicationFailure ? e.cause : undefined;
     const details = cause?.details?.[0] as { problems?: string[] } | undefined;
-    return { type: cause?.type ?? undefined, message: e.cause?.message ?? e.message, nonRetryable: cause?.nonRetryable, problems: details?.problems };
+    return {
+      type: cause?.type ?? undefined,
+      message: e.cause?.message ?? e.message,
+      nonRetryable: cause?.nonRetryable,
+      problems: details?.problems,
+    };
   }
 }
 
 /** Polls the `status` query until `predicate` holds; queries fail between runs and while a server restarts. */
-export async function waitForStatus(handle: LoopHandle, predicate: (s: LoopStatus) => boolean, what: string, timeoutMs = 300_000): Promise<LoopStatus> {
+export async function waitForStatus(
+  handle: LoopHandle,
+  predicate: (s: LoopStatus) => boolean,
+  what: string,
+  timeoutMs = 300_000,
+): Promise<LoopStatus> {
   const deadline = Date.now() + timeoutMs;
   let last: LoopStatus | undefined;
   let lastError: unknown;
@@ -49,11 +64,18 @@ export async function waitForStatus(handle: LoopHandle, predicate: (s: LoopStatu
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}; last error: ${String(lastError)}`);
+  throw new Error(
+    `timed out waiting for ${what}; last status: ${JSON.stringify(last)}; last error: ${String(lastError)}`,
+  );
 }
 
 /** Polls the `status` query alone (what `temporal workflow query` shows, without the activities' view) until `predicate` holds. */
-export async function waitForQuery(handle: LoopHandle, predicate: (s: LoopStatus) => boolean, what: string, timeoutMs = 300_000): Promise<LoopStatus> {
+export async function waitForQuery(
+  handle: LoopHandle,
+  predicate: (s: LoopStatus) => boolean,
+  what: string,
+  timeoutMs = 300_000,
+): Promise<LoopStatus> {
   const deadline = Date.now() + timeoutMs;
   let last: LoopStatus | undefined;
   while (Date.now() < deadline) {
@@ -65,8 +87,17 @@ export async function waitForQuery(handle: LoopHandle, predicate: (s: LoopStatus
 }
 
 /** Waits for the batch of `round`, writes its ground-truth labels, returns the submission to send. */
-export async function groundTruthSubmission(handle: LoopHandle, round: number, timeoutMs = 300_000): Promise<{ round: number; labelsDir: string }> {
-  const status = await waitForStatus(handle, (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round, `the round ${round} batch`, timeoutMs);
+export async function groundTruthSubmission(
+  handle: LoopHandle,
+  round: number,
+  timeoutMs = 300_000,
+): Promise<{ round: number; labelsDir: string }> {
+  const status = await waitForStatus(
+    handle,
+    (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round,
+    `the round ${round} batch`,
+    timeoutMs,
+  );
   return { round, labelsDir: await writeGroundTruthLabels(status) };
 }
 

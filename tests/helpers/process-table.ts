@@ -29,7 +29,11 @@ export function processesMatching(needle: string, field: 'cmdline' | 'environ' =
 }
 
 /** Waits until no live process matches `needle`; returns those still alive at the deadline. */
-export async function waitForNoProcess(needle: string, timeoutMs: number, field: 'cmdline' | 'environ' = 'cmdline'): Promise<ProcessEntry[]> {
+export async function waitForNoProcess(
+  needle: string,
+  timeoutMs: number,
+  field: 'cmdline' | 'environ' = 'cmdline',
+): Promise<ProcessEntry[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const left = processesMatching(needle, field);

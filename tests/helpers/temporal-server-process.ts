@@ -42,7 +42,11 @@ export class TemporalServerProcess {
   /** Starts a server with its SQLite file and log in `stateDir`, and waits until it answers. */
   static async start(stateDir: string): Promise<TemporalServerProcess> {
     fs.mkdirSync(stateDir, { recursive: true });
-    const server = new TemporalServerProcess(path.join(stateDir, 'temporal.db'), await freePort(), path.join(stateDir, 'temporal.log'));
+    const server = new TemporalServerProcess(
+      path.join(stateDir, 'temporal.db'),
+      await freePort(),
+      path.join(stateDir, 'temporal.log'),
+    );
     await server.launch();
     return server;
   }
@@ -52,12 +56,20 @@ export class TemporalServerProcess {
     this.child = execa(
       temporalCli,
       [
-        'server', 'start-dev', '--headless',
-        '--ip', '127.0.0.1', '--port', String(this.port),
-        '--db-filename', this.dbFile,
-        '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+        'server',
+        'start-dev',
+        '--headless',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(this.port),
+        '--db-filename',
+        this.dbFile,
+        '--dynamic-config-value',
+        'frontend.enableUpdateWorkflowExecution=true',
         ...Object.entries(pomonaSearchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
-        '--log-level', 'warn',
+        '--log-level',
+        'warn',
       ],
       { stdin: 'ignore', stdout: log, stderr: log, reject: false, cleanup: true },
     );
@@ -69,7 +81,9 @@ export class TemporalServerProcess {
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
       if (this.child?.exitCode !== null) throw new Error(`temporal dev server exited; log: ${this.logTail()}`);
-      const health = await execa(temporalCli, ['operator', 'cluster', 'health', '--address', this.address], { reject: false });
+      const health = await execa(temporalCli, ['operator', 'cluster', 'health', '--address', this.address], {
+        reject: false,
+      });
       if (health.exitCode === 0) return;
       await new Promise((r) => setTimeout(r, 300));
     }

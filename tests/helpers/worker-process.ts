@@ -28,7 +28,8 @@ export class WorkerProcess {
   /** Starts the worker and waits for its "polling" line (it is connected and its workers run). */
   static async start(opts: WorkerProcessOptions): Promise<WorkerProcess> {
     const bin = path.join(repositoryRoot(), 'bin', 'pomona.js');
-    if (!fs.existsSync(path.join(repositoryRoot(), 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+    if (!fs.existsSync(path.join(repositoryRoot(), 'dist', 'cli', 'main.js')))
+      throw new Error('dist/ is missing: run `npm run build` first');
     const log = fs.openSync(opts.logFile, 'a');
     const args = [bin, 'worker', '--queues', opts.queues.join(','), '--log-level', 'INFO'];
     if (opts.gpuConcurrency) args.push('--gpu-concurrency', String(opts.gpuConcurrency));
@@ -55,7 +56,8 @@ export class WorkerProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (pattern.test(this.log())) return;
-      if (this.child.exitCode !== null) throw new Error(`worker exited (${this.child.exitCode}) before ${pattern}: ${this.log().slice(-2000)}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`worker exited (${this.child.exitCode}) before ${pattern}: ${this.log().slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     throw new Error(`worker log never matched ${pattern}: ${this.log().slice(-2000)}`);

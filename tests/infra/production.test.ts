@@ -22,16 +22,35 @@ interface Container {
 interface Deployment {
   kind: string;
   metadata: { name: string };
-  spec: { template: { spec: { containers: Container[]; volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] } } };
+  spec: {
+    template: {
+      spec: { containers: Container[]; volumes: { name: string; persistentVolumeClaim?: { claimName: string } }[] };
+    };
+  };
 }
 
 const kustomization = parse(read('k8s/kustomization.yaml')) as { resources: string[] };
-const documents = kustomization.resources.flatMap((file) => parseAllDocuments(read(`k8s/${file}`)).map((d) => d.toJS() as { kind: string; metadata: { name: string }; data?: Record<string, string> }));
+const documents = kustomization.resources.flatMap((file) =>
+  parseAllDocuments(read(`k8s/${file}`)).map(
+    (d) => d.toJS() as { kind: string; metadata: { name: string }; data?: Record<string, string> },
+  ),
+);
 const deployments = documents.filter((d) => d.kind === 'Deployment') as unknown as Deployment[];
 const worker = (name: string) => deployments.find((d) => d.metadata.name === name)!.spec.template.spec;
 
 /** Environment variables pomona's workers read (worker/connection-options.ts, activities/tao, the trainer's interpreter). */
-const WORKER_ENV = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME', 'TEMPORAL_API_KEY', 'POMONA_PYTHON', 'NGC_API_KEY', 'POMONA_TAO_LAUNCHER'];
+const WORKER_ENV = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_TLS_CERT',
+  'TEMPORAL_TLS_KEY',
+  'TEMPORAL_TLS_CA',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_API_KEY',
+  'POMONA_PYTHON',
+  'NGC_API_KEY',
+  'POMONA_TAO_LAUNCHER',
+];
 
 test('every file the kustomization lists exists and holds the two worker Deployments', () => {
   expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['pomona-cpu-worker', 'pomona-gpu-worker']);
@@ -42,7 +61,10 @@ test('workers get only variables pomona reads, secrets only from Secrets', () =>
   for (const name of Object.keys(config.data ?? {})) expect(WORKER_ENV).toContain(name);
   for (const d of deployments) {
     for (const c of d.spec.template.spec.containers) {
-      for (const ref of c.envFrom ?? []) expect(documents.some((doc) => doc.kind === 'ConfigMap' && doc.metadata.name === ref.configMapRef?.name)).toBe(true);
+      for (const ref of c.envFrom ?? [])
+        expect(documents.some((doc) => doc.kind === 'ConfigMap' && doc.metadata.name === ref.configMapRef?.name)).toBe(
+          true,
+        );
       for (const e of c.env ?? []) {
         expect(WORKER_ENV).toContain(e.name);
         if (/KEY|TOKEN/.test(e.name)) {
@@ -79,7 +101,9 @@ test('both queues see the workspace at the same path, from the same claim', () =
 });
 
 test("the search attributes script and the dev server script register exactly the workflow's attributes", () => {
-  const expected = Object.entries(pomonaSearchAttributes).map(([name, type]) => `${name}=${type}`).sort();
+  const expected = Object.entries(pomonaSearchAttributes)
+    .map(([name, type]) => `${name}=${type}`)
+    .sort();
   const registered = read('register-search-attributes.sh').match(/Pomona\w+=\w+/g) ?? [];
   expect([...registered].sort()).toEqual(expected);
   const dev = fs.readFileSync(path.join(repositoryRoot(), 'infra', 'temporal-dev-server.sh'), 'utf8');
@@ -87,7 +111,16 @@ test("the search attributes script and the dev server script register exactly th
 });
 
 test("Temporal's values keep closed loops long enough for reports and use SQL visibility", () => {
-  const values = parse(read('temporal-values.yaml')) as { server: { config: { persistence: { datastores: Record<string, { sql: { pluginName: string; existingSecret?: string; password?: string } }> }; namespaces: { namespace: { name: string; retention: string }[] } } } };
+  const values = parse(read('temporal-values.yaml')) as {
+    server: {
+      config: {
+        persistence: {
+          datastores: Record<string, { sql: { pluginName: string; existingSecret?: string; password?: string } }>;
+        };
+        namespaces: { namespace: { name: string; retention: string }[] };
+      };
+    };
+  };
   for (const store of Object.values(values.server.config.persistence.datastores)) {
     expect(store.sql.pluginName).toMatch(/^postgres12/);
     expect(store.sql.password).toBeUndefined();

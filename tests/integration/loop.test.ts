@@ -30,7 +30,10 @@ function config(project: string, overrides: Partial<LoopConfigInput> = {}): Loop
     project,
     workspace,
     dataset: { path: dataset, validation: { fraction: 0.25 } },
-    selection: { initial: { method: 'CORESET', size: { nTotal: 6 } }, rounds: { method: 'CORAL', size: { batchSize: 6 } } },
+    selection: {
+      initial: { method: 'CORESET', size: { nTotal: 6 } },
+      rounds: { method: 'CORAL', size: { batchSize: 6 } },
+    },
     embedding: { epochs: 1, dim: 8 },
     trainer: { minSteps: 0, epochs: 2, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
     stop: { maxRounds: 2 },
@@ -39,10 +42,18 @@ function config(project: string, overrides: Partial<LoopConfigInput> = {}): Loop
 }
 
 async function start(project: string, overrides: Partial<LoopConfigInput> = {}) {
-  return loopEnv().client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `pomona-${project}`, args: [config(project, overrides)] });
+  return loopEnv().client.workflow.start(activeLearningLoop, {
+    taskQueue: CPU_TASK_QUEUE,
+    workflowId: `pomona-${project}`,
+    args: [config(project, overrides)],
+  });
 }
 
-async function waitFor(handle: WorkflowHandle<typeof activeLearningLoop>, predicate: (s: LoopStatus) => boolean, what: string): Promise<LoopStatus> {
+async function waitFor(
+  handle: WorkflowHandle<typeof activeLearningLoop>,
+  predicate: (s: LoopStatus) => boolean,
+  what: string,
+): Promise<LoopStatus> {
   const deadline = Date.now() + 300_000;
   let last: LoopStatus | undefined;
   while (Date.now() < deadline) {
@@ -58,7 +69,11 @@ async function waitFor(handle: WorkflowHandle<typeof activeLearningLoop>, predic
 }
 
 async function annotate(handle: WorkflowHandle<typeof activeLearningLoop>): Promise<ImportResult> {
-  const status = await waitFor(handle, (s) => s.phase === 'awaiting-annotation' && s.pendingBatch !== null, 'a batch to annotate');
+  const status = await waitFor(
+    handle,
+    (s) => s.phase === 'awaiting-annotation' && s.pendingBatch !== null,
+    'a batch to annotate',
+  );
   const labelsDir = await writeGroundTruthLabels(status);
   return handle.executeUpdate(submitAnnotations, { args: [{ round: status.pendingBatch!.round, labelsDir }] });
 }
@@ -82,7 +97,11 @@ test('two rounds: bad labels are rejected with reasons, good ones imported, stat
   const problems = (rejected as UpdateFailure).problems!.join('\n');
   expect(problems).toContain(`${files[0]}:1`);
   expect(problems).toContain(path.basename(files[1], '.txt'));
-  const after = await waitFor(handle, (s) => s.phase === 'awaiting-annotation' && s.annotationProblems.length > 0, 'rejection in status');
+  const after = await waitFor(
+    handle,
+    (s) => s.phase === 'awaiting-annotation' && s.annotationProblems.length > 0,
+    'rejection in status',
+  );
   expect(after.labelled).toBe(0);
   expect(after.annotationProblems.length).toBeGreaterThanOrEqual(2);
 
@@ -98,7 +117,10 @@ test('two rounds: bad labels are rejected with reasons, good ones imported, stat
   const result = await handle.result();
   expect(result.stopReason).toBe('max-rounds');
   expect(result.labelled).toBe(12);
-  expect(result.metrics.map((m) => [m.round, m.labelled])).toEqual([[1, 6], [2, 12]]);
+  expect(result.metrics.map((m) => [m.round, m.labelled])).toEqual([
+    [1, 6],
+    [2, 12],
+  ]);
   for (const m of result.metrics) {
     expect(m.map50).toBeGreaterThanOrEqual(0);
     expect(m.map50).toBeLessThanOrEqual(1);
@@ -108,16 +130,24 @@ test('two rounds: bad labels are rejected with reasons, good ones imported, stat
   const description = await handle.describe();
   expect(description.runId).not.toBe(handle.firstExecutionRunId);
   const projectDir = path.join(workspace, 'two-rounds');
-  const labelled = JSON.parse(fs.readFileSync(path.join(projectDir, 'rounds', '2', 'labelled.json'), 'utf8')) as { images: { name: string }[] };
+  const labelled = JSON.parse(fs.readFileSync(path.join(projectDir, 'rounds', '2', 'labelled.json'), 'utf8')) as {
+    images: { name: string }[];
+  };
   expect(new Set(labelled.images.map((i) => i.name)).size).toBe(12);
-  expect(fs.readdirSync(path.join(projectDir, 'rounds', '2', 'train', 'weights')).some((f) => /^epoch_\d+\.pt$/.test(f))).toBe(true);
+  expect(
+    fs.readdirSync(path.join(projectDir, 'rounds', '2', 'train', 'weights')).some((f) => /^epoch_\d+\.pt$/.test(f)),
+  ).toBe(true);
 });
 
 test('a second loop on a finished project is refused instead of reusing its artifacts', async () => {
   const first = await start('reused', { stop: { maxRounds: 1 } });
   await annotate(first);
   await first.result();
-  const second = await loopEnv().client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: 'pomona-reused-again', args: [config('reused')] });
+  const second = await loopEnv().client.workflow.start(activeLearningLoop, {
+    taskQueue: CPU_TASK_QUEUE,
+    workflowId: 'pomona-reused-again',
+    args: [config('reused')],
+  });
   const error = await second.result().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WorkflowFailedError);
   // WorkflowFailedError -> ActivityFailure -> ApplicationFailure(InvalidConfig)

@@ -33,7 +33,12 @@ let home: string;
 
 beforeAll(async () => {
   env = await startDevServer();
-  [cpuWorker] = await createWorkers({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', queues: ['cpu'], workflowBundle: await workflowBundle() });
+  [cpuWorker] = await createWorkers({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    queues: ['cpu'],
+    workflowBundle: await workflowBundle(),
+  });
   cpuRunning = cpuWorker.run();
   home = tempWorkspace();
 });
@@ -47,27 +52,35 @@ afterAll(async () => {
 
 /** `pomona worker --queues gpu` in its own process, configured by its environment as on a GPU host. */
 function startGpuWorker(oracle: string): ChildProcess {
-  const child = spawn(process.execPath, [path.join(repositoryRoot(), 'bin', 'pomona.js'), 'worker', '--queues', 'gpu', '--log-level', 'WARN'], {
-    cwd: repositoryRoot(),
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-      HOME: home,
-      NGC_API_KEY: KEY,
-      POMONA_TAO_LAUNCHER: path.join(repositoryRoot(), 'tests', 'tao-emulator', 'tlt'),
-      TAO_EMULATOR_EPOCH_SECONDS: '0.8',
-      TAO_EMULATOR_ORACLE_LABELS: oracle,
+  const child = spawn(
+    process.execPath,
+    [path.join(repositoryRoot(), 'bin', 'pomona.js'), 'worker', '--queues', 'gpu', '--log-level', 'WARN'],
+    {
+      cwd: repositoryRoot(),
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+        HOME: home,
+        NGC_API_KEY: KEY,
+        POMONA_TAO_LAUNCHER: path.join(repositoryRoot(), 'tests', 'tao-emulator', 'tlt'),
+        TAO_EMULATOR_EPOCH_SECONDS: '0.8',
+        TAO_EMULATOR_ORACLE_LABELS: oracle,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => gpuOutput.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => gpuOutput.push(d.toString()));
+  );
+  child.stdout.on('data', (d: Buffer) => gpuOutput.push(d.toString()));
+  child.stderr.on('data', (d: Buffer) => gpuOutput.push(d.toString()));
   gpuWorkers.push(child);
   return child;
 }
 
-async function waitFor(handle: WorkflowHandle<typeof activeLearningLoop>, predicate: (s: LoopStatus) => boolean, what: string): Promise<LoopStatus> {
+async function waitFor(
+  handle: WorkflowHandle<typeof activeLearningLoop>,
+  predicate: (s: LoopStatus) => boolean,
+  what: string,
+): Promise<LoopStatus> {
   const deadline = Date.now() + 300_000;
   let last: LoopStatus | undefined;
   while (Date.now() < deadline) {
@@ -82,7 +95,11 @@ async function waitFor(handle: WorkflowHandle<typeof activeLearningLoop>, predic
 }
 
 async function annotate(handle: WorkflowHandle<typeof activeLearningLoop>, round: number): Promise<void> {
-  const status = await waitFor(handle, (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round, `round ${round} batch`);
+  const status = await waitFor(
+    handle,
+    (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round,
+    `round ${round} batch`,
+  );
   const labelsDir = await writeGroundTruthLabels(status);
   await handle.executeUpdate(submitAnnotations, { args: [{ round, labelsDir }] });
 }
@@ -97,9 +114,21 @@ test('two rounds on the tao backend survive a GPU worker killed mid-training', a
     project: 'tao-orchard',
     workspace,
     dataset: { path: dataset, validation: { fraction: 0.25 } },
-    selection: { initial: { method: 'RANDOM', size: { nTotal: 6 } }, rounds: { method: 'CORAL', size: { batchSize: 6 } } },
+    selection: {
+      initial: { method: 'RANDOM', size: { nTotal: 6 } },
+      rounds: { method: 'CORAL', size: { batchSize: 6 } },
+    },
     embedding: { epochs: 1, dim: 8 },
-    trainer: { backend: 'tao', epochs: 6, minSteps: 0, checkpointInterval: 1, inputSize: '160x96', batchSize: 2, threshold: 0.05, tao: { dialect: 'tlt3', pretrainedModel: pretrained, anchors: 'kmeans' } },
+    trainer: {
+      backend: 'tao',
+      epochs: 6,
+      minSteps: 0,
+      checkpointInterval: 1,
+      inputSize: '160x96',
+      batchSize: 2,
+      threshold: 0.05,
+      tao: { dialect: 'tlt3', pretrainedModel: pretrained, anchors: 'kmeans' },
+    },
     stop: { maxRounds: 2 },
     // Short, so the killed worker's training is retried soon; above the torch embedder's 10 s keep-alive.
     timeouts: { heartbeat: '15s' },
@@ -107,18 +136,28 @@ test('two rounds on the tao backend survive a GPU worker killed mid-training', a
   const projectDir = path.join(workspace, 'tao-orchard');
   const oracle = path.join(projectDir, 'ground-truth', 'labels');
   let gpu = startGpuWorker(oracle);
-  const handle = await env.client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: 'pomona-tao-orchard', args: [config] });
+  const handle = await env.client.workflow.start(activeLearningLoop, {
+    taskQueue: CPU_TASK_QUEUE,
+    workflowId: 'pomona-tao-orchard',
+    args: [config],
+  });
 
   await annotate(handle, 1);
   // Mid-training: after at least two checkpoints were reported, kill the GPU worker outright.
-  await waitFor(handle, (s) => s.phase === 'training' && (s.training?.epoch ?? 0) >= 2, 'round 1 training past epoch 2');
+  await waitFor(
+    handle,
+    (s) => s.phase === 'training' && (s.training?.epoch ?? 0) >= 2,
+    'round 1 training past epoch 2',
+  );
   gpu.kill('SIGKILL');
   await new Promise((resolve) => gpu.once('exit', resolve));
   const train1 = path.join(projectDir, 'rounds', '1', 'train');
   const complete = JSON.parse(fs.readFileSync(path.join(train1, 'tao-complete-checkpoints.json'), 'utf8')) as string[];
   const last = complete.sort().at(-1)!;
   expect(last).toMatch(/^yolov4_resnet18_epoch_00[2-5]\.tlt$/);
-  expect(fs.readFileSync(path.join(train1, 'experiment_spec.txt'), 'utf8')).toContain('pretrain_model_path: "/workspace/pomona/pretrained/resnet_18.hdf5"');
+  expect(fs.readFileSync(path.join(train1, 'experiment_spec.txt'), 'utf8')).toContain(
+    'pretrain_model_path: "/workspace/pomona/pretrained/resnet_18.hdf5"',
+  );
 
   gpu = startGpuWorker(oracle);
   await waitFor(handle, (s) => s.phase !== 'training' || s.round !== 1, 'round 1 training to finish after the retry');
@@ -135,11 +174,17 @@ test('two rounds on the tao backend survive a GPU worker killed mid-training', a
   // Predictions come from the emulator's oracle (jittered ground truth), scored by pomona's own mAP.
   for (const m of result.metrics) expect(m.map50).toBeGreaterThan(0.5);
   const spec2 = fs.readFileSync(path.join(projectDir, 'rounds', '2', 'train', 'experiment_spec.txt'), 'utf8');
-  expect(spec2).toContain('pretrain_model_path: "/workspace/pomona/project/rounds/1/train/weights/yolov4_resnet18_epoch_006.tlt"');
+  expect(spec2).toContain(
+    'pretrain_model_path: "/workspace/pomona/project/rounds/1/train/weights/yolov4_resnet18_epoch_006.tlt"',
+  );
   // `pomona tao spec` prints exactly what the worker ran for round 2.
   const configFile = path.join(workspace, 'loop.json');
   fs.writeFileSync(configFile, JSON.stringify(config));
-  const printed = execFileSync(process.execPath, [path.join(repositoryRoot(), 'bin', 'pomona.js'), 'tao', 'spec', '--config', configFile, '--round', '2'], { encoding: 'utf8' });
+  const printed = execFileSync(
+    process.execPath,
+    [path.join(repositoryRoot(), 'bin', 'pomona.js'), 'tao', 'spec', '--config', configFile, '--round', '2'],
+    { encoding: 'utf8' },
+  );
   expect(printed).toBe(spec2);
   const metrics2 = JSON.parse(fs.readFileSync(result.metrics[1].metricsPath, 'utf8')) as { tao?: { map: number } };
   expect(metrics2.tao?.map).toBeGreaterThan(0);
@@ -147,7 +192,8 @@ test('two rounds on the tao backend survive a GPU worker killed mid-training', a
   // The key is the worker's: not in the workflow's history, nor in any log or artifact pomona wrote.
   const firstRun = env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
   // Payloads are base64 in the history's JSON form: decode them, or the search could not fail.
-  const decoded = (key: string, value: unknown) => (key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value);
+  const decoded = (key: string, value: unknown) =>
+    key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value;
   const history = JSON.stringify([await firstRun.fetchHistory(), await handle.fetchHistory()], decoded);
   expect(history).not.toContain(KEY);
   expect(history).toContain('\\"dialect\\":\\"tlt3\\"');

@@ -55,17 +55,28 @@ function vocFolder(name: string, objects: string[]): string {
   const dir = path.join(root, name);
   writeRgbPng(path.join(dir, 'images', 'a.png'), 32, 24);
   fs.mkdirSync(path.join(dir, 'annotations'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'annotations', 'a.xml'), ['<annotation>', ...objects, '</annotation>', ''].join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'annotations', 'a.xml'),
+    ['<annotation>', ...objects, '</annotation>', ''].join('\n'),
+  );
   return dir;
 }
 
-const vocObject = (name: string, xmin: string) => `<object><name>${name}</name><bndbox><xmin>${xmin}</xmin><ymin>4</ymin><xmax>10</xmax><ymax>9</ymax></bndbox></object>`;
+const vocObject = (name: string, xmin: string) =>
+  `<object><name>${name}</name><bndbox><xmin>${xmin}</xmin><ymin>4</ymin><xmax>10</xmax><ymax>9</ymax></bndbox></object>`;
 
 /** The problems prepareProject records for a dataset (it passes the config's annotation.classes to ingest). */
 async function prepareProblems(dir: string): Promise<string> {
-  const parsed = parseLoopConfig({ ...baseConfig(), workspace: fs.mkdtempSync(path.join(root, 'ws-')), dataset: { path: dir } });
+  const parsed = parseLoopConfig({
+    ...baseConfig(),
+    workspace: fs.mkdtempSync(path.join(root, 'ws-')),
+    dataset: { path: dir },
+  });
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));
-  const prepared = (await new MockActivityEnvironment(undefined, { logger: quiet }).run(prepareProject, parsed.config)) as PreparedProject;
+  const prepared = (await new MockActivityEnvironment(undefined, { logger: quiet }).run(
+    prepareProject,
+    parsed.config,
+  )) as PreparedProject;
   return prepared.problems.join('; ') || 'no problems';
 }
 
@@ -79,9 +90,13 @@ async function prepareError(edit: (c: Draft) => void): Promise<string> {
   edit(config);
   const parsed = parseLoopConfig(config);
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));
-  const error = await new MockActivityEnvironment(undefined, { logger: quiet }).run(prepareProject, parsed.config).catch((e: unknown) => e);
+  const error = await new MockActivityEnvironment(undefined, { logger: quiet })
+    .run(prepareProject, parsed.config)
+    .catch((e: unknown) => e);
   const failure = error as Error & { type?: string; nonRetryable?: boolean };
-  return failure instanceof Error ? `${failure.type}${failure.nonRetryable ? ' (non-retryable)' : ''}: ${failure.message}` : 'prepared';
+  return failure instanceof Error
+    ? `${failure.type}${failure.nonRetryable ? ' (non-retryable)' : ''}: ${failure.message}`
+    : 'prepared';
 }
 
 const batch: ExpectedImage[] = [
@@ -101,7 +116,9 @@ async function labelErrors(name: string, files: Record<string, string | null>, c
     else fs.writeFileSync(path.join(dir, file), text);
   }
   const result = await validateAnnotations(dir, batch, { classes });
-  return result.ok ? 'accepted' : result.problems.map((p) => formatProblem({ ...p, file: path.relative(dir, p.file) || '.' })).join('; ');
+  return result.ok
+    ? 'accepted'
+    : result.problems.map((p) => formatProblem({ ...p, file: path.relative(dir, p.file) || '.' })).join('; ');
 }
 
 interface BadInput {
@@ -112,30 +129,131 @@ interface BadInput {
 
 const cases: BadInput[] = [
   // Config: caught by the zod schema (core/config/loop-config.ts) in `pomona start` and again when the workflow starts.
-  { id: 'config-missing-project', answer: () => configError((c) => delete c.project), expected: /^project: Invalid input: expected string, received undefined$/ },
-  { id: 'config-bad-project-name', answer: () => configError((c) => (c.project = 'My Orchard')), expected: /^project: lowercase letters, digits/ },
-  { id: 'config-relative-workspace', answer: () => configError((c) => (c.workspace = 'ws')), expected: /^workspace: an absolute path$/ },
-  { id: 'config-missing-dataset-path', answer: () => configError((c) => delete c.dataset.path), expected: /^dataset\.path: Invalid input: expected string/ },
-  { id: 'config-missing-initial-size', answer: () => configError((c) => delete c.selection.initial.size), expected: /^selection\.initial\.size: Invalid input/ },
-  { id: 'config-negative-size', answer: () => configError((c) => (c.selection.initial.size = { nTotal: -3 })), expected: /^selection\.initial\.size\.nTotal: Too small: expected number to be >0$/ },
-  { id: 'config-fractional-batch', answer: () => configError((c) => (c.selection.rounds.size = { batchSize: 2.5 })), expected: /^selection\.rounds\.size: Invalid input/ },
-  { id: 'config-two-sizes', answer: () => configError((c) => (c.selection.rounds.size = { batchSize: 2, nTotal: 8 })), expected: /^selection\.rounds\.size: Invalid input/ },
-  { id: 'config-coral-first-round', answer: () => configError((c) => (c.selection.initial.method = 'CORAL')), expected: /^selection\.initial\.method: Invalid option: expected one of "RANDOM"\|"CORESET"$/ },
-  { id: 'config-unknown-field', answer: () => configError((c) => (c.trainer = { epoch: 3 })), expected: /^trainer: Unrecognized key: "epoch"$/ },
-  { id: 'config-ill-typed-epochs', answer: () => configError((c) => (c.trainer = { epochs: '5' })), expected: /^trainer\.epochs: Invalid input: expected number, received string$/ },
-  { id: 'config-validation-fraction', answer: () => configError((c) => (c.dataset.validation = { fraction: 1.5 })), expected: /^dataset\.validation\.fraction: Too big: expected number to be <1$/ },
-  { id: 'config-input-size-format', answer: () => configError((c) => (c.trainer = { inputSize: '448' })), expected: /^trainer\.inputSize: WIDTHxHEIGHT, e\.g\. "448x256"$/ },
-  { id: 'config-input-size-impossible', answer: () => configError((c) => (c.trainer = { inputSize: '100x50' })), expected: /^trainer\.inputSize: width and height must be multiples of 32, at least 64$/ },
-  { id: 'config-bad-duration', answer: () => configError((c) => (c.timeouts = { heartbeat: '2 minutes' })), expected: /^timeouts\.heartbeat: a duration like "90s"/ },
-  { id: 'config-target-map-above-1', answer: () => configError((c) => (c.stop = { targetMap50: 2 })), expected: /^stop\.targetMap50: Too big: expected number to be <=1$/ },
-  { id: 'config-zero-attempts', answer: () => configError((c) => (c.trainer = { maxAttempts: 0 })), expected: /^trainer\.maxAttempts: Too small: expected number to be >=1$/ },
-  { id: 'config-no-classes', answer: () => configError((c) => (c.annotation = { classes: [] })), expected: /^annotation\.classes: Too small: expected array to have >=1 items$/ },
-  { id: 'config-tao-class-mapping-unknown', answer: () => configError((c) => (c.trainer = { backend: 'tao', tao: { dialect: 'tao5', pretrainedModel: '/models/resnet_18.hdf5', classMapping: { aple: 'apple' } } })), expected: /^trainer\.tao\.classMapping\.aple: "aple" is not in annotation\.classes \(apple\), so no label can have it$/ },
-  { id: 'config-embed-infer-attempts', answer: () => configError((c) => (c.trainer = { maxEmbedInferAttempts: 1.5 })), expected: /^trainer\.maxEmbedInferAttempts: Invalid input: expected int, received number$/ },
+  {
+    id: 'config-missing-project',
+    answer: () => configError((c) => delete c.project),
+    expected: /^project: Invalid input: expected string, received undefined$/,
+  },
+  {
+    id: 'config-bad-project-name',
+    answer: () => configError((c) => (c.project = 'My Orchard')),
+    expected: /^project: lowercase letters, digits/,
+  },
+  {
+    id: 'config-relative-workspace',
+    answer: () => configError((c) => (c.workspace = 'ws')),
+    expected: /^workspace: an absolute path$/,
+  },
+  {
+    id: 'config-missing-dataset-path',
+    answer: () => configError((c) => delete c.dataset.path),
+    expected: /^dataset\.path: Invalid input: expected string/,
+  },
+  {
+    id: 'config-missing-initial-size',
+    answer: () => configError((c) => delete c.selection.initial.size),
+    expected: /^selection\.initial\.size: Invalid input/,
+  },
+  {
+    id: 'config-negative-size',
+    answer: () => configError((c) => (c.selection.initial.size = { nTotal: -3 })),
+    expected: /^selection\.initial\.size\.nTotal: Too small: expected number to be >0$/,
+  },
+  {
+    id: 'config-fractional-batch',
+    answer: () => configError((c) => (c.selection.rounds.size = { batchSize: 2.5 })),
+    expected: /^selection\.rounds\.size: Invalid input/,
+  },
+  {
+    id: 'config-two-sizes',
+    answer: () => configError((c) => (c.selection.rounds.size = { batchSize: 2, nTotal: 8 })),
+    expected: /^selection\.rounds\.size: Invalid input/,
+  },
+  {
+    id: 'config-coral-first-round',
+    answer: () => configError((c) => (c.selection.initial.method = 'CORAL')),
+    expected: /^selection\.initial\.method: Invalid option: expected one of "RANDOM"\|"CORESET"$/,
+  },
+  {
+    id: 'config-unknown-field',
+    answer: () => configError((c) => (c.trainer = { epoch: 3 })),
+    expected: /^trainer: Unrecognized key: "epoch"$/,
+  },
+  {
+    id: 'config-ill-typed-epochs',
+    answer: () => configError((c) => (c.trainer = { epochs: '5' })),
+    expected: /^trainer\.epochs: Invalid input: expected number, received string$/,
+  },
+  {
+    id: 'config-validation-fraction',
+    answer: () => configError((c) => (c.dataset.validation = { fraction: 1.5 })),
+    expected: /^dataset\.validation\.fraction: Too big: expected number to be <1$/,
+  },
+  {
+    id: 'config-input-size-format',
+    answer: () => configError((c) => (c.trainer = { inputSize: '448' })),
+    expected: /^trainer\.inputSize: WIDTHxHEIGHT, e\.g\. "448x256"$/,
+  },
+  {
+    id: 'config-input-size-impossible',
+    answer: () => configError((c) => (c.trainer = { inputSize: '100x50' })),
+    expected: /^trainer\.inputSize: width and height must be multiples of 32, at least 64$/,
+  },
+  {
+    id: 'config-bad-duration',
+    answer: () => configError((c) => (c.timeouts = { heartbeat: '2 minutes' })),
+    expected: /^timeouts\.heartbeat: a duration like "90s"/,
+  },
+  {
+    id: 'config-target-map-above-1',
+    answer: () => configError((c) => (c.stop = { targetMap50: 2 })),
+    expected: /^stop\.targetMap50: Too big: expected number to be <=1$/,
+  },
+  {
+    id: 'config-zero-attempts',
+    answer: () => configError((c) => (c.trainer = { maxAttempts: 0 })),
+    expected: /^trainer\.maxAttempts: Too small: expected number to be >=1$/,
+  },
+  {
+    id: 'config-no-classes',
+    answer: () => configError((c) => (c.annotation = { classes: [] })),
+    expected: /^annotation\.classes: Too small: expected array to have >=1 items$/,
+  },
+  {
+    id: 'config-tao-class-mapping-unknown',
+    answer: () =>
+      configError(
+        (c) =>
+          (c.trainer = {
+            backend: 'tao',
+            tao: { dialect: 'tao5', pretrainedModel: '/models/resnet_18.hdf5', classMapping: { aple: 'apple' } },
+          }),
+      ),
+    expected:
+      /^trainer\.tao\.classMapping\.aple: "aple" is not in annotation\.classes \(apple\), so no label can have it$/,
+  },
+  {
+    id: 'config-embed-infer-attempts',
+    answer: () => configError((c) => (c.trainer = { maxEmbedInferAttempts: 1.5 })),
+    expected: /^trainer\.maxEmbedInferAttempts: Invalid input: expected int, received number$/,
+  },
   // Paths: caught by prepareProject (activities/prepare.ts) as non-retryable failures at the loop's start.
-  { id: 'path-dataset-missing', answer: () => prepareError((c) => (c.dataset.path = path.join(root, 'nowhere'))), expected: /^DatasetNotFound \(non-retryable\): dataset\.path: \/.*\/nowhere is not a folder$/ },
-  { id: 'path-validation-missing', answer: () => prepareError((c) => (c.dataset.validation = { path: path.join(root, 'no-val') })), expected: /^DatasetNotFound \(non-retryable\): dataset\.validation\.path: \/.*\/no-val is not a folder$/ },
-  { id: 'dataset-empty-folder', answer: () => prepareError((c) => (c.dataset.path = fs.mkdtempSync(path.join(root, 'empty-')))), expected: /^InvalidInput \(non-retryable\): dataset\.path \/.*: no usable images \(1 problem\(s\): .*: no images \(\.png, \.jpg, \.jpeg\) found\)$/ },
+  {
+    id: 'path-dataset-missing',
+    answer: () => prepareError((c) => (c.dataset.path = path.join(root, 'nowhere'))),
+    expected: /^DatasetNotFound \(non-retryable\): dataset\.path: \/.*\/nowhere is not a folder$/,
+  },
+  {
+    id: 'path-validation-missing',
+    answer: () => prepareError((c) => (c.dataset.validation = { path: path.join(root, 'no-val') })),
+    expected: /^DatasetNotFound \(non-retryable\): dataset\.validation\.path: \/.*\/no-val is not a folder$/,
+  },
+  {
+    id: 'dataset-empty-folder',
+    answer: () => prepareError((c) => (c.dataset.path = fs.mkdtempSync(path.join(root, 'empty-')))),
+    expected:
+      /^InvalidInput \(non-retryable\): dataset\.path \/.*: no usable images \(1 problem\(s\): .*: no images \(\.png, \.jpg, \.jpeg\) found\)$/,
+  },
   // Datasets: collected by ingest (core/dataset/ingest.ts) into the manifest's problems; the image is left out.
   {
     id: 'dataset-corrupt-image',
@@ -186,7 +304,8 @@ const cases: BadInput[] = [
   {
     id: 'dataset-voc-malformed-xml',
     answer: () => ingestProblems(vocFolder('voc-malformed', [vocObject('apple', '4').replace('</object>', '')])),
-    expected: /annotations\/a\.xml:3: malformed XML: Expected closing tag 'object' \(opened in line 2, col 1\) instead of closing tag 'annotation'\. \(column 1\)$/,
+    expected:
+      /annotations\/a\.xml:3: malformed XML: Expected closing tag 'object' \(opened in line 2, col 1\) instead of closing tag 'annotation'\. \(column 1\)$/,
   },
   {
     id: 'dataset-voc-bad-box',
@@ -200,17 +319,50 @@ const cases: BadInput[] = [
   },
   // Labels: validateAnnotations (core/dataset/validate-annotations.ts) with core/formats/kitti.ts, run by
   // importAnnotations; every problem has file:line, nothing is imported, the loop keeps waiting.
-  { id: 'labels-wrong-field-count', answer: () => labelErrors('fields', { 'a.txt': 'apple 0 0 0 4 4 10 9\n' }), expected: /^a\.txt:1: expected 15 fields \(16 with a score\), found 8$/ },
-  { id: 'labels-not-a-number', answer: () => labelErrors('nan', { 'a.txt': 'apple 0 0 0 oops 4 10 9 0 0 0 0 0 0 0\n' }), expected: /^a\.txt:1: field 5 is not a number: "oops"$/ },
-  { id: 'labels-not-finite', answer: () => labelErrors('inf', { 'a.txt': 'apple 0 0 0 4 4 1e999 9 0 0 0 0 0 0 0\n' }), expected: /^a\.txt:1: field 7 is not finite: "1e999"$/ },
-  { id: 'labels-empty-box', answer: () => labelErrors('empty', { 'a.txt': 'apple 0 0 0 10 4 4 9 0 0 0 0 0 0 0\n' }), expected: /^a\.txt:1: empty box: x1=10 y1=4 x2=4 y2=9 \(needs x1 < x2 and y1 < y2\)$/ },
-  { id: 'labels-box-outside-image', answer: () => labelErrors('outside', { 'b.txt': 'apple 0 0 0 20 10 40 20 0 0 0 0 0 0 0\n' }), expected: /^b\.txt:1: box 20,10,40,20 lies outside the 32x24 image$/ },
-  { id: 'labels-unknown-image', answer: () => labelErrors('extra', { 'c.txt': '' }), expected: /^c\.txt: unknown image: c is not in this batch$/ },
-  { id: 'labels-missing-file', answer: () => labelErrors('missing', { 'b.txt': null }), expected: /^b\.txt: missing label file for batch image b \(an image without objects needs an empty file\)$/ },
-  { id: 'labels-unknown-class', answer: () => labelErrors('class', { 'a.txt': 'pear 0 0 0 4 4 10 9 0 0 0 0 0 0 0\n' }, ['apple']), expected: /^a\.txt:1: unknown class "pear" \(expected apple\)$/ },
+  {
+    id: 'labels-wrong-field-count',
+    answer: () => labelErrors('fields', { 'a.txt': 'apple 0 0 0 4 4 10 9\n' }),
+    expected: /^a\.txt:1: expected 15 fields \(16 with a score\), found 8$/,
+  },
+  {
+    id: 'labels-not-a-number',
+    answer: () => labelErrors('nan', { 'a.txt': 'apple 0 0 0 oops 4 10 9 0 0 0 0 0 0 0\n' }),
+    expected: /^a\.txt:1: field 5 is not a number: "oops"$/,
+  },
+  {
+    id: 'labels-not-finite',
+    answer: () => labelErrors('inf', { 'a.txt': 'apple 0 0 0 4 4 1e999 9 0 0 0 0 0 0 0\n' }),
+    expected: /^a\.txt:1: field 7 is not finite: "1e999"$/,
+  },
+  {
+    id: 'labels-empty-box',
+    answer: () => labelErrors('empty', { 'a.txt': 'apple 0 0 0 10 4 4 9 0 0 0 0 0 0 0\n' }),
+    expected: /^a\.txt:1: empty box: x1=10 y1=4 x2=4 y2=9 \(needs x1 < x2 and y1 < y2\)$/,
+  },
+  {
+    id: 'labels-box-outside-image',
+    answer: () => labelErrors('outside', { 'b.txt': 'apple 0 0 0 20 10 40 20 0 0 0 0 0 0 0\n' }),
+    expected: /^b\.txt:1: box 20,10,40,20 lies outside the 32x24 image$/,
+  },
+  {
+    id: 'labels-unknown-image',
+    answer: () => labelErrors('extra', { 'c.txt': '' }),
+    expected: /^c\.txt: unknown image: c is not in this batch$/,
+  },
+  {
+    id: 'labels-missing-file',
+    answer: () => labelErrors('missing', { 'b.txt': null }),
+    expected: /^b\.txt: missing label file for batch image b \(an image without objects needs an empty file\)$/,
+  },
+  {
+    id: 'labels-unknown-class',
+    answer: () => labelErrors('class', { 'a.txt': 'pear 0 0 0 4 4 10 9 0 0 0 0 0 0 0\n' }, ['apple']),
+    expected: /^a\.txt:1: unknown class "pear" \(expected apple\)$/,
+  },
   {
     id: 'labels-folder-missing',
-    answer: async () => (await validateAnnotations(path.join(root, 'no-labels'), batch)).problems.map(formatProblem).join('; '),
+    answer: async () =>
+      (await validateAnnotations(path.join(root, 'no-labels'), batch)).problems.map(formatProblem).join('; '),
     expected: /no-labels: cannot read the labels folder: ENOENT/,
   },
 ];

@@ -16,7 +16,15 @@ jest.setTimeout(600_000);
 
 // Long enough that it is still training when the loop is cancelled.
 // the small scratch network: these tests are about processes and timing, and its epochs are short
-const TRAINER = { backbone: 'scratch', minSteps: 0, epochs: 200, checkpointInterval: 4, device: 'cpu', inputSize: '640x384', batchSize: 2 } as const;
+const TRAINER = {
+  backbone: 'scratch',
+  minSteps: 0,
+  epochs: 200,
+  checkpointInterval: 4,
+  device: 'cpu',
+  inputSize: '640x384',
+  batchSize: 2,
+} as const;
 
 let rig: ProcessRig;
 let dataset: string;
@@ -34,7 +42,11 @@ afterAll(async () => {
 
 /** Starts a loop, labels round 1 and returns once its trainer process runs and has completed an epoch. */
 async function loopInTraining(project: string) {
-  const handle = await rig.client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `pomona-${project}`, args: [killTestConfig(project, workspace, dataset, { trainer: TRAINER })] });
+  const handle = await rig.client.workflow.start(activeLearningLoop, {
+    taskQueue: CPU_TASK_QUEUE,
+    workflowId: `pomona-${project}`,
+    args: [killTestConfig(project, workspace, dataset, { trainer: TRAINER })],
+  });
   await annotateRound(handle, 1);
   await waitForStatus(handle, (s) => s.phase === 'training' && (s.training?.epoch ?? 0) >= 1, 'a training epoch');
   const trainDir = path.join(workspace, project, 'rounds', '1', 'train');
@@ -45,10 +57,15 @@ async function loopInTraining(project: string) {
 /** Every JSON artifact of the project parses, and nothing half-written is left. */
 function expectArtifactsWhole(projectDir: string): void {
   expect(leftoverPartials(projectDir)).toEqual([]);
-  const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+  const walk = (d: string): string[] =>
+    fs
+      .readdirSync(d, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
   const files = walk(projectDir);
-  for (const file of files.filter((f) => f.endsWith('.json'))) expect(() => JSON.parse(fs.readFileSync(file, 'utf8'))).not.toThrow();
-  for (const name of ['manifest.json', 'rounds/1/selection.json', 'rounds/1/labelled.json']) expect(files).toContain(path.join(projectDir, name));
+  for (const file of files.filter((f) => f.endsWith('.json')))
+    expect(() => JSON.parse(fs.readFileSync(file, 'utf8'))).not.toThrow();
+  for (const name of ['manifest.json', 'rounds/1/selection.json', 'rounds/1/labelled.json'])
+    expect(files).toContain(path.join(projectDir, name));
   const weights = fs.readdirSync(path.join(projectDir, 'rounds', '1', 'train', 'weights'));
   for (const name of weights) expect(name).toMatch(/^epoch_\d{3}\.pt$/);
 }
@@ -69,7 +86,9 @@ test('temporal workflow cancel: the loop ends cancelled, its trainer stops, arti
   }
   expect(attempts).toHaveLength(1);
   expect(attempts[0].outcome).toBe('cancelled');
-  console.log(`cancel: trainer gone ${stoppedAfter.toFixed(1)} s after \`temporal workflow cancel\`, after epoch ${Math.max(...attempts[0].epochsCompleted)}`);
+  console.log(
+    `cancel: trainer gone ${stoppedAfter.toFixed(1)} s after \`temporal workflow cancel\`, after epoch ${Math.max(...attempts[0].epochsCompleted)}`,
+  );
   expectArtifactsWhole(projectDir);
 });
 
@@ -82,7 +101,9 @@ test('temporal workflow terminate: the trainer of the terminated loop stops too'
   expect(await waitForNoProcess(trainDir, 60_000)).toEqual([]);
   const stoppedAfter = (Date.now() - terminatedAt) / 1000;
   const attempts = summarizeAttempts(await readAttemptRecords(trainDir)).attempts;
-  console.log(`terminate: trainer gone ${stoppedAfter.toFixed(1)} s after \`temporal workflow terminate\`; attempts ${JSON.stringify(attempts.map((a) => a.outcome))}`);
+  console.log(
+    `terminate: trainer gone ${stoppedAfter.toFixed(1)} s after \`temporal workflow terminate\`; attempts ${JSON.stringify(attempts.map((a) => a.outcome))}`,
+  );
   expect(attempts).toHaveLength(1);
   expectArtifactsWhole(projectDir);
 });

@@ -24,12 +24,16 @@ afterAll(async () => {
 
 test('a single SIGINT to the demo process group during training stops it, its workers and its trainer', async () => {
   const demoDir = path.join(dir, 'demo');
-  const demo = execa(process.execPath, [path.join(repositoryRoot(), 'bin', 'pomona.js'), 'demo', '--dir', demoDir, '--images', '40', '--epochs', '200'], {
-    env: { TEMPORAL_ADDRESS: server.address },
-    detached: true, // its own process group, like a shell job: SIGINT goes to the group, as Ctrl-C does
-    reject: false,
-    all: true,
-  });
+  const demo = execa(
+    process.execPath,
+    [path.join(repositoryRoot(), 'bin', 'pomona.js'), 'demo', '--dir', demoDir, '--images', '40', '--epochs', '200'],
+    {
+      env: { TEMPORAL_ADDRESS: server.address },
+      detached: true, // its own process group, like a shell job: SIGINT goes to the group, as Ctrl-C does
+      reject: false,
+      all: true,
+    },
+  );
   let output = '';
   demo.all!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 300_000;
@@ -49,7 +53,9 @@ test('a single SIGINT to the demo process group during training stops it, its wo
     throw new Error(`the demo still ran 60 s after one SIGINT:\n${output}`);
   }
   const seconds = (Date.now() - interruptedAt) / 1000;
-  console.log(`demo: exited ${seconds.toFixed(1)} s after one SIGINT, exit code ${exited.exitCode} signal ${exited.signal}; last lines:\n${output.trim().split('\n').slice(-12).join('\n')}`);
+  console.log(
+    `demo: exited ${seconds.toFixed(1)} s after one SIGINT, exit code ${exited.exitCode} signal ${exited.signal}; last lines:\n${output.trim().split('\n').slice(-12).join('\n')}`,
+  );
   expect(exited.exitCode).toBe(130);
   expect(output).toMatch(/interrupted/);
   expect(await waitForNoProcess(path.join(demoDir, 'workspace'), 10_000)).toEqual([]);

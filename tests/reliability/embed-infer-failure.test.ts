@@ -78,12 +78,13 @@ afterAll(() => {
   else process.env.POMONA_PYTHON = savedPython;
 });
 
-
 const submit = (handle: WorkflowHandle<typeof activeLearningLoop>, round: number, labelsDir: string) =>
   handle.executeUpdate(submitAnnotations, { args: [{ round, labelsDir }] });
 
 const pausedMessage = (what: string, command: string) =>
-  new RegExp(`^${what} failed \\(TrainerFailed: trainer ${command} failed \\(exit code 3\\): injected crash \\(test\\)\\); the loop is paused: fix the cause, then send resume to run it again, or stop$`);
+  new RegExp(
+    `^${what} failed \\(TrainerFailed: trainer ${command} failed \\(exit code 3\\): injected crash \\(test\\)\\); the loop is paused: fix the cause, then send resume to run it again, or stop$`,
+  );
 
 const pinned = new Set<string>();
 
@@ -102,10 +103,20 @@ test('embedding and inference that keep failing pause the loop after maxEmbedInf
   // Embedding: both attempts crash, the loop pauses while preparing; nothing is lost because nothing exists yet.
   pinned.add('embed-hopeless');
   failWhen(' embed ');
-  const handle = await loopEnv().client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `pomona-${project}`, args: [config] });
+  const handle = await loopEnv().client.workflow.start(activeLearningLoop, {
+    taskQueue: CPU_TASK_QUEUE,
+    workflowId: `pomona-${project}`,
+    args: [config],
+  });
   // While Temporal retries, `pomona status` shows the failed attempt (from the pending activity).
-  const retrying = await waitForStatus(handle, (s) => s.lastError !== null || s.paused, 'the retried embedding in pomona status');
-  expect(retrying.lastError).toBe('embedding the pool: attempt 1 failed: trainer embed failed (exit code 3): injected crash (test); Temporal is retrying (attempt 2)');
+  const retrying = await waitForStatus(
+    handle,
+    (s) => s.lastError !== null || s.paused,
+    'the retried embedding in pomona status',
+  );
+  expect(retrying.lastError).toBe(
+    'embedding the pool: attempt 1 failed: trainer embed failed (exit code 3): injected crash (test); Temporal is retrying (attempt 2)',
+  );
   const embedPaused = await waitForQuery(handle, (s) => s.paused, 'the loop paused on the embedding');
   expect(embedPaused.lastError).toMatch(pausedMessage('embedding the pool', 'embed'));
   expect(embedPaused).toMatchObject({ phase: 'preparing', round: 1, labelled: 0 });
@@ -113,7 +124,11 @@ test('embedding and inference that keep failing pause the loop after maxEmbedInf
   expect((await handle.describe()).status.name).toBe('RUNNING');
   failWhen(null);
   await handle.signal(resume);
-  const waiting = await waitForQuery(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch after the resumed embedding');
+  const waiting = await waitForQuery(
+    handle,
+    (s) => s.phase === 'awaiting-annotation',
+    'round 1 batch after the resumed embedding',
+  );
   expect(waiting.lastError).toBeNull();
   expect(fs.existsSync(layout.embeddings(projectDir))).toBe(true);
 
@@ -132,7 +147,11 @@ test('embedding and inference that keep failing pause the loop after maxEmbedInf
   const poolOut = `--out ${layout.predictions(projectDir, 1)}.partial`;
   failWhen(poolOut);
   await handle.signal(resume);
-  const poolPaused = await waitForQuery(handle, (s) => s.paused && s.phase === 'inferring', 'the loop paused on pool inference');
+  const poolPaused = await waitForQuery(
+    handle,
+    (s) => s.paused && s.phase === 'inferring',
+    'the loop paused on pool inference',
+  );
   expect(poolPaused.lastError).toMatch(pausedMessage('round 1 inference on the pool', 'infer'));
   expect(poolPaused).toMatchObject({ round: 1, labelled: 6 });
   expect(poolPaused.metrics).toHaveLength(1);

@@ -6,15 +6,31 @@ import type { LoopConfigInput } from '../../core/config/loop-config';
 export const KILL_TEST_CHECKPOINT_INTERVAL = 4;
 export const KILL_TEST_EPOCHS = 24;
 
-export function killTestConfig(project: string, workspace: string, dataset: string, overrides: Partial<LoopConfigInput> = {}): LoopConfigInput {
+export function killTestConfig(
+  project: string,
+  workspace: string,
+  dataset: string,
+  overrides: Partial<LoopConfigInput> = {},
+): LoopConfigInput {
   return {
     project,
     workspace,
     dataset: { path: dataset, validation: { fraction: 0.25 } },
-    selection: { initial: { method: 'CORESET', size: { nTotal: 8 } }, rounds: { method: 'CORAL', size: { batchSize: 4 } } },
+    selection: {
+      initial: { method: 'CORESET', size: { nTotal: 8 } },
+      rounds: { method: 'CORAL', size: { batchSize: 4 } },
+    },
     embedding: { epochs: 1, dim: 8 },
     // the small scratch network: these tests are about processes and timing, and its epochs are short
-    trainer: { backbone: 'scratch', minSteps: 0, epochs: KILL_TEST_EPOCHS, checkpointInterval: KILL_TEST_CHECKPOINT_INTERVAL, device: 'cpu', inputSize: '640x384', batchSize: 2 },
+    trainer: {
+      backbone: 'scratch',
+      minSteps: 0,
+      epochs: KILL_TEST_EPOCHS,
+      checkpointInterval: KILL_TEST_CHECKPOINT_INTERVAL,
+      device: 'cpu',
+      inputSize: '640x384',
+      batchSize: 2,
+    },
     stop: { maxRounds: 2 },
     timeouts: { heartbeat: '10s', train: '30m', infer: '30m' },
     ...overrides,

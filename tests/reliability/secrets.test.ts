@@ -45,7 +45,11 @@ test('fake NGC and Lightly credentials in the workers never reach history, logs 
     trainer: { minSteps: 0, epochs: 2, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
     stop: { maxRounds: 2 },
   });
-  const handle = await rig.client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `pomona-${project}`, args: [config] });
+  const handle = await rig.client.workflow.start(activeLearningLoop, {
+    taskQueue: CPU_TASK_QUEUE,
+    workflowId: `pomona-${project}`,
+    args: [config],
+  });
   await annotateRound(handle, 1);
   await annotateRound(handle, 2);
   const result = await handle.result();
@@ -56,10 +60,19 @@ test('fake NGC and Lightly credentials in the workers never reach history, logs 
   expect(new Set(runs).size).toBe(2);
   const visible: { what: string; text: string }[] = [];
   for (const runId of runs) {
-    visible.push({ what: `workflow show ${runId}`, text: await rig.server.cli('workflow', 'show', '-w', handle.workflowId, '--run-id', runId, '--output', 'json') });
+    visible.push({
+      what: `workflow show ${runId}`,
+      text: await rig.server.cli('workflow', 'show', '-w', handle.workflowId, '--run-id', runId, '--output', 'json'),
+    });
   }
-  visible.push({ what: 'workflow describe', text: await rig.server.cli('workflow', 'describe', '-w', handle.workflowId, '--output', 'json') });
-  visible.push({ what: 'status query', text: await rig.server.cli('workflow', 'query', '-w', handle.workflowId, '--name', 'status', '--output', 'json') });
+  visible.push({
+    what: 'workflow describe',
+    text: await rig.server.cli('workflow', 'describe', '-w', handle.workflowId, '--output', 'json'),
+  });
+  visible.push({
+    what: 'status query',
+    text: await rig.server.cli('workflow', 'query', '-w', handle.workflowId, '--name', 'status', '--output', 'json'),
+  });
   expect(visible[0].text).toContain('prepareProject');
   // Everything written to disk: worker logs, the server's state and log, every file of the project.
   visible.push({ what: 'worker logs', text: rig.workerLogs() });
@@ -70,7 +83,13 @@ test('fake NGC and Lightly credentials in the workers never reach history, logs 
   expect(visible.some((v) => v.what.endsWith('temporal.db'))).toBe(true);
   expect(visible.some((v) => v.what.endsWith('attempts.jsonl'))).toBe(true);
 
-  const leaks = visible.flatMap((v) => Object.entries(SECRETS).filter(([, secret]) => v.text.includes(secret)).map(([name]) => `${name} in ${v.what}`));
+  const leaks = visible.flatMap((v) =>
+    Object.entries(SECRETS)
+      .filter(([, secret]) => v.text.includes(secret))
+      .map(([name]) => `${name} in ${v.what}`),
+  );
   expect(leaks).toEqual([]);
-  console.log(`secrets: checked ${visible.length} sources (${runs.length} histories, describe, status, worker logs, server db/log, project files): no leak`);
+  console.log(
+    `secrets: checked ${visible.length} sources (${runs.length} histories, describe, status, worker logs, server db/log, project files): no leak`,
+  );
 });

@@ -19,7 +19,15 @@ import { killTestConfig } from './kill-config';
 // and each round costs about half what it did with 80 epochs behind a 15 s outage. Checkpoints every 2
 // epochs, so the retry redoes at most one.
 // the small scratch network: these tests are about processes and timing, and its epochs are short
-const TRAINER = { backbone: 'scratch', minSteps: 0, epochs: 48, checkpointInterval: 2, device: 'cpu', inputSize: '640x384', batchSize: 2 } as const;
+const TRAINER = {
+  backbone: 'scratch',
+  minSteps: 0,
+  epochs: 48,
+  checkpointInterval: 2,
+  device: 'cpu',
+  inputSize: '640x384',
+  batchSize: 2,
+} as const;
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 const TRAINING_OUTAGE_MS = 8_000;
 
@@ -39,9 +47,14 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-async function scheduledActivities(handle: WorkflowHandle<typeof activeLearningLoop>, runId: string, type: string): Promise<number> {
+async function scheduledActivities(
+  handle: WorkflowHandle<typeof activeLearningLoop>,
+  runId: string,
+  type: string,
+): Promise<number> {
   const history = await rig.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-  return (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
+  return (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type)
+    .length;
 }
 
 /**
@@ -88,7 +101,16 @@ async function outage(ms: number): Promise<void> {
 test('dev server SIGKILLed during annotation (update and signal in flight) and during training: the loop goes on, nothing lost or doubled', async () => {
   const project = 'server-kill';
   const projectDir = path.join(workspace, project);
-  const handle = await rig.client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `pomona-${project}`, args: [killTestConfig(project, workspace, dataset, { trainer: TRAINER, timeouts: { heartbeat: `${HEARTBEAT_TIMEOUT_MS / 1000}s`, train: '30m', infer: '30m' } })] });
+  const handle = await rig.client.workflow.start(activeLearningLoop, {
+    taskQueue: CPU_TASK_QUEUE,
+    workflowId: `pomona-${project}`,
+    args: [
+      killTestConfig(project, workspace, dataset, {
+        trainer: TRAINER,
+        timeouts: { heartbeat: `${HEARTBEAT_TIMEOUT_MS / 1000}s`, train: '30m', infer: '30m' },
+      }),
+    ],
+  });
   const firstRun = handle.firstExecutionRunId;
 
   // 1. An update sent, and the server killed 20 ms later for 2 s: within the client's retry budget
@@ -102,7 +124,9 @@ test('dev server SIGKILLed during annotation (update and signal in flight) and d
   const trainDir = path.join(projectDir, 'rounds', '1', 'train');
   await waitForStatus(handle, (s) => s.phase === 'training', 'training', 120_000);
   const deadline = Date.now() + 120_000;
-  while (Math.max(0, ...(summarizeAttempts(await readAttemptRecords(trainDir)).attempts[0]?.epochsCompleted ?? [])) < 2) {
+  while (
+    Math.max(0, ...(summarizeAttempts(await readAttemptRecords(trainDir)).attempts[0]?.epochsCompleted ?? [])) < 2
+  ) {
     if (Date.now() > deadline) throw new Error('training never reached epoch 2');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -112,10 +136,16 @@ test('dev server SIGKILLed during annotation (update and signal in flight) and d
   // 3. An update in flight and a 20 s outage, beyond the client's retries: the caller gets an error (or
   //    the outcome), and the loop's status says whether the batch still waits. The resubmission is a
   //    signal, and the server is killed right after acknowledging it: a signal acknowledged is durable.
-  const seen2 = await submitAcrossOutage(handle, await groundTruthSubmission(handle, 2, 900_000), 20_000, 12, async (submission) => {
-    await handle.signal(annotationsSubmitted, submission);
-    await outage(2_000);
-  });
+  const seen2 = await submitAcrossOutage(
+    handle,
+    await groundTruthSubmission(handle, 2, 900_000),
+    20_000,
+    12,
+    async (submission) => {
+      await handle.signal(annotationsSubmitted, submission);
+      await outage(2_000);
+    },
+  );
   console.log(`update in flight, 20 s outage: ${seen2}`);
   const result = await handle.result();
 
@@ -130,7 +160,9 @@ test('dev server SIGKILLed during annotation (update and signal in flight) and d
   expect(final.lastError).toBeNull();
 
   const attempts = summarizeAttempts(await readAttemptRecords(trainDir));
-  console.log(`training across a ${TRAINING_OUTAGE_MS / 1000} s server outage: ${attempts.attempts.length} attempt(s) ${JSON.stringify(attempts.attempts.map((a) => ({ attempt: a.attempt, resumeFrom: a.resumeFrom, epochs: a.epochsCompleted.length, outcome: a.outcome })))}`);
+  console.log(
+    `training across a ${TRAINING_OUTAGE_MS / 1000} s server outage: ${attempts.attempts.length} attempt(s) ${JSON.stringify(attempts.attempts.map((a) => ({ attempt: a.attempt, resumeFrom: a.resumeFrom, epochs: a.epochsCompleted.length, outcome: a.outcome })))}`,
+  );
   expect(attempts.attempts[attempts.attempts.length - 1].outcome).toBe('done');
   // Attempts never overlap: every record belongs to the attempt started last, and each attempt ended
   // (done, cancelled or failed) before the next one started.

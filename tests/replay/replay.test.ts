@@ -9,7 +9,10 @@ import { CONFIG_PARSED_ONCE, PATCH_IDS } from '../../workflows/patches';
 import { workflowBundle } from '../helpers/dev-server';
 
 const dir = path.join(__dirname, 'histories');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 interface StoredEvent {
   eventType: string;
@@ -44,7 +47,9 @@ test('every patched() path of the workflow has a stored history that took it', (
 
 /** A stored history whose start input (the loop's config) is changed by `edit`. */
 function withEditedConfig(file: string, edit: (config: Record<string, unknown>) => void): unknown {
-  const history = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { events: { workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } } }[] };
+  const history = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as {
+    events: { workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } } }[];
+  };
   const payload = history.events[0].workflowExecutionStartedEventAttributes!.input.payloads[0];
   const config = JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8')) as Record<string, unknown>;
   edit(config);
@@ -58,7 +63,11 @@ test('a first run replays on a schema that would refuse its config (config-parse
   const file = 'bad-messages-rejected-round1.json';
   expect(patchIds(file)).toContain(CONFIG_PARSED_ONCE);
   const history = withEditedConfig(file, (config) => (config.retiredOption = true));
-  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'config-parsed-once-changed-schema');
+  await Worker.runReplayHistory(
+    { workflowBundle: await workflowBundle() },
+    history,
+    'config-parsed-once-changed-schema',
+  );
 });
 
 test.each(files)('replays %s', async (file) => {

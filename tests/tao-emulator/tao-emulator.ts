@@ -38,9 +38,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function parseInvocation(argv: string[]): { dialect: Dialect; task: string; args: string[] } {
   const [launcher, ...rest] = argv;
   if (launcher === 'tlt' && rest[0] === 'yolo_v4') return { dialect: 'tlt3', task: rest[1], args: rest.slice(2) };
-  if (launcher === 'tao' && rest[0] === 'model' && rest[1] === 'yolo_v4') return { dialect: 'tao5', task: rest[2], args: rest.slice(3) };
+  if (launcher === 'tao' && rest[0] === 'model' && rest[1] === 'yolo_v4')
+    return { dialect: 'tao5', task: rest[2], args: rest.slice(3) };
   if (launcher === 'tao' && rest[0] === 'yolo_v4') return { dialect: 'tao4', task: rest[1], args: rest.slice(2) };
-  throw new ToolError(`usage: ${launcher} ${launcher === 'tao' ? '[model] ' : ''}yolo_v4 {train,evaluate,inference,kmeans} ...: got "${rest.join(' ')}"`);
+  throw new ToolError(
+    `usage: ${launcher} ${launcher === 'tao' ? '[model] ' : ''}yolo_v4 {train,evaluate,inference,kmeans} ...: got "${rest.join(' ')}"`,
+  );
 }
 
 interface Mount {
@@ -49,17 +52,29 @@ interface Mount {
 }
 
 function readMounts(dialect: Dialect): Mount[] {
-  const file = dialect === 'tlt3' ? path.join(os.homedir(), '.tlt_mounts.json') : (process.env.LAUNCHER_MOUNTS ?? path.join(os.homedir(), '.tao_mounts.json'));
-  if (!fs.existsSync(file)) throw new ToolError(`Mounts file ${file} not found: the container would see no host folder`);
+  const file =
+    dialect === 'tlt3'
+      ? path.join(os.homedir(), '.tlt_mounts.json')
+      : (process.env.LAUNCHER_MOUNTS ?? path.join(os.homedir(), '.tao_mounts.json'));
+  if (!fs.existsSync(file))
+    throw new ToolError(`Mounts file ${file} not found: the container would see no host folder`);
   const config = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-  for (const key of Object.keys(config)) if (!['Mounts', 'Envs', 'DockerOptions'].includes(key)) throw new ToolError(`Invalid mounts file ${file}: unsupported key "${key}"`);
+  for (const key of Object.keys(config))
+    if (!['Mounts', 'Envs', 'DockerOptions'].includes(key))
+      throw new ToolError(`Invalid mounts file ${file}: unsupported key "${key}"`);
   const docker = (config.DockerOptions ?? {}) as Record<string, unknown>;
-  for (const key of Object.keys(docker)) if (!['user', 'ports', 'shm_size', 'ulimits', 'privileged', 'network', 'tty'].includes(key)) throw new ToolError(`Invalid mounts file ${file}: unsupported DockerOptions key "${key}"`);
+  for (const key of Object.keys(docker))
+    if (!['user', 'ports', 'shm_size', 'ulimits', 'privileged', 'network', 'tty'].includes(key))
+      throw new ToolError(`Invalid mounts file ${file}: unsupported DockerOptions key "${key}"`);
   if (docker.tty !== false && !process.stdin.isTTY) throw new ToolError('the input device is not a TTY');
-  if (typeof docker.user !== 'string' || docker.user !== `${os.userInfo().uid}:${os.userInfo().gid}`) out('WARNING: DockerOptions.user is not set to your uid:gid: output files will be owned by root\n');
+  if (typeof docker.user !== 'string' || docker.user !== `${os.userInfo().uid}:${os.userInfo().gid}`)
+    out('WARNING: DockerOptions.user is not set to your uid:gid: output files will be owned by root\n');
   const mounts = (config.Mounts ?? []) as Mount[];
   for (const m of mounts) {
-    if (!fs.existsSync(m.source)) throw new ToolError(`docker: Error response from daemon: invalid mount config for type "bind": bind source path does not exist: ${m.source}.`);
+    if (!fs.existsSync(m.source))
+      throw new ToolError(
+        `docker: Error response from daemon: invalid mount config for type "bind": bind source path does not exist: ${m.source}.`,
+      );
   }
   return mounts;
 }
@@ -67,7 +82,8 @@ function readMounts(dialect: Dialect): Mount[] {
 /** What a container path is on the host; a path under no mount does not exist inside the container. */
 function hostPath(containerPath: string, mounts: Mount[]): string {
   for (const m of mounts) {
-    if (containerPath === m.destination || containerPath.startsWith(`${m.destination}/`)) return m.source + containerPath.slice(m.destination.length);
+    if (containerPath === m.destination || containerPath.startsWith(`${m.destination}/`))
+      return m.source + containerPath.slice(m.destination.length);
   }
   throw new ToolError(`FileNotFoundError: [Errno 2] No such file or directory: '${containerPath}'`);
 }
@@ -87,9 +103,49 @@ function required(args: string[], name: string): string {
 
 const SCHEMA: Record<string, Record<string, string | null>> = {
   // message -> field -> sub-message (null for scalars)
-  root: { random_seed: null, yolov4_config: 'YOLOv4Config', training_config: 'TrainingConfig', eval_config: 'EvalConfig', nms_config: 'NMSConfig', augmentation_config: 'AugmentationConfig', dataset_config: 'DatasetConfig' },
-  YOLOv4Config: Object.fromEntries(['big_anchor_shape', 'mid_anchor_shape', 'small_anchor_shape', 'box_matching_iou', 'matching_neutral_box_iou', 'arch', 'nlayers', 'arch_conv_blocks', 'loss_loc_weight', 'loss_neg_obj_weights', 'loss_class_weights', 'freeze_bn', 'freeze_blocks', 'force_relu', 'label_smoothing', 'big_grid_xy_extend', 'mid_grid_xy_extend', 'small_grid_xy_extend'].map((f) => [f, null])),
-  TrainingConfig: { batch_size_per_gpu: null, num_epochs: null, enable_qat: null, checkpoint_interval: null, learning_rate: 'LearningRateConfig', regularizer: 'RegularizerConfig', optimizer: 'OptimizerConfig', pretrain_model_path: null, resume_model_path: null, pruned_model_path: null },
+  root: {
+    random_seed: null,
+    yolov4_config: 'YOLOv4Config',
+    training_config: 'TrainingConfig',
+    eval_config: 'EvalConfig',
+    nms_config: 'NMSConfig',
+    augmentation_config: 'AugmentationConfig',
+    dataset_config: 'DatasetConfig',
+  },
+  YOLOv4Config: Object.fromEntries(
+    [
+      'big_anchor_shape',
+      'mid_anchor_shape',
+      'small_anchor_shape',
+      'box_matching_iou',
+      'matching_neutral_box_iou',
+      'arch',
+      'nlayers',
+      'arch_conv_blocks',
+      'loss_loc_weight',
+      'loss_neg_obj_weights',
+      'loss_class_weights',
+      'freeze_bn',
+      'freeze_blocks',
+      'force_relu',
+      'label_smoothing',
+      'big_grid_xy_extend',
+      'mid_grid_xy_extend',
+      'small_grid_xy_extend',
+    ].map((f) => [f, null]),
+  ),
+  TrainingConfig: {
+    batch_size_per_gpu: null,
+    num_epochs: null,
+    enable_qat: null,
+    checkpoint_interval: null,
+    learning_rate: 'LearningRateConfig',
+    regularizer: 'RegularizerConfig',
+    optimizer: 'OptimizerConfig',
+    pretrain_model_path: null,
+    resume_model_path: null,
+    pruned_model_path: null,
+  },
   LearningRateConfig: { soft_start_cosine_annealing_schedule: 'SoftStartCosineAnnealingScheduler' },
   SoftStartCosineAnnealingScheduler: { min_learning_rate: null, max_learning_rate: null, soft_start: null },
   RegularizerConfig: { type: null, weight: null },
@@ -98,8 +154,29 @@ const SCHEMA: Record<string, Record<string, string | null>> = {
   SGDOptimizerConfig: { momentum: null, nesterov: null },
   EvalConfig: { average_precision_mode: null, batch_size: null, matching_iou_threshold: null },
   NMSConfig: { confidence_threshold: null, clustering_iou_threshold: null, top_k: null },
-  AugmentationConfig: Object.fromEntries(['hue', 'saturation', 'exposure', 'vertical_flip', 'horizontal_flip', 'jitter', 'output_width', 'output_height', 'output_channel', 'randomize_input_shape_period', 'mosaic_prob', 'mosaic_min_ratio'].map((f) => [f, null])),
-  DatasetConfig: { data_sources: 'DataSource', include_difficult_in_training: null, image_extension: null, target_class_mapping: 'TargetClassMapping', validation_data_sources: 'DataSource' },
+  AugmentationConfig: Object.fromEntries(
+    [
+      'hue',
+      'saturation',
+      'exposure',
+      'vertical_flip',
+      'horizontal_flip',
+      'jitter',
+      'output_width',
+      'output_height',
+      'output_channel',
+      'randomize_input_shape_period',
+      'mosaic_prob',
+      'mosaic_min_ratio',
+    ].map((f) => [f, null]),
+  ),
+  DatasetConfig: {
+    data_sources: 'DataSource',
+    include_difficult_in_training: null,
+    image_extension: null,
+    target_class_mapping: 'TargetClassMapping',
+    validation_data_sources: 'DataSource',
+  },
   DataSource: { label_directory_path: null, image_directory_path: null, tfrecords_path: null },
   TargetClassMapping: { key: null, value: null },
 };
@@ -117,7 +194,8 @@ function parseSpec(text: string, dialect: Dialect): Proto {
   text.split('\n').forEach((line, i) => {
     const re = /\s*("(?:[^"\\]|\\.)*"|[{}:]|[^\s{}:"]+)/g;
     let m: RegExpExecArray | null;
-    while ((m = re.exec(line.replace(/#.*$/, '')))) if (m[1]) tokens.push({ t: m[1], line: i + 1, col: m.index + m[0].indexOf(m[1]) + 1 });
+    while ((m = re.exec(line.replace(/#.*$/, ''))))
+      if (m[1]) tokens.push({ t: m[1], line: i + 1, col: m.index + m[0].indexOf(m[1]) + 1 });
   });
   let at = 0;
   const fail = (msg: string, tok = tokens[at]): never => {
@@ -128,7 +206,8 @@ function parseSpec(text: string, dialect: Dialect): Proto {
     const msg: Proto = {};
     while (at < tokens.length && tokens[at].t !== '}') {
       const name = tokens[at];
-      if (!(name.t in fields)) fail(`Message type "${type === 'root' ? 'Experiment' : type}" has no field named "${name.t}".`, name);
+      if (!(name.t in fields))
+        fail(`Message type "${type === 'root' ? 'Experiment' : type}" has no field named "${name.t}".`, name);
       at++;
       const sub = fields[name.t];
       let value: string | number | boolean | Proto;
@@ -141,7 +220,15 @@ function parseSpec(text: string, dialect: Dialect): Proto {
         if (tokens[at]?.t !== ':') fail(`Expected ":".`);
         at++;
         const raw = tokens[at++]?.t ?? fail('Expected a value.');
-        value = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw === 'true' ? true : raw === 'false' ? false : /^[-+0-9.]/.test(raw) ? Number(raw) : raw;
+        value = raw.startsWith('"')
+          ? (JSON.parse(raw) as string)
+          : raw === 'true'
+            ? true
+            : raw === 'false'
+              ? false
+              : /^[-+0-9.]/.test(raw)
+                ? Number(raw)
+                : raw;
         if (typeof value === 'number' && Number.isNaN(value)) fail(`Couldn't parse number: ${raw}`);
       }
       (msg[name.t] ??= []).push(value);
@@ -156,6 +243,11 @@ function parseSpec(text: string, dialect: Dialect): Proto {
 }
 
 const one = (m: Proto | undefined, field: string) => m?.[field]?.[0];
+/** A scalar field as text (a message where a scalar belongs reads as empty). */
+const text = (m: Proto | undefined, field: string) => {
+  const v = one(m, field);
+  return typeof v === 'object' || v === undefined ? '' : String(v);
+};
 const num = (m: Proto | undefined, field: string, fallback = 0) => Number(one(m, field) ?? fallback);
 const sub = (m: Proto | undefined, field: string) => one(m, field) as Proto | undefined;
 
@@ -182,33 +274,54 @@ function readSpec(file: string, dialect: Dialect): Spec {
   const check = (ok: boolean, message: string) => {
     if (!ok) throw new ToolError(`AssertionError: ${message}`);
   };
-  check(!!yolo && !!training && !!aug && !!dataset, 'yolov4_config, training_config, augmentation_config and dataset_config are required');
-  for (const f of ['output_width', 'output_height']) check(num(aug, f) >= 32 && num(aug, f) % 32 === 0, `augmentation_config.${f} must be a multiple of 32 and >= 32`);
+  check(
+    !!yolo && !!training && !!aug && !!dataset,
+    'yolov4_config, training_config, augmentation_config and dataset_config are required',
+  );
+  for (const f of ['output_width', 'output_height'])
+    check(num(aug, f) >= 32 && num(aug, f) % 32 === 0, `augmentation_config.${f} must be a multiple of 32 and >= 32`);
   check([1, 3].includes(num(aug, 'output_channel', 3)), 'output_channel must be 1 or 3');
-  check(num(aug, 'hue') >= 0 && num(aug, 'hue') <= 1 && num(aug, 'jitter') >= 0 && num(aug, 'jitter') <= 1, 'hue and jitter must be in [0, 1]');
+  check(
+    num(aug, 'hue') >= 0 && num(aug, 'hue') <= 1 && num(aug, 'jitter') >= 0 && num(aug, 'jitter') <= 1,
+    'hue and jitter must be in [0, 1]',
+  );
   check(num(aug, 'saturation', 1) >= 1 && num(aug, 'exposure', 1) >= 1, 'saturation and exposure must be >= 1');
-  if (one(aug, 'mosaic_min_ratio') !== undefined) check(num(aug, 'mosaic_min_ratio') > 0 && num(aug, 'mosaic_min_ratio') < 0.5, 'mosaic_min_ratio must be in (0, 0.5)');
-  for (const f of ['batch_size_per_gpu', 'num_epochs', 'checkpoint_interval']) check(num(training, f) > 0, `training_config.${f} must be > 0`);
+  if (one(aug, 'mosaic_min_ratio') !== undefined)
+    check(
+      num(aug, 'mosaic_min_ratio') > 0 && num(aug, 'mosaic_min_ratio') < 0.5,
+      'mosaic_min_ratio must be in (0, 0.5)',
+    );
+  for (const f of ['batch_size_per_gpu', 'num_epochs', 'checkpoint_interval'])
+    check(num(training, f) > 0, `training_config.${f} must be > 0`);
   if (dialect === 'tao5') {
     const v = one(yolo, 'matching_neutral_box_iou');
     check(typeof v === 'number' && v > 0.25 && v <= 1, 'matching_neutral_box_iou must be in (0.25, 1]');
   }
-  const starts = (['pretrain', 'resume', 'pruned'] as const).filter((k) => one(training, `${k}_model_path`) !== undefined);
+  const starts = (['pretrain', 'resume', 'pruned'] as const).filter(
+    (k) => one(training, `${k}_model_path`) !== undefined,
+  );
   check(starts.length <= 1, 'only one of pretrain_model_path, resume_model_path and pruned_model_path may be set');
   const mappings = (dataset!.target_class_mapping ?? []) as Proto[];
   check(mappings.length > 0, 'target_class_mapping must not be empty');
-  const sources = (field: string) => ((dataset![field] ?? []) as Proto[]).map((s) => ({ images: String(one(s, 'image_directory_path')), labels: String(one(s, 'label_directory_path')) }));
+  const sources = (field: string) =>
+    ((dataset![field] ?? []) as Proto[]).map((s) => ({
+      images: text(s, 'image_directory_path'),
+      labels: text(s, 'label_directory_path'),
+    }));
   check(sources('data_sources').length > 0, 'data_sources must not be empty');
-  check(sources('validation_data_sources').length > 0, 'validation_data_sources are required unless training from TFRecords');
+  check(
+    sources('validation_data_sources').length > 0,
+    'validation_data_sources are required unless training from TFRecords',
+  );
   return {
     raw,
-    arch: String(one(yolo, 'arch') ?? 'resnet'),
+    arch: text(yolo, 'arch') || 'resnet',
     nlayers: num(yolo, 'nlayers', 18),
     batch: num(training, 'batch_size_per_gpu'),
     epochs: num(training, 'num_epochs'),
     interval: num(training, 'checkpoint_interval'),
-    start: starts.length ? { kind: starts[0], path: String(one(training, `${starts[0]}_model_path`)) } : null,
-    mapping: new Map(mappings.map((m) => [String(one(m, 'key')), String(one(m, 'value'))])),
+    start: starts.length ? { kind: starts[0], path: text(training, `${starts[0]}_model_path`) } : null,
+    mapping: new Map(mappings.map((m) => [text(m, 'key'), text(m, 'value')])),
     train: sources('data_sources'),
     validation: sources('validation_data_sources'),
   };
@@ -230,7 +343,8 @@ function readKittiLabels(file: string, mapping: Map<string, string>): Box[] {
     const f = line.trim().split(/\s+/);
     if (f.length < 9) continue;
     // TAO parses occlusion with int(): "0.0" fails.
-    if (!/^-?\d+$/.test(f[2])) throw new ToolError(`ValueError: invalid literal for int() with base 10: '${f[2]}' (${file})`);
+    if (!/^-?\d+$/.test(f[2]))
+      throw new ToolError(`ValueError: invalid literal for int() with base 10: '${f[2]}' (${file})`);
     const target = mapping.get(f[0].toLowerCase());
     const [x1, y1, x2, y2] = f.slice(4, 8).map(Number);
     if (target && x2 > x1 && y2 > y1) boxes.push({ cls: target, x1, y1, x2, y2 });
@@ -239,14 +353,19 @@ function readKittiLabels(file: string, mapping: Map<string, string>): Box[] {
 }
 
 /** Images with a `<basename>.txt` label (the others are skipped, as TAO does) and their boxes. */
-function readDataset(sources: { images: string; labels: string }[], mapping: Map<string, string>, mounts: Mount[]): { images: number; skipped: number; boxes: number } {
+function readDataset(
+  sources: { images: string; labels: string }[],
+  mapping: Map<string, string>,
+  mounts: Mount[],
+): { images: number; skipped: number; boxes: number } {
   let images = 0;
   let skipped = 0;
   let boxes = 0;
   for (const s of sources) {
     const imageDir = hostPath(s.images, mounts);
     const labelDir = hostPath(s.labels, mounts);
-    if (!fs.existsSync(imageDir)) throw new ToolError(`FileNotFoundError: [Errno 2] No such file or directory: '${s.images}'`);
+    if (!fs.existsSync(imageDir))
+      throw new ToolError(`FileNotFoundError: [Errno 2] No such file or directory: '${s.images}'`);
     for (const name of fs.readdirSync(imageDir).filter((f) => /\.(png|jpe?g)$/i.test(f))) {
       const label = path.join(labelDir, `${path.parse(name).name}.txt`);
       if (!fs.existsSync(label)) {
@@ -305,20 +424,27 @@ async function train(dialect: Dialect, args: string[], mounts: Mount[]): Promise
     const file = hostPath(spec.start.path, mounts);
     if (spec.start.kind === 'resume') {
       const m = /_epoch_(\d+)\.(tlt|hdf5)$/.exec(path.basename(spec.start.path));
-      if (!m) throw new ToolError(`ValueError: Cannot parse the checkpoint path ${spec.start.path}: its name must end in _epoch_<N>.tlt or .hdf5`);
+      if (!m)
+        throw new ToolError(
+          `ValueError: Cannot parse the checkpoint path ${spec.start.path}: its name must end in _epoch_<N>.tlt or .hdf5`,
+        );
       first = Number(m[1]) + 1;
     }
     loadModel(file, key, spec.start.path);
     out(`Loading ${spec.start.kind} weights from ${spec.start.path}\n`);
   }
-  if (spec.batch > limit) throw new ToolError('Ran out of GPU memory, please lower the batch size, use a smaller input resolution, use a smaller backbone, or enable model parallelism for supported TLT architectures');
+  if (spec.batch > limit)
+    throw new ToolError(
+      'Ran out of GPU memory, please lower the batch size, use a smaller input resolution, use a smaller backbone, or enable model parallelism for supported TLT architectures',
+    );
 
   const ext = dialect === 'tao5' ? 'hdf5' : 'tlt';
   const weights = path.join(results, 'weights');
   fs.mkdirSync(weights, { recursive: true });
   const csv = path.join(results, `yolov4_training_log_${spec.arch}${spec.nlayers}.csv`);
   const classes = [...new Set(spec.mapping.values())];
-  if (first === 1) fs.writeFileSync(csv, `epoch,${classes.map((c) => `AP_${c}`).join(',')},loss,lr,mAP,validation_loss\n`);
+  if (first === 1)
+    fs.writeFileSync(csv, `epoch,${classes.map((c) => `AP_${c}`).join(',')},loss,lr,mAP,validation_loss\n`);
   const steps = Math.ceil(data.images / spec.batch);
   const epochMs = Number(process.env.TAO_EMULATOR_EPOCH_SECONDS ?? 0.2) * 1000;
   const failAt = Number(process.env.TAO_EMULATOR_FAIL_AT_EPOCH ?? 1);
@@ -334,7 +460,11 @@ async function train(dialect: Dialect, args: string[], mounts: Mount[]): Promise
       loss = 6000 / (epoch + step / steps) + 40;
       const done = Math.round((30 * step) / steps);
       const bar = `${'='.repeat(Math.max(0, done - 1))}${step === steps ? '=' : '>'}${'.'.repeat(30 - done)}`;
-      out(step < steps ? `\r${String(step).padStart(String(steps).length + 1)}/${steps} [${bar}] - ETA: 0s - loss: ${loss.toFixed(4)}` : `\r${String(step).padStart(String(steps).length + 1)}/${steps} [${bar}] - 1s ${Math.round(epochMs / steps)}ms/step - loss: ${loss.toFixed(4)}\n`);
+      out(
+        step < steps
+          ? `\r${String(step).padStart(String(steps).length + 1)}/${steps} [${bar}] - ETA: 0s - loss: ${loss.toFixed(4)}`
+          : `\r${String(step).padStart(String(steps).length + 1)}/${steps} [${bar}] - 1s ${Math.round(epochMs / steps)}ms/step - loss: ${loss.toFixed(4)}\n`,
+      );
     }
     if (epoch % spec.interval === 0 || epoch === spec.epochs) {
       const ap = Object.fromEntries(classes.map((c) => [c, Math.min(0.9, 0.2 + 0.05 * epoch)]));
@@ -344,12 +474,20 @@ async function train(dialect: Dialect, args: string[], mounts: Mount[]): Promise
       const name = `yolov4_${spec.arch}${spec.nlayers}_epoch_${String(epoch).padStart(3, '0')}.${ext}`;
       out(`\nEpoch ${String(epoch).padStart(5, '0')}: saving model to ${required(args, '-r')}/weights/${name}\n`);
       // Written in place, in two parts, like a real checkpoint: a kill in between leaves a torn file.
-      const body = JSON.stringify({ format: 'tao-emulator-checkpoint', keyHash: dialect === 'tao5' ? undefined : keyHash(key), epoch, arch: spec.arch });
+      const body = JSON.stringify({
+        format: 'tao-emulator-checkpoint',
+        keyHash: dialect === 'tao5' ? undefined : keyHash(key),
+        epoch,
+        arch: spec.arch,
+      });
       fs.writeFileSync(path.join(weights, name), body.slice(0, 10));
       await sleep(Math.min(50, epochMs / 4));
       fs.appendFileSync(path.join(weights, name), body.slice(10));
       const map = Object.values(ap).reduce((a, b) => a + b, 0) / Math.max(1, classes.length);
-      fs.appendFileSync(csv, `${epoch},${classes.map((c) => ap[c].toFixed(5)).join(',')},${loss.toFixed(4)},1e-4,${map.toFixed(5)},${validationLoss.toFixed(3)}\n`);
+      fs.appendFileSync(
+        csv,
+        `${epoch},${classes.map((c) => ap[c].toFixed(5)).join(',')},${loss.toFixed(4)},1e-4,${map.toFixed(5)},${validationLoss.toFixed(3)}\n`,
+      );
     }
   }
   if (process.env.TAO_EMULATOR_FAIL === 'pass-without-checkpoint') {
@@ -388,10 +526,16 @@ async function inference(dialect: Dialect, args: string[], mounts: Mount[]): Pro
   fs.mkdirSync(labelsDir, { recursive: true });
   fs.mkdirSync(annotatedDir, { recursive: true });
   const oracle = process.env.TAO_EMULATOR_ORACLE_LABELS;
-  const files = fs.readdirSync(images).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort();
+  const files = fs
+    .readdirSync(images)
+    .filter((f) => /\.(png|jpe?g)$/i.test(f))
+    .sort();
   files.forEach((file, n) => {
     const name = path.parse(file).name;
-    const truth = oracle && fs.existsSync(path.join(oracle, `${name}.txt`)) ? readKittiLabels(path.join(oracle, `${name}.txt`), spec.mapping) : [];
+    const truth =
+      oracle && fs.existsSync(path.join(oracle, `${name}.txt`))
+        ? readKittiLabels(path.join(oracle, `${name}.txt`), spec.mapping)
+        : [];
     const lines: string[] = [];
     truth.forEach((b, i) => {
       if (noise(name, i) < 0.1) return; // a missed object
@@ -400,7 +544,9 @@ async function inference(dialect: Dialect, args: string[], mounts: Mount[]): Pro
       const dx = (noise(name, i + 100) - 0.5) * 0.2 * w;
       const dy = (noise(name, i + 200) - 0.5) * 0.2 * h;
       const score = 0.35 + 0.6 * noise(name, i + 300);
-      lines.push(`${b.cls} 0.00 0 0.00 ${(b.x1 + dx).toFixed(2)} ${(b.y1 + dy).toFixed(2)} ${(b.x2 + dx).toFixed(2)} ${(b.y2 + dy).toFixed(2)} 0.00 0.00 0.00 0.00 0.00 0.00 0.00 ${score.toFixed(4)}`);
+      lines.push(
+        `${b.cls} 0.00 0 0.00 ${(b.x1 + dx).toFixed(2)} ${(b.y1 + dy).toFixed(2)} ${(b.x2 + dx).toFixed(2)} ${(b.y2 + dy).toFixed(2)} 0.00 0.00 0.00 0.00 0.00 0.00 0.00 ${score.toFixed(4)}`,
+      );
     });
     const cls = [...spec.mapping.values()][0];
     const fpScore = 0.05 + 0.3 * noise(name, 999);
@@ -424,7 +570,10 @@ async function main(): Promise<void> {
     if (task === 'train') await train(installed, args, mounts);
     else if (task === 'evaluate') await evaluate(installed, args, mounts);
     else if (task === 'inference') await inference(installed, args, mounts);
-    else throw new ToolError(`yolo_v4: invalid choice: '${task}' (choose from 'train', 'evaluate', 'inference', 'kmeans', 'export', 'prune')`);
+    else
+      throw new ToolError(
+        `yolo_v4: invalid choice: '${task}' (choose from 'train', 'evaluate', 'inference', 'kmeans', 'export', 'prune')`,
+      );
     if (process.env.TAO_EMULATOR_FAIL === 'exit0-without-pass') {
       out('Traceback (most recent call last):\nRuntimeError: job failed after its last epoch\n');
       process.exitCode = 0;

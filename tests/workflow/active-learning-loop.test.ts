@@ -6,7 +6,15 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ImportResult } from '../../activities/types';
-import { annotationsSubmitted, pause, resume, stop, submitAnnotations, SubmissionFailure, type AnnotationSubmission } from '../../workflows/messages';
+import {
+  annotationsSubmitted,
+  pause,
+  resume,
+  stop,
+  submitAnnotations,
+  SubmissionFailure,
+  type AnnotationSubmission,
+} from '../../workflows/messages';
 import { useScriptedLoops, type LoopHandle, type ScriptedLoop } from './loop-environment';
 import { BAD_LABELS } from './scripted-activities';
 
@@ -18,12 +26,18 @@ const labels = (round: number): AnnotationSubmission => ({ round, labelsDir: `/l
 
 /** Answers the batch of `round` with good labels once it is waiting. */
 async function annotate(loop: ScriptedLoop, round: number): Promise<ImportResult> {
-  await loop.waitFor((s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round, `the round ${round} batch`);
+  await loop.waitFor(
+    (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round,
+    `the round ${round} batch`,
+  );
   return loop.handle.executeUpdate(submitAnnotations, { args: [labels(round)] });
 }
 
 /** The update's failure for `submission`: its type, message and the problems it names. */
-async function refusal(handle: LoopHandle, submission: unknown): Promise<{ type?: string; message: string; problems?: string[] }> {
+async function refusal(
+  handle: LoopHandle,
+  submission: unknown,
+): Promise<{ type?: string; message: string; problems?: string[] }> {
   try {
     await handle.executeUpdate(submitAnnotations, { args: [submission as AnnotationSubmission] });
   } catch (err) {
@@ -42,7 +56,11 @@ describe('stop reasons', () => {
     expect(await annotate(loop, 3)).toMatchObject({ ok: true, labelledCount: 20 });
     const result = await loop.result();
     expect(result).toMatchObject({ rounds: 3, labelled: 20, stopReason: 'max-rounds' });
-    expect(result.metrics.map((m) => [m.round, m.labelled, m.map50])).toEqual([[1, 10, 0.3], [2, 15, 0.5], [3, 20, 0.6]]);
+    expect(result.metrics.map((m) => [m.round, m.labelled, m.map50])).toEqual([
+      [1, 10, 0.3],
+      [2, 15, 0.5],
+      [3, 20, 0.6],
+    ]);
     const { calls, trainInputs } = loop.activities;
     // Prepared and embedded once for all rounds; no pool inference after the last round.
     expect(['parseConfig', 'prepareProject', 'embedPool'].map((a) => loop.activities.count(a))).toEqual([1, 1, 1]);
@@ -54,7 +72,9 @@ describe('stop reasons', () => {
       [2, `${project}/rounds/1/train/weights/final.pt`],
       [3, `${project}/rounds/2/train/weights/final.pt`],
     ]);
-    expect(trainInputs.map((t) => t.labelledPath)).toEqual([1, 2, 3].map((r) => `${project}/rounds/${r}/labelled.json`));
+    expect(trainInputs.map((t) => t.labelledPath)).toEqual(
+      [1, 2, 3].map((r) => `${project}/rounds/${r}/labelled.json`),
+    );
     // Round n trains with seed + n; round 1's batch has no pre-labels, later ones the last model's.
     expect(trainInputs.map((t) => t.seed)).toEqual([1, 2, 3]);
   });
@@ -82,7 +102,9 @@ describe('stop reasons', () => {
   });
 
   test('size-reached: an nTotal already met selects nothing and ends the loop before a second batch', async () => {
-    const loop = await startLoop({ selection: { initial: { size: { nTotal: 10 } }, rounds: { size: { nTotal: 10 } } } });
+    const loop = await startLoop({
+      selection: { initial: { size: { nTotal: 10 } }, rounds: { size: { nTotal: 10 } } },
+    });
     await annotate(loop, 1);
     expect(await loop.result()).toMatchObject({ rounds: 1, labelled: 10, stopReason: 'size-reached' });
     expect(loop.activities.count('exportBatch')).toBe(1);
@@ -118,7 +140,10 @@ describe('pause, resume and stop', () => {
     await loop.waitFor((s) => s.phase === 'awaiting-annotation', 'the first batch');
     await loop.handle.signal(pause);
     await loop.waitFor((s) => s.paused, 'the pause');
-    expect(await loop.handle.executeUpdate(submitAnnotations, { args: [labels(1)] })).toMatchObject({ ok: true, labelledCount: 10 });
+    expect(await loop.handle.executeUpdate(submitAnnotations, { args: [labels(1)] })).toMatchObject({
+      ok: true,
+      labelledCount: 10,
+    });
     const held = await loop.waitFor((s) => s.labelled === 10, 'the import');
     expect(held).toMatchObject({ paused: true, pendingBatch: null });
     expect(loop.activities.count('trainRound')).toBe(0);
@@ -150,7 +175,12 @@ describe('pause, resume and stop', () => {
     await loop.waitFor((s) => s.phase === 'training', 'training');
     await loop.handle.signal(stop);
     release();
-    expect(await loop.result()).toMatchObject({ rounds: 1, labelled: 10, stopReason: 'stop-signal', metrics: [expect.objectContaining({ round: 1 })] });
+    expect(await loop.result()).toMatchObject({
+      rounds: 1,
+      labelled: 10,
+      stopReason: 'stop-signal',
+      metrics: [expect.objectContaining({ round: 1 })],
+    });
     expect(loop.activities.count('inferImages')).toBe(1);
   });
 });
@@ -163,9 +193,18 @@ describe('annotation messages', () => {
       type: SubmissionFailure.invalid,
       message: 'the batch waiting for annotation is round 1, not 2',
     });
-    expect(await refusal(loop.handle, { round: 1, labelsDir: 'labels' })).toMatchObject({ type: SubmissionFailure.invalid, message: expect.stringContaining('absolute path') });
-    expect(await refusal(loop.handle, { round: 'one', labelsDir: '/labels' })).toMatchObject({ type: SubmissionFailure.invalid, message: 'round must be an integer' });
-    expect(await refusal(loop.handle, null)).toMatchObject({ type: SubmissionFailure.invalid, message: expect.stringContaining('payload must be') });
+    expect(await refusal(loop.handle, { round: 1, labelsDir: 'labels' })).toMatchObject({
+      type: SubmissionFailure.invalid,
+      message: expect.stringContaining('absolute path'),
+    });
+    expect(await refusal(loop.handle, { round: 'one', labelsDir: '/labels' })).toMatchObject({
+      type: SubmissionFailure.invalid,
+      message: 'round must be an integer',
+    });
+    expect(await refusal(loop.handle, null)).toMatchObject({
+      type: SubmissionFailure.invalid,
+      message: expect.stringContaining('payload must be'),
+    });
     const history = await loop.handle.fetchHistory();
     expect(history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toEqual([]);
     expect(loop.activities.count('importAnnotations')).toBe(0);
@@ -198,7 +237,10 @@ describe('annotation messages', () => {
     await loop.handle.signal(annotationsSubmitted, { round: 1, labelsDir: '/labels/by-signal' });
     release();
     expect(await first).toMatchObject({ ok: true, labelledCount: 10 });
-    expect(await second).toMatchObject({ type: SubmissionFailure.notImported, message: 'round 1 was already imported from another submission' });
+    expect(await second).toMatchObject({
+      type: SubmissionFailure.notImported,
+      message: 'round 1 was already imported from another submission',
+    });
     await loop.waitFor((s) => s.phase === 'training' || s.round === 2, 'training');
     expect(loop.activities.count('importAnnotations')).toBe(1);
   });
@@ -208,8 +250,15 @@ describe('annotation messages', () => {
     await loop.waitFor((s) => s.phase === 'awaiting-annotation', 'the first batch');
     await refusal(loop.handle, { round: 1, labelsDir: `/labels/${BAD_LABELS}` });
     await loop.handle.signal(annotationsSubmitted, { round: 3, labelsDir: '/labels' });
-    const after = await loop.waitFor((s) => s.lastError?.startsWith('annotationsSubmitted ignored') ?? false, 'the ignored signal');
-    expect(after).toMatchObject({ phase: 'awaiting-annotation', annotationProblems: [], lastError: 'annotationsSubmitted ignored: the batch waiting for annotation is round 1, not 3' });
+    const after = await loop.waitFor(
+      (s) => s.lastError?.startsWith('annotationsSubmitted ignored') ?? false,
+      'the ignored signal',
+    );
+    expect(after).toMatchObject({
+      phase: 'awaiting-annotation',
+      annotationProblems: [],
+      lastError: 'annotationsSubmitted ignored: the batch waiting for annotation is round 1, not 3',
+    });
   });
 });
 
@@ -221,7 +270,9 @@ describe('failing and hanging GPU steps', () => {
     // The retry waits 10 s (initialInterval): the test server skips it.
     const paused = await loop.waitFor((s) => s.paused, 'the pause after two failed attempts', '5s');
     expect(paused).toMatchObject({ phase: 'training', labelled: 10 });
-    expect(paused.lastError).toMatch(/^round 1 training failed \(.*trainRound: scripted crash\); the loop is paused: .*send resume to train again from the last checkpoint/);
+    expect(paused.lastError).toMatch(
+      /^round 1 training failed \(.*trainRound: scripted crash\); the loop is paused: .*send resume to train again from the last checkpoint/,
+    );
     expect(loop.activities.count('trainRound')).toBe(2);
     await loop.handle.signal(resume);
     expect(await loop.result()).toMatchObject({ rounds: 1, labelled: 10, stopReason: 'max-rounds' });
@@ -233,14 +284,21 @@ describe('failing and hanging GPU steps', () => {
     const loop = await startLoop({ trainer: { maxEmbedInferAttempts: 1 } });
     loop.activities.next.embedPool.push('fail');
     const paused = await loop.waitFor((s) => s.paused, 'the pause');
-    expect(paused).toMatchObject({ phase: 'preparing', lastError: expect.stringContaining('embedding the pool failed') });
+    expect(paused).toMatchObject({
+      phase: 'preparing',
+      lastError: expect.stringContaining('embedding the pool failed'),
+    });
     await loop.handle.signal(stop);
     expect(await loop.result()).toMatchObject({ rounds: 0, stopReason: 'stop-signal' });
     expect(loop.activities.count('selectBatch')).toBe(0);
   });
 
   test('a training that hangs without heartbeats is timed out by timeouts.heartbeat, retried, then paused', async () => {
-    const loop = await startLoop({ trainer: { maxAttempts: 2 }, timeouts: { heartbeat: '2s' }, stop: { maxRounds: 1 } });
+    const loop = await startLoop({
+      trainer: { maxAttempts: 2 },
+      timeouts: { heartbeat: '2s' },
+      stop: { maxRounds: 1 },
+    });
     loop.activities.next.trainRound.push('hang', 'hang');
     await annotate(loop, 1);
     // The test server does not skip time while an attempt runs: the timeout is 2 s of real time each.
@@ -270,7 +328,10 @@ describe('bad input', () => {
     const loop = await startLoop({ dataset: { path: '/datasets/missing' } });
     const failure = await loop.handle.result().catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect((failure as WorkflowFailedError).cause?.cause).toMatchObject({ type: 'DatasetNotFound', message: 'no dataset at /datasets/missing' });
+    expect((failure as WorkflowFailedError).cause?.cause).toMatchObject({
+      type: 'DatasetNotFound',
+      message: 'no dataset at /datasets/missing',
+    });
     expect(loop.activities.count('prepareProject')).toBe(1);
   });
 });

@@ -18,7 +18,11 @@ import { ScriptedActivities, type PoolScript } from './scripted-activities';
 
 const testServer = path.join(repositoryRoot(), '.tools', 'temporal', 'bin', 'temporal-test-server');
 const { IndexedValueType } = temporal.api.enums.v1;
-const indexedType = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Int: IndexedValueType.INDEXED_VALUE_TYPE_INT, Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE };
+const indexedType = {
+  Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+};
 
 export type LoopHandle = WorkflowHandle<typeof activeLearningLoop>;
 
@@ -32,16 +36,26 @@ export interface ScriptedLoop {
 }
 
 /** For a test file: one time-skipping server, and per test a loop with fresh workers and fresh scripts. */
-export function useScriptedLoops(): (config: Partial<LoopConfigInput>, pool?: Partial<PoolScript>) => Promise<ScriptedLoop> {
+export function useScriptedLoops(): (
+  config: Partial<LoopConfigInput>,
+  pool?: Partial<PoolScript>,
+) => Promise<ScriptedLoop> {
   let env: TestWorkflowEnvironment | undefined;
   let workers: { worker: Worker; running: Promise<void> }[] = [];
   let started = 0;
   beforeAll(async () => {
     installQuietRuntime();
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServer } } });
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: testServer } },
+    });
     // The workflow upserts pomona's search attributes; the test server refuses undeclared ones.
-    const searchAttributes = Object.fromEntries(Object.entries(pomonaSearchAttributes).map(([name, type]) => [name, indexedType[type]]));
-    await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
+    const searchAttributes = Object.fromEntries(
+      Object.entries(pomonaSearchAttributes).map(([name, type]) => [name, indexedType[type]]),
+    );
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: env.namespace ?? 'default',
+      searchAttributes,
+    });
   });
   afterEach(async () => {
     for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -55,10 +69,24 @@ export function useScriptedLoops(): (config: Partial<LoopConfigInput>, pool?: Pa
   return async (config, pool) => {
     if (!env) throw new Error('the test server is not started yet');
     const testEnv = env;
-    const activities = new ScriptedActivities({ poolCount: 40, validationCount: 8, map50: [0.3, 0.5, 0.6, 0.65, 0.7], ...pool });
-    const common = { connection: testEnv.nativeConnection, namespace: testEnv.namespace ?? 'default', shutdownGraceTime: '1s' as const };
+    const activities = new ScriptedActivities({
+      poolCount: 40,
+      validationCount: 8,
+      map50: [0.3, 0.5, 0.6, 0.65, 0.7],
+      ...pool,
+    });
+    const common = {
+      connection: testEnv.nativeConnection,
+      namespace: testEnv.namespace ?? 'default',
+      shutdownGraceTime: '1s' as const,
+    };
     for (const worker of [
-      await Worker.create({ ...common, taskQueue: CPU_TASK_QUEUE, workflowBundle: await workflowBundle(), activities: activities.cpu() }),
+      await Worker.create({
+        ...common,
+        taskQueue: CPU_TASK_QUEUE,
+        workflowBundle: await workflowBundle(),
+        activities: activities.cpu(),
+      }),
       await Worker.create({ ...common, taskQueue: GPU_TASK_QUEUE, activities: activities.gpu() }),
     ]) {
       workers.push({ worker, running: worker.run() });
@@ -70,7 +98,11 @@ export function useScriptedLoops(): (config: Partial<LoopConfigInput>, pool?: Pa
       selection: { initial: { size: { batchSize: 10 } }, rounds: { size: { batchSize: 5 } } },
       ...config,
     };
-    const handle = await testEnv.client.workflow.start(activeLearningLoop, { taskQueue: CPU_TASK_QUEUE, workflowId: `loop-${input.project}`, args: [input] });
+    const handle = await testEnv.client.workflow.start(activeLearningLoop, {
+      taskQueue: CPU_TASK_QUEUE,
+      workflowId: `loop-${input.project}`,
+      args: [input],
+    });
     const loop: ScriptedLoop = {
       handle,
       activities,
@@ -85,9 +117,12 @@ export function useScriptedLoops(): (config: Partial<LoopConfigInput>, pool?: Pa
         let last: LoopStatus | undefined;
         while (Date.now() < deadline) {
           // The test server never answers a query to a run that ends (continue-as-new) while it is pending.
-          last = (await testEnv.client.withAbortSignal(AbortSignal.timeout(2_000), () => handle.query(status)).catch(() => undefined)) ?? last;
+          last =
+            (await testEnv.client
+              .withAbortSignal(AbortSignal.timeout(2_000), () => handle.query(status))
+              .catch(() => undefined)) ?? last;
           if (last && predicate(last)) return last;
-          if (advance) await testEnv.sleep(advance as Duration);
+          if (advance) await testEnv.sleep(advance);
           else await new Promise((r) => setTimeout(r, 20));
         }
         throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last)}`);

@@ -40,7 +40,11 @@ export class ScriptedActivities {
   /** Activity names in the order they were called (retries included). */
   readonly calls: string[] = [];
   /** Scripts for the next attempts of each GPU step, consumed one per attempt. */
-  readonly next: Record<'embedPool' | 'trainRound' | 'inferImages', StepScript[]> = { embedPool: [], trainRound: [], inferImages: [] };
+  readonly next: Record<'embedPool' | 'trainRound' | 'inferImages', StepScript[]> = {
+    embedPool: [],
+    trainRound: [],
+    inferImages: [],
+  };
   /** Inputs of every trainRound attempt. */
   readonly trainInputs: TrainInput[] = [];
   private readonly selected = new Map<string, number>();
@@ -51,11 +55,13 @@ export class ScriptedActivities {
 
   cpu() {
     return {
-      parseConfig: (input: Parameters<typeof parseConfig>[0]): Promise<LoopConfig> => this.called('parseConfig', () => parseConfig(input)),
+      parseConfig: (input: Parameters<typeof parseConfig>[0]): Promise<LoopConfig> =>
+        this.called('parseConfig', () => parseConfig(input)),
       prepareProject: (config: LoopConfig) => this.called('prepareProject', () => this.prepareProject(config)),
       selectBatch: (input: SelectBatchInput) => this.called('selectBatch', () => this.selectBatch(input)),
       exportBatch: (input: ExportBatchInput) => this.called('exportBatch', () => this.exportBatch(input)),
-      importAnnotations: (input: ImportAnnotationsInput) => this.called('importAnnotations', () => this.importAnnotations(input)),
+      importAnnotations: (input: ImportAnnotationsInput) =>
+        this.called('importAnnotations', () => this.importAnnotations(input)),
       evaluateRound: (input: EvaluateInput) => this.called('evaluateRound', () => this.evaluateRound(input)),
     };
   }
@@ -104,7 +110,11 @@ export class ScriptedActivities {
   private prepareProject(config: LoopConfig): PreparedProject {
     const projectDir = `${config.workspace}/${config.project}`;
     if (config.dataset.path.endsWith('/missing')) {
-      throw ApplicationFailure.create({ type: 'DatasetNotFound', message: `no dataset at ${config.dataset.path}`, nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: 'DatasetNotFound',
+        message: `no dataset at ${config.dataset.path}`,
+        nonRetryable: true,
+      });
     }
     return {
       projectDir,
@@ -120,7 +130,12 @@ export class ScriptedActivities {
   }
 
   private embedPool(input: EmbedInput): EmbeddingsSummary {
-    return { embeddingsPath: `${input.projectDir}/embeddings.csv`, count: this.pool.poolCount, dim: input.dim, seconds: 0 };
+    return {
+      embeddingsPath: `${input.projectDir}/embeddings.csv`,
+      count: this.pool.poolCount,
+      dim: input.dim,
+      seconds: 0,
+    };
   }
 
   private selectBatch(input: SelectBatchInput): SelectionSummary {
@@ -130,12 +145,25 @@ export class ScriptedActivities {
     const count = Math.min(batchSizeFor(input.size, before), remaining, budgetLeft);
     const selectionPath = `${input.projectDir}/rounds/${input.round}/selection.json`;
     this.selected.set(selectionPath, count);
-    return { round: input.round, method: input.method, selectionPath, count, labelledBefore: before, remainingPool: remaining - count };
+    return {
+      round: input.round,
+      method: input.method,
+      selectionPath,
+      count,
+      labelledBefore: before,
+      remainingPool: remaining - count,
+    };
   }
 
   private exportBatch(input: ExportBatchInput): ExportedBatch {
     const exportDir = `${input.projectDir}/rounds/${input.round}/to-annotate`;
-    return { round: input.round, exportDir, imageListPath: `${exportDir}/images.txt`, count: this.selected.get(input.selectionPath) ?? 0, prelabels: input.prelabelsDir !== undefined };
+    return {
+      round: input.round,
+      exportDir,
+      imageListPath: `${exportDir}/images.txt`,
+      count: this.selected.get(input.selectionPath) ?? 0,
+      prelabels: input.prelabelsDir !== undefined,
+    };
   }
 
   private importAnnotations(input: ImportAnnotationsInput): ImportResult {
@@ -152,7 +180,13 @@ export class ScriptedActivities {
 
   private trainRound(input: TrainInput): TrainResult {
     this.trainInputs.push(input);
-    return { weights: `${input.projectDir}/rounds/${input.round}/train/weights/final.pt`, epochs: input.epochs, loss: 0.5, seconds: 1, resumedFromEpoch: 0 };
+    return {
+      weights: `${input.projectDir}/rounds/${input.round}/train/weights/final.pt`,
+      epochs: input.epochs,
+      loss: 0.5,
+      seconds: 1,
+      resumedFromEpoch: 0,
+    };
   }
 
   private inferImages(input: InferInput): InferResult {
@@ -161,7 +195,13 @@ export class ScriptedActivities {
 
   private evaluateRound(input: EvaluateInput): RoundMetrics {
     const map50 = this.pool.map50[Math.min(input.round, this.pool.map50.length) - 1];
-    return { round: input.round, labelled: input.labelled, map50, cocoAp: map50 / 2, metricsPath: `${input.projectDir}/rounds/${input.round}/metrics.json` };
+    return {
+      round: input.round,
+      labelled: input.labelled,
+      map50,
+      cocoAp: map50 / 2,
+      metricsPath: `${input.projectDir}/rounds/${input.round}/metrics.json`,
+    };
   }
 
   private labelledCount(labelledPath: string): number {
