@@ -1,20 +1,11 @@
-// The labelled set after a round: every image people have labelled so far and where its labels are.
-// Written once per round (rounds/<n>/labelled.json), so a retried import never duplicates an entry.
+// Reads a round's labelled set (core/project/labelled-set.ts has its format); before round 1, it is empty.
 import * as fs from 'node:fs/promises';
+import { labelledSet, type LabelledSet } from '../core/project/labelled-set';
+import { readProjectFile } from './project-file';
 
-export interface LabelledImage {
-  name: string;
-  image: string;
-  labels: string;
-  round: number;
-}
-
-export interface LabelledSet {
-  round: number;
-  images: LabelledImage[];
-}
+export type { LabelledImage, LabelledSet } from '../core/project/labelled-set';
 
 export async function readLabelledSet(file: string | undefined): Promise<LabelledSet> {
   if (!file) return { round: 0, images: [] };
-  return JSON.parse(await fs.readFile(file, 'utf8')) as LabelledSet;
+  return readProjectFile(labelledSet, await fs.readFile(file, 'utf8'), file);
 }

@@ -1,16 +1,10 @@
-// A round's selection (rounds/<n>/selection.json): the images chosen for labelling, in pick order.
+// Reads a round's selection (core/project/selection-file.ts has its format).
 import * as fs from 'node:fs/promises';
-import type { SelectionMethod } from '../core/config/loop-config';
+import { selectionFile, type SelectionFile } from '../core/project/selection-file';
+import { readProjectFile } from './project-file';
 
-export interface SelectionFile {
-  round: number;
-  method: SelectionMethod;
-  /** CORAL's score. */
-  score?: string;
-  labelledBefore: number;
-  images: string[];
-}
+export type { SelectionFile } from '../core/project/selection-file';
 
 export async function readSelection(file: string): Promise<SelectionFile> {
-  return JSON.parse(await fs.readFile(file, 'utf8')) as SelectionFile;
+  return readProjectFile(selectionFile, await fs.readFile(file, 'utf8'), file);
 }

@@ -121,3 +121,8 @@ function parseEvent(line: string): TrainerEvent | null {
     return null;
   }
 }
+
+/** Sends each trainer event as the activity's heartbeat (its newest progress, for `pomona status`). */
+export function heartbeatEach(event: TrainerEvent): void {
+  Context.current().heartbeat(event);
+}

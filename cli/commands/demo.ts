@@ -17,7 +17,7 @@ import { connectClient } from '../temporal-client';
 import { synthesizeOrchard } from './dataset';
 import { runDevServerScript } from './server';
 import { startLoop } from './start';
-import { startWorkers, type RunningWorkers } from './worker';
+import { startWorkers, type RunningWorkers } from '../../worker/start-workers';
 
 export interface DemoOptions {
   images: number;

@@ -1,49 +1,10 @@
 // `pomona worker`: runs the CPU and/or GPU queue workers until SIGINT/SIGTERM.
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { temporalTargetFromEnv } from '../../worker/connection-options';
-import { createWorkers, type QueueKind } from '../../worker/workers';
+import { startWorkers } from '../../worker/start-workers';
+import type { QueueKind } from '../../worker/workers';
 import { CliError } from '../cli-error';
 import { integer } from '../option-parsers';
-
-export interface RunningWorkers {
-  shutdown(): Promise<void>;
-  done: Promise<void>;
-}
-
-let runtimeInstalled = false;
-
-export async function startWorkers(
-  queues: QueueKind[],
-  opts: { gpuConcurrency?: number; logLevel?: 'WARN' | 'INFO' | 'DEBUG' } = {},
-): Promise<RunningWorkers> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger(opts.logLevel ?? 'WARN') });
-    runtimeInstalled = true;
-  }
-  const target = temporalTargetFromEnv();
-  const connection = await NativeConnection.connect({
-    address: target.address,
-    tls: target.tls,
-    apiKey: target.apiKey,
-  });
-  const workers = await createWorkers({
-    connection,
-    namespace: target.namespace,
-    queues,
-    gpuConcurrency: opts.gpuConcurrency,
-  });
-  const done = Promise.all(workers.map((w) => w.run())).then(async () => {
-    await connection.close();
-  });
-  return {
-    done,
-    async shutdown() {
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-      await done;
-    },
-  };
-}
 
 export function registerWorker(program: Command): void {
   program

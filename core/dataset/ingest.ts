@@ -9,6 +9,7 @@
 // (masks are the original annotation; labels/ before annotations/ keeps what existing KITTI datasets read).
 // Images, masks and labels are tied by base name (a.png <-> a.txt, a.xml). Data problems are collected,
 // never thrown; only a missing folder throws. With `classes`, boxes of other classes are problems too.
+import { z } from 'zod';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write';
@@ -18,7 +19,8 @@ import { readMaskInstances } from '../formats/minneapple-masks';
 import { parseVoc } from '../formats/pascal-voc';
 import { formatProblem, type Problem } from '../formats/problem';
 
-export type DatasetLayout = 'minneapple' | 'kitti' | 'voc' | 'images';
+export const datasetLayout = z.enum(['minneapple', 'kitti', 'voc', 'images']);
+export type DatasetLayout = z.infer<typeof datasetLayout>;
 type AnnotatedLayout = Exclude<DatasetLayout, 'images'>;
 
 /** What one annotation file is called in messages, per layout. */

@@ -1,0 +1,14 @@
+// A round's selection (rounds/<n>/selection.json): the images chosen for labelling, in pick order.
+import { z } from 'zod';
+import { selectionMethod } from '../config/loop-config';
+
+export const selectionFile = z.looseObject({
+  round: z.number().int().positive(),
+  method: selectionMethod,
+  /** The per-image score of CORAL and the uncertainty methods. */
+  score: z.string().optional(),
+  labelledBefore: z.number().int().nonnegative(),
+  images: z.array(z.string()),
+});
+
+export type SelectionFile = z.infer<typeof selectionFile>;
