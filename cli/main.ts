@@ -8,6 +8,7 @@ import { registerConfig } from './commands/config';
 import { registerDataset } from './commands/dataset';
 import { registerDemo } from './commands/demo';
 import { registerEvaluate } from './commands/evaluate';
+import { registerPredict } from './commands/predict';
 import { registerScores } from './commands/scores';
 import { registerSelect } from './commands/select';
 import { registerReport } from './commands/report';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     registerAnnotator,
     registerDataset,
     registerEvaluate,
+    registerPredict,
     registerScores,
     registerSelect,
     registerConfig,

@@ -285,6 +285,64 @@ test('report writes a page for the finished loop, found by its id', async () => 
   expect(missing.stderr).toContain('no loop with id pomona-nosuchloop');
 });
 
+test("predict runs the finished loop's model on new images: KITTI per image, COCO on request", async () => {
+  const images = path.join(orchard, 'images');
+  const names = fs.readdirSync(images).map((f) => path.parse(f).name);
+  const out = path.join(work, 'predicted');
+  const coco = path.join(work, 'predicted.json');
+  const byLoop = await pomona('predict', '--loop', 'clitest', '--images', images, '--out', out, '--coco', coco);
+  expect(byLoop.code).toBe(0);
+  expect(byLoop.stderr).toMatch(
+    /^pomona-clitest: round 1's model .*\/clitest\/rounds\/1\/train\/weights\/epoch_\d{3}\.pt$/m,
+  );
+  expect(fs.readdirSync(out).sort()).toEqual(names.map((n) => `${n}.txt`).sort());
+  const written = JSON.parse(fs.readFileSync(coco, 'utf8')) as {
+    images: { id: number; file_name: string; width: number; height: number }[];
+    annotations: { image_id: number; bbox: number[]; score: number }[];
+  };
+  expect(written.images.map((i) => path.parse(i.file_name).name).sort()).toEqual([...names].sort());
+  const boxes = fs
+    .readdirSync(out)
+    .reduce((n, f) => n + fs.readFileSync(path.join(out, f), 'utf8').trim().split('\n').filter(Boolean).length, 0);
+  expect(written.annotations).toHaveLength(boxes);
+  expect(byLoop.stdout.trim()).toBe(`${names.length} images, ${boxes} boxes (score >= 0.05) in ${out}; COCO: ${coco}`);
+  for (const a of written.annotations) {
+    const image = written.images.find((i) => i.id === a.image_id)!;
+    expect(a.bbox[0] + a.bbox[2]).toBeLessThanOrEqual(image.width + 0.5);
+    expect(a.bbox[1] + a.bbox[3]).toBeLessThanOrEqual(image.height + 0.5);
+    expect(a.score).toBeGreaterThanOrEqual(0.05);
+  }
+
+  // The same model by its checkpoint gives the same predictions.
+  const model = /round 1's model (\S+)$/m.exec(byLoop.stderr)![1];
+  const byModel = path.join(work, 'predicted-by-model');
+  expect((await pomona('predict', '--model', model, '--images', images, '--out', byModel)).code).toBe(0);
+  for (const f of fs.readdirSync(out))
+    expect(fs.readFileSync(path.join(byModel, f), 'utf8')).toBe(fs.readFileSync(path.join(out, f), 'utf8'));
+
+  // Bad arguments: one line, exit code 2, nothing written.
+  for (const [args, message] of [
+    [['--images', images, '--out', path.join(work, 'x')], 'pomona: give one of --loop ID and --model CKPT'],
+    [
+      ['--loop', 'clitest', '--model', model, '--images', images, '--out', path.join(work, 'x')],
+      'pomona: give one of --loop ID and --model CKPT',
+    ],
+    [['--model', model, '--images', images, '--out', out], `pomona: --out ${out}: not empty (nothing is overwritten)`],
+    [
+      ['--model', model, '--images', path.join(work, 'nope'), '--out', path.join(work, 'x')],
+      `pomona: --images ${path.join(work, 'nope')}: not a folder`,
+    ],
+    [
+      ['--model', path.join(work, 'nope.pt'), '--images', images, '--out', path.join(work, 'x')],
+      `pomona: --model ${path.join(work, 'nope.pt')}: no such file`,
+    ],
+  ] as const) {
+    const refused = await pomona('predict', ...args);
+    expect({ code: refused.code, stderr: refused.stderr.trim() }).toEqual({ code: 2, stderr: message });
+  }
+  expect(fs.existsSync(path.join(work, 'x'))).toBe(false);
+});
+
 // Last in this file: the extra worker polls the queues the loops above used.
 test("`npx pomona worker &` then `kill $!` ends the worker, not only npm's wrapper", async () => {
   const marker = `POMONA_ORPHAN_TEST=${process.pid}-${Date.now()}`;

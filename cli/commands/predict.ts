@@ -1,0 +1,129 @@
+// `pomona predict (--loop ID | --model CKPT) --images DIR --out DIR [--coco FILE]`: the model out of the
+// loop. Runs a loop's newest trained model (or a given checkpoint of the reference detector) on new images,
+// tiled as the loop's own inference, and writes KITTI predictions (and a COCO file on request).
+import { SingleBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import execa from 'execa';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { latestCheckpoint } from '../../activities/torch/torch-backend';
+import { trainerPython } from '../../activities/trainer-process';
+import { TRAINER_DEFAULTS } from '../../core/config/trainer-defaults';
+import { cocoPredictions } from '../../core/formats/coco-predictions';
+import { readImages } from '../../core/formats/images';
+import { readKittiFolder } from '../../core/formats/kitti-folder';
+import { layout } from '../../core/workspace-layout';
+import { CliError } from '../cli-error';
+import { finite } from '../option-parsers';
+import { connectClient, resolveWorkflowId } from '../temporal-client';
+import { locateLoop } from './report';
+
+interface PredictOptions {
+  loop?: string;
+  model?: string;
+  images: string;
+  out: string;
+  coco?: string;
+  threshold: number;
+  device: string;
+}
+
+/** The newest round's final checkpoint of the reference detector in a loop's project folder. */
+export async function newestLoopModel(projectDir: string): Promise<{ round: number; model: string }> {
+  const roundsDir = path.join(projectDir, 'rounds');
+  const rounds = fs.existsSync(roundsDir)
+    ? fs
+        .readdirSync(roundsDir)
+        .filter((r) => /^\d+$/.test(r))
+        .map(Number)
+        .sort((a, b) => b - a)
+    : [];
+  for (const round of rounds) {
+    const checkpoint = await latestCheckpoint(path.join(layout.train(projectDir, round), 'weights'));
+    if (checkpoint) return { round, model: checkpoint.file };
+  }
+  throw new CliError(
+    `${projectDir}: no round has a trained model of the reference detector yet (TAO models: docs/tao.md)`,
+  );
+}
+
+async function predict(opts: PredictOptions): Promise<void> {
+  if (!opts.loop === !opts.model) throw new CliError('give one of --loop ID and --model CKPT', 2);
+  const images = path.resolve(opts.images);
+  if (!fs.existsSync(images) || !fs.statSync(images).isDirectory())
+    throw new CliError(`--images ${opts.images}: not a folder`, 2);
+  const found = await readImages(images);
+  if (!found.images.length) throw new CliError(`--images ${opts.images}: no images (.png, .jpg, .jpeg)`, 2);
+  const out = path.resolve(opts.out);
+  if (fs.existsSync(out) && fs.readdirSync(out).length)
+    throw new CliError(`--out ${opts.out}: not empty (nothing is overwritten)`, 2);
+  if (opts.model && !fs.existsSync(opts.model)) throw new CliError(`--model ${opts.model}: no such file`, 2);
+  let model = opts.model ? path.resolve(opts.model) : '';
+  if (opts.loop) {
+    const workflowId = resolveWorkflowId(opts.loop);
+    const { projectDir } = await locateLoop(await connectClient(), workflowId);
+    const newest = await newestLoopModel(projectDir);
+    model = newest.model;
+    console.error(`${workflowId}: round ${newest.round}'s model ${model}`);
+  }
+  await runInference(model, images, out, opts, found.images.length);
+  const boxes = await readKittiFolder(
+    out,
+    'prediction',
+    found.images.map((i) => i.name),
+    true,
+  );
+  const count = [...boxes.values()].reduce((n, b) => n + b.length, 0);
+  if (opts.coco) {
+    fs.writeFileSync(opts.coco, JSON.stringify(cocoPredictions(found.images, boxes)) + '\n');
+  }
+  console.log(
+    `${found.images.length} images, ${count} boxes (score >= ${opts.threshold}) in ${out}${opts.coco ? `; COCO: ${opts.coco}` : ''}`,
+  );
+}
+
+/** `python -m pomona_trainer infer`, its progress shown as a bar when stderr is a terminal. */
+async function runInference(
+  model: string,
+  images: string,
+  out: string,
+  opts: PredictOptions,
+  total: number,
+): Promise<void> {
+  const args = ['-m', 'pomona_trainer', 'infer', '--model', model, '--images', images, '--out', out];
+  args.push('--threshold', String(opts.threshold), '--device', opts.device);
+  const child = execa(trainerPython(), args, { reject: false, stdout: 'pipe', stderr: 'pipe' });
+  const bar = process.stderr.isTTY
+    ? new SingleBar({ format: 'predict [{bar}] {value}/{total} images' }, Presets.shades_classic)
+    : null;
+  bar?.start(total, 0);
+  // The trainer reports progress as JSON lines on stdout (docs/trainer.md).
+  if (child.stdout) {
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      const event = JSON.parse(line) as { event?: string; done?: number };
+      if (event.event === 'progress' && typeof event.done === 'number') bar?.update(event.done);
+    });
+  }
+  const result = await child;
+  bar?.stop();
+  if (result.exitCode === 0) return;
+  const last = result.stderr.trim().split('\n').pop() ?? '';
+  // The trainer's exit code 2 is bad input, one line naming what: the user's to fix.
+  throw new CliError(`trainer infer: ${last.replace(/^error: /, '')}`, result.exitCode === 2 ? 2 : 1);
+}
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description("run a loop's newest model (or a checkpoint) on new images: KITTI predictions, COCO on request")
+    .option('--loop <id>', "the loop whose newest round's model to use (workflow id or project name)")
+    .option('--model <ckpt>', "a checkpoint of pomona's reference detector (rounds/<n>/train/weights/epoch_NNN.pt)")
+    .requiredOption('--images <dir>', 'folder of images (any size: large ones are inferred in tiles)')
+    .requiredOption('--out <dir>', 'new or empty folder for one KITTI prediction file per image')
+    .option('--coco <file>', 'also write the predictions as a COCO detection JSON file')
+    .option('--threshold <score>', 'keep boxes scoring at least this', finite(0), TRAINER_DEFAULTS.infer.threshold)
+    .option('--device <device>', 'auto, cpu or cuda', 'auto')
+    .action(predict);
+}
