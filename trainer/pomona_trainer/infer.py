@@ -62,7 +62,8 @@ def load_model(path: str, device):
     ckpt = checkpoint.load(path, "--model")
     net = model_lib.build(ckpt["config"]["model"], pretrained=False)
     net.load_state_dict(ckpt["model"])
-    net = net.to(device).to(memory_format=torch.channels_last)  # pyright: ignore[reportCallIssue] -- Module.to takes it; the stubs miss it.eval()
+    # Module.to takes memory_format; torch's stubs miss it.
+    net = net.to(device).to(memory_format=torch.channels_last).eval()  # pyright: ignore[reportCallIssue]
     return net, ckpt["config"]
 
 

@@ -138,7 +138,7 @@ def run(args: TrainOptions) -> int:
     net = model_lib.build(config["model"], pretrained=not (init or resume))
     if init:
         net.load_state_dict(init["model"])
-    net = net.to(device).to(memory_format=torch.channels_last)  # pyright: ignore[reportCallIssue] -- Module.to takes it; the stubs miss it
+    net = net.to(device).to(memory_format=torch.channels_last)  # pyright: ignore[reportCallIssue] -- Module.to takes memory_format; the stubs miss it
     pretrained = {id(p) for p in net.pretrained_parameters()}
     groups = [
         {"params": [p for p in net.parameters() if p.requires_grad and id(p) not in pretrained], "lr_factor": 1.0},

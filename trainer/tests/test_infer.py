@@ -4,7 +4,7 @@ import torch
 from conftest import events, run_cli
 from PIL import Image
 
-from pomona_trainer.infer import _lines
+from pomona_trainer.infer import _lines, detect, load_model
 
 
 @pytest.fixture(scope="module")
@@ -18,6 +18,16 @@ def mixed_images(tmp_path_factory, tiny):
     big.save(d / "big.jpg")
     Image.new("RGB", (40, 300), (90, 140, 60)).save(d / "tall.png")
     return d
+
+
+def test_the_loaded_model_runs_in_eval_mode_so_an_image_s_boxes_do_not_depend_on_its_batch(trained, mixed_images):
+    out, _ = trained
+    net, _ = load_model(str(out / "weights" / "epoch_002.pt"), "cpu")
+    assert not any(m.training for m in net.modules())
+    images = [torch.from_numpy(np.asarray(Image.open(p).convert("RGB"))).permute(2, 0, 1) for p in sorted(mixed_images.iterdir())[:3]]
+    alone = detect(net, images[:1], "cpu")[0]
+    together = detect(net, images, "cpu")[0]
+    assert np.allclose(alone[0], together[0], atol=1e-4) and np.allclose(alone[1], together[1], atol=1e-5)
 
 
 def _read(path):
