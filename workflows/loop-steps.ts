@@ -1,7 +1,14 @@
 // The steps of one round, in the order DESIGN gives them; each runs its activities and shows its phase.
 // A step that returns null was stopped (the `stop` signal, while paused or waiting for labels).
 import { log, upsertSearchAttributes } from '@temporalio/workflow';
-import type { ImportResult, InferResult, RoundMetrics, SelectionSummary, TrainResult } from '../activities/types';
+import type {
+  ImportResult,
+  InferResult,
+  PreparedProject,
+  RoundMetrics,
+  SelectionSummary,
+  TrainResult,
+} from '../activities/types';
 import { batchSizeFor, type LoopConfig } from '../core/config/loop-config';
 import { layout } from '../core/workspace-layout';
 import {
@@ -153,7 +160,7 @@ export async function train(
 export async function evaluate(
   config: LoopConfig,
   loop: LoopSession,
-  { gpu, inferOptions }: Gpu,
+  gpu: Gpu,
   state: CarriedState,
   model: string,
 ): Promise<RoundMetrics | 'none' | null> {
@@ -161,27 +168,12 @@ export async function evaluate(
   const { validationImagesDir, validationLabelsDir } = prepared;
   if (!validationImagesDir || !validationLabelsDir) return 'none';
   const { round, view } = loop;
-  const details = `${prepared.validationCount} validation images`;
-  loop.enter('evaluating', details);
-  const predictions = await loop.runOrPause({
-    patch: EMBED_INFER_FAILURE_PAUSES,
+  const predictions = await inferStep(config, loop, gpu, prepared, model, {
     phase: 'evaluating',
-    details,
-    what: `round ${round} inference on the validation images`,
-    again: 'run it again',
-    run: () =>
-      gpu.inferImages.executeWithOptions(
-        { ...inferOptions, summary: `round ${round}: infer on ${prepared.validationCount} validation images` },
-        [
-          inferInput(
-            config,
-            prepared,
-            model,
-            validationImagesDir,
-            layout.validationPredictions(prepared.projectDir, round),
-          ),
-        ],
-      ),
+    details: `${prepared.validationCount} validation images`,
+    target: 'the validation images',
+    imagesDir: validationImagesDir,
+    outDir: layout.validationPredictions(prepared.projectDir, round),
   });
   if (!predictions) return null;
   const metrics = await cpu.evaluateRound.executeWithOptions(
@@ -206,31 +198,39 @@ export async function evaluate(
 export async function inferPool(
   config: LoopConfig,
   loop: LoopSession,
-  { gpu, inferOptions }: Gpu,
-  state: CarriedState,
+  gpu: Gpu,
+  { prepared }: CarriedState,
   model: string,
 ): Promise<InferResult | null> {
-  const { prepared } = state;
-  const details = `${prepared.poolCount} pool images`;
-  loop.enter('inferring', details);
+  return inferStep(config, loop, gpu, prepared, model, {
+    phase: 'inferring',
+    details: `${prepared.poolCount} pool images`,
+    target: 'the pool',
+    imagesDir: prepared.poolImagesDir,
+    outDir: layout.predictions(prepared.projectDir, loop.round),
+  });
+}
+
+/** The round's model on a folder of images, pausing the loop when the inference's attempts are spent. */
+function inferStep(
+  config: LoopConfig,
+  loop: LoopSession,
+  { gpu, inferOptions }: Gpu,
+  prepared: PreparedProject,
+  model: string,
+  step: { phase: 'evaluating' | 'inferring'; details: string; target: string; imagesDir: string; outDir: string },
+): Promise<InferResult | null> {
+  loop.enter(step.phase, step.details);
   return loop.runOrPause({
     patch: EMBED_INFER_FAILURE_PAUSES,
-    phase: 'inferring',
-    details,
-    what: `round ${loop.round} inference on the pool`,
+    phase: step.phase,
+    details: step.details,
+    what: `round ${loop.round} inference on ${step.target}`,
     again: 'run it again',
     run: () =>
       gpu.inferImages.executeWithOptions(
-        { ...inferOptions, summary: `round ${loop.round}: infer on ${prepared.poolCount} pool images` },
-        [
-          inferInput(
-            config,
-            prepared,
-            model,
-            prepared.poolImagesDir,
-            layout.predictions(prepared.projectDir, loop.round),
-          ),
-        ],
+        { ...inferOptions, summary: `round ${loop.round}: infer on ${step.details}` },
+        [inferInput(config, prepared, model, step.imagesDir, step.outDir)],
       ),
   });
 }
