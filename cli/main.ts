@@ -8,6 +8,7 @@ import { registerConfig } from './commands/config';
 import { registerDataset } from './commands/dataset';
 import { registerDemo } from './commands/demo';
 import { registerEvaluate } from './commands/evaluate';
+import { registerExport } from './commands/export';
 import { registerPredict } from './commands/predict';
 import { registerScores } from './commands/scores';
 import { registerSelect } from './commands/select';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     registerDataset,
     registerEvaluate,
     registerPredict,
+    registerExport,
     registerScores,
     registerSelect,
     registerConfig,

@@ -7,17 +7,14 @@ import execa from 'execa';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { latestCheckpoint } from '../../activities/torch/torch-backend';
 import { trainerPython } from '../../activities/trainer-process';
 import { TRAINER_DEFAULTS } from '../../core/config/trainer-defaults';
 import { cocoPredictions } from '../../core/formats/coco-predictions';
 import { readImages } from '../../core/formats/images';
 import { readKittiFolder } from '../../core/formats/kitti-folder';
-import { layout } from '../../core/workspace-layout';
 import { CliError } from '../cli-error';
 import { finite } from '../option-parsers';
-import { connectClient, resolveWorkflowId } from '../temporal-client';
-import { locateLoop } from './report';
+import { loopModel } from './loop-model';
 
 interface PredictOptions {
   loop?: string;
@@ -27,25 +24,6 @@ interface PredictOptions {
   coco?: string;
   threshold: number;
   device: string;
-}
-
-/** The newest round's final checkpoint of the reference detector in a loop's project folder. */
-export async function newestLoopModel(projectDir: string): Promise<{ round: number; model: string }> {
-  const roundsDir = path.join(projectDir, 'rounds');
-  const rounds = fs.existsSync(roundsDir)
-    ? fs
-        .readdirSync(roundsDir)
-        .filter((r) => /^\d+$/.test(r))
-        .map(Number)
-        .sort((a, b) => b - a)
-    : [];
-  for (const round of rounds) {
-    const checkpoint = await latestCheckpoint(path.join(layout.train(projectDir, round), 'weights'));
-    if (checkpoint) return { round, model: checkpoint.file };
-  }
-  throw new CliError(
-    `${projectDir}: no round has a trained model of the reference detector yet (TAO models: docs/tao.md)`,
-  );
 }
 
 async function predict(opts: PredictOptions): Promise<void> {
@@ -59,14 +37,7 @@ async function predict(opts: PredictOptions): Promise<void> {
   if (fs.existsSync(out) && fs.readdirSync(out).length)
     throw new CliError(`--out ${opts.out}: not empty (nothing is overwritten)`, 2);
   if (opts.model && !fs.existsSync(opts.model)) throw new CliError(`--model ${opts.model}: no such file`, 2);
-  let model = opts.model ? path.resolve(opts.model) : '';
-  if (opts.loop) {
-    const workflowId = resolveWorkflowId(opts.loop);
-    const { projectDir } = await locateLoop(await connectClient(), workflowId);
-    const newest = await newestLoopModel(projectDir);
-    model = newest.model;
-    console.error(`${workflowId}: round ${newest.round}'s model ${model}`);
-  }
+  const model = opts.model ? path.resolve(opts.model) : await loopModel(opts.loop!);
   await runInference(model, images, out, opts, found.images.length);
   const boxes = await readKittiFolder(
     out,

@@ -343,6 +343,35 @@ test("predict runs the finished loop's model on new images: KITTI per image, COC
   expect(fs.existsSync(path.join(work, 'x'))).toBe(false);
 });
 
+test("export writes the finished loop's model as ONNX, checked against PyTorch, and never overwrites", async () => {
+  const onnx = path.join(work, 'detector.onnx');
+  const exported = await pomona('export', '--loop', 'clitest', '--format', 'onnx', '--out', onnx);
+  expect(exported.code).toBe(0);
+  expect(exported.stderr).toMatch(/^pomona-clitest: round 1's model .*\/rounds\/1\/train\/weights\/epoch_\d{3}\.pt$/m);
+  expect(exported.stdout).toMatch(
+    /: ONNX model of .*epoch_\d{3}\.pt \(largest difference from PyTorch on a check input: \d\.\de-\d+\)\n$/,
+  );
+  expect(fs.statSync(onnx).size).toBeGreaterThan(100_000);
+  const again = await pomona('export', '--loop', 'clitest', '--out', onnx);
+  expect({ code: again.code, stderr: again.stderr.trim() }).toEqual({
+    code: 2,
+    stderr: `pomona: --out ${onnx}: exists (nothing is overwritten)`,
+  });
+  const tflite = await pomona(
+    'export',
+    '--loop',
+    'clitest',
+    '--format',
+    'tflite',
+    '--out',
+    path.join(work, 'm.tflite'),
+  );
+  expect({ code: tflite.code, stderr: tflite.stderr.trim() }).toEqual({
+    code: 2,
+    stderr: 'pomona: --format tflite: only onnx',
+  });
+});
+
 // Last in this file: the extra worker polls the queues the loops above used.
 test("`npx pomona worker &` then `kill $!` ends the worker, not only npm's wrapper", async () => {
   const marker = `POMONA_ORPHAN_TEST=${process.pid}-${Date.now()}`;

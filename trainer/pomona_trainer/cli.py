@@ -1,4 +1,4 @@
-"""Command line: `python -m pomona_trainer train | infer | evaluate | embed | synth` (see docs/trainer.md).
+"""Command line: `python -m pomona_trainer train | infer | evaluate | embed | export | synth` (see docs/trainer.md).
 
 Exit codes: 0 done; 2 bad input (one line on stderr naming the file, line or flag); 130/143 stopped by
 SIGINT/SIGTERM; 1 anything else (a bug or a runtime failure worth retrying).
@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=defaults.EMBED["seed"])
     e.add_argument("--device", default="auto")
 
+    x = sub.add_parser("export", help="the detector as an ONNX model (export.py: inputs, outputs, decoding)")
+    x.add_argument("--model", required=True)
+    x.add_argument("--out", required=True, help="a new file")
+    x.add_argument("--format", default="onnx", help="onnx")
+
     s = sub.add_parser("synth", help="synthetic orchard in MinneApple layout: independent images (--count) or video-like sequences (--sequences)")
     s.add_argument("--out", required=True)
     pool = s.add_mutually_exclusive_group(required=True)
@@ -110,6 +115,10 @@ def main(argv=None) -> int:
             from . import infer
 
             return infer.run(infer.InferOptions(**flags))
+        if args.command == "export":
+            from . import export
+
+            return export.run(export.ExportOptions(**flags))
         if args.command == "evaluate":
             from . import evaluate
 
