@@ -1,12 +1,11 @@
 // `pomona export (--loop ID | --model CKPT) --format onnx --out FILE`: the reference detector as an ONNX
 // model for serving elsewhere; its inputs, outputs and decoding are in docs/trainer.md (ONNX export).
 import type { Command } from 'commander';
-import execa from 'execa';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { trainerPython } from '../../activities/trainer-process';
 import { CliError } from '../cli-error';
-import { loopModel } from './loop-model';
+import { chosenModel, requireOneModelSource } from './loop-model';
+import { runTrainerCommand } from '../run-trainer';
 
 interface ExportOptions {
   loop?: string;
@@ -16,21 +15,15 @@ interface ExportOptions {
 }
 
 async function exportModel(opts: ExportOptions): Promise<void> {
-  if (!opts.loop === !opts.model) throw new CliError('give one of --loop ID and --model CKPT', 2);
+  requireOneModelSource(opts);
   if (opts.format !== 'onnx') throw new CliError(`--format ${opts.format}: only onnx`, 2);
   const out = path.resolve(opts.out);
   if (fs.existsSync(out)) throw new CliError(`--out ${opts.out}: exists (nothing is overwritten)`, 2);
-  if (opts.model && !fs.existsSync(opts.model)) throw new CliError(`--model ${opts.model}: no such file`, 2);
-  const model = opts.model ? path.resolve(opts.model) : await loopModel(opts.loop!);
-  const args = ['-m', 'pomona_trainer', 'export', '--model', model, '--out', out, '--format', opts.format];
-  const run = await execa(trainerPython(), args, { reject: false });
-  if (run.exitCode !== 0) {
-    const last = run.stderr.trim().split('\n').pop() ?? '';
-    throw new CliError(`trainer export: ${last.replace(/^error: /, '')}`, run.exitCode === 2 ? 2 : 1);
-  }
-  const done = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { max_difference?: number };
+  const model = await chosenModel(opts);
+  const events = await runTrainerCommand(['export', '--model', model, '--out', out, '--format', opts.format]);
+  const done = events.find((e) => e.event === 'done') as { max_difference?: number } | undefined;
   console.log(
-    `${out}: ONNX model of ${model} (largest difference from PyTorch on a check input: ${done.max_difference?.toExponential(1)})`,
+    `${out}: ONNX model of ${model} (largest difference from PyTorch on a check input: ${done?.max_difference?.toExponential(1)})`,
   );
 }
 

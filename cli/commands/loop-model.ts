@@ -35,3 +35,15 @@ export async function loopModel(id: string): Promise<string> {
   console.error(`${workflowId}: round ${newest.round}'s model ${newest.model}`);
   return newest.model;
 }
+
+/** `--loop ID` or `--model CKPT`, exactly one: checked before the other arguments. */
+export function requireOneModelSource(opts: { loop?: string; model?: string }): void {
+  if (!opts.loop === !opts.model) throw new CliError('give one of --loop ID and --model CKPT', 2);
+}
+
+/** The checkpoint asked for: `--model` (it must exist), else the loop's newest. */
+export async function chosenModel(opts: { loop?: string; model?: string }): Promise<string> {
+  if (!opts.model) return loopModel(opts.loop!);
+  if (!fs.existsSync(opts.model)) throw new CliError(`--model ${opts.model}: no such file`, 2);
+  return path.resolve(opts.model);
+}

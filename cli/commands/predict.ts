@@ -3,18 +3,16 @@
 // tiled as the loop's own inference, and writes KITTI predictions (and a COCO file on request).
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import execa from 'execa';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
-import { trainerPython } from '../../activities/trainer-process';
 import { TRAINER_DEFAULTS } from '../../core/config/trainer-defaults';
 import { cocoPredictions } from '../../core/formats/coco-predictions';
 import { readImages } from '../../core/formats/images';
 import { readKittiFolder } from '../../core/formats/kitti-folder';
 import { CliError } from '../cli-error';
 import { finite } from '../option-parsers';
-import { loopModel } from './loop-model';
+import { chosenModel, requireOneModelSource } from './loop-model';
+import { runTrainerCommand } from '../run-trainer';
 
 interface PredictOptions {
   loop?: string;
@@ -27,7 +25,7 @@ interface PredictOptions {
 }
 
 async function predict(opts: PredictOptions): Promise<void> {
-  if (!opts.loop === !opts.model) throw new CliError('give one of --loop ID and --model CKPT', 2);
+  requireOneModelSource(opts);
   const images = path.resolve(opts.images);
   if (!fs.existsSync(images) || !fs.statSync(images).isDirectory())
     throw new CliError(`--images ${opts.images}: not a folder`, 2);
@@ -36,8 +34,7 @@ async function predict(opts: PredictOptions): Promise<void> {
   const out = path.resolve(opts.out);
   if (fs.existsSync(out) && fs.readdirSync(out).length)
     throw new CliError(`--out ${opts.out}: not empty (nothing is overwritten)`, 2);
-  if (opts.model && !fs.existsSync(opts.model)) throw new CliError(`--model ${opts.model}: no such file`, 2);
-  const model = opts.model ? path.resolve(opts.model) : await loopModel(opts.loop!);
+  const model = await chosenModel(opts);
   await runInference(model, images, out, opts, found.images.length);
   const boxes = await readKittiFolder(
     out,
@@ -62,27 +59,19 @@ async function runInference(
   opts: PredictOptions,
   total: number,
 ): Promise<void> {
-  const args = ['-m', 'pomona_trainer', 'infer', '--model', model, '--images', images, '--out', out];
-  args.push('--threshold', String(opts.threshold), '--device', opts.device);
-  const child = execa(trainerPython(), args, { reject: false, stdout: 'pipe', stderr: 'pipe' });
   const bar = process.stderr.isTTY
     ? new SingleBar({ format: 'predict [{bar}] {value}/{total} images' }, Presets.shades_classic)
     : null;
   bar?.start(total, 0);
-  // The trainer reports progress as JSON lines on stdout (docs/trainer.md).
-  if (child.stdout) {
-    readline.createInterface({ input: child.stdout }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      const event = JSON.parse(line) as { event?: string; done?: number };
+  const args = ['infer', '--model', model, '--images', images, '--out', out];
+  args.push('--threshold', String(opts.threshold), '--device', opts.device);
+  try {
+    await runTrainerCommand(args, (event) => {
       if (event.event === 'progress' && typeof event.done === 'number') bar?.update(event.done);
     });
+  } finally {
+    bar?.stop();
   }
-  const result = await child;
-  bar?.stop();
-  if (result.exitCode === 0) return;
-  const last = result.stderr.trim().split('\n').pop() ?? '';
-  // The trainer's exit code 2 is bad input, one line naming what: the user's to fix.
-  throw new CliError(`trainer infer: ${last.replace(/^error: /, '')}`, result.exitCode === 2 ? 2 : 1);
 }
 
 export function registerPredict(program: Command): void {
