@@ -82,7 +82,9 @@ export async function importAnnotations(input: ImportAnnotationsInput): Promise<
   const selection = await readSelection(input.selectionPath);
   const manifest = await readManifest(layout.manifest(input.projectDir));
   const byName = new Map(manifest.images.map((i) => [i.name, i]));
-  const expected = selection.images.map((name) => {
+  const only = input.images ? new Set(input.images) : null;
+  const batch = only ? selection.images.filter((name) => only.has(name)) : selection.images;
+  const expected = batch.map((name) => {
     const image = byName.get(name)!;
     return { name, width: image.width, height: image.height };
   });

@@ -4,3 +4,5 @@ export { prepareProject } from './prepare';
 export { selectBatch } from './select';
 export { exportBatch, importAnnotations } from './annotation';
 export { evaluateRound } from './evaluate';
+export { handOffToLabelStudio } from './label-studio/hand-off';
+export { collectLabelStudioAnnotations } from './label-studio/collect';

@@ -73,6 +73,63 @@ export interface ImportAnnotationsInput {
   labelledPath?: string;
   /** The class names labels may use (`annotation.classes`); any class when absent (loops started before the list existed). */
   classes?: string[];
+  /** The batch images these labels are for (default: the whole selection); the others return to the pool. */
+  images?: string[];
+}
+
+/** Where a loop's Label Studio project lives (annotation.labelStudio, with the default title filled in). */
+export interface LabelStudioTarget {
+  url: string;
+  /** A title (found, or created once) or the id of an existing project. */
+  project: string | number;
+  /** The server's local-files document root: the exported images must lie under it. */
+  filesRoot: string;
+}
+
+export interface LabelStudioHandOffInput {
+  projectDir: string;
+  round: number;
+  selectionPath: string;
+  /** The exported batch (exportBatch): images/ with the links, prelabels/ with the kept boxes. */
+  exportDir: string;
+  classes: string[];
+  labelStudio: LabelStudioTarget;
+}
+
+/** A batch as tasks in a Label Studio project. */
+export interface LabelStudioBatch {
+  projectId: number;
+  /** The project's page, for people: where to label. */
+  projectUrl: string;
+  tasks: number;
+  /** Whether a webhook to pomona's receiver is registered (the worker's environment names the receiver). */
+  webhook: boolean;
+}
+
+export interface CollectLabelStudioInput {
+  projectDir: string;
+  round: number;
+  selectionPath: string;
+  labelledPath?: string;
+  classes: string[];
+  labelStudio: LabelStudioTarget;
+  projectId: number;
+  /** Import what is annotated now; the batch's other images return to the pool. */
+  takeAnnotated: boolean;
+}
+
+/** A batch's tasks by state: annotated, skipped (their images return to the pool), still to do. */
+export interface LabelStudioProgress {
+  total: number;
+  annotated: number;
+  skipped: number;
+  pending: number;
+}
+
+export interface CollectedAnnotations {
+  progress: LabelStudioProgress;
+  /** The import, once every task is annotated or skipped (or takeAnnotated); null while people work. */
+  imported: ImportResult | null;
 }
 
 export interface ImportResult {

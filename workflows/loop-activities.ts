@@ -5,10 +5,13 @@ import type { Duration } from '@temporalio/common';
 import type * as cpuActivities from '../activities/cpu';
 import type { GpuActivities } from '../activities/gpu';
 import type {
+  CollectLabelStudioInput,
   EmbedInput,
   ExportBatchInput,
   ImportAnnotationsInput,
   InferInput,
+  LabelStudioHandOffInput,
+  LabelStudioTarget,
   PreparedProject,
   SelectBatchInput,
   TaoJob,
@@ -37,6 +40,13 @@ export const { parseConfig } = proxyLocalActivities<typeof cpuActivities>({
 export const cpuWorkOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '5m' };
 // The annotation hand-off (export, import) only copies and validates files: a minute.
 export const handOffOptions: ActivityOptions = { ...cpuOptions, heartbeatTimeout: '1m' };
+// Label Studio calls: a few quick attempts, then the loop shows the failure and tries again at its next poll,
+// so an outage of any length neither fails the loop nor hides it behind an activity that retries forever.
+export const labelStudioOptions: ActivityOptions = {
+  ...handOffOptions,
+  startToCloseTimeout: '10m',
+  retry: { ...cpuOptions.retry, maximumInterval: '10s', maximumAttempts: 3 },
+};
 
 /** The GPU queue's activities and their options, which depend on the loop's config. */
 export function gpuActivities(config: LoopConfig) {
@@ -136,6 +146,49 @@ export function importInput(
     labelsDir,
     labelledPath: state.labelledPath,
     classes: config.annotation.classes,
+  };
+}
+
+/** The loop's Label Studio project; a loop without a title gets "pomona <project>". */
+export function labelStudioTarget(config: LoopConfig): LabelStudioTarget {
+  const { url, project, filesRoot } = config.annotation.labelStudio;
+  return { url, project: project ?? `pomona ${config.project}`, filesRoot };
+}
+
+export function labelStudioHandOffInput(
+  config: LoopConfig,
+  state: CarriedState,
+  round: number,
+  selectionPath: string,
+  exportDir: string,
+): LabelStudioHandOffInput {
+  return {
+    projectDir: state.prepared.projectDir,
+    round,
+    selectionPath,
+    exportDir,
+    classes: config.annotation.classes,
+    labelStudio: labelStudioTarget(config),
+  };
+}
+
+export function collectLabelStudioInput(
+  config: LoopConfig,
+  state: CarriedState,
+  round: number,
+  selectionPath: string,
+  projectId: number,
+  takeAnnotated: boolean,
+): CollectLabelStudioInput {
+  return {
+    projectDir: state.prepared.projectDir,
+    round,
+    selectionPath,
+    labelledPath: state.labelledPath,
+    classes: config.annotation.classes,
+    labelStudio: labelStudioTarget(config),
+    projectId,
+    takeAnnotated,
   };
 }
 

@@ -18,11 +18,13 @@ import { DEFAULT_TRAIN_ATTEMPTS, type LoopConfig } from '../core/config/loop-con
 import type { CarriedState } from './loop-state';
 import {
   annotationsSubmitted,
+  labelStudioChanged,
   pause,
   resume,
   status,
   stop,
   submitAnnotations,
+  takeAnnotated,
   trainingAttemptFailed,
   trainingProgress,
   SubmissionFailure,
@@ -59,6 +61,10 @@ export class LoopSession {
   private readonly submissions: { id: number; submission: AnnotationSubmission }[] = [];
   private readonly outcomes = new Map<number, ImportResult | ApplicationFailure>();
   private nextSubmissionId = 0;
+  /** Label Studio's webhook said something changed: read the batch back before the next poll is due. */
+  labelStudioNudged = false;
+  /** The round whose Label Studio annotations the operator takes as they are (`takeAnnotated`). */
+  takeAnnotatedRound: number | null = null;
 
   constructor(
     private readonly config: LoopConfig,
@@ -116,6 +122,15 @@ export class LoopSession {
       },
       { validator: (submission: AnnotationSubmission) => validateSubmission(view, submission) },
     );
+    setHandler(labelStudioChanged, () => void (this.labelStudioNudged = true));
+    setHandler(takeAnnotated, (request) => {
+      const batch = view.pendingBatch;
+      if (batch?.labelStudio && request?.round === batch.round) this.takeAnnotatedRound = batch.round;
+      else
+        view.lastError = batch?.labelStudio
+          ? `takeAnnotated ignored: the batch in Label Studio is round ${batch.round}, not ${request?.round}`
+          : 'takeAnnotated ignored: no batch is waiting in Label Studio';
+    });
     setHandler(annotationsSubmitted, (submission) => {
       try {
         validateSubmission(view, submission);
@@ -254,12 +269,16 @@ function validateSubmission(view: LoopStatus, submission: AnnotationSubmission):
   if (!Number.isInteger(submission.round)) throw refuse('round must be an integer');
   const pending = view.pendingBatch;
   if (!pending) throw refuse(`no batch is waiting for annotation (phase: ${view.phase}, round ${view.round})`);
+  if (pending.labelStudio)
+    throw refuse(
+      `round ${pending.round} is labelled in Label Studio (${pending.labelStudio.projectUrl ?? 'project not made yet'}): annotate there, or send takeAnnotated to import what is done`,
+    );
   if (submission.round !== pending.round)
     throw refuse(`the batch waiting for annotation is round ${pending.round}, not ${submission.round}`);
 }
 
 /** The innermost failure's type and message: what the operator can act on. */
-function failureText(err: ActivityFailure): string {
+export function failureText(err: ActivityFailure): string {
   let cause: Error = err;
   while (cause.cause instanceof Error) cause = cause.cause;
   // Some servers send a timeout without a message: name it as the Temporal server does.

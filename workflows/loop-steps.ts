@@ -23,6 +23,7 @@ import {
   selectInput,
   trainInput,
 } from './loop-activities';
+import { annotateInLabelStudio } from './label-studio-annotation';
 import { notImported, type LoopSession } from './loop-session';
 import type { CarriedState } from './loop-state';
 import { SubmissionFailure } from './messages';
@@ -103,6 +104,11 @@ export async function annotate(
     selectionPath,
     prelabels: exported.prelabels,
   };
+  if (config.annotation.tool === 'label-studio') {
+    const fromLabelStudio = await annotateInLabelStudio(config, loop, state, selection, exported);
+    loop.answerQueued(fromLabelStudio);
+    return fromLabelStudio;
+  }
   const waiting = `${exported.count} images in ${exported.exportDir}`;
   loop.enter('awaiting-annotation', waiting);
   let imported: ImportResult | null = null;

@@ -1,6 +1,12 @@
 // Messages of the activeLearningLoop workflow: what people (or the simulated annotator) send it and ask it.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ImportResult, RoundMetrics, TrainingAttemptFailure, TrainingProgress } from '../activities/types';
+import type {
+  ImportResult,
+  LabelStudioProgress,
+  RoundMetrics,
+  TrainingAttemptFailure,
+  TrainingProgress,
+} from '../activities/types';
 
 /** Labels for the batch of `round`, as KITTI files (one `<image>.txt` per image) in `labelsDir`. */
 export interface AnnotationSubmission {
@@ -39,6 +45,20 @@ export interface PendingBatch {
   imageListPath: string;
   selectionPath: string;
   prelabels: boolean;
+  /** Set when the batch is labelled in Label Studio (annotation.tool "label-studio"). */
+  labelStudio?: LabelStudioBatchStatus;
+}
+
+export interface LabelStudioBatchStatus {
+  /** The Label Studio server (annotation.labelStudio.url). */
+  url: string;
+  /** Null until the hand-off has made the tasks. */
+  projectId: number | null;
+  projectUrl: string | null;
+  /** The tasks by state at the last read-back; null before the first. */
+  progress: LabelStudioProgress | null;
+  /** Whether Label Studio calls pomona's webhook receiver on each annotation (else polling alone). */
+  webhook: boolean;
 }
 
 export interface LoopStatus {
@@ -87,6 +107,17 @@ export interface RejectedAnnotations {
 }
 /** Same payload as the update, for the plain `temporal workflow signal`; the outcome shows in `status`. */
 export const annotationsSubmitted = defineSignal<[AnnotationSubmission]>('annotationsSubmitted');
+/**
+ * Label Studio's annotations changed (sent by `pomona label-studio webhooks` on its webhooks): read the batch
+ * back now instead of at the next poll. The payload is informational; the read-back is the truth.
+ */
+export const labelStudioChanged = defineSignal<[LabelStudioChange?]>('labelStudioChanged');
+export interface LabelStudioChange {
+  action?: string;
+  taskId?: number;
+}
+/** Import what is annotated in Label Studio now; the batch's other images return to the pool. */
+export const takeAnnotated = defineSignal<[{ round: number }]>('takeAnnotated');
 export const stop = defineSignal('stop');
 export const pause = defineSignal('pause');
 export const resume = defineSignal('resume');

@@ -1,12 +1,14 @@
 // The simulated annotator: finds loops waiting for annotation and, after a delay, answers each batch with
 // the dataset's ground truth through the same `submitAnnotations` update a person would use. For demos
-// and benchmarks on labelled data (synthetic orchard, MinneApple) where people's work is simulated.
+// and benchmarks on labelled data (synthetic orchard, MinneApple) where people's work is simulated. A batch
+// in Label Studio is annotated there instead, through its API (label-studio-annotator.ts).
 import type { Client } from '@temporalio/client';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { readManifest } from '../../activities/manifest';
 import { readSelection } from '../../activities/selection-file';
 import { status as statusQuery, type LoopStatus } from '../../workflows/messages';
+import { annotateInLabelStudio } from './label-studio-annotator';
 import { submitLabels } from './submit-labels';
 
 export interface SimulatedAnnotatorOptions {
@@ -61,7 +63,8 @@ export async function runSimulatedAnnotator(client: Client, options: SimulatedAn
   async function answerBatch(workflowId: string, runId: string): Promise<void> {
     const status = await client.workflow.getHandle(workflowId).query(statusQuery);
     const batch = status.pendingBatch;
-    if (!batch) return;
+    // A batch headed for Label Studio is answered once its tasks are there.
+    if (!batch || batch.labelStudio?.projectId === null) return;
     const key = `${workflowId}/${runId}/${batch.round}`;
     if (answered.has(key)) return;
     // Marked while in hand so the next poll skips it; unmarked on failure so a later poll retries.
@@ -72,6 +75,11 @@ export async function runSimulatedAnnotator(client: Client, options: SimulatedAn
     await sleep(options.delayMs);
     if (options.signal.aborted) return;
     try {
+      if (batch.labelStudio) {
+        const count = await annotateInLabelStudio(status);
+        log(`[annotator] ${status.project} round ${batch.round}: annotated ${count} tasks in Label Studio`);
+        return;
+      }
       const result = await submitLabels(client, workflowId, {
         round: batch.round,
         labelsDir: await writeGroundTruthLabels(status),

@@ -1,8 +1,9 @@
-// `pomona annotate export|submit`: hand a pending batch to people, and submit their KITTI labels.
+// `pomona annotate export|submit|take`: hand a pending batch to people, submit their KITTI labels, or take
+// what is annotated in Label Studio.
 import type { Command } from 'commander';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { status as statusQuery } from '../../workflows/messages';
+import { status as statusQuery, takeAnnotated } from '../../workflows/messages';
 import { submitLabels } from '../annotator/submit-labels';
 import { CliError } from '../cli-error';
 import { integer } from '../option-parsers';
@@ -55,5 +56,20 @@ export function registerAnnotate(program: Command): void {
         labelsDir: path.resolve(opts.labels),
       });
       console.log(`imported ${result.boxes} boxes; ${result.labelledCount} images labelled in total`);
+    });
+  annotate
+    .command('take')
+    .argument('<id>', 'workflow id or project name')
+    .requiredOption('--round <n>', 'the round of the batch', integer(1))
+    .description("Label Studio: import the tasks annotated so far; the batch's other images return to the pool")
+    .action(async (id: string, opts: { round: number }) => {
+      const client = await connectClient();
+      const handle = client.workflow.getHandle(resolveWorkflowId(id));
+      const batch = (await handle.query(statusQuery)).pendingBatch;
+      if (!batch?.labelStudio) throw new CliError(`${id} has no batch waiting in Label Studio`);
+      if (batch.round !== opts.round)
+        throw new CliError(`the batch in Label Studio is round ${batch.round}, not ${opts.round}`, 2);
+      await handle.signal(takeAnnotated, { round: opts.round });
+      console.log(`asked to import round ${opts.round}'s annotated tasks; see npx pomona status ${id}`);
     });
 }

@@ -1,8 +1,11 @@
 // `pomona demo`: the whole loop on a laptop. Starts the dev server unless it is running, and workers of its own;
 // generates a synthetic orchard, runs a 3-round loop with the simulated annotator and the CPU trainer,
-// prints each round's labelled count and mAP, and leaves the loop in the Web UI.
+// prints each round's labelled count and mAP, and leaves the loop in the Web UI. With --label-studio, the
+// batches go to a local Label Studio server (started unless running) where the simulated annotator labels
+// them through its API, and webhooks to a receiver in this process wake the loop; Label Studio stays open.
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../../core/config/loop-config';
@@ -18,15 +21,26 @@ import { synthesizeOrchard } from './dataset';
 import { runDevServerScript } from './server';
 import { startLoop } from './start';
 import { startWorkers, type RunningWorkers } from '../../worker/start-workers';
+import { WEBHOOK_SECRET_ENV, WEBHOOK_URL_ENV } from '../../activities/label-studio/hand-off';
+import { LABEL_STUDIO_TOKEN_ENV } from '../../activities/label-studio/label-studio-client';
+import { startWebhookReceiver, type WebhookReceiver } from '../../worker/label-studio-webhooks';
+import { startLabelStudio, type RunningLabelStudio } from '../label-studio/label-studio-server';
 
 export interface DemoOptions {
   images: number;
   rounds: number;
   epochs: number;
   dir: string;
+  /** Label in a local Label Studio server instead of folders. */
+  labelStudio?: boolean;
 }
 
-export function demoConfig(opts: DemoOptions, project: string, datasetDir: string): LoopConfig {
+export function demoConfig(
+  opts: DemoOptions,
+  project: string,
+  datasetDir: string,
+  labelStudioUrl?: string,
+): LoopConfig {
   const input: LoopConfigInput = {
     project,
     workspace: path.join(opts.dir, 'workspace'),
@@ -40,6 +54,14 @@ export function demoConfig(opts: DemoOptions, project: string, datasetDir: strin
     // 40 steps a round: the pretrained detector fine-tunes from the last round's weights, and the demo stays short
     trainer: { epochs: opts.epochs, minSteps: 40, checkpointInterval: 5, device: 'auto', seed: 0, fineTune: true },
     stop: { maxRounds: opts.rounds },
+    ...(labelStudioUrl
+      ? {
+          annotation: {
+            tool: 'label-studio',
+            labelStudio: { url: labelStudioUrl, filesRoot: opts.dir, pollEvery: '30s' },
+          },
+        }
+      : {}),
   };
   const parsed = parseLoopConfig(input);
   if (!parsed.ok) throw new CliError(`demo config: ${parsed.problems.join('; ')}`);
@@ -95,13 +117,31 @@ export async function runDemo(opts: DemoOptions): Promise<LoopResult> {
 
   // The demo always runs its own workers: the server keeps listing a dead worker's pollers for minutes,
   // so "workers are running" cannot be told from "were running". Other live workers only add capacity.
+  let labelStudio: RunningLabelStudio | undefined;
+  let receiver: WebhookReceiver | undefined;
+  if (opts.labelStudio) {
+    say('starting Label Studio (about 30 s the first time)');
+    labelStudio = await startLabelStudio({ filesRoot: opts.dir }).catch((err: Error) => {
+      throw new CliError(`label-studio: ${err.message}`);
+    });
+    // The workers run in this process: this is their environment, as LABEL_STUDIO_API_KEY would be a worker's.
+    const secret = crypto.randomBytes(16).toString('hex');
+    receiver = await startWebhookReceiver({ client, secret, port: 0, log: () => undefined });
+    Object.assign(process.env, {
+      [LABEL_STUDIO_TOKEN_ENV]: labelStudio.token,
+      [WEBHOOK_URL_ENV]: receiver.url,
+      [WEBHOOK_SECRET_ENV]: secret,
+    });
+    say(`Label Studio at ${labelStudio.url} (sign in as ${labelStudio.user}, password in ${labelStudio.passwordFile})`);
+  }
+
   say('starting workers in this process: pomona-cpu, pomona-gpu');
   let workers: RunningWorkers | undefined;
   try {
     workers = await startWorkers(['cpu', 'gpu']);
     return await watchLoop(
       client,
-      demoConfig(opts, `demo-${timestamp()}`, datasetDir),
+      demoConfig(opts, `demo-${timestamp()}`, datasetDir, labelStudio?.url),
       controller.signal,
       interrupted,
       say,
@@ -109,6 +149,8 @@ export async function runDemo(opts: DemoOptions): Promise<LoopResult> {
   } finally {
     controller.abort();
     await workers?.shutdown();
+    await receiver?.close();
+    if (labelStudio) say(`Label Studio stays open at ${labelStudio.url}; stop it with npx pomona label-studio stop`);
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
   }
@@ -198,6 +240,7 @@ export function registerDemo(program: Command): void {
     .option('--rounds <n>', 'rounds', integer(1), 3)
     .option('--epochs <n>', 'training epochs per round (at least 40 steps)', integer(1), 5)
     .option('--dir <dir>', 'where the data and artifacts go', path.join(repositoryRoot(), '.pomona', 'demo'))
+    .option('--label-studio', 'label in a local Label Studio (started on :8080 unless running; left open)')
     .action(async (opts: DemoOptions) => {
       await runDemo({ ...opts, dir: path.resolve(opts.dir) });
     });

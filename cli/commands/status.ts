@@ -65,7 +65,17 @@ export function formatStatus(s: LoopStatus, execution: string): string {
     `${s.project}  round ${s.round}  phase ${s.phase}${s.paused ? ' (paused)' : ''}${s.stopRequested ? ' (stop requested)' : ''}  [${execution}]`,
     `labelled ${s.labelled} of ${s.pool} pool images; validation ${s.validation}`,
   ];
-  if (s.pendingBatch) {
+  const ls = s.pendingBatch?.labelStudio;
+  if (s.pendingBatch && ls) {
+    const b = s.pendingBatch;
+    const p = ls.progress;
+    lines.push(
+      ls.projectUrl
+        ? `waiting for labels in Label Studio: round ${b.round}, ${p ? `${p.annotated} annotated, ${p.skipped} skipped, ${p.pending} to do of ${p.total}` : `${b.count} tasks`} at ${ls.projectUrl}${ls.webhook ? '' : ' (no webhook: polling only)'}`
+        : `handing round ${b.round}'s ${b.count} images to Label Studio at ${ls.url}`,
+    );
+    lines.push(`  take what is done: npx pomona annotate take ${s.project} --round ${b.round}`);
+  } else if (s.pendingBatch) {
     const b = s.pendingBatch;
     lines.push(
       `waiting for labels: round ${b.round}, ${b.count} images listed in ${b.imageListPath}${b.prelabels ? ' (pre-labels included)' : ''}`,
@@ -73,7 +83,10 @@ export function formatStatus(s: LoopStatus, execution: string): string {
     lines.push(`  submit: npx pomona annotate submit ${s.project} --round ${b.round} --labels DIR`);
   }
   if (s.annotationProblems.length)
-    lines.push('last submission rejected:', ...s.annotationProblems.map((p) => `  ${p}`));
+    lines.push(
+      ls ? 'annotations rejected:' : 'last submission rejected:',
+      ...s.annotationProblems.map((p) => `  ${p}`),
+    );
   if (s.training)
     lines.push(`training: epoch ${s.training.epoch}/${s.training.epochs}, loss ${s.training.loss ?? '-'}`);
   for (const m of s.metrics)

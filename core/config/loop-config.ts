@@ -28,6 +28,10 @@ export const DEFAULT_EMBED_INFER_ATTEMPTS = 5;
 /** MinneApple's one class, and the reference detector's default class name. */
 export const DEFAULT_CLASSES = ['apple'] as const;
 
+export const annotationTool = z.enum(['folder', 'label-studio']);
+export type AnnotationTool = z.infer<typeof annotationTool>;
+export const DEFAULT_LABEL_STUDIO_URL = 'http://127.0.0.1:8080';
+
 const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'a duration like "90s", "5m", "2h" or "7d"');
 
 export const loopConfigSchema = z
@@ -233,8 +237,42 @@ export const loopConfigSchema = z
           .describe(
             'the class names labels may use (compared case-insensitively): a submission with any other class is refused with file:line, and a dataset box of another class is a problem (Pascal VOC: left out); set it for datasets of other objects',
           ),
+        tool: annotationTool
+          .default('folder')
+          .describe(
+            'where people label each batch: "folder" (KITTI files, submitted with `pomona annotate submit`) or "label-studio" (tasks with pre-labels in a Label Studio project; docs/annotation.md)',
+          ),
+        labelStudio: z
+          .strictObject({
+            url: z
+              .url()
+              .default(DEFAULT_LABEL_STUDIO_URL)
+              .describe('the Label Studio server (`pomona label-studio start`)'),
+            project: z
+              .union([z.string().min(3), z.number().int().positive()])
+              .optional()
+              .describe(
+                'the project: a title (found, or created once with a box config from annotation.classes) or the id of an existing one; default "pomona <project>"',
+              ),
+            filesRoot: z
+              .string()
+              .startsWith('/', 'an absolute path')
+              .default('/')
+              .describe(
+                "the server's local-files document root (`pomona label-studio start --files-root`); the workspace must lie under it",
+              ),
+            pollEvery: duration
+              .default('1m')
+              .describe(
+                'how often the loop reads the batch back from Label Studio besides its webhooks; doubling while nothing changes, up to 32 times this',
+              ),
+          })
+          .prefault({})
+          .describe(
+            'used when annotation.tool is "label-studio"; the API token comes from the worker environment (LABEL_STUDIO_API_KEY), never from here',
+          ),
       })
-      .default({ prelabels: true, classes: [...DEFAULT_CLASSES] }),
+      .prefault({}),
     timeouts: z
       .strictObject({
         heartbeat: duration

@@ -33,6 +33,8 @@ export interface ScriptedLoop {
   waitFor(predicate: (s: LoopStatus) => boolean, what: string, advance?: Duration): Promise<LoopStatus>;
   /** The loop's result, once its last run has finished. */
   result(): Promise<LoopResult>;
+  /** Moves the server's clock forward (timers fire as they come due). */
+  advance(duration: Duration): Promise<void>;
 }
 
 /** For a test file: one time-skipping server, and per test a loop with fresh workers and fresh scripts. */
@@ -57,7 +59,18 @@ export function useScriptedLoops(): (
       searchAttributes,
     });
   });
+  let handles: LoopHandle[] = [];
   afterEach(async () => {
+    // A loop a test left waiting would take the next test's workers (same queues) when its timers fire.
+    await Promise.all(
+      handles.map((h) =>
+        env!.client.workflow
+          .getHandle(h.workflowId)
+          .terminate('test over')
+          .catch(() => undefined),
+      ),
+    );
+    handles = [];
     for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
     await Promise.all(workers.map((w) => w.running));
     workers = [];
@@ -103,6 +116,7 @@ export function useScriptedLoops(): (
       workflowId: `loop-${input.project}`,
       args: [input],
     });
+    handles.push(handle);
     const loop: ScriptedLoop = {
       handle,
       activities,
@@ -112,6 +126,7 @@ export function useScriptedLoops(): (
         await loop.waitFor((s) => s.stopReason !== null, 'the loop to finish');
         return testEnv.client.workflow.getHandle<typeof activeLearningLoop>(handle.workflowId).result();
       },
+      advance: (duration) => testEnv.sleep(duration),
       async waitFor(predicate, what, advance) {
         const deadline = Date.now() + 20_000;
         let last: LoopStatus | undefined;

@@ -5,6 +5,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { parseConfig } from '../../activities/parse-config';
 import type {
+  CollectedAnnotations,
+  CollectLabelStudioInput,
   EmbedInput,
   EmbeddingsSummary,
   EvaluateInput,
@@ -14,6 +16,8 @@ import type {
   ImportResult,
   InferInput,
   InferResult,
+  LabelStudioBatch,
+  LabelStudioHandOffInput,
   PreparedProject,
   RoundMetrics,
   SelectBatchInput,
@@ -36,7 +40,19 @@ export interface PoolScript {
 /** A labels folder whose name contains this is rejected by importAnnotations, as bad labels would be. */
 export const BAD_LABELS = 'bad-labels';
 
+/** What the scripted Label Studio shows: whether it answers, its batch's tasks by state, annotation problems. */
+export interface LabelStudioScript {
+  down: boolean;
+  annotated: number;
+  skipped: number;
+  /** Problems of the annotations (by task), returned instead of an import while set. */
+  problems: string[];
+}
+
 export class ScriptedActivities {
+  readonly labelStudio: LabelStudioScript = { down: false, annotated: 0, skipped: 0, problems: [] };
+  /** Inputs of every collectLabelStudioAnnotations call. */
+  readonly collectInputs: CollectLabelStudioInput[] = [];
   /** Activity names in the order they were called (retries included). */
   readonly calls: string[] = [];
   /** Scripts for the next attempts of each GPU step, consumed one per attempt. */
@@ -63,6 +79,10 @@ export class ScriptedActivities {
       importAnnotations: (input: ImportAnnotationsInput) =>
         this.called('importAnnotations', () => this.importAnnotations(input)),
       evaluateRound: (input: EvaluateInput) => this.called('evaluateRound', () => this.evaluateRound(input)),
+      handOffToLabelStudio: (input: LabelStudioHandOffInput) =>
+        this.called('handOffToLabelStudio', () => this.handOffToLabelStudio(input)),
+      collectLabelStudioAnnotations: (input: CollectLabelStudioInput) =>
+        this.called('collectLabelStudioAnnotations', () => this.collectLabelStudioAnnotations(input)),
     };
   }
 
@@ -176,6 +196,49 @@ export class ScriptedActivities {
     const labelledCount = before + (this.selected.get(input.selectionPath) ?? 0);
     this.labelledCounts.set(labelledPath, labelledCount);
     return { ok: true, problems: [], problemCount: 0, labelledPath, labelledCount, boxes: 3 * labelledCount };
+  }
+
+  private labelStudioAnswers(): void {
+    if (this.labelStudio.down)
+      throw ApplicationFailure.create({
+        type: 'LabelStudioUnavailable',
+        message: 'Label Studio at http://scripted did not answer GET /api/projects/: connect ECONNREFUSED',
+      });
+  }
+
+  private handOffToLabelStudio(input: LabelStudioHandOffInput): LabelStudioBatch {
+    this.labelStudioAnswers();
+    const tasks = this.selected.get(input.selectionPath) ?? 0;
+    return { projectId: 7, projectUrl: `${input.labelStudio.url}/projects/7/data`, tasks, webhook: true };
+  }
+
+  /** The batch's progress; once nothing is pending (or takeAnnotated), the annotated images' import. */
+  private collectLabelStudioAnnotations(input: CollectLabelStudioInput): CollectedAnnotations {
+    this.labelStudioAnswers();
+    this.collectInputs.push(input);
+    const total = this.selected.get(input.selectionPath) ?? 0;
+    const { annotated, skipped, problems } = this.labelStudio;
+    const progress = { total, annotated, skipped, pending: total - annotated - skipped };
+    if (progress.pending > 0 && !input.takeAnnotated) return { progress, imported: null };
+    const before = input.labelledPath ? this.labelledCount(input.labelledPath) : 0;
+    if (problems.length)
+      return {
+        progress,
+        imported: { ok: false, problems, problemCount: problems.length, labelledCount: before, boxes: 0 },
+      };
+    const labelledPath = `${input.projectDir}/rounds/${input.round}/labelled.json`;
+    this.labelledCounts.set(labelledPath, before + annotated);
+    // The next round's batch starts with nothing done.
+    Object.assign(this.labelStudio, { annotated: 0, skipped: 0 });
+    const imported = {
+      ok: true,
+      problems: [],
+      problemCount: 0,
+      labelledPath,
+      labelledCount: before + annotated,
+      boxes: annotated,
+    };
+    return { progress, imported };
   }
 
   private trainRound(input: TrainInput): TrainResult {
