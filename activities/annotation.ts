@@ -1,16 +1,19 @@
-// The annotation hand-off: export a batch for people (image list, images, model pre-labels), and import
-// their KITTI labels only after every file passed validation, so nothing is ever half-imported.
+// The annotation hand-off: export a batch for people (image list, images, model pre-labels in KITTI, COCO,
+// YOLO and Pascal VOC), and import their labels (any of those formats) only after every file passed
+// validation, so nothing is ever half-imported.
 import { Context } from '@temporalio/activity';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { DEFAULT_CLASSES } from '../core/config/loop-config';
 import { validateAnnotations } from '../core/dataset/validate-annotations';
-import { formatKittiLabel, parseKitti } from '../core/formats/kitti';
+import { cocoPredictions } from '../core/formats/coco-predictions';
+import { formatKittiLabel, parseKitti, type Box } from '../core/formats/kitti';
+import { vocAnnotation, yoloLabels } from '../core/formats/label-exports';
 import { formatProblem } from '../core/formats/problem';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io/atomic-write';
 import { layout } from '../core/workspace-layout';
 import { readLabelledSet, type LabelledSet } from './labelled-set';
-import { readManifest } from './manifest';
+import { readManifest, type ManifestImage } from './manifest';
 import { readSelection } from './selection-file';
 import type { ExportBatchInput, ExportedBatch, ImportAnnotationsInput, ImportResult } from './types';
 
@@ -28,6 +31,8 @@ export async function exportBatch(input: ExportBatchInput): Promise<ExportedBatc
   await fs.mkdir(path.join(tmp, 'images'), { recursive: true });
   const listed: string[] = [];
   let prelabels = false;
+  const classes = input.classes ?? [...DEFAULT_CLASSES];
+  const kept = new Map<string, Box[]>();
   for (const name of selection.images) {
     const image = byName.get(name);
     if (!image) throw new Error(`${input.selectionPath}: ${name} is not in the manifest`);
@@ -38,6 +43,7 @@ export async function exportBatch(input: ExportBatchInput): Promise<ExportedBatc
       const text = await fs.readFile(path.join(input.prelabelsDir, `${name}.txt`), 'utf8').catch(() => null);
       if (text !== null) {
         const boxes = parseKitti(text, name).boxes.filter((b) => (b.score ?? 1) >= PRELABEL_MIN_SCORE);
+        kept.set(name, boxes);
         await fs.mkdir(path.join(tmp, 'prelabels'), { recursive: true });
         await fs.writeFile(
           path.join(tmp, 'prelabels', `${name}.txt`),
@@ -47,6 +53,13 @@ export async function exportBatch(input: ExportBatchInput): Promise<ExportedBatc
       }
     }
   }
+  if (prelabels)
+    await writePrelabelExports(
+      tmp,
+      manifest.images.filter((i) => kept.has(i.name)),
+      kept,
+      classes,
+    );
   const imageListPath = path.join(exportDir, 'images.txt');
   await fs.writeFile(path.join(tmp, 'images.txt'), listed.join('\n') + '\n');
   await fs.writeFile(path.join(tmp, 'README.txt'), batchReadme(input, exportDir, listed.length, prelabels));
@@ -55,15 +68,40 @@ export async function exportBatch(input: ExportBatchInput): Promise<ExportedBatc
   return { round: input.round, exportDir, imageListPath, count: listed.length, prelabels };
 }
 
+/** The pre-labels also as COCO, YOLO and Pascal VOC, for tools that import those (docs/annotation.md). */
+async function writePrelabelExports(
+  dir: string,
+  images: readonly ManifestImage[],
+  boxes: ReadonlyMap<string, Box[]>,
+  classes: readonly string[],
+): Promise<void> {
+  await fs.writeFile(path.join(dir, 'prelabels-coco.json'), JSON.stringify(cocoPredictions(images, boxes), null, 1));
+  await fs.mkdir(path.join(dir, 'prelabels-yolo'));
+  await fs.mkdir(path.join(dir, 'prelabels-voc'));
+  await fs.writeFile(path.join(dir, 'prelabels-yolo', 'classes.txt'), classes.join('\n') + '\n');
+  for (const image of images) {
+    const b = boxes.get(image.name) ?? [];
+    await fs.writeFile(
+      path.join(dir, 'prelabels-yolo', `${image.name}.txt`),
+      yoloLabels(b, classes, image.width, image.height),
+    );
+    await fs.writeFile(
+      path.join(dir, 'prelabels-voc', `${image.name}.xml`),
+      vocAnnotation(path.basename(image.file), image.width, image.height, b),
+    );
+  }
+}
+
 /** What an annotator needs to know about the batch: the format, the class names, and how to hand it back. */
 function batchReadme(input: ExportBatchInput, exportDir: string, count: number, prelabels: boolean): string {
   const workflowId = Context.current().info.workflowExecution?.workflowId ?? '<workflow id>';
   const classes = input.classes ?? DEFAULT_CLASSES;
   return [
     `Round ${input.round}: label the ${count} images in images.txt (links in images/).`,
-    `Write one KITTI file per image, <image name>.txt, into a folder of your choice${prelabels ? " (prelabels/ has the model's boxes to correct)" : ''}:`,
+    `Write one KITTI file per image, <image name>.txt, into a folder of your choice${prelabels ? " (prelabels/ has the model's boxes to correct; prelabels-coco.json, prelabels-yolo/ and prelabels-voc/ the same boxes for other tools)" : ''}:`,
     `one line per object, "CLASS 0 0 0 x1 y1 x2 y2 0 0 0 0 0 0 0" in image pixels, CLASS one of: ${classes.join(', ')}.`,
     'An image without objects needs an empty file.',
+    'A folder of YOLO files (with classes.txt), Pascal VOC files (<image name>.xml) or one COCO JSON file is accepted too.',
     `A dataset that is already labelled (a synthetic orchard, a benchmark) gives its own labels for this batch:`,
     `  npx pomona dataset labels <dataset folder> --images ${path.join(exportDir, 'images.txt')} --classes ${classes.join(',')} --out <new folder>`,
     'Then submit the folder (an absolute path):',

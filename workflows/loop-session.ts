@@ -264,7 +264,7 @@ function validateSubmission(view: LoopStatus, submission: AnnotationSubmission):
   if (!submission || typeof submission !== 'object')
     throw refuse('payload must be {"round": N, "labelsDir": "/abs/path"}');
   if (typeof submission.labelsDir !== 'string' || !submission.labelsDir.startsWith('/')) {
-    throw refuse('labelsDir must be an absolute path to a folder of KITTI label files');
+    throw refuse('labelsDir must be an absolute path to a folder of labels (KITTI, YOLO, Pascal VOC or COCO)');
   }
   if (!Number.isInteger(submission.round)) throw refuse('round must be an integer');
   const pending = view.pendingBatch;

@@ -116,7 +116,7 @@ export function registerDataset(program: Command): void {
     .command('check')
     .argument(
       '<dir>',
-      'dataset folder: MinneApple (images/ + masks/), KITTI (images/ + labels/), Pascal VOC (images/ + annotations/) or images only',
+      'dataset folder: MinneApple (images/ + masks/), KITTI (images/ + labels/), YOLO (images/ + labels/ + classes.txt), Pascal VOC (images/ + annotations/*.xml), COCO (images/ + annotations/*.json) or images only',
     )
     .option(
       '--classes <list>',

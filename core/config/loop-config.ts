@@ -46,7 +46,7 @@ export const loopConfigSchema = z
         .string()
         .startsWith('/', 'an absolute path')
         .describe(
-          'pool folder: MinneApple (images/ + masks/), KITTI (images/ + labels/), Pascal VOC (images/ + annotations/) or images only (docs/operations.md, Datasets)',
+          'pool folder: MinneApple (images/ + masks/), KITTI (images/ + labels/), YOLO (images/ + labels/ + classes.txt), Pascal VOC (images/ + annotations/*.xml), COCO (images/ + annotations/*.json) or images only (docs/operations.md, Datasets)',
         ),
       validation: z
         .strictObject({

@@ -120,12 +120,13 @@ test('every VOC problem names its file and line; what can be read is kept', asyn
   ]);
 });
 
-test('annotations/ without any .xml (as COCO keeps its .json) is not VOC: the folder stays images only', async () => {
+test('annotations/ with a .json and no .xml is COCO; any .xml makes it VOC; an empty one is images only', async () => {
   const root = tmp();
   writeRgbPng(path.join(root, 'images', 'a.png'), 50, 40);
   fs.mkdirSync(path.join(root, 'annotations'));
-  fs.writeFileSync(path.join(root, 'annotations', 'instances_train.json'), '{}');
   expect(await checkDataset(root)).toMatchObject({ layout: 'images', images: 1, labelled: 0, problems: [] });
+  fs.writeFileSync(path.join(root, 'annotations', 'instances_train.json'), '{}');
+  expect(await checkDataset(root)).toMatchObject({ layout: 'coco', images: 1, labelled: 0 });
   writeXml(root, 'a', vocXml([]));
   expect(await checkDataset(root)).toMatchObject({ layout: 'voc', images: 1, labelled: 1, problems: [] });
 });

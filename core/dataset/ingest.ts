@@ -1,9 +1,11 @@
 // Ingests a dataset folder in one of the layouts pomona reads, so everything downstream speaks KITTI:
 //   minneapple: images/ + masks/  (instance-id PNG masks, converted to KITTI labels of class `apple`)
 //   kitti:      images/ + labels/ (<name>.txt, 15 fields)
+//   yolo:       images/ + labels/ with a classes.txt (or obj.names) in labels/ or beside images/
+//               (<name>.txt, `CLASS_INDEX cx cy w h` as fractions; converted to KITTI labels)
 //   voc:        images/ + annotations/ holding .xml files (<name>.xml, Pascal VOC; converted to KITTI
-//               labels, classes lowercased). Without any .xml there (COCO keeps its .json in annotations/),
-//               the folder is images only, as before VOC was read.
+//               labels, classes lowercased)
+//   coco:       images/ + annotations/ holding one .json file (COCO detection; converted to KITTI labels)
 //   images:     images/ alone, or a flat folder of images (unlabelled)
 // When images/ has more than one of masks/, labels/, annotations/ beside it, the first in that order wins
 // (masks are the original annotation; labels/ before annotations/ keeps what existing KITTI datasets read).
@@ -16,10 +18,12 @@ import { writeFileAtomic } from '../io/atomic-write';
 import { boxOutsideImage, formatKittiFile, parseKitti, type Box } from '../formats/kitti';
 import { isImageFile, listImageFiles, readImages, type ImageFile } from '../formats/images';
 import { readMaskInstances } from '../formats/minneapple-masks';
+import { parseCocoLabels } from '../formats/coco-labels';
 import { parseVoc } from '../formats/pascal-voc';
+import { parseYolo, parseYoloClasses, YOLO_CLASS_FILES } from '../formats/yolo-labels';
 import { formatProblem, type Problem } from '../formats/problem';
 
-export const datasetLayout = z.enum(['minneapple', 'kitti', 'voc', 'images']);
+export const datasetLayout = z.enum(['minneapple', 'kitti', 'yolo', 'voc', 'coco', 'images']);
 export type DatasetLayout = z.infer<typeof datasetLayout>;
 type AnnotatedLayout = Exclude<DatasetLayout, 'images'>;
 
@@ -27,7 +31,9 @@ type AnnotatedLayout = Exclude<DatasetLayout, 'images'>;
 const ANNOTATION_FILE: Record<AnnotatedLayout, string> = {
   minneapple: 'mask',
   kitti: 'label file',
+  yolo: 'label file',
   voc: 'annotation file (.xml)',
+  coco: 'entry in the COCO file',
 };
 
 export interface IngestOptions {
@@ -63,14 +69,18 @@ async function isDir(p: string): Promise<boolean> {
 export interface DetectedLayout {
   layout: DatasetLayout;
   imagesDir: string;
-  /** masks/ (minneapple), labels/ (kitti) or annotations/ (voc). */
+  /** masks/ (minneapple), labels/ (kitti, yolo) or annotations/ (voc, coco). */
   annotationsDir?: string;
+  /** yolo: the class names file; coco: the annotation file. */
+  file?: string;
 }
 
 const isAnnotationFile: Record<AnnotatedLayout, (file: string) => boolean> = {
   minneapple: isImageFile,
   kitti: (f) => f.toLowerCase().endsWith('.txt'),
+  yolo: (f) => f.toLowerCase().endsWith('.txt') && !YOLO_CLASS_FILES.includes(f),
   voc: (f) => f.toLowerCase().endsWith('.xml'),
+  coco: (f) => f.toLowerCase().endsWith('.json'),
 };
 
 export async function detectLayout(dir: string): Promise<DetectedLayout> {
@@ -82,11 +92,21 @@ export async function detectLayout(dir: string): Promise<DetectedLayout> {
   if (!(await isDir(imagesDir))) return { layout: 'images', imagesDir: dir };
   if (await isDir(path.join(dir, 'masks')))
     return { layout: 'minneapple', imagesDir, annotationsDir: path.join(dir, 'masks') };
-  if (await isDir(path.join(dir, 'labels')))
-    return { layout: 'kitti', imagesDir, annotationsDir: path.join(dir, 'labels') };
+  const labelsDir = path.join(dir, 'labels');
+  if (await isDir(labelsDir)) {
+    for (const folder of [labelsDir, dir])
+      for (const name of YOLO_CLASS_FILES) {
+        const file = path.join(folder, name);
+        if (await fs.stat(file).catch(() => null))
+          return { layout: 'yolo', imagesDir, annotationsDir: labelsDir, file };
+      }
+    return { layout: 'kitti', imagesDir, annotationsDir: labelsDir };
+  }
   const annotationsDir = path.join(dir, 'annotations');
-  if ((await isDir(annotationsDir)) && (await fs.readdir(annotationsDir)).some(isAnnotationFile.voc))
-    return { layout: 'voc', imagesDir, annotationsDir };
+  const annotationFiles = (await isDir(annotationsDir)) ? (await fs.readdir(annotationsDir)).sort() : [];
+  if (annotationFiles.some(isAnnotationFile.voc)) return { layout: 'voc', imagesDir, annotationsDir };
+  const json = annotationFiles.find(isAnnotationFile.coco);
+  if (json) return { layout: 'coco', imagesDir, annotationsDir, file: path.join(annotationsDir, json) };
   return { layout: 'images', imagesDir };
 }
 
@@ -142,11 +162,12 @@ function checkBoxes(
 
 /** Reads the annotation of one image; null when it cannot be used (its problems are recorded). */
 async function readAnnotation(
-  layout: AnnotatedLayout,
+  layout: Exclude<AnnotatedLayout, 'coco'>,
   file: string,
   image: ImageFile,
   allowed: Set<string> | null,
   problems: Problem[],
+  yoloClasses: readonly string[],
 ): Promise<Box[] | null> {
   if (layout === 'kitti') {
     const text = await readText(file, layout, problems);
@@ -156,6 +177,13 @@ async function readAnnotation(
     checkBoxes(file, parsed.boxes, parsed.lines, image, allowed, problems);
     // Used in place: a box of an unknown class is reported but stays in the file, so it is counted.
     return parsed.boxes;
+  }
+  if (layout === 'yolo') {
+    const text = await readText(file, layout, problems);
+    if (text === null) return null;
+    const parsed = parseYolo(text, file, yoloClasses, image.width, image.height);
+    problems.push(...parsed.problems);
+    return checkBoxes(file, parsed.boxes, parsed.lines, image, allowed, problems);
   }
   if (layout === 'voc') {
     const text = await readText(file, layout, problems);
@@ -194,7 +222,8 @@ export async function readDataset(
   options: IngestOptions,
 ): Promise<ReadDataset> {
   const root = path.resolve(dir);
-  const { layout, imagesDir, annotationsDir } = await detectLayout(root);
+  const detected = await detectLayout(root);
+  const { layout, imagesDir, annotationsDir } = detected;
   const { images, problems } = await readImages(imagesDir);
   const entries: ManifestEntry[] = images.map((i) => ({ ...i }));
   const boxes = new Map<string, Box[]>();
@@ -206,8 +235,72 @@ export async function readDataset(
   const byName = new Map(entries.map((e) => [e.name, e]));
   // Names of every image file, readable or not: an unreadable image is already reported once.
   const imageNames = new Set((await listImageFiles(imagesDir)).map(stem));
-  const annotationFiles = (await fs.readdir(annotationsDir)).filter(isAnnotationFile[layout]).sort();
   const annotated = new Set<string>();
+  /** Records an image's usable boxes, as a KITTI file of pomona's own unless the dataset's are KITTI. */
+  const keep = async (image: ManifestEntry, found: Box[], file: string) => {
+    if (layout === 'kitti') image.labels = file;
+    else if (outLabelsDir) {
+      image.labels = path.join(path.resolve(outLabelsDir), `${image.name}.txt`);
+      await writeFileAtomic(image.labels, formatKittiFile(found));
+    }
+    image.boxes = found.length;
+    boxes.set(image.name, found);
+  };
+  if (layout === 'coco') {
+    const file = detected.file!;
+    const others = (await fs.readdir(annotationsDir))
+      .filter(isAnnotationFile.coco)
+      .map((f) => path.join(annotationsDir, f));
+    if (others.length > 1)
+      problems.push({
+        file: annotationsDir,
+        message: `one COCO file at a time: using ${path.basename(file)}, not ${others
+          .filter((f) => f !== file)
+          .map((f) => path.basename(f))
+          .join(', ')}`,
+      });
+    const text = await readText(file, layout, problems);
+    const parsed = text === null ? { images: [], problems: [] } : parseCocoLabels(text, file);
+    problems.push(...parsed.problems);
+    for (const img of parsed.images) {
+      const image = byName.get(img.name);
+      if (annotated.has(img.name)) {
+        problems.push({ file, message: `a second entry in "images" for ${img.name}; ignored` });
+        continue;
+      }
+      annotated.add(img.name);
+      if (!image) {
+        if (!imageNames.has(img.name)) problems.push({ file, message: `no image named ${img.name} in ${imagesDir}` });
+        continue;
+      }
+      if (img.width !== undefined && (img.width !== image.width || img.height !== image.height))
+        problems.push({
+          file,
+          message: `image ${img.name}: the file says ${img.width}x${img.height} but the image is ${image.width}x${image.height}`,
+        });
+      const kept = img.boxes.filter((box, i) => {
+        const at = img.elements[i];
+        if (boxOutsideImage(box, image.width, image.height))
+          problems.push({
+            file,
+            message: `${at}: box ${box.x1},${box.y1},${box.x2},${box.y2} lies outside the ${image.width}x${image.height} image`,
+          });
+        if (allowed && !allowed.has(box.cls.toLowerCase())) {
+          problems.push({
+            file,
+            message: `${at}: unknown class "${box.cls}" (annotation.classes: ${[...allowed].join(', ')})`,
+          });
+          return false;
+        }
+        return true;
+      });
+      await keep(image, kept, file);
+    }
+  }
+  const yoloClasses =
+    layout === 'yolo' ? parseYoloClasses((await readText(detected.file!, layout, problems)) ?? '') : [];
+  const annotationFiles =
+    layout === 'coco' ? [] : (await fs.readdir(annotationsDir)).filter(isAnnotationFile[layout]).sort();
   for (const fileName of annotationFiles) {
     const name = stem(fileName);
     const file = path.join(annotationsDir, fileName);
@@ -221,15 +314,15 @@ export async function readDataset(
       if (!imageNames.has(name)) problems.push({ file, message: `no image named ${name} in ${imagesDir}` });
       continue;
     }
-    const found = await readAnnotation(layout, file, image, allowed, problems);
-    if (!found) continue;
-    if (layout === 'kitti') image.labels = file;
-    else if (outLabelsDir) {
-      image.labels = path.join(path.resolve(outLabelsDir), `${name}.txt`);
-      await writeFileAtomic(image.labels, formatKittiFile(found));
-    }
-    image.boxes = found.length;
-    boxes.set(name, found);
+    const found = await readAnnotation(
+      layout as Exclude<AnnotatedLayout, 'coco'>,
+      file,
+      image,
+      allowed,
+      problems,
+      yoloClasses,
+    );
+    if (found) await keep(image, found, file);
   }
   for (const image of entries) {
     if (!annotated.has(image.name))

@@ -120,7 +120,7 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
   expect(await rejection(handle, { round: '1', labelsDir: good })).toBe('round must be an integer');
   pinned.add('message-relative-labels-dir');
   expect(await rejection(handle, { round: 1, labelsDir: 'labels' })).toBe(
-    'labelsDir must be an absolute path to a folder of KITTI label files',
+    'labelsDir must be an absolute path to a folder of labels (KITTI, YOLO, Pascal VOC or COCO)',
   );
   pinned.add('message-labels-dir-missing');
   // Validated and rejected: the update fails (no result with counts that would read like an import).
@@ -163,7 +163,7 @@ test('wrong, duplicate and malformed annotation messages are refused with a reas
     'the ignored signal in status',
   );
   expect(ignored.lastError).toBe(
-    'annotationsSubmitted ignored: labelsDir must be an absolute path to a folder of KITTI label files',
+    'annotationsSubmitted ignored: labelsDir must be an absolute path to a folder of labels (KITTI, YOLO, Pascal VOC or COCO)',
   );
   // The earlier rejection's problems are not left beside it, as if they were this message's.
   expect(ignored).toMatchObject({
