@@ -23,6 +23,8 @@ export interface ParsedCocoLabels {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+/** An id as the file wrote it (ids are numbers or strings; anything else is shown as JSON). */
+const idText = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v));
 
 /** Parses one COCO file's text; every problem names the file and the element; good annotations still parse. */
 export function parseCocoLabels(text: string, file: string): ParsedCocoLabels {
@@ -62,21 +64,21 @@ export function parseCocoLabels(text: string, file: string): ParsedCocoLabels {
       boxes: [],
       elements: [],
     };
-    if (byId.has(img.id)) return problem(`images[${i}]: a second image with id ${String(img.id)}`);
+    if (byId.has(img.id)) return problem(`images[${i}]: a second image with id ${idText(img.id)}`);
     byId.set(img.id, labels);
     out.images.push(labels);
   });
   doc.annotations.forEach((a, i) => {
-    const element = `annotations[${i}]${isObject(a) && a.id !== undefined ? ` (id ${String(a.id)})` : ''}`;
+    const element = `annotations[${i}]${isObject(a) && a.id !== undefined ? ` (id ${idText(a.id)})` : ''}`;
     if (!isObject(a)) return problem(`${element}: not an object`);
     const image = byId.get(a.image_id);
-    if (!image) return problem(`${element}: image_id ${String(a.image_id)} is not in "images"`);
+    if (!image) return problem(`${element}: image_id ${idText(a.image_id)} is not in "images"`);
     const cls = categories.get(a.category_id);
-    if (!cls) return problem(`${element}: category_id ${String(a.category_id)} is not in "categories"`);
+    if (!cls) return problem(`${element}: category_id ${idText(a.category_id)} is not in "categories"`);
     const bbox = a.bbox;
     if (!Array.isArray(bbox) || bbox.length !== 4 || !bbox.every(finite))
       return problem(`${element}: "bbox" must be [x, y, width, height] in pixels`);
-    const [x, y, w, h] = bbox as number[];
+    const [x, y, w, h] = bbox;
     if (!(w > 0 && h > 0)) return problem(`${element}: empty box (width ${w}, height ${h})`);
     image.boxes.push({ cls, x1: x, y1: y, x2: x + w, y2: y + h });
     image.elements.push(element);
