@@ -15,6 +15,7 @@ import { parseLoopConfig } from '../../core/config/loop-config';
 import { modelVersion, NO_OBJECTS_CHOICE } from '../../core/formats/label-studio';
 import { writeJsonAtomic } from '../../core/io/atomic-write';
 import { layout } from '../../core/workspace-layout';
+import { runningLabelStudio, startLabelStudio } from '../../cli/label-studio/label-studio-server';
 import { startTestLabelStudio, type TestLabelStudio } from '../helpers/label-studio';
 import { tempWorkspace } from '../helpers/orchard';
 import { writeGreyPng, writeRgbPng } from '../helpers/png';
@@ -205,4 +206,14 @@ test('a wrong token is refused with the reason, and an unreachable server is an 
     nonRetryable: false,
     message: expect.stringMatching(/^Label Studio at http:\/\/127.0.0.1:9 did not answer GET \/api\/projects\//),
   });
+});
+
+test('a second server is refused a port that is taken (Label Studio would silently take the next one)', async () => {
+  const stateDir = path.join(root, 'other-label-studio');
+  const port = Number(new URL(ls.server.url).port);
+  await expect(startLabelStudio({ stateDir, port })).rejects.toThrow(
+    `port ${port} on 127.0.0.1 is in use: choose another with --port`,
+  );
+  expect(await runningLabelStudio({ stateDir })).toBeNull();
+  expect(await runningLabelStudio({ stateDir: ls.stateDir })).toMatchObject({ url: ls.server.url });
 });
