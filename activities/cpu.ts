@@ -3,6 +3,7 @@ export { parseConfig } from './parse-config';
 export { prepareProject } from './prepare';
 export { selectBatch } from './select';
 export { exportBatch, importAnnotations } from './annotation';
+export { promoteValidation } from './validation-batch';
 export { evaluateRound } from './evaluate';
 export { handOffToLabelStudio } from './label-studio/hand-off';
 export { collectLabelStudioAnnotations } from './label-studio/collect';

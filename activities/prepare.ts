@@ -79,12 +79,22 @@ export async function prepareProject(config: LoopConfig): Promise<PreparedProjec
   await linkImages(layout.validationImages(projectDir), validation, (i) => i.file);
   await linkImages(layout.validationLabels(projectDir), validation, (i) => i.labels!, '.txt');
 
+  if (
+    validation.length === 0 &&
+    config.dataset.validation.annotate === undefined &&
+    config.stop.targetMap50 !== undefined
+  )
+    throw ApplicationFailure.create({
+      type: ErrorType.InvalidConfig,
+      nonRetryable: true,
+      message: `stop.targetMap50 needs a validation set, and ${config.dataset.path} gives none (${pool.layout === 'images' ? 'its images have no labels' : 'no dataset.validation.fraction or path'}): set dataset.validation.path to a labelled folder, or dataset.validation.annotate to have people label that many images first`,
+    });
   const manifest: ProjectManifest = { owner, layout: pool.layout, datasetRoot: config.dataset.path, images, problems };
   await writeJsonAtomic(manifestPath, manifest);
   return summarize(projectDir, manifest);
 }
 
-function summarize(projectDir: string, manifest: ProjectManifest): PreparedProject {
+export function summarize(projectDir: string, manifest: ProjectManifest): PreparedProject {
   const validationCount = manifest.images.filter((i) => i.split === 'validation').length;
   return {
     projectDir,
@@ -111,7 +121,7 @@ async function requireFolder(dir: string, field: string): Promise<void> {
 }
 
 /** Recreates `dir` as a folder of links named `<name><ext>` (the image's own extension by default). */
-async function linkImages(
+export async function linkImages(
   dir: string,
   images: ManifestImage[],
   target: (i: ManifestImage) => string,

@@ -20,6 +20,12 @@ export interface PreparedProject {
   problems: string[];
 }
 
+export interface PromoteValidationInput {
+  prepared: PreparedProject;
+  /** The validation batch's import (rounds/0/labelled.json). */
+  labelledPath: string;
+}
+
 export interface SelectBatchInput {
   projectDir: string;
   manifestPath: string;

@@ -14,8 +14,8 @@ import { parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../core/
 import { ErrorType } from '../core/errors';
 import { gpuActivities, parseConfig } from './loop-activities';
 import { LoopSession } from './loop-session';
-import { stopReasonAfterRound, type CarriedState } from './loop-state';
-import { annotate, evaluate, inferPool, prepare, select, train } from './loop-steps';
+import { needsValidationBatch, stopReasonAfterRound, type CarriedState } from './loop-state';
+import { annotate, evaluate, inferPool, labelValidation, prepare, select, train } from './loop-steps';
 import type { LoopResult } from './messages';
 import { CONFIG_PARSED_ONCE } from './patches';
 
@@ -25,8 +25,12 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   const { round, view } = loop;
   const gpu = gpuActivities(config);
 
-  // 1. Prepare (first run only): manifest, fixed validation split, embeddings of the pool.
-  const state = carried ?? (await prepare(config, loop, gpu));
+  // 1. Prepare (first run only): manifest, fixed validation split, embeddings of the pool; and when the
+  //    dataset gives no validation set but the config asks for one, a batch people label first (round 0).
+  const prepared = carried ?? (await prepare(config, loop, gpu));
+  if (!prepared) return loop.finish('stop-signal');
+  const state =
+    carried || !needsValidationBatch(config, prepared) ? prepared : await labelValidation(config, loop, prepared);
   if (!state) return loop.finish('stop-signal');
 
   // 2. Select.

@@ -21,8 +21,9 @@ export async function annotateInLabelStudio(
   state: CarriedState,
   selection: SelectionSummary,
   exported: ExportedBatch,
+  round: number,
 ): Promise<ImportResult | null> {
-  const { round, view } = loop;
+  const { view } = loop;
   const every = config.annotation.labelStudio.pollEvery;
   const firstWait = msToNumber(every as Parameters<typeof msToNumber>[0]);
   let wait = firstWait;

@@ -116,6 +116,20 @@ export function selectInput(config: LoopConfig, state: CarriedState, round: numb
   };
 }
 
+/** Round 0's batch: random, seeded, from the whole pool; nothing is labelled yet. */
+export function validationSelectInput(config: LoopConfig, state: CarriedState): SelectBatchInput {
+  const { projectDir, manifestPath } = state.prepared;
+  return {
+    projectDir,
+    manifestPath,
+    embeddingsPath: state.embeddingsPath,
+    round: 0,
+    method: 'RANDOM',
+    size: { batchSize: config.dataset.validation.annotate ?? 0 },
+    seed: config.selection.seed,
+  };
+}
+
 export function exportInput(
   config: LoopConfig,
   state: CarriedState,

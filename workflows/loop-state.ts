@@ -32,3 +32,8 @@ export function stopReasonAfterRound(
   if (remainingPool <= 0) return 'pool-exhausted';
   return null;
 }
+
+/** Whether the loop starts with a validation batch for people (round 0): no validation set, and one asked for. */
+export function needsValidationBatch(config: LoopConfig, state: CarriedState): boolean {
+  return state.prepared.validationCount === 0 && (config.dataset.validation.annotate ?? 0) > 0;
+}

@@ -22,6 +22,7 @@ import {
   inferInput,
   selectInput,
   trainInput,
+  validationSelectInput,
 } from './loop-activities';
 import { annotateInLabelStudio } from './label-studio-annotation';
 import { notImported, type LoopSession } from './loop-session';
@@ -73,6 +74,32 @@ export async function prepare(
   };
 }
 
+/**
+ * 1b. A validation set people label first (round 0), when the dataset gives none and the config asks for
+ * one: a seeded random batch, annotated like any other, then moved out of the pool for good.
+ */
+export async function labelValidation(
+  config: LoopConfig,
+  loop: LoopSession,
+  state: CarriedState,
+): Promise<CarriedState | null> {
+  const input = validationSelectInput(config, state);
+  loop.enter('selecting', `validation batch: ${batchSizeFor(input.size, 0)} random images`);
+  const selection = await cpu.selectBatch.executeWithOptions(
+    { ...cpuWorkOptions, summary: 'round 0: select the validation batch' },
+    [input],
+  );
+  const imported = await annotate(config, loop, state, selection, 0);
+  if (!imported) return null;
+  loop.view.pendingBatch = null;
+  const prepared = await cpu.promoteValidation.executeWithOptions(
+    { ...handOffOptions, summary: `round 0: ${imported.labelledCount} images become the validation set` },
+    [{ prepared: state.prepared, labelledPath: imported.labelledPath! }],
+  );
+  Object.assign(loop.view, { pool: prepared.poolCount, validation: prepared.validationCount });
+  return { ...state, prepared };
+}
+
 /** 2. Select the round's batch. */
 export async function select(config: LoopConfig, loop: LoopSession, state: CarriedState): Promise<SelectionSummary> {
   const input = selectInput(config, state, loop.round);
@@ -83,14 +110,18 @@ export async function select(config: LoopConfig, loop: LoopSession, state: Carri
   );
 }
 
-/** 3. Annotate: export the batch, then wait, durably, for labels that pass validation. */
+/**
+ * 3. Annotate: export the batch, then wait, durably, for labels that pass validation. `round` is the
+ * loop's, or 0 for the validation batch.
+ */
 export async function annotate(
   config: LoopConfig,
   loop: LoopSession,
   state: CarriedState,
   selection: SelectionSummary,
+  round = loop.round,
 ): Promise<ImportResult | null> {
-  const { round, view } = loop;
+  const { view } = loop;
   const { selectionPath } = selection;
   const exported = await cpu.exportBatch.executeWithOptions(
     { ...handOffOptions, summary: `round ${round}: export ${selection.count} images for annotation` },
@@ -105,7 +136,7 @@ export async function annotate(
     prelabels: exported.prelabels,
   };
   if (config.annotation.tool === 'label-studio') {
-    const fromLabelStudio = await annotateInLabelStudio(config, loop, state, selection, exported);
+    const fromLabelStudio = await annotateInLabelStudio(config, loop, state, selection, exported, round);
     loop.answerQueued(fromLabelStudio);
     return fromLabelStudio;
   }

@@ -61,6 +61,14 @@ export const loopConfigSchema = z
             .lt(1)
             .optional()
             .describe('hold out this fraction of the labelled pool (seeded) when no path is given'),
+          annotate: z
+            .number()
+            .int()
+            .positive()
+            .optional()
+            .describe(
+              'when neither path nor fraction gives a validation set (an unlabelled pool): people first label this many random pool images (round 0, seeded), kept for evaluation and never trained on',
+            ),
         })
         .default({ fraction: 0.2 })
         .describe('fixed validation split, never selected for labelling'),

@@ -6,7 +6,7 @@ export const labelledImage = z.looseObject({
   name: z.string(),
   image: z.string(),
   labels: z.string(),
-  round: z.number().int().positive(),
+  round: z.number().int().nonnegative(),
 });
 
 export const labelledSet = z.looseObject({

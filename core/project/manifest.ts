@@ -1,5 +1,6 @@
 // The project manifest (<project>/manifest.json): every ingested image, its size, its ground-truth labels
-// when the dataset has them, and its split. Written once by prepareProject; read by the other activities
+// when the dataset has them, and its split. Written by prepareProject (and once more by promoteValidation,
+// when people label a validation batch first); read by the other activities
 // and by the simulated annotator. Loose objects: fields a newer pomona adds survive a read and a rewrite.
 import { z } from 'zod';
 import { datasetLayout } from '../dataset/ingest';

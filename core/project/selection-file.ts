@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { selectionMethod } from '../config/loop-config';
 
 export const selectionFile = z.looseObject({
-  round: z.number().int().positive(),
+  /** 0 for the validation batch people label first, when the dataset has no validation set. */
+  round: z.number().int().nonnegative(),
   method: selectionMethod,
   /** The per-image score of CORAL and the uncertainty methods. */
   score: z.string().optional(),

@@ -154,3 +154,59 @@ test('a second loop on a finished project is refused instead of reusing its arti
   const activityFailure = (error as WorkflowFailedError).cause as Error & { cause?: Error };
   expect(activityFailure.cause?.message).toContain('belongs to an earlier loop');
 });
+
+test('no validation set: people label a random validation batch first (round 0), bad labels refused; round 1 evaluates on it', async () => {
+  const handle = await start('validation-batch', {
+    dataset: { path: dataset, validation: { annotate: 5 } },
+    stop: { maxRounds: 1 },
+  });
+  const waiting = await waitFor(handle, (s) => s.pendingBatch?.round === 0, 'the validation batch');
+  expect(waiting).toMatchObject({ validation: 0, pool: 32, pendingBatch: { round: 0, count: 5 } });
+
+  // Validated like any batch: a box outside its image is refused with file:line, nothing imported.
+  const good = await writeGroundTruthLabels(waiting);
+  const bad = path.join(workspace, 'bad-validation-labels');
+  fs.cpSync(good, bad, { recursive: true });
+  const [first] = fs.readdirSync(bad).sort();
+  fs.writeFileSync(path.join(bad, first), 'apple 0 0 0 1 1 900 20 0 0 0 0 0 0 0\n');
+  const rejected = await submissionFailure(handle, { round: 0, labelsDir: bad });
+  expect((rejected as UpdateFailure).problems).toEqual([
+    expect.stringMatching(new RegExp(`${first}:1: box .* lies outside`)),
+  ]);
+  await handle.executeUpdate(submitAnnotations, { args: [{ round: 0, labelsDir: good }] });
+
+  const round1 = await waitFor(handle, (s) => s.pendingBatch?.round === 1, 'round 1 batch');
+  expect(round1).toMatchObject({ validation: 5, pool: 27, labelled: 0 });
+  const projectDir = path.join(workspace, 'validation-batch');
+  const validationNames = fs.readdirSync(path.join(good)).map((f) => path.basename(f, '.txt'));
+  const selected = JSON.parse(fs.readFileSync(path.join(projectDir, 'rounds', '1', 'selection.json'), 'utf8')) as {
+    images: string[];
+  };
+  expect(selected.images.filter((n) => validationNames.includes(n))).toEqual([]);
+  // The validation labels are the ones people submitted (round 0's import), linked for evaluation.
+  expect(fs.readdirSync(path.join(projectDir, 'validation', 'labels')).sort()).toEqual(
+    validationNames.map((n) => `${n}.txt`).sort(),
+  );
+  expect(fs.realpathSync(path.join(projectDir, 'validation', 'labels', `${validationNames[0]}.txt`))).toBe(
+    path.join(projectDir, 'rounds', '0', 'annotations', `${validationNames[0]}.txt`),
+  );
+  await annotate(handle);
+  const result = await handle.result();
+  expect(result).toMatchObject({ rounds: 1, labelled: 6 });
+  expect(result.metrics).toHaveLength(1);
+  // Evaluated on exactly the five images people labelled in round 0, with their boxes.
+  const metrics = JSON.parse(fs.readFileSync(result.metrics[0].metricsPath, 'utf8')) as {
+    images: number;
+    gt_boxes: number;
+  };
+  const submittedBoxes = validationNames
+    .map(
+      (n) =>
+        fs
+          .readFileSync(path.join(good, `${n}.txt`), 'utf8')
+          .split('\n')
+          .filter(Boolean).length,
+    )
+    .reduce((a, b) => a + b, 0);
+  expect(metrics).toMatchObject({ images: 5, gt_boxes: submittedBoxes });
+});

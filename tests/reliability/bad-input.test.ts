@@ -249,6 +249,16 @@ const cases: BadInput[] = [
     expected: /^DatasetNotFound \(non-retryable\): dataset\.validation\.path: \/.*\/no-val is not a folder$/,
   },
   {
+    id: 'config-target-map-without-validation',
+    answer: () =>
+      prepareError((c) => {
+        c.dataset.validation = {};
+        c.stop = { targetMap50: 0.5 };
+      }),
+    expected:
+      /^InvalidConfig \(non-retryable\): stop\.targetMap50 needs a validation set, and \/.*\/good gives none \(no dataset\.validation\.fraction or path\): set dataset\.validation\.path to a labelled folder, or dataset\.validation\.annotate to have people label that many images first$/,
+  },
+  {
     id: 'dataset-empty-folder',
     answer: () => prepareError((c) => (c.dataset.path = fs.mkdtempSync(path.join(root, 'empty-')))),
     expected:

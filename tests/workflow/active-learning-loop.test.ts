@@ -335,3 +335,42 @@ describe('bad input', () => {
     expect(loop.activities.count('prepareProject')).toBe(1);
   });
 });
+
+describe('a validation set people label first (round 0)', () => {
+  test('without a validation set, round 0 is a random batch that becomes it; round 1 then has mAP', async () => {
+    const loop = await startLoop(
+      { dataset: { path: '/scripted-dataset', validation: { annotate: 6 } }, stop: { maxRounds: 1 } },
+      { validationCount: 0, poolCount: 40 },
+    );
+    const waiting = await loop.waitFor((s) => s.pendingBatch?.round === 0, 'the validation batch');
+    expect(waiting).toMatchObject({ phase: 'awaiting-annotation', round: 1, validation: 0, pool: 40 });
+    expect(await refusal(loop.handle, labels(1))).toMatchObject({
+      type: SubmissionFailure.invalid,
+      message: 'the batch waiting for annotation is round 0, not 1',
+    });
+    await loop.handle.executeUpdate(submitAnnotations, { args: [labels(0)] });
+    const round1 = await loop.waitFor((s) => s.pendingBatch?.round === 1, 'the round 1 batch');
+    expect(round1).toMatchObject({ validation: 6, pool: 34, labelled: 0 });
+    await loop.handle.executeUpdate(submitAnnotations, { args: [labels(1)] });
+    const result = await loop.result();
+    expect(result).toMatchObject({ rounds: 1, labelled: 10 });
+    expect(result.metrics).toHaveLength(1);
+    // Round 1 selects from the pool without the validation images and trains on its own batch only.
+    expect(loop.activities.trainInputs[0].labelledPath).toBe(
+      `/scripted-workspace/${result.project}/rounds/1/labelled.json`,
+    );
+    expect(loop.activities.calls.filter((c) => ['selectBatch', 'promoteValidation'].includes(c))).toEqual([
+      'selectBatch',
+      'promoteValidation',
+      'selectBatch',
+    ]);
+  });
+
+  test('with a validation set, or without annotate, there is no round 0 (rounds without one have no mAP)', async () => {
+    const loop = await startLoop({ stop: { maxRounds: 1 } }, { validationCount: 0 });
+    expect((await loop.waitFor((s) => s.pendingBatch !== null, 'the first batch')).pendingBatch?.round).toBe(1);
+    await annotate(loop, 1);
+    expect(await loop.result()).toMatchObject({ rounds: 1, metrics: [] });
+    expect(loop.activities.count('promoteValidation')).toBe(0);
+  });
+});

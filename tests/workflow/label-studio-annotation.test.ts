@@ -99,7 +99,7 @@ test('rejected annotations show by task and the loop keeps waiting; corrected, t
   expect(next).toMatchObject({ labelled: 10, annotationProblems: [], lastError: null });
 });
 
-test('Label Studio down: the failure shows in status, and the hand-off succeeds at a later poll', async () => {
+test('Label Studio down: the failure shows in status, and the next read-back hands the batch off', async () => {
   const loop = await startLoop(labelStudio('1m'));
   loop.activities.labelStudio.down = true;
   const down = await loop.waitFor((s) => s.lastError !== null, 'the outage', '5s');
@@ -107,9 +107,13 @@ test('Label Studio down: the failure shows in status, and the hand-off succeeds 
     /^Label Studio hand-off failed \(LabelStudioUnavailable: Label Studio at http:\/\/scripted did not answer .*\); trying again within 1m$/,
   );
   expect(down.pendingBatch?.labelStudio?.projectId).toBeNull();
+  expect(loop.activities.count('handOffToLabelStudio')).toBe(3);
   loop.activities.labelStudio.down = false;
-  const up = await handedOff(loop, 1, '30s');
+  // The poll timer would do it within a minute (the polling test); a webhook does it now.
+  await loop.handle.signal(labelStudioChanged);
+  const up = await handedOff(loop, 1);
   expect(up.lastError).toBeNull();
+  expect(up.pendingBatch?.labelStudio?.projectId).toBe(7);
 });
 
 test('a folder submission is refused while the batch is in Label Studio; stop ends the wait', async () => {

@@ -19,6 +19,7 @@ import type {
   LabelStudioBatch,
   LabelStudioHandOffInput,
   PreparedProject,
+  PromoteValidationInput,
   RoundMetrics,
   SelectBatchInput,
   SelectionSummary,
@@ -79,6 +80,8 @@ export class ScriptedActivities {
       importAnnotations: (input: ImportAnnotationsInput) =>
         this.called('importAnnotations', () => this.importAnnotations(input)),
       evaluateRound: (input: EvaluateInput) => this.called('evaluateRound', () => this.evaluateRound(input)),
+      promoteValidation: (input: PromoteValidationInput) =>
+        this.called('promoteValidation', () => this.promoteValidation(input)),
       handOffToLabelStudio: (input: LabelStudioHandOffInput) =>
         this.called('handOffToLabelStudio', () => this.handOffToLabelStudio(input)),
       collectLabelStudioAnnotations: (input: CollectLabelStudioInput) =>
@@ -142,8 +145,12 @@ export class ScriptedActivities {
       layout: 'kitti',
       poolImagesDir: `${projectDir}/pool`,
       poolCount: this.pool.poolCount,
-      validationImagesDir: `${projectDir}/validation/images`,
-      validationLabelsDir: `${projectDir}/validation/labels`,
+      ...(this.pool.validationCount
+        ? {
+            validationImagesDir: `${projectDir}/validation/images`,
+            validationLabelsDir: `${projectDir}/validation/labels`,
+          }
+        : {}),
       validationCount: this.pool.validationCount,
       problems: [],
     };
@@ -254,6 +261,21 @@ export class ScriptedActivities {
 
   private inferImages(input: InferInput): InferResult {
     return { predictionsDir: input.outDir, images: this.pool.poolCount, seconds: 0 };
+  }
+
+  /** The validation batch's images leave the pool and become the validation set. */
+  private promoteValidation(input: PromoteValidationInput): PreparedProject {
+    const count = this.labelledCount(input.labelledPath);
+    this.pool.poolCount -= count;
+    this.pool.validationCount = count;
+    const { projectDir } = input.prepared;
+    return {
+      ...input.prepared,
+      poolCount: this.pool.poolCount,
+      validationCount: count,
+      validationImagesDir: `${projectDir}/validation/images`,
+      validationLabelsDir: `${projectDir}/validation/labels`,
+    };
   }
 
   private evaluateRound(input: EvaluateInput): RoundMetrics {
