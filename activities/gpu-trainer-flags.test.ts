@@ -73,7 +73,7 @@ test('an embedPool input recorded before the method existed keeps scene statisti
   expect(lastFlags().get('--features')).toBe('scene');
 });
 
-test('trainRound passes trainer.backbone and trainer.scale as --backbone and --scale, and nothing when absent (the trainer defaults)', async () => {
+test('trainRound passes trainer.backbone, trainer.scale and the classes as --backbone, --scale and --classes, and nothing when absent (the trainer defaults)', async () => {
   const labelledPath = path.join(dir, 'labelled.json');
   fs.writeFileSync(labelledPath, JSON.stringify({ round: 1, images: [] }));
   const input: TrainInput = {
@@ -86,12 +86,15 @@ test('trainRound passes trainer.backbone and trainer.scale as --backbone and --s
     seed: 0,
     backbone: 'scratch',
     scale: 0.5,
+    classes: ['apple', 'leaf'],
   };
   await new MockActivityEnvironment().run(trainRound, input);
   expect(lastFlags().get('--backbone')).toBe('scratch');
+  expect(lastFlags().get('--classes')).toBe('apple,leaf');
   expect(lastFlags().get('--scale')).toBe('0.5');
-  const { backbone: _omitted, scale: _scale, ...withoutBackbone } = input;
+  const { backbone: _omitted, scale: _scale, classes: _classes, ...withoutBackbone } = input;
   await new MockActivityEnvironment().run(trainRound, { ...withoutBackbone, round: 2 });
   expect(lastFlags().has('--backbone')).toBe(false);
+  expect(lastFlags().has('--classes')).toBe(false);
   expect(lastFlags().has('--scale')).toBe(false);
 });

@@ -183,6 +183,8 @@ export interface TrainInput {
   scale?: number;
   /** `train --backbone` (torch backend; TAO ignores it); the trainer default when absent. */
   backbone?: TrainerBackbone;
+  /** `train --classes` (annotation.classes, in output order; torch backend); absent in inputs recorded before several classes. */
+  classes?: string[];
   /** Present when the loop trains with NVIDIA TLT/TAO (trainer.backend "tao"). */
   tao?: TaoJob;
 }

@@ -230,6 +230,7 @@ export function trainInput(config: LoopConfig, state: CarriedState, round: numbe
     scale: t.scale,
     // Loops started before `trainer.backbone` existed trained the scratch network, and fine-tune from it.
     backbone: t.backbone ?? 'scratch',
+    classes: config.annotation.classes,
     ...taoJob(config, state.prepared),
   };
 }

@@ -45,6 +45,7 @@ export async function torchTrainRound(input: TrainInput): Promise<TrainResult> {
       batchSize: input.batchSize,
       scale: input.scale,
       backbone: input.backbone,
+      classes: input.classes?.join(','),
       ...(last ? { resume: last.file } : input.initWeights ? { init: input.initWeights } : {}),
     }),
     (event) => {

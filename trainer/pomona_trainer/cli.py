@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--backbone", default=None, help="efficientnet-lite0 (ImageNet-pretrained, default) | scratch; on --init/--resume, the checkpoint's")
     t.add_argument("--flips", default=None, help="horizontal (default) | all: also top-bottom, for aerial views (flips.py); on --init, the checkpoint's unless given")
     t.add_argument("--scale", type=float, default=None, help="resize every image by this factor first (default 1: native pixels; on --init/--resume, the checkpoint's)")
+    t.add_argument("--classes", type=lambda text: [c for c in text.split(",") if c], default=None,
+                   help="class names in output order, comma-separated (default: the labels' classes, most frequent first; on --init/--resume, the checkpoint's)")
 
     i = sub.add_parser("infer", help="predict KITTI boxes for a folder of images")
     i.add_argument("--model", required=True)

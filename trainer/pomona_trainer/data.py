@@ -70,10 +70,10 @@ def find_pairs(images_dir: str, labels_dir: str, images_flag="--images", labels_
 @dataclass
 class LabelledSet:
     images: list[torch.Tensor]  # per image 3,h,w uint8 at working scale
-    boxes: list[torch.Tensor]  # per image (n,4) float32, working-scale px
+    boxes: list[torch.Tensor]  # per image (n,5) float32: working-scale px x1, y1, x2, y2, and the class index
     originals: list[np.ndarray]  # per image (n,4) float32, original px (for validation AP)
     scale: float  # working px per original px
-    class_name: str
+    classes: list[str]  # class names by index (the heatmap channels)
     paths: list[str]
 
     def __len__(self):
@@ -84,21 +84,32 @@ class LabelledSet:
         return [i for i, im in enumerate(self.images) for _ in range(max(1, round(im.shape[1] * im.shape[2] / (width * height))))]
 
 
-def load_labelled(images_dir, labels_dir, scale=1.0, images_flag="--images", labels_flag="--labels") -> LabelledSet:
+def load_labelled(images_dir, labels_dir, scale=1.0, images_flag="--images", labels_flag="--labels",
+                  classes: list[str] | None = None) -> LabelledSet:
+    """The labelled images; `classes` fixes the class order (a label of another class is an error), else
+    the classes found, most frequent first (one class: today's single-class detector)."""
     pairs = find_pairs(images_dir, labels_dir, images_flag, labels_flag)
-    images, boxes, originals, names = [], [], [], Counter()
+    images, raw, originals, names = [], [], [], Counter()
     for image_path, label_path in pairs:
         interrupt.check()
         rgb = load_rgb(image_path)
-        b, classes = kitti.parse_label_file(label_path, rgb.shape[1], rgb.shape[0])
-        names.update(classes)
+        b, found = kitti.parse_label_file(label_path, rgb.shape[1], rgb.shape[0])
+        names.update(found)
         images.append(to_tensor(rescale(rgb, scale)))
         originals.append(b)
-        boxes.append(torch.from_numpy(b * np.float32(scale)))
-    if sum(len(b) for b in boxes) == 0:
+        raw.append((label_path, b, found))
+    if sum(len(b) for b in originals) == 0:
         raise InputError(f"{labels_flag} {labels_dir}: the label files hold no boxes")
-    class_name = names.most_common(1)[0][0] if names else "apple"
-    return LabelledSet(images, boxes, originals, scale, class_name, [p for p, _ in pairs])
+    order = [c.lower() for c in classes] if classes else [n for n, _ in sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))] or ["apple"]
+    index = {name: i for i, name in enumerate(order)}
+    boxes = []
+    for label_path, b, found in raw:
+        unknown = sorted({c for c in found if c not in index})
+        if unknown:
+            raise InputError(f"{label_path}: class {unknown[0]!r} is not one of --classes {','.join(order)}")
+        cls = np.array([index[c] for c in found], np.float32).reshape(-1, 1)
+        boxes.append(torch.from_numpy(np.concatenate([b * np.float32(scale), cls], 1)))
+    return LabelledSet(images, boxes, originals, scale, order, [p for p, _ in pairs])
 
 
 def _window(size: torch.Tensor, extent: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
@@ -141,6 +152,7 @@ def sample_crops(images: list[torch.Tensor], boxes: list[torch.Tensor], g: torch
             grid = torch.stack(torch.meshgrid(gy, gx, indexing="ij")[::-1], -1)[None]
             out[i] = F.grid_sample(src, grid, mode="bilinear", padding_mode="zeros", align_corners=False)[0] + PAD_VALUE / 255.0
         b = boxes[i].double()
+        extra = b[:, 4:]  # the class index, when there is one, rides along
         if len(b):
             bx = (b[:, [0, 2]] - x0[i]) * z[i]
             if flip[i]:
@@ -152,8 +164,9 @@ def sample_crops(images: list[torch.Tensor], boxes: list[torch.Tensor], g: torch
             area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
             c = torch.stack([b[:, 0].clamp(0, width), b[:, 1].clamp(0, height), b[:, 2].clamp(0, width), b[:, 3].clamp(0, height)], 1)
             cw, ch = c[:, 2] - c[:, 0], c[:, 3] - c[:, 1]
-            b = c[(cw >= 2) & (ch >= 2) & (cw * ch >= 0.4 * area)]
-        out_boxes.append(b.float().reshape(-1, 4))
+            kept = (cw >= 2) & (ch >= 2) & (cw * ch >= 0.4 * area)
+            b = torch.cat([c, extra], 1)[kept]
+        out_boxes.append(b.float().reshape(-1, 4 + extra.shape[1]))
 
     # colour: brightness, contrast, saturation, per-channel gain
     bright = (0.6 + 0.8 * r[:, 4]).float().view(n, 1, 1, 1)

@@ -3,8 +3,9 @@
 The ONNX graph is the network alone; pre- and post-processing stay with the caller (docs/trainer.md):
   input  `image`: float32 (N, 3, H, W), RGB in [0, 1], H and W multiples of 32 (pad with 114/255 grey), the
          image resized by the checkpoint's `scale` first (1 = native pixels); normalisation is inside.
-  output `maps`: float32 (N, 5, H/4, W/4): channel 0 the centre-heatmap logit, 1-2 the centre offset
-         within the cell, 3-4 log width and height in cells (model.decode turns them into boxes).
+  output `maps`: float32 (N, K + 4, H/4, W/4), K classes: channels 0..K-1 the centre-heatmap logits, K..K+1
+         the centre offset within the cell, K+2..K+3 log width and height in cells (model.decode turns them
+         into boxes and classes).
 After writing, the export runs onnxruntime on a random input and refuses the file when its output
 differs from PyTorch's by more than `TOLERANCE`.
 """

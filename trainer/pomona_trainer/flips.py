@@ -33,6 +33,7 @@ def _views(flips: str) -> list[list[int]]:
 @torch.no_grad()
 def tta_forward(net, x: torch.Tensor, flips: str) -> torch.Tensor:
     views = _views(flips)
+    k = getattr(net, "num_classes", 1)  # heatmap channels come first, then offset x, offset y, log w, log h
     prob: torch.Tensor | float = 0.0
     rest: torch.Tensor | float = 0.0
     for dims in views:
@@ -40,11 +41,11 @@ def tta_forward(net, x: torch.Tensor, flips: str) -> torch.Tensor:
         if dims:
             out = torch.flip(out, dims).clone()
             if 3 in dims:
-                out[:, 1] = 1 - out[:, 1]
+                out[:, k] = 1 - out[:, k]
             if 2 in dims:
-                out[:, 2] = 1 - out[:, 2]
-        prob = prob + torch.sigmoid(out[:, :1])
-        rest = rest + out[:, 1:]
+                out[:, k + 1] = 1 - out[:, k + 1]
+        prob = prob + torch.sigmoid(out[:, :k])
+        rest = rest + out[:, k:]
     assert isinstance(prob, torch.Tensor) and isinstance(rest, torch.Tensor)  # views always has the identity
     prob = (prob / len(views)).clamp(1e-6, 1 - 1e-6)
     return torch.cat([torch.logit(prob), rest / len(views)], 1)

@@ -31,7 +31,7 @@ IMAGES_PER_CHUNK = 16
 
 @torch.no_grad()
 def detect(net, images: list[torch.Tensor], device, tile=tiling.DEFAULT_TILE, overlap=tiling.DEFAULT_OVERLAP, top_k=TOP_K, tta: str | None = None):
-    """Boxes (image px, (k,4) numpy) and scores per 3,h,w uint8 image, best first, no threshold.
+    """Boxes (image px, (k,4) numpy), scores and class indices per 3,h,w uint8 image, best first, no threshold.
 
     `tta`: the flips to average the network over (flips.py), None for one pass.
     """
@@ -40,7 +40,8 @@ def detect(net, images: list[torch.Tensor], device, tile=tiling.DEFAULT_TILE, ov
     for i, im in enumerate(images):
         wins.append(tiling.windows(im.shape[2], im.shape[1], tile, overlap))
         jobs.extend((i, w) for w in wins[-1])
-    found: dict[tuple[int, tiling.Window], tuple[np.ndarray, np.ndarray]] = {}
+    found: dict[tuple[int, tiling.Window], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    classes = getattr(net, "num_classes", 1)
     by_shape: dict[tuple[int, int], list] = {}
     for job in jobs:
         by_shape.setdefault(job[1].padded_shape, []).append(job)
@@ -52,9 +53,9 @@ def detect(net, images: list[torch.Tensor], device, tile=tiling.DEFAULT_TILE, ov
                 x[k, :, : w.y1 - w.y0, : w.x1 - w.x0] = images[i][:, w.y0:w.y1, w.x0:w.x1].float() / 255.0
             x = x.to(device).contiguous(memory_format=torch.channels_last)
             out = flips_lib.tta_forward(net, x, tta) if tta else net(x)
-            for (i, w), (b, s) in zip(batch, model_lib.decode(out, top_k)):
+            for (i, w), (b, s, c) in zip(batch, model_lib.decode(out, top_k, classes)):
                 b = b.cpu().numpy() + np.array([w.x0, w.y0, w.x0, w.y0], np.float32)
-                found[(i, w)] = (b, s.cpu().numpy())
+                found[(i, w)] = (b, s.cpu().numpy(), c.cpu().numpy())
     return [tiling.merge([found[(i, w)] for w in wins[i]], wins[i]) for i in range(len(images))]
 
 
@@ -98,7 +99,7 @@ def run(args: InferOptions) -> int:
             raise InputError(f"{p}: two images share the name {kitti.stem(p)!r}")
         stems[kitti.stem(p)] = p
     scale = config["scale"]
-    class_name = config.get("class_name", "apple")
+    names = class_names(config)
     os.makedirs(args.out, exist_ok=True)
     throttle = Throttle(1.0)
     tta = config.get("flips", flips_lib.DEFAULT_FLIPS) if args.tta else None
@@ -109,8 +110,8 @@ def run(args: InferOptions) -> int:
             chunk = paths[start:start + IMAGES_PER_CHUNK]
             originals = list(pool.map(load_rgb, chunk))
             images = [to_tensor(rescale(rgb, scale)) for rgb in originals]
-            for path, rgb, (boxes, scores) in zip(chunk, originals, detect(net, images, device, args.tile, args.overlap, tta=tta)):
-                text = _lines(boxes / scale, scores, rgb.shape[1], rgb.shape[0], args.threshold, class_name)
+            for path, rgb, (boxes, scores, classes) in zip(chunk, originals, detect(net, images, device, args.tile, args.overlap, tta=tta)):
+                text = _lines(boxes / scale, scores, classes, rgb.shape[1], rgb.shape[0], args.threshold, names)
                 write_text_atomic(os.path.join(args.out, kitti.stem(path) + ".txt"), text)
             done += len(chunk)
             if throttle.ready() or done == len(paths):
@@ -119,12 +120,18 @@ def run(args: InferOptions) -> int:
     return 0
 
 
-def _lines(boxes: np.ndarray, scores: np.ndarray, width: int, height: int, threshold: float, class_name: str) -> str:
+def class_names(config: dict) -> list[str]:
+    """The classes a checkpoint detects, in heatmap-channel order (before several classes: its one `class_name`)."""
+    return list(config.get("classes") or [config.get("class_name", "apple")])
+
+
+def _lines(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, width: int, height: int, threshold: float,
+           names: list[str]) -> str:
     """KITTI prediction lines of one image: original-px boxes clipped to the image, best first."""
     keep = scores >= threshold
     b = boxes[keep].astype(np.float64)
     b[:, [0, 2]] = b[:, [0, 2]].clip(0, width)
     b[:, [1, 3]] = b[:, [1, 3]].clip(0, height)
-    s = scores[keep]
+    s, c = scores[keep], classes[keep]
     good = (b[:, 2] - b[:, 0] > 0) & (b[:, 3] - b[:, 1] > 0)
-    return "".join(kitti.format_prediction(class_name, box, float(score)) + "\n" for box, score in zip(b[good], s[good]))
+    return "".join(kitti.format_prediction(names[int(k)], box, float(score)) + "\n" for box, score, k in zip(b[good], s[good], c[good]))

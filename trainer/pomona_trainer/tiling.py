@@ -63,19 +63,24 @@ def windows(width: int, height: int, tile: int = DEFAULT_TILE, overlap: int = DE
     return out
 
 
-def merge(per_window: list[tuple[np.ndarray, np.ndarray]], wins: list[Window]) -> tuple[np.ndarray, np.ndarray]:
-    """Boxes (image px, (k,4)) and scores of one image from its windows' detections (already in image px)."""
-    boxes, scores, owner = [], [], []
-    for w, (b, s) in enumerate(per_window):
+def merge(per_window: list[tuple[np.ndarray, np.ndarray, np.ndarray]], wins: list[Window]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Boxes (image px, (k,4)), scores and class indices of one image from its windows' detections (already in image px).
+
+    A duplicate at a seam is the same object whatever class each window gave it: the better box stays.
+    """
+    boxes, scores, classes, owner = [], [], [], []
+    for w, (b, s, c) in enumerate(per_window):
         cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
         x_from, y_from, x_to, y_to = wins[w].core
         keep = (cx >= x_from) & (cx < x_to) & (cy >= y_from) & (cy < y_to)
         boxes.append(b[keep])
         scores.append(s[keep])
+        classes.append(c[keep])
         owner.append(np.full(int(keep.sum()), w))
     b, s, o = np.concatenate(boxes).reshape(-1, 4), np.concatenate(scores), np.concatenate(owner)
+    c = np.concatenate(classes).astype(np.int64)
     order = np.argsort(-s, kind="stable")
-    b, s, o = b[order], s[order], o[order]
+    b, s, c, o = b[order], s[order], c[order], o[order]
     if len(wins) > 1 and len(b):
         # only a box reaching into another window's core can duplicate one of that window
         cores = np.array([w.core for w in wins])
@@ -91,5 +96,5 @@ def merge(per_window: list[tuple[np.ndarray, np.ndarray]], wins: list[Window]) -
                 later = slice(k + 1, None)
                 clash = (iou_matrix(cb[k:k + 1], cb[later])[0] >= SEAM_IOU) & (co[later] != co[k])
                 dropped[candidates[k + 1:][clash]] = True
-        b, s = b[~dropped], s[~dropped]
-    return b, s
+        b, s, c = b[~dropped], s[~dropped], c[~dropped]
+    return b, s, c

@@ -75,6 +75,8 @@ class TrainOptions:
     backbone: str | None = None
     flips: str | None = None
     scale: float | None = None
+    # The class names in heatmap-channel order; default: the classes of the labels, most frequent first.
+    classes: list[str] | None = None
 
 
 def run(args: TrainOptions) -> int:
@@ -121,11 +123,21 @@ def run(args: TrainOptions) -> int:
         raise InputError(f"--checkpoint-interval {interval}: must be at least 1")
     width, height = config["input_size"]
 
-    data = load_labelled(args.images, args.labels, config["scale"])
-    val = load_labelled(args.val_images, args.val_labels, config["scale"], "--val-images", "--val-labels") if args.val_images else None
-    config["class_name"] = data.class_name
+    # The class order is the checkpoint's once there is one: --init and --resume keep their heatmap channels.
+    base = resume or init
+    known = base["config"].get("classes") or [base["config"].get("class_name", "apple")] if base else None
+    if base and args.classes and [c.lower() for c in args.classes] != known:
+        flag = "--resume" if resume else "--init"
+        raise InputError(f"{flag} {args.resume or args.init}: a checkpoint of classes {','.join(known or [])}, not --classes {','.join(args.classes)}")
+    data = load_labelled(args.images, args.labels, config["scale"], classes=known or args.classes)
+    val = (load_labelled(args.val_images, args.val_labels, config["scale"], "--val-images", "--val-labels", classes=data.classes)
+           if args.val_images else None)
+    config["classes"] = data.classes
+    config["class_name"] = data.classes[0]  # read by checkpoints' readers before several classes
+    if not base:
+        config["model"]["num_classes"] = len(data.classes)
     samples = data.epoch_samples(width, height)
-    say(f"train: {len(data)} images, {sum(len(b) for b in data.boxes)} boxes, class {data.class_name!r}, backbone {config['model']['backbone']}, "
+    say(f"train: {len(data)} images, {sum(len(b) for b in data.boxes)} boxes, classes {','.join(data.classes)}, backbone {config['model']['backbone']}, "
         f"{len(samples)} crops of {width}x{height} per epoch at scale {config['scale']}, device {device}")
 
     seed = config["seed"]
@@ -177,7 +189,7 @@ def run(args: TrainOptions) -> int:
             idx = order[s * bs:(s + 1) * bs]
             x, boxes = sample_crops([data.images[i] for i in idx.tolist()], [data.boxes[i] for i in idx.tolist()], gen, width, height,
                                     flips=config.get("flips", flips_lib.DEFAULT_FLIPS))
-            heat, reg, mask = model_lib.encode_targets(boxes, height // model_lib.STRIDE, width // model_lib.STRIDE)
+            heat, reg, mask = model_lib.encode_targets(boxes, height // model_lib.STRIDE, width // model_lib.STRIDE, len(data.classes))
             lr = learning_rate(step, total_steps, config["lr"])
             for group in opt.param_groups:
                 group["lr"] = lr * group["lr_factor"]
@@ -226,7 +238,8 @@ def run(args: TrainOptions) -> int:
 
 def validate(net, val, device) -> float:
     net.eval()
-    dets = [(boxes / val.scale, scores) for boxes, scores in detect(net, val.images, device)]
+    # class-agnostic: the validation AP says whether objects are found; `evaluate` gives it per class
+    dets = [(boxes / val.scale, scores) for boxes, scores, _ in detect(net, val.images, device)]
     return average_precision(dets, val.originals)
 
 

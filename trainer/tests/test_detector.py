@@ -13,7 +13,7 @@ def test_encode_then_decode_recovers_boxes():
     # a perfect network output: logits +-20 from the heatmap peaks, regression targets everywhere
     logits = torch.where(heat >= 1, 20.0, -20.0)
     out = torch.cat([logits, reg], 1)
-    got, scores = model.decode(out, top_k=10)[0]
+    got, scores, _ = model.decode(out, top_k=10)[0]
     found = got[scores > 0.5]
     assert len(found) == 2
     assert torch.allclose(found[found[:, 0].argsort()], boxes, atol=1e-4)
@@ -87,3 +87,25 @@ def test_short_training_finds_the_apples(tmp_path):
     assert proc.returncode == 0, proc.stderr
     ap = [e["val_ap50"] for e in events(proc.stdout) if e["event"] == "epoch"]
     assert ap[-1] > 0.5, ap
+
+
+def test_two_classes_encode_and_decode_to_their_channels():
+    """Boxes (n,5) put each object's peak in its class's heatmap; decoding gives the class back."""
+    boxes = torch.tensor([[10.0, 12.0, 30.0, 28.0, 1.0], [60.0, 40.0, 75.0, 61.0, 0.0]])
+    heat, reg, _mask = model.encode_targets([boxes], 24, 32, classes=2)
+    assert heat.shape == (1, 2, 24, 32)
+    assert heat[0, 1].max() == 1 and heat[0, 0].max() == 1
+    logits = torch.where(heat >= 1, 20.0, -20.0)
+    got, scores, cls = model.decode(torch.cat([logits, reg], 1), top_k=10, classes=2)[0]
+    keep = scores > 0.5
+    found, found_cls = got[keep], cls[keep]
+    order = found[:, 0].argsort()
+    assert torch.allclose(found[order], boxes[:, :4], atol=1e-4)
+    assert found_cls[order].tolist() == [1, 0]
+
+
+def test_crops_carry_the_class_column():
+    g = torch.Generator().manual_seed(0)
+    img = torch.full((3, 96, 128), 114, dtype=torch.uint8)
+    _, boxes = sample_crops([img], [torch.tensor([[30.0, 20.0, 50.0, 40.0, 1.0]])], g, 128, 96, zoom=(1.0, 1.0))
+    assert boxes[0].shape == (1, 5) and boxes[0][0, 4] == 1
