@@ -1,4 +1,5 @@
-// evaluateRound: mAP@0.5 (VOC all-point) and COCO AP of a round's model on the fixed validation split.
+// evaluateRound: mAP@0.5 (VOC all-point, and per class when there are several) and COCO AP of a round's
+// model on the fixed validation split.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { evaluateFolders } from '../core/metrics/map';
@@ -22,5 +23,13 @@ export async function evaluateRound(input: EvaluateInput): Promise<RoundMetrics>
     ...result,
     ...(tao ? { tao } : {}),
   });
-  return { round: input.round, labelled: input.labelled, map50: result.map50, cocoAp: result.coco_ap, metricsPath };
+  const perClass = Object.keys(result.ap50_by_class).length > 1 ? { ap50ByClass: result.ap50_by_class } : {};
+  return {
+    round: input.round,
+    labelled: input.labelled,
+    map50: result.map50,
+    cocoAp: result.coco_ap,
+    metricsPath,
+    ...perClass,
+  };
 }

@@ -257,4 +257,6 @@ export interface RoundMetrics {
   map50: number;
   cocoAp: number;
   metricsPath: string;
+  /** AP@0.5 of each class of the validation set, when it has more than one (absent before several classes). */
+  ap50ByClass?: Record<string, number>;
 }

@@ -227,7 +227,13 @@ export async function evaluate(
   );
   view.metrics = [...view.metrics, metrics];
   upsertSearchAttributes([{ key: PomonaMap50, value: metrics.map50 }]);
-  log.info('round evaluated', { round, labelled: view.labelled, map50: metrics.map50, cocoAp: metrics.cocoAp });
+  log.info('round evaluated', {
+    round,
+    labelled: view.labelled,
+    map50: metrics.map50,
+    cocoAp: metrics.cocoAp,
+    ...(metrics.ap50ByClass ? { ap50ByClass: metrics.ap50ByClass } : {}),
+  });
   return metrics;
 }
 

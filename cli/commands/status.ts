@@ -89,10 +89,16 @@ export function formatStatus(s: LoopStatus, execution: string): string {
     );
   if (s.training)
     lines.push(`training: epoch ${s.training.epoch}/${s.training.epochs}, loss ${s.training.loss ?? '-'}`);
-  for (const m of s.metrics)
+  for (const m of s.metrics) {
+    const perClass = m.ap50ByClass
+      ? ` (${Object.entries(m.ap50ByClass)
+          .map(([cls, ap]) => `${cls} ${ap.toFixed(3)}`)
+          .join(', ')})`
+      : '';
     lines.push(
-      `round ${m.round}: ${m.labelled} labelled, mAP@0.5 ${m.map50.toFixed(3)}, COCO AP ${m.cocoAp.toFixed(3)}`,
+      `round ${m.round}: ${m.labelled} labelled, mAP@0.5 ${m.map50.toFixed(3)}${perClass}, COCO AP ${m.cocoAp.toFixed(3)}`,
     );
+  }
   if (s.stopReason) lines.push(`finished: ${s.stopReason}`);
   if (s.lastError) lines.push(`last error: ${s.lastError}`);
   return lines.join('\n');

@@ -298,6 +298,16 @@ describe('evaluateFolders', () => {
     expect(result.coco_ap50).toBeCloseTo(67 / 101, 12);
   });
 
+  test('two classes: AP and ground-truth boxes per class, mAP their mean', async () => {
+    const leaf = (x: number, score?: number) => ({ ...box(x, 0, x + 10, 10, score), cls: 'leaf' });
+    const gt = folder({ a: [box(0, 0, 10, 10), leaf(20), leaf(40)] }, false);
+    const pred = folder({ a: [box(0, 0, 10, 10, 0.9), leaf(20, 0.8)] }, true);
+    const result = await evaluateFolders(gt, pred);
+    expect(result.ap50_by_class).toEqual({ apple: 1, leaf: 0.5 });
+    expect(result.gt_boxes_by_class).toEqual({ apple: 1, leaf: 2 });
+    expect(result.map50).toBeCloseTo(0.75, 12);
+  });
+
   test('imageNames restricts the evaluation; a name without ground truth is an error', async () => {
     const gt = folder({ a: [box(0, 0, 10, 10)], b: [box(0, 0, 10, 10)] }, false);
     const pred = folder({ a: [box(0, 0, 10, 10, 0.9)] }, true);
