@@ -109,12 +109,15 @@ test('a batch becomes tasks in one project, in pick order, however often the han
   expect(c.predictions[0].result).toHaveLength(1);
   expect(c.predictions[0].result[0].value).toMatchObject({ x: 12.5, width: 18.75 });
 
-  // The uncertainty queue serves pomona's first pick first, and the image is served to the browser.
+  // The uncertainty queue serves pomona's first pick (c) first, and the image is served to the browser.
   const project = await client.project(first.projectId);
   expect(project).toMatchObject({ sampling: 'Uncertainty sampling', model_version: modelVersion(1) });
-  const image = await fetch(`${ls.server.url}${c.data.image}`, {
-    headers: { Authorization: `Token ${ls.server.token}` },
-  });
+  const auth = { headers: { Authorization: `Token ${ls.server.token}` } };
+  const next = (await (await fetch(`${ls.server.url}/api/projects/${first.projectId}/next/`, auth)).json()) as {
+    id: number;
+  };
+  expect(next.id).toBe(c.id);
+  const image = await fetch(`${ls.server.url}${c.data.image}`, auth);
   expect(image.status).toBe(200);
   expect(image.headers.get('content-type')).toMatch(/image\/png/);
 });
