@@ -243,7 +243,7 @@ export const loopConfigSchema = z
           .min(1)
           .default([...DEFAULT_CLASSES])
           .describe(
-            'the class names labels may use (compared case-insensitively): a submission with any other class is refused with file:line, and a dataset box of another class is a problem (Pascal VOC: left out); set it for datasets of other objects',
+            'the class names labels may use (compared case-insensitively): a submission with any other class is refused with file:line, and a dataset box of another class is a problem (Pascal VOC: left out); the torch detector learns one output per class, in this order; set it for datasets of other objects',
           ),
         tool: annotationTool
           .default('folder')
