@@ -15,7 +15,8 @@ export interface ReportRound {
   labelledBefore: number;
   selected: string[];
   /** Evaluation of the model trained after this round's labels; null while the round is not evaluated. */
-  metrics: { labelled: number; map50: number; cocoAp: number } | null;
+  /** `ap50ByClass` when the validation set has more than one class. */
+  metrics: { labelled: number; map50: number; cocoAp: number; ap50ByClass?: Record<string, number> } | null;
   /** Selected images per scene kind (empty when the dataset has no scene metadata). */
   sceneCounts: Record<string, number>;
 }
@@ -111,16 +112,27 @@ export async function readReportData(projectDir: string, exampleCount: number): 
       images: string[];
     }>(layout.selection(projectDir, round));
     if (!selection) continue;
-    const metrics = await readJsonIfPresent<{ labelled: number; map50: number; coco_ap: number }>(
-      layout.metrics(projectDir, round),
-    );
+    const metrics = await readJsonIfPresent<{
+      labelled: number;
+      map50: number;
+      coco_ap: number;
+      ap50_by_class?: Record<string, number>;
+    }>(layout.metrics(projectDir, round));
+    const byClass = metrics?.ap50_by_class;
     rounds.push({
       round,
       method: selection.method,
       score: selection.score,
       labelledBefore: selection.labelledBefore,
       selected: selection.images,
-      metrics: metrics ? { labelled: metrics.labelled, map50: metrics.map50, cocoAp: metrics.coco_ap } : null,
+      metrics: metrics
+        ? {
+            labelled: metrics.labelled,
+            map50: metrics.map50,
+            cocoAp: metrics.coco_ap,
+            ...(byClass && Object.keys(byClass).length > 1 ? { ap50ByClass: byClass } : {}),
+          }
+        : null,
       sceneCounts: countKinds(selection.images, kinds),
     });
   }
