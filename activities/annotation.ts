@@ -115,7 +115,15 @@ export async function importAnnotations(input: ImportAnnotationsInput): Promise<
   const labelledPath = layout.labelled(input.projectDir, input.round);
   const done = await readLabelledSet(labelledPath).catch(() => null);
   if (done)
-    return { ok: true, problems: [], problemCount: 0, labelledPath, labelledCount: done.images.length, boxes: 0 };
+    return {
+      ok: true,
+      problems: [],
+      problemCount: 0,
+      labelledPath,
+      labelledCount: done.images.length,
+      boxes: 0,
+      ...(done.boxesByClass ? { boxesByClass: done.boxesByClass } : {}),
+    };
 
   const selection = await readSelection(input.selectionPath);
   const manifest = await readManifest(layout.manifest(input.projectDir));
@@ -155,9 +163,12 @@ export async function importAnnotations(input: ImportAnnotationsInput): Promise<
   await fs.rm(tmp, { recursive: true, force: true });
   await fs.mkdir(tmp, { recursive: true });
   let boxes = 0;
+  // Boxes per class of the whole labelled set so far: class imbalance, round by round.
+  const boxesByClass: Record<string, number> = { ...(previous.boxesByClass ?? {}) };
   for (const { name } of expected) {
     const labels = validation.labels[name] ?? [];
     boxes += labels.length;
+    for (const b of labels) boxesByClass[b.cls.toLowerCase()] = (boxesByClass[b.cls.toLowerCase()] ?? 0) + 1;
     await writeFileAtomic(
       path.join(tmp, `${name}.txt`),
       labels.map((b) => formatKittiLabel(b)).join('\n') + (labels.length ? '\n' : ''),
@@ -167,6 +178,7 @@ export async function importAnnotations(input: ImportAnnotationsInput): Promise<
   await fs.rename(tmp, annotations);
   const next: LabelledSet = {
     round: input.round,
+    boxesByClass,
     images: [
       ...previous.images,
       ...expected.map(({ name }) => ({
@@ -178,5 +190,13 @@ export async function importAnnotations(input: ImportAnnotationsInput): Promise<
     ],
   };
   await writeJsonAtomic(labelledPath, next);
-  return { ok: true, problems: [], problemCount: 0, labelledPath, labelledCount: next.images.length, boxes };
+  return {
+    ok: true,
+    problems: [],
+    problemCount: 0,
+    labelledPath,
+    labelledCount: next.images.length,
+    boxes,
+    boxesByClass,
+  };
 }

@@ -146,6 +146,8 @@ export interface ImportResult {
   labelledPath?: string;
   labelledCount: number;
   boxes: number;
+  /** Boxes per class of the whole labelled set after this import (absent before it was counted). */
+  boxesByClass?: Record<string, number>;
 }
 
 export interface EmbedInput {

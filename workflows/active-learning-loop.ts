@@ -48,6 +48,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   if (!imported) return loop.finish('stop-signal');
   view.pendingBatch = null;
   view.labelled = imported.labelledCount;
+  if (imported.boxesByClass) view.labelledBoxesByClass = imported.boxesByClass;
   const labelledPath = imported.labelledPath!;
 
   // 4. Train on the GPU queue; round n>1 fine-tunes round n-1's weights.
@@ -82,6 +83,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     ...state,
     round: round + 1,
     labelled: view.labelled,
+    ...(view.labelledBoxesByClass ? { labelledBoxesByClass: view.labelledBoxesByClass } : {}),
     labelledPath,
     lastWeights: model,
     metrics: view.metrics,

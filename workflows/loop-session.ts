@@ -78,6 +78,7 @@ export class LoopSession {
       paused: carried?.paused ?? false,
       stopRequested: false,
       labelled: carried?.labelled ?? 0,
+      ...(carried?.labelledBoxesByClass ? { labelledBoxesByClass: carried.labelledBoxesByClass } : {}),
       pool: carried?.prepared.poolCount ?? 0,
       validation: carried?.prepared.validationCount ?? 0,
       manifestPath: carried?.prepared.manifestPath ?? null,

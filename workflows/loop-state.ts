@@ -9,6 +9,8 @@ export interface CarriedState {
   prepared: PreparedProject;
   embeddingsPath: string;
   labelled: number;
+  /** Boxes per class of the labelled set (absent in states carried before it was counted). */
+  labelledBoxesByClass?: Record<string, number>;
   labelledPath?: string;
   lastWeights?: string;
   /** The last model's predictions on the pool: pre-labels for the next batch. */

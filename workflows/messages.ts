@@ -68,6 +68,8 @@ export interface LoopStatus {
   paused: boolean;
   stopRequested: boolean;
   labelled: number;
+  /** Boxes per class of the labelled set (class imbalance); absent before the first import counted them. */
+  labelledBoxesByClass?: Record<string, number>;
   pool: number;
   validation: number;
   manifestPath: string | null;

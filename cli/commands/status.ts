@@ -65,6 +65,8 @@ export function formatStatus(s: LoopStatus, execution: string): string {
     `${s.project}  round ${s.round}  phase ${s.phase}${s.paused ? ' (paused)' : ''}${s.stopRequested ? ' (stop requested)' : ''}  [${execution}]`,
     `labelled ${s.labelled} of ${s.pool} pool images; validation ${s.validation}`,
   ];
+  const byClass = Object.entries(s.labelledBoxesByClass ?? {});
+  if (byClass.length > 1) lines.push(`labelled boxes by class: ${byClass.map(([cls, n]) => `${cls} ${n}`).join(', ')}`);
   const ls = s.pendingBatch?.labelStudio;
   if (s.pendingBatch && ls) {
     const b = s.pendingBatch;

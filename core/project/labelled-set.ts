@@ -11,6 +11,8 @@ export const labelledImage = z.looseObject({
 
 export const labelledSet = z.looseObject({
   round: z.number().int().nonnegative(),
+  /** Boxes per class (lowercase) over every image of the set; absent in sets written before it was counted. */
+  boxesByClass: z.record(z.string(), z.number().int().nonnegative()).optional(),
   images: z.array(labelledImage),
 });
 

@@ -155,7 +155,7 @@ test('annotations come back once every task is done; a wrong class is named by i
   await ls.restart();
   await client.addAnnotation(task('a').id, [box(12.5, 12.5, 18.75, 20.83)]);
   const done = await run(collectLabelStudioAnnotations, collect);
-  expect(done.imported).toMatchObject({ ok: true, labelledCount: 1, boxes: 1 });
+  expect(done.imported).toMatchObject({ ok: true, labelledCount: 1, boxes: 1, boxesByClass: { apple: 1 } });
   const labelled = JSON.parse(fs.readFileSync(layout.labelled(prepared.projectDir, 2), 'utf8')) as {
     images: { name: string; labels: string }[];
   };
@@ -183,7 +183,7 @@ test('take what is there: the annotated images are imported, the rest return to 
   };
   const taken = await run(collectLabelStudioAnnotations, collect);
   expect(taken.progress).toEqual({ total: 2, annotated: 1, skipped: 0, pending: 1 });
-  expect(taken.imported).toMatchObject({ ok: true, labelledCount: 1, boxes: 0 });
+  expect(taken.imported).toMatchObject({ ok: true, labelledCount: 1, boxes: 0, boxesByClass: {} });
 });
 
 test('a wrong token is refused with the reason, and an unreachable server is an outage to retry', async () => {
