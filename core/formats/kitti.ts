@@ -12,6 +12,8 @@ export interface Box {
   x2: number;
   y2: number;
   score?: number;
+  /** Class probabilities of a prediction from a detector of several classes (`<image>.probs`, scores/). */
+  probs?: number[];
 }
 
 export interface ParsedKitti {

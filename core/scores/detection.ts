@@ -1,6 +1,7 @@
 // Active-learning scores of an image from its predicted boxes, as Lightly's ScorerObjectDetection defines
-// them (lightly 1.1.8-1.2.0; see shared/reference/lightly.md), re-implemented here. A box of confidence s
-// of a single-class detector has class probabilities p = [s, 1 - s] (K = 2 classes).
+// them (lightly 1.1.8-1.2.0; see shared/reference/lightly.md), re-implemented here. A box carries its K
+// class probabilities p when the detector has several classes (`probs`, from `<image>.probs`); a box of
+// confidence s of a single-class detector has p = [s, 1 - s] (K = 2).
 //   objectness_least_confidence  = 1 - mean(s)                          (0 without boxes)
 //   uncertainty_least_confidence = max over boxes of (1 - max p) / (1 - 1/K)
 //   uncertainty_margin           = max over boxes of 1 - (p1 - p2), p1 >= p2 the two largest
@@ -21,20 +22,20 @@ export const SCORE_NAMES = [
 export type ScoreName = (typeof SCORE_NAMES)[number];
 export type ImageScores = Record<ScoreName, number>;
 
-const K = 2;
-
 function probabilities(box: Box): number[] {
+  if (box.probs && box.probs.length >= 2) return box.probs;
   const s = Math.min(1, Math.max(0, box.score ?? 1));
   return [s, 1 - s];
 }
 
+// K = p.length: each score is normalised by its own number of classes.
 const perBox: Record<(typeof UNCERTAINTIES)[number], (p: number[]) => number> = {
-  uncertainty_least_confidence: (p) => (1 - Math.max(...p)) / (1 - 1 / K),
+  uncertainty_least_confidence: (p) => (1 - Math.max(...p)) / (1 - 1 / p.length),
   uncertainty_margin: (p) => {
     const [p1, p2] = [...p].sort((a, b) => b - a);
     return 1 - (p1 - p2);
   },
-  uncertainty_entropy: (p) => -p.reduce((sum, q) => sum + (q > 0 ? q * Math.log2(q) : 0), 0) / Math.log2(K),
+  uncertainty_entropy: (p) => -p.reduce((sum, q) => sum + (q > 0 ? q * Math.log2(q) : 0), 0) / Math.log2(p.length),
 };
 
 /** Object frequency before the dataset-wide mapping. */

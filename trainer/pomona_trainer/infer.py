@@ -31,7 +31,8 @@ IMAGES_PER_CHUNK = 16
 
 @torch.no_grad()
 def detect(net, images: list[torch.Tensor], device, tile=tiling.DEFAULT_TILE, overlap=tiling.DEFAULT_OVERLAP, top_k=TOP_K, tta: str | None = None):
-    """Boxes (image px, (k,4) numpy), scores and class indices per 3,h,w uint8 image, best first, no threshold.
+    """Boxes (image px, (k,4) numpy), scores, class indices and (k, K) class probabilities at each box's
+    cell per 3,h,w uint8 image, best first, no threshold.
 
     `tta`: the flips to average the network over (flips.py), None for one pass.
     """
@@ -40,7 +41,7 @@ def detect(net, images: list[torch.Tensor], device, tile=tiling.DEFAULT_TILE, ov
     for i, im in enumerate(images):
         wins.append(tiling.windows(im.shape[2], im.shape[1], tile, overlap))
         jobs.extend((i, w) for w in wins[-1])
-    found: dict[tuple[int, tiling.Window], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    found: dict[tuple[int, tiling.Window], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
     classes = getattr(net, "num_classes", 1)
     by_shape: dict[tuple[int, int], list] = {}
     for job in jobs:
@@ -53,9 +54,9 @@ def detect(net, images: list[torch.Tensor], device, tile=tiling.DEFAULT_TILE, ov
                 x[k, :, : w.y1 - w.y0, : w.x1 - w.x0] = images[i][:, w.y0:w.y1, w.x0:w.x1].float() / 255.0
             x = x.to(device).contiguous(memory_format=torch.channels_last)
             out = flips_lib.tta_forward(net, x, tta) if tta else net(x)
-            for (i, w), (b, s, c) in zip(batch, model_lib.decode(out, top_k, classes)):
+            for (i, w), (b, s, c, p) in zip(batch, model_lib.decode(out, top_k, classes)):
                 b = b.cpu().numpy() + np.array([w.x0, w.y0, w.x0, w.y0], np.float32)
-                found[(i, w)] = (b, s.cpu().numpy(), c.cpu().numpy())
+                found[(i, w)] = (b, s.cpu().numpy(), c.cpu().numpy().astype(np.int64), p.cpu().numpy())
     return [tiling.merge([found[(i, w)] for w in wins[i]], wins[i]) for i in range(len(images))]
 
 
@@ -110,8 +111,11 @@ def run(args: InferOptions) -> int:
             chunk = paths[start:start + IMAGES_PER_CHUNK]
             originals = list(pool.map(load_rgb, chunk))
             images = [to_tensor(rescale(rgb, scale)) for rgb in originals]
-            for path, rgb, (boxes, scores, classes) in zip(chunk, originals, detect(net, images, device, args.tile, args.overlap, tta=tta)):
-                text = _lines(boxes / scale, scores, classes, rgb.shape[1], rgb.shape[0], args.threshold, names)
+            for path, rgb, (boxes, scores, classes, probs) in zip(chunk, originals, detect(net, images, device, args.tile, args.overlap, tta=tta)):
+                text, kept = _lines(boxes / scale, scores, classes, rgb.shape[1], rgb.shape[0], args.threshold, names)
+                if len(names) > 1:
+                    # written first: a .txt without its .probs would be read as one-class confidences
+                    write_text_atomic(os.path.join(args.out, kitti.stem(path) + ".probs"), _probability_lines(probs[kept]))
                 write_text_atomic(os.path.join(args.out, kitti.stem(path) + ".txt"), text)
             done += len(chunk)
             if throttle.ready() or done == len(paths):
@@ -126,12 +130,22 @@ def class_names(config: dict) -> list[str]:
 
 
 def _lines(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, width: int, height: int, threshold: float,
-           names: list[str]) -> str:
-    """KITTI prediction lines of one image: original-px boxes clipped to the image, best first."""
-    keep = scores >= threshold
+           names: list[str]) -> tuple[str, np.ndarray]:
+    """KITTI prediction lines of one image (original-px boxes clipped to the image, best first) and the
+    indices of the boxes they are."""
+    keep = np.flatnonzero(scores >= threshold)
     b = boxes[keep].astype(np.float64)
     b[:, [0, 2]] = b[:, [0, 2]].clip(0, width)
     b[:, [1, 3]] = b[:, [1, 3]].clip(0, height)
-    s, c = scores[keep], classes[keep]
     good = (b[:, 2] - b[:, 0] > 0) & (b[:, 3] - b[:, 1] > 0)
-    return "".join(kitti.format_prediction(names[int(k)], box, float(score)) + "\n" for box, score, k in zip(b[good], s[good], c[good]))
+    kept = keep[good]
+    text = "".join(kitti.format_prediction(names[int(classes[i])], box, float(scores[i])) + "\n" for box, i in zip(b[good], kept))
+    return text, kept
+
+
+def _probability_lines(probs: np.ndarray) -> str:
+    """`<image>.probs`: per KITTI line, the K class probabilities at its cell, normalised to sum to 1
+    (the heatmaps are independent sigmoids), in the checkpoint's class order."""
+    p = probs.astype(np.float64)
+    p = p / np.clip(p.sum(1, keepdims=True), 1e-12, None)
+    return "".join(" ".join(f"{v:.4f}" for v in row) + "\n" for row in p)

@@ -138,7 +138,8 @@ def loss_fn(out: torch.Tensor, heat: torch.Tensor, reg: torch.Tensor, weight: to
 
 @torch.no_grad()
 def decode(out: torch.Tensor, top_k: int = 300, classes: int = 1):
-    """Per image: (K,4) canvas-px boxes, (K,) scores and (K,) class indices, best first (no threshold)."""
+    """Per image: (k,4) canvas-px boxes, (k,) scores, (k,) class indices and (k, K) every class's heatmap
+    probability at each peak's cell, best first (no threshold)."""
     heat = torch.sigmoid(out[:, :classes].float())
     peaks = heat * (F.max_pool2d(heat, 3, 1, 1) == heat)
     n, _, h, w = heat.shape
@@ -151,4 +152,5 @@ def decode(out: torch.Tensor, top_k: int = 300, classes: int = 1):
     cx, cy = (xs + g(0)) * STRIDE, (ys + g(1)) * STRIDE
     bw, bh = g(2).clamp(max=8).exp() * STRIDE, g(3).clamp(max=8).exp() * STRIDE
     boxes = torch.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], -1)
-    return [(boxes[i], scores[i], cls[i]) for i in range(n)]
+    at_cell = torch.gather(heat.reshape(n, classes, -1), 2, cell[:, None, :].expand(n, classes, k)).transpose(1, 2)
+    return [(boxes[i], scores[i], cls[i], at_cell[i]) for i in range(n)]

@@ -63,24 +63,26 @@ def windows(width: int, height: int, tile: int = DEFAULT_TILE, overlap: int = DE
     return out
 
 
-def merge(per_window: list[tuple[np.ndarray, np.ndarray, np.ndarray]], wins: list[Window]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Boxes (image px, (k,4)), scores and class indices of one image from its windows' detections (already in image px).
+def merge(per_window: list[tuple[np.ndarray, ...]], wins: list[Window]) -> tuple[np.ndarray, ...]:
+    """Boxes (image px, (k,4)), scores, and any further per-box arrays (class indices, class probabilities)
+    of one image from its windows' detections (boxes already in image px), filtered and ordered alike.
 
     A duplicate at a seam is the same object whatever class each window gave it: the better box stays.
     """
-    boxes, scores, classes, owner = [], [], [], []
-    for w, (b, s, c) in enumerate(per_window):
+    boxes, scores, extras, owner = [], [], [], []
+    for w, (b, s, *more) in enumerate(per_window):
         cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
         x_from, y_from, x_to, y_to = wins[w].core
         keep = (cx >= x_from) & (cx < x_to) & (cy >= y_from) & (cy < y_to)
         boxes.append(b[keep])
         scores.append(s[keep])
-        classes.append(c[keep])
+        extras.append([m[keep] for m in more])
         owner.append(np.full(int(keep.sum()), w))
     b, s, o = np.concatenate(boxes).reshape(-1, 4), np.concatenate(scores), np.concatenate(owner)
-    c = np.concatenate(classes).astype(np.int64)
+    more = [np.concatenate([e[j] for e in extras]) for j in range(len(extras[0]))] if extras else []
     order = np.argsort(-s, kind="stable")
-    b, s, c, o = b[order], s[order], c[order], o[order]
+    b, s, o = b[order], s[order], o[order]
+    more = [m[order] for m in more]
     if len(wins) > 1 and len(b):
         # only a box reaching into another window's core can duplicate one of that window
         cores = np.array([w.core for w in wins])
@@ -96,5 +98,6 @@ def merge(per_window: list[tuple[np.ndarray, np.ndarray, np.ndarray]], wins: lis
                 later = slice(k + 1, None)
                 clash = (iou_matrix(cb[k:k + 1], cb[later])[0] >= SEAM_IOU) & (co[later] != co[k])
                 dropped[candidates[k + 1:][clash]] = True
-        b, s, c = b[~dropped], s[~dropped], c[~dropped]
-    return b, s, c
+        b, s = b[~dropped], s[~dropped]
+        more = [m[~dropped] for m in more]
+    return (b, s, *more)

@@ -239,7 +239,7 @@ def run(args: TrainOptions) -> int:
 def validate(net, val, device) -> float:
     net.eval()
     # class-agnostic: the validation AP says whether objects are found; `evaluate` gives it per class
-    dets = [(boxes / val.scale, scores) for boxes, scores, _ in detect(net, val.images, device)]
+    dets = [(boxes / val.scale, scores) for boxes, scores, *_ in detect(net, val.images, device)]
     return average_precision(dets, val.originals)
 
 

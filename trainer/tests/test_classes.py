@@ -33,8 +33,16 @@ def test_two_classes_train_and_infer_by_name(tiny, tmp_path):
     pred = tmp_path / "pred"
     proc = run_cli("infer", "--model", ckpt_path, "--images", images, "--out", pred, "--threshold", 0.0, "--device", "cpu")
     assert proc.returncode == 0, proc.stderr
-    names = {line.split()[0] for f in os.listdir(pred) for line in (pred / f).read_text().splitlines()}
+    texts = sorted(f for f in os.listdir(pred) if f.endswith(".txt"))
+    names = {line.split()[0] for f in texts for line in (pred / f).read_text().splitlines()}
     assert names == {"apple", "leaf"}
+    # beside each KITTI file, every box's two class probabilities at its cell, one line per box, summing to 1
+    # (the decode test checks which class they favour; this 2-epoch model is near 0.5 everywhere)
+    for f in texts:
+        lines = (pred / f).read_text().splitlines()
+        probs = [[float(v) for v in row.split()] for row in (pred / (f[:-4] + ".probs")).read_text().splitlines()]
+        assert len(probs) == len(lines) > 0
+        assert all(len(p) == 2 and abs(sum(p) - 1) < 1e-3 and min(p) >= 0 for p in probs)
 
     # Fine-tuning keeps the checkpoint's classes; another list is refused, as is a label of an unknown class.
     refused = run_cli("train", *common, "--out", tmp_path / "again", "--epochs", 1, "--init", ckpt_path, "--classes", "leaf,apple")

@@ -13,7 +13,7 @@ def test_encode_then_decode_recovers_boxes():
     # a perfect network output: logits +-20 from the heatmap peaks, regression targets everywhere
     logits = torch.where(heat >= 1, 20.0, -20.0)
     out = torch.cat([logits, reg], 1)
-    got, scores, _ = model.decode(out, top_k=10)[0]
+    got, scores, _, _ = model.decode(out, top_k=10)[0]
     found = got[scores > 0.5]
     assert len(found) == 2
     assert torch.allclose(found[found[:, 0].argsort()], boxes, atol=1e-4)
@@ -96,12 +96,14 @@ def test_two_classes_encode_and_decode_to_their_channels():
     assert heat.shape == (1, 2, 24, 32)
     assert heat[0, 1].max() == 1 and heat[0, 0].max() == 1
     logits = torch.where(heat >= 1, 20.0, -20.0)
-    got, scores, cls = model.decode(torch.cat([logits, reg], 1), top_k=10, classes=2)[0]
+    got, scores, cls, probs = model.decode(torch.cat([logits, reg], 1), top_k=10, classes=2)[0]
     keep = scores > 0.5
-    found, found_cls = got[keep], cls[keep]
+    found, found_cls, found_probs = got[keep], cls[keep], probs[keep]
     order = found[:, 0].argsort()
     assert torch.allclose(found[order], boxes[:, :4], atol=1e-4)
     assert found_cls[order].tolist() == [1, 0]
+    # every class's probability at the peak's cell: its own class ~1, the other ~0
+    assert torch.allclose(found_probs[order], torch.tensor([[0.0, 1.0], [1.0, 0.0]]), atol=1e-6)
 
 
 def test_crops_carry_the_class_column():

@@ -29,7 +29,7 @@ def test_the_onnx_model_finds_the_boxes_pytorch_finds(trained, tiny, tmp_path):
     with torch.no_grad():
         expected = load_network(str(ckpt))(torch.from_numpy(x))
     (got,) = onnxruntime.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"]).run(["maps"], {"image": x})
-    (eb, es, _), (gb, gs, _) = model_lib.decode(expected, 50)[0], model_lib.decode(torch.from_numpy(got), 50)[0]
+    (eb, es, *_), (gb, gs, *_) = model_lib.decode(expected, 50)[0], model_lib.decode(torch.from_numpy(got), 50)[0]
     assert es[0] > 0 and torch.allclose(es, gs, atol=1e-4)
     assert torch.allclose(eb, gb, atol=1e-2)
 

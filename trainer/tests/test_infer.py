@@ -72,7 +72,9 @@ def test_prediction_lines_clip_to_the_image_and_apply_the_threshold():
     boxes = np.array([[100.0, 50.0, 200.0, 100.0], [628.0, 340.0, 660.0, 380.0], [1.0, 1.0, 2.0, 2.0]], np.float32)
     scores = np.array([0.9, 0.5, 0.01], np.float32)
     classes = np.array([1, 0, 0])
-    rows = [line.split() for line in _lines(boxes, scores, classes, 640, 360, 0.05, ["fig", "pear"]).splitlines()]
+    text, kept = _lines(boxes, scores, classes, 640, 360, 0.05, ["fig", "pear"])
+    assert kept.tolist() == [0, 1]
+    rows = [line.split() for line in text.splitlines()]
     assert len(rows) == 2 and rows[0][0] == "pear" and rows[1][0] == "fig"
     assert [float(v) for v in rows[0][4:8]] == [100.0, 50.0, 200.0, 100.0]
     assert [float(v) for v in rows[1][4:8]] == [628.0, 340.0, 640.0, 360.0]
@@ -110,7 +112,7 @@ def test_tiled_detection_finds_small_objects_once_in_original_pixels():
     corners = [(x, y) for y in range(20, 1380, 52) for x in range(24, 1980, 76)]
     corners += [(int(s) // 4 * 4 - 4, 300) for s in seams_x]  # centred on (or next to) every vertical seam
     corners = sorted(set(corners))
-    (boxes, scores, _), = detect(SquareFinder(), [_image_with_squares(2000, 1400, corners)], "cpu", tile=256, overlap=64)
+    (boxes, scores, *_), = detect(SquareFinder(), [_image_with_squares(2000, 1400, corners)], "cpu", tile=256, overlap=64)
     found = boxes[scores > 0.5]
     assert len(wins) > 20
     assert len(found) == len(corners)
@@ -135,10 +137,11 @@ def test_windows_cover_the_image_and_their_cores_split_it():
 def test_seam_duplicates_keep_the_better_box():
     from pomona_trainer import tiling
 
-    left = (np.array([[240.0, 10, 260, 30]], np.float32), np.array([0.6], np.float32), np.array([0]))
-    right = (np.array([[241.0, 10, 261, 30], [400, 10, 420, 30]], np.float32), np.array([0.8, 0.7], np.float32), np.array([1, 0]))
+    left = (np.array([[240.0, 10, 260, 30]], np.float32), np.array([0.6], np.float32), np.array([0]), np.array([[0.6, 0.1]]))
+    right = (np.array([[241.0, 10, 261, 30], [400, 10, 420, 30]], np.float32), np.array([0.8, 0.7], np.float32), np.array([1, 0]),
+             np.array([[0.2, 0.8], [0.7, 0.3]]))
     # both centres lie in their own window's core only if the seam lies between 250 and 251
     wins = [tiling.Window(0, 0, 256, 256, (-np.inf, -np.inf, 250.5, np.inf)), tiling.Window(244, 0, 500, 256, (250.5, -np.inf, np.inf, np.inf))]
-    boxes, scores, classes = tiling.merge([left, right], wins)
+    boxes, scores, classes, probs = tiling.merge([left, right], wins)
     assert scores.tolist() == pytest.approx([0.8, 0.7]) and boxes[0].tolist() == [241, 10, 261, 30]
-    assert classes.tolist() == [1, 0]
+    assert classes.tolist() == [1, 0] and probs.tolist() == [[0.2, 0.8], [0.7, 0.3]]
