@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { defaultLabelStudioStateDir, runningLabelStudio } from '../cli/label-studio/label-studio-server';
+import { chromiumPath, QUIET_CHROMIUM_FLAGS } from './chromium';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -22,30 +23,12 @@ if (!out || !values.project || !values.task) {
   console.error('usage: label-studio-screenshot --project ID --task ID OUT.png [--state-dir DIR]');
   process.exit(2);
 }
-const executablePath = process.env.POMONA_CHROMIUM ?? '/usr/bin/chromium';
-if (!fs.existsSync(executablePath)) {
-  console.error(
-    `${executablePath}: not found; install Debian's chromium (apt-get install chromium) or set POMONA_CHROMIUM`,
-  );
-  process.exit(2);
-}
+const executablePath = chromiumPath();
 
 async function main(): Promise<void> {
   const server = await runningLabelStudio({ stateDir: values['state-dir'] });
   if (!server) throw new Error(`no Label Studio running from ${values['state-dir']}: npx pomona label-studio start`);
-  // The background-networking flags keep Chromium from dialling out: this machine's network is closed.
-  const browser = await chromium.launch({
-    executablePath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath, args: QUIET_CHROMIUM_FLAGS });
   try {
     const page = await browser.newPage({ viewport: { width: Number(values.width), height: Number(values.height) } });
     await page.goto(`${server.url}/user/login/`);

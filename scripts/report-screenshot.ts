@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
+import { chromiumPath, QUIET_CHROMIUM_FLAGS } from './chromium';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -19,28 +20,17 @@ if (!page || !out) {
   console.error('usage: report-screenshot REPORT/index.html OUT.png [--width W] [--height H]');
   process.exit(2);
 }
-const chromium = process.env.POMONA_CHROMIUM ?? '/usr/bin/chromium';
-if (!fs.existsSync(chromium)) {
-  console.error(`${chromium}: not found; install Debian's chromium (apt-get install chromium) or set POMONA_CHROMIUM`);
-  process.exit(2);
-}
+const chromium = chromiumPath();
 
 async function main(): Promise<void> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-chromium-'));
   const target = path.resolve(out);
   try {
-    // The background-networking flags keep Chromium from dialling out: this machine's network is closed.
     await execa(
       chromium,
       [
         '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
+        ...QUIET_CHROMIUM_FLAGS,
         '--hide-scrollbars',
         `--user-data-dir=${profile}`,
         `--window-size=${values.width},${values.height}`,
