@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../io/atomic-write';
 import { boxOutsideImage, formatKittiFile, parseKitti, type Box } from '../formats/kitti';
 import { isImageFile, listImageFiles, readImages, type ImageFile } from '../formats/images';
 import { readMaskInstances } from '../formats/minneapple-masks';
-import { parseCocoLabels } from '../formats/coco-labels';
+import { cocoSizeMismatch, parseCocoLabels } from '../formats/coco-labels';
 import { parseVoc } from '../formats/pascal-voc';
 import { parseYolo, parseYoloClasses, YOLO_CLASS_FILES } from '../formats/yolo-labels';
 import { formatProblem, type Problem } from '../formats/problem';
@@ -273,11 +273,8 @@ export async function readDataset(
         if (!imageNames.has(img.name)) problems.push({ file, message: `no image named ${img.name} in ${imagesDir}` });
         continue;
       }
-      if (img.width !== undefined && (img.width !== image.width || img.height !== image.height))
-        problems.push({
-          file,
-          message: `image ${img.name}: the file says ${img.width}x${img.height} but the image is ${image.width}x${image.height}`,
-        });
+      const mismatch = cocoSizeMismatch(img, image);
+      if (mismatch) problems.push({ file, message: mismatch });
       const kept = img.boxes.filter((box, i) => {
         const at = img.elements[i];
         if (boxOutsideImage(box, image.width, image.height))

@@ -5,7 +5,7 @@
 // Pascal VOC (`<image>.xml`), COCO (one `.json` file), else KITTI (`<image>.txt`).
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseCocoLabels } from '../formats/coco-labels';
+import { cocoSizeMismatch, parseCocoLabels } from '../formats/coco-labels';
 import { boxOutsideImage, parseKitti, type Box } from '../formats/kitti';
 import { parseVoc } from '../formats/pascal-voc';
 import { parseYolo, parseYoloClasses, YOLO_CLASS_FILES } from '../formats/yolo-labels';
@@ -91,11 +91,8 @@ export async function validateAnnotations(
       problems.push(...parsed.problems);
       for (const img of parsed.images) {
         const image = wanted.get(img.name);
-        if (image && img.width !== undefined && (img.width !== image.width || img.height !== image.height))
-          problems.push({
-            file: cocoFile,
-            message: `image ${img.name}: the file says ${img.width}x${img.height} but the image is ${image.width}x${image.height}`,
-          });
+        const mismatch = image && cocoSizeMismatch(img, image);
+        if (mismatch) problems.push({ file: cocoFile, message: mismatch });
         check(
           img.name,
           cocoFile,

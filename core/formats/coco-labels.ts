@@ -85,3 +85,9 @@ export function parseCocoLabels(text: string, file: string): ParsedCocoLabels {
   });
   return out;
 }
+
+/** The problem when a COCO image entry gives a size other than the image's own; null when it agrees or gives none. */
+export function cocoSizeMismatch(img: CocoImageLabels, image: { width: number; height: number }): string | null {
+  if (img.width === undefined || (img.width === image.width && img.height === image.height)) return null;
+  return `image ${img.name}: the file says ${img.width}x${img.height} but the image is ${image.width}x${image.height}`;
+}

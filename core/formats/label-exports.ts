@@ -1,6 +1,7 @@
 // Boxes written in the label formats other tools import (the reverse of yolo-labels.ts and pascal-voc.ts),
 // so a batch's pre-labels can be opened in CVAT, LabelImg or Label Studio and handed back in the same format.
 import type { Box } from './kitti';
+import { escapeXml } from './xml-escape';
 
 const fraction = (v: number) => Number(v.toFixed(6)).toString();
 
@@ -17,7 +18,6 @@ export function yoloLabels(boxes: readonly Box[], classes: readonly string[], wi
   return lines.length ? lines.join('\n') + '\n' : '';
 }
 
-const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pixel = (v: number) => Number(v.toFixed(2)).toString();
 
 /** One Pascal VOC annotation file for an image, coordinates as pixel edges (as pomona reads them). */

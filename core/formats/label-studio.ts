@@ -3,6 +3,7 @@
 // Label Studio keeps a rectangle in percent (0-100) of the image, (x, y) its top-left corner; pomona keeps
 // pixel edges (core/formats/kitti.ts): x1 = x * W / 100, x2 = (x + width) * W / 100.
 import { boxOutsideImage, type Box } from './kitti';
+import { escapeXml } from './xml-escape';
 
 /** The names the labelling config gives its controls; results refer to them in from_name/to_name. */
 export const LABEL_STUDIO_CONTROLS = { image: 'image', boxes: 'label', empty: 'empty' } as const;
@@ -183,8 +184,4 @@ export function readAnnotation(
   if (noObjects && boxes.length > 0)
     problems.push(`"${NO_OBJECTS_CHOICE}" is chosen but ${boxes.length} box(es) are drawn: keep one of the two`);
   return { boxes, problems };
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
