@@ -3,7 +3,6 @@
 // in Label Studio through its API, webhooks wake the loop (its poll timer is set longer than the test), and
 // the loop trains round after round. With the receiver down, polling alone completes a round. The API
 // token, set only in the workers' environment, appears in no history, status, log or artifact.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WEBHOOK_SECRET_ENV, WEBHOOK_URL_ENV } from '../../activities/label-studio/hand-off';
 import { LabelStudioClient, LABEL_STUDIO_TOKEN_ENV } from '../../activities/label-studio/label-studio-client';
@@ -16,6 +15,7 @@ import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { startTestLabelStudio, type TestLabelStudio } from '../helpers/label-studio';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { startProcessRig, type ProcessRig } from '../helpers/process-rig';
+import { fileViews, historyViews } from '../helpers/operator-views';
 import { freePort } from '../helpers/temporal-server-process';
 
 jest.setTimeout(600_000);
@@ -75,22 +75,19 @@ function config(project: string, pollEvery: string, maxRounds: number): LoopConf
   };
 }
 
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) return filesUnder(full);
-    return e.isFile() ? [full] : [];
+/** A loop of `project` labelled in the test's Label Studio. */
+function startLoop(project: string, pollEvery: string, maxRounds: number) {
+  return rig.client.workflow.start(activeLearningLoop, {
+    taskQueue: CPU_TASK_QUEUE,
+    workflowId: `pomona-${project}`,
+    args: [config(project, pollEvery, maxRounds)],
   });
 }
 
 test('webhooks wake the loop: two rounds annotated in Label Studio, with pre-labels; the token leaks nowhere', async () => {
   const project = 'ls-webhooks';
   // A poll timer longer than this test: only the webhooks can tell the loop the labels are in.
-  const handle = await rig.client.workflow.start(activeLearningLoop, {
-    taskQueue: CPU_TASK_QUEUE,
-    workflowId: `pomona-${project}`,
-    args: [config(project, '1h', 2)],
-  });
+  const handle = await startLoop(project, '1h', 2);
   const result = await handle.result();
   expect(result).toMatchObject({ rounds: 2, labelled: 10, stopReason: 'max-rounds' });
 
@@ -110,16 +107,9 @@ test('webhooks wake the loop: two rounds annotated in Label Studio, with pre-lab
 
   // Everything an operator can see or find on disk, Label Studio's own state folder excepted.
   const runs = [handle.firstExecutionRunId, (await handle.describe()).runId];
-  const visible: { what: string; text: string }[] = [];
-  for (const runId of runs)
-    visible.push({
-      what: `workflow show ${runId}`,
-      text: await rig.server.cli('workflow', 'show', '-w', handle.workflowId, '--run-id', runId, '--output', 'json'),
-    });
+  const visible = await historyViews(rig.server, handle.workflowId, runs);
   expect(visible[0].text).toContain('handOffToLabelStudio');
-  visible.push({ what: 'worker logs', text: rig.workerLogs() });
-  for (const file of [...filesUnder(rig.dir), ...filesUnder(path.join(root, 'ws'))])
-    visible.push({ what: file, text: fs.readFileSync(file).toString('latin1') });
+  visible.push({ what: 'worker logs', text: rig.workerLogs() }, ...fileViews(rig.dir, path.join(root, 'ws')));
   const leaks = visible.filter((v) => v.text.includes(ls.server.token) || v.text.includes(WEBHOOK_SECRET));
   expect(leaks.map((v) => v.what)).toEqual([]);
 });
@@ -128,11 +118,7 @@ test('with the webhook receiver down, polling alone completes the round', async 
   await receiver?.close();
   receiver = null;
   const project = 'ls-polling';
-  const handle = await rig.client.workflow.start(activeLearningLoop, {
-    taskQueue: CPU_TASK_QUEUE,
-    workflowId: `pomona-${project}`,
-    args: [config(project, '2s', 1)],
-  });
+  const handle = await startLoop(project, '2s', 1);
   const result = await handle.result();
   expect(result).toMatchObject({ rounds: 1, labelled: 6, stopReason: 'max-rounds' });
 });

@@ -2,11 +2,10 @@
 // processes (the variable names TAO's launcher, the ngc CLI and Lightly read), a loop runs, and neither
 // value may appear in its history (`temporal workflow show --output json`, every run), its status and
 // description, the workers' logs, the server's SQLite file and log, or any artifact of the project.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { activeLearningLoop } from '../../workflows/active-learning-loop';
 import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { annotateRound } from '../helpers/loop-driver';
+import { fileViews, historyViews } from '../helpers/operator-views';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { startProcessRig, type ProcessRig } from '../helpers/process-rig';
 import { killTestConfig } from './kill-config';
@@ -29,15 +28,6 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-/** Every regular file under `dir` (symlinks not followed: they point into the dataset). */
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) return filesUnder(full);
-    return e.isFile() ? [full] : [];
-  });
-}
-
 test('fake NGC and Lightly credentials in the workers never reach history, logs or artifacts', async () => {
   const workspace = tempWorkspace();
   const project = 'secrets';
@@ -58,13 +48,7 @@ test('fake NGC and Lightly credentials in the workers never reach history, logs 
   // What an operator or the Web UI can see: each run's full history, the description, the status.
   const runs = [handle.firstExecutionRunId, (await handle.describe()).runId];
   expect(new Set(runs).size).toBe(2);
-  const visible: { what: string; text: string }[] = [];
-  for (const runId of runs) {
-    visible.push({
-      what: `workflow show ${runId}`,
-      text: await rig.server.cli('workflow', 'show', '-w', handle.workflowId, '--run-id', runId, '--output', 'json'),
-    });
-  }
+  const visible = await historyViews(rig.server, handle.workflowId, runs);
   visible.push({
     what: 'workflow describe',
     text: await rig.server.cli('workflow', 'describe', '-w', handle.workflowId, '--output', 'json'),
@@ -77,9 +61,7 @@ test('fake NGC and Lightly credentials in the workers never reach history, logs 
   // Everything written to disk: worker logs, the server's state and log, every file of the project.
   visible.push({ what: 'worker logs', text: rig.workerLogs() });
   expect(rig.workerLogs()).toContain('pomona worker: polling');
-  for (const file of [...filesUnder(rig.dir), ...filesUnder(workspace)]) {
-    visible.push({ what: file, text: fs.readFileSync(file).toString('latin1') });
-  }
+  visible.push(...fileViews(rig.dir, workspace));
   expect(visible.some((v) => v.what.endsWith('temporal.db'))).toBe(true);
   expect(visible.some((v) => v.what.endsWith('attempts.jsonl'))).toBe(true);
 
