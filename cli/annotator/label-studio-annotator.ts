@@ -9,7 +9,7 @@ import { annotationResult } from '../../core/formats/label-studio';
 import type { LoopStatus } from '../../workflows/messages';
 
 /** Annotates every task of the pending batch that has no annotation yet; returns how many it annotated. */
-export async function annotateInLabelStudio(status: LoopStatus): Promise<number> {
+export async function annotateTasksFromGroundTruth(status: LoopStatus): Promise<number> {
   const batch = status.pendingBatch;
   const ls = batch?.labelStudio;
   if (!batch || !ls || ls.projectId === null || !status.manifestPath)

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { readManifest } from '../../activities/manifest';
 import { readSelection } from '../../activities/selection-file';
 import { status as statusQuery, type LoopStatus } from '../../workflows/messages';
-import { annotateInLabelStudio } from './label-studio-annotator';
+import { annotateTasksFromGroundTruth } from './label-studio-annotator';
 import { submitLabels } from './submit-labels';
 
 export interface SimulatedAnnotatorOptions {
@@ -76,7 +76,7 @@ export async function runSimulatedAnnotator(client: Client, options: SimulatedAn
     if (options.signal.aborted) return;
     try {
       if (batch.labelStudio) {
-        const count = await annotateInLabelStudio(status);
+        const count = await annotateTasksFromGroundTruth(status);
         log(`[annotator] ${status.project} round ${batch.round}: annotated ${count} tasks in Label Studio`);
         return;
       }

@@ -28,7 +28,7 @@ from .data import load_labelled, sample_crops
 from .device import resolve_device
 from .errors import InputError
 from .fsutil import write_text_atomic
-from .infer import detect
+from .infer import class_names, detect
 from .metrics import average_precision
 from .progress import Throttle, emit, say
 
@@ -125,7 +125,7 @@ def run(args: TrainOptions) -> int:
 
     # The class order is the checkpoint's once there is one: --init and --resume keep their heatmap channels.
     base = resume or init
-    known = base["config"].get("classes") or [base["config"].get("class_name", "apple")] if base else None
+    known = class_names(base["config"]) if base else None
     if base and args.classes and [c.lower() for c in args.classes] != known:
         flag = "--resume" if resume else "--init"
         raise InputError(f"{flag} {args.resume or args.init}: a checkpoint of classes {','.join(known or [])}, not --classes {','.join(args.classes)}")
