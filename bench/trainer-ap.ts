@@ -11,17 +11,16 @@
 // Budget: every run takes the same number of optimiser steps (--steps; --trees-steps) at the trainer's
 // default batch and crop size, so backbones are compared at equal training work. AP50 (VOC all-point) and
 // COCO AP from pomona's own metrics (core/metrics); wall time of training and inference, images (crops)/s.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainerPython } from '../activities/trainer-process';
-import { ingestDataset, type ManifestEntry } from '../core/dataset/ingest';
-import { repositoryRoot } from '../core/io/repository-root';
-import { evaluateFolders } from '../core/metrics/map';
+import { ingestDataset } from '../core/dataset/ingest';
 import { seededShuffle } from '../core/selection/random';
 import { treePhotographs } from './tree-photographs';
+import { linkSet, trainAndScore, type RunScores, type RunSettings } from './trainer-runs';
 
 const { values } = parseArgs({
   options: {
@@ -41,98 +40,14 @@ const { values } = parseArgs({
   },
 });
 
-interface Row {
+interface Row extends RunScores {
   data: string;
   labelled: number;
   backbone: string;
-  ap50: number;
-  cocoAp: number;
-  trainSeconds: number;
-  crops: number;
-  inferImagesPerSecond: number;
 }
 
-function trainer(args: string[]): Record<string, unknown>[] {
-  const run = spawnSync(trainerPython(), ['-m', 'pomona_trainer', ...args], {
-    cwd: repositoryRoot(),
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  if (run.status !== 0)
-    throw new Error(`trainer ${args[0]} failed (${run.status}): ${run.stderr.trim().split('\n').pop()}`);
-  return run.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-function linkSet(dir: string, items: ManifestEntry[]): { images: string; labels: string } {
-  const images = path.join(dir, 'images');
-  const labels = path.join(dir, 'labels');
-  fs.mkdirSync(images, { recursive: true });
-  fs.mkdirSync(labels, { recursive: true });
-  for (const item of items) {
-    fs.symlinkSync(item.file, path.join(images, path.basename(item.file)));
-    fs.symlinkSync(item.labels!, path.join(labels, `${item.name}.txt`));
-  }
-  return { images, labels };
-}
-
-async function trainAndScore(
-  dir: string,
-  train: ManifestEntry[],
-  val: { images: string; labels: string; count: number },
-  backbone: string,
-  steps: number,
-  flips = 'horizontal',
-): Promise<Omit<Row, 'data' | 'labelled' | 'backbone'>> {
-  const trainSet = linkSet(path.join(dir, 'train'), train);
-  const seed = values.seed;
-  // --epochs 1 --min-steps N: exactly the epochs that N steps need, whatever the labelled set's size
-  const events = trainer([
-    'train',
-    '--images',
-    trainSet.images,
-    '--labels',
-    trainSet.labels,
-    '--out',
-    path.join(dir, 'out'),
-    '--backbone',
-    backbone,
-    '--epochs',
-    '1',
-    '--min-steps',
-    String(steps),
-    '--seed',
-    seed,
-    '--device',
-    values.device,
-    '--checkpoint-interval',
-    '1000',
-    '--flips',
-    flips,
-  ]);
-  const done = events.find((e) => e.event === 'done')!;
-  const inferDone = trainer([
-    'infer',
-    '--model',
-    String(done.checkpoint),
-    '--images',
-    val.images,
-    '--out',
-    path.join(dir, 'pred'),
-    '--device',
-    values.device,
-    ...(values.tta ? ['--tta'] : []),
-  ]).find((e) => e.event === 'done')!;
-  const metrics = await evaluateFolders(val.labels, path.join(dir, 'pred'));
-  return {
-    ap50: metrics.map50,
-    cocoAp: metrics.coco_ap,
-    trainSeconds: Number(done.seconds),
-    crops: Number(done.crops),
-    inferImagesPerSecond: val.count / Number(inferDone.seconds),
-  };
+function runSettings(backbone: string, steps: number): RunSettings {
+  return { backbone, steps, seed: values.seed, device: values.device, tta: values.tta };
 }
 
 async function synthetic(work: string, style: string, report: (row: Row) => void): Promise<void> {
@@ -171,8 +86,7 @@ async function synthetic(work: string, style: string, report: (row: Row) => void
         path.join(work, `run-${Date.now()}-${style}-${n}-${backbone}`),
         pool.slice(0, n),
         val,
-        backbone,
-        Number(values.steps),
+        runSettings(backbone, Number(values.steps)),
       );
       report({ data: `synthetic ${style}`, labelled: n, backbone, ...result });
     }
@@ -188,14 +102,10 @@ async function trees(work: string, report: (row: Row) => void): Promise<void> {
   };
   for (const backbone of values.backbones.split(',')) {
     const dir = path.join(work, `run-${Date.now()}-trees-${backbone}`);
-    const result = await trainAndScore(
-      dir,
-      [photos.train],
-      val,
-      backbone,
-      Number(values['trees-steps']),
-      values['trees-flips'],
-    );
+    const result = await trainAndScore(dir, [photos.train], val, {
+      ...runSettings(backbone, Number(values['trees-steps'])),
+      flips: values['trees-flips'],
+    });
     report({
       data: `trees (NEON, 3 other scenes), flips ${values['trees-flips']}${values.tta ? ', tta' : ''}`,
       labelled: 1,

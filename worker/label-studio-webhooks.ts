@@ -2,6 +2,9 @@
 // registers that URL, with the shared secret in a header, when the CPU worker's environment names the
 // receiver); the receiver checks the secret and signals the loop labelStudioChanged, which reads the batch
 // back at once. Label Studio neither signs nor retries webhooks, so they are hints: the loop also polls.
+// Trust: only requests carrying the secret signal (403 otherwise), bodies over 1 MiB are refused (413), and
+// the receiver listens on loopback unless given a host. A replayed request only makes the loop read the
+// batch back once more, which imports nothing twice (the read-back is idempotent).
 import type { Client } from '@temporalio/client';
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
@@ -67,6 +70,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
       if (size <= MAX_BODY_BYTES) body += chunk.toString('utf8');
     });
     req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return answer(413, `body over ${MAX_BODY_BYTES} bytes`);
       const told = change(body);
       options.client.workflow
         .getHandle(workflowId)

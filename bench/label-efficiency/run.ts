@@ -8,14 +8,10 @@
 // simulated annotator = ground-truth labels -> train, fine-tuning the last round's weights -> evaluate on
 // the validation split -> infer on the pool for CORAL's scores), without Temporal: the workflow adds
 // durability, not different results, and a dev server + workers per loop would cost minutes on 2 cores.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { trainerPython } from '../../activities/trainer-process';
-import type { ManifestEntry } from '../../core/dataset/ingest';
-import { repositoryRoot } from '../../core/io/repository-root';
 import { rowScores } from '../../core/scores/prediction-folder';
 import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
 import { needsScores, selectRows } from '../../core/selection/select';
@@ -23,7 +19,9 @@ import type { SelectionMethod } from '../../core/config/loop-config';
 import type { Run } from './curve';
 import { buildPool, POOL_KINDS, type PoolKind } from './pools';
 import { mergeResults, type BenchResults, type BenchSettings } from './results';
+import { repositoryRoot } from '../../core/io/repository-root';
 import { scoreRound } from './score-round';
+import { linkSet, trainer } from '../trainer-runs';
 
 const { values } = parseArgs({
   options: {
@@ -120,33 +118,6 @@ const settings: BenchSettings = {
   embedding: values.embedding,
   backbone: values.backbone,
 };
-
-function trainer(args: string[]): Record<string, unknown>[] {
-  const run = spawnSync(trainerPython(), ['-m', 'pomona_trainer', ...args], {
-    cwd: repositoryRoot(),
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  if (run.status !== 0)
-    throw new Error(`trainer ${args[0]} failed (${run.status}): ${run.stderr.trim().split('\n').pop()}`);
-  return run.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-/** images/ and labels/ folders of links to `items` (the simulated annotator: ground truth from the masks). */
-function linkSet(dir: string, items: ManifestEntry[]): { images: string; labels: string } {
-  const images = path.join(dir, 'images');
-  const labels = path.join(dir, 'labels');
-  fs.mkdirSync(images, { recursive: true });
-  fs.mkdirSync(labels, { recursive: true });
-  for (const item of items) {
-    fs.symlinkSync(item.file, path.join(images, path.basename(item.file)));
-    fs.symlinkSync(item.labels!, path.join(labels, `${item.name}.txt`));
-  }
-  return { images, labels };
-}
 
 const BENCH_DIR = path.join(repositoryRoot(), 'bench', 'label-efficiency');
 const resultsFile = (pool: string) => path.join(BENCH_DIR, `results-${pool}.json`);

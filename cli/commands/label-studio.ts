@@ -56,8 +56,9 @@ export function registerLabelStudio(program: Command): void {
     .description(
       `receive Label Studio's webhooks and signal the loops (secret: ${WEBHOOK_SECRET_ENV}); runs until Ctrl-C`,
     )
-    .option('--port <n>', 'port on 127.0.0.1', integer(1, 65535), DEFAULT_WEBHOOK_PORT)
-    .action(async (opts: { port: number }) => {
+    .option('--port <n>', 'port to listen on', integer(1, 65535), DEFAULT_WEBHOOK_PORT)
+    .option('--host <address>', 'address to listen on (loopback unless Label Studio runs elsewhere)', '127.0.0.1')
+    .action(async (opts: { port: number; host: string }) => {
       const secret = process.env[WEBHOOK_SECRET_ENV];
       if (!secret)
         throw new CliError(
@@ -65,7 +66,7 @@ export function registerLabelStudio(program: Command): void {
           2,
         );
       const client = await connectClient();
-      const receiver = await startWebhookReceiver({ client, secret, port: opts.port });
+      const receiver = await startWebhookReceiver({ client, secret, port: opts.port, host: opts.host });
       console.error(
         `pomona: receiving Label Studio webhooks at ${receiver.url}/<workflow id>; give the CPU worker ${WEBHOOK_URL_ENV}=${receiver.url} and the same ${WEBHOOK_SECRET_ENV}`,
       );

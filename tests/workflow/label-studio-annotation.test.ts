@@ -1,9 +1,12 @@
 // The Label Studio branch of step 3 on a time-skipping test server with scripted activities: polling and
-// its back-off, webhooks (labelStudioChanged), takeAnnotated, rejected annotations, Label Studio down, a
+// its back-off, webhooks (labelStudioChanged, and the receiver that sends it: forged, oversized and replayed
+// requests), takeAnnotated, rejected annotations, Label Studio down, a
 // folder submission refused, and stop while waiting. The real server is in tests/label-studio.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, type Duration } from '@temporalio/common';
 import type { LoopConfigInput } from '../../core/config/loop-config';
+import { WEBHOOK_SECRET_HEADER } from '../../activities/label-studio/hand-off';
+import { startWebhookReceiver } from '../../worker/label-studio-webhooks';
 import { labelStudioChanged, stop, submitAnnotations, takeAnnotated } from '../../workflows/messages';
 import { useScriptedLoops, type ScriptedLoop } from './loop-environment';
 
@@ -63,6 +66,43 @@ test('a webhook reads the batch back at once; the next poll is not needed', asyn
   await loop.handle.signal(labelStudioChanged, { action: 'ANNOTATION_CREATED', taskId: 3 });
   const next = await handedOff(loop, 2);
   expect(next.labelled).toBe(10);
+});
+
+test('the webhook receiver signals only with the secret and a bounded body; a replay imports nothing twice', async () => {
+  const loop = await startLoop(labelStudio('1h'));
+  await handedOff(loop, 1);
+  const secret = 'FAKE-webhook-secret-9f3a';
+  const receiver = await startWebhookReceiver({ client: loop.client, secret, port: 0, log: () => {} });
+  try {
+    const url = `${receiver.url}/${loop.handle.workflowId}`;
+    const body = JSON.stringify({ action: 'ANNOTATION_CREATED', task: { id: 3 } });
+    const post = (headers: Record<string, string>, text = body) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: text }).then(
+        (r) => r.status,
+      );
+    const signals = async () =>
+      (await loop.handle.fetchHistory()).events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+    const before = await signals();
+
+    expect(await post({})).toBe(403); // no secret
+    expect(await post({ [WEBHOOK_SECRET_HEADER]: 'guessed' })).toBe(403);
+    expect(await post({ [WEBHOOK_SECRET_HEADER]: secret }, 'x'.repeat((1 << 20) + 1))).toBe(413);
+    expect((await fetch(url)).status).toBe(404); // GET is no webhook
+    expect(await signals()).toBe(before);
+
+    loop.activities.labelStudio.annotated = 10;
+    expect(await post({ [WEBHOOK_SECRET_HEADER]: secret })).toBe(200);
+    const next = await handedOff(loop, 2);
+    expect(next.labelled).toBe(10);
+    // The same request again (Label Studio's webhooks carry no nonce): one more read-back of round 2, nothing imported
+    const reads = loop.activities.count('collectLabelStudioAnnotations');
+    expect(await post({ [WEBHOOK_SECRET_HEADER]: secret })).toBe(200);
+    await loop.waitFor(() => loop.activities.count('collectLabelStudioAnnotations') > reads, 'the read-back');
+    const after = await loop.waitFor((s) => s.pendingBatch?.round === 2, 'round 2 still waiting');
+    expect(after.labelled).toBe(10);
+  } finally {
+    await receiver.close();
+  }
 });
 
 test('takeAnnotated imports what is done; the rest return to the pool', async () => {

@@ -1,7 +1,7 @@
 // A time-skipping Temporal test server (the pinned temporal-test-server binary, never a download) with
 // pomona's two task queues served by workers running ScriptedActivities: the workflow is real, the
 // activities are stand-ins, so a test of the loop's orchestration takes seconds.
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -28,6 +28,8 @@ export type LoopHandle = WorkflowHandle<typeof activeLearningLoop>;
 
 export interface ScriptedLoop {
   handle: LoopHandle;
+  /** The test server's client (for code under test that signals loops itself). */
+  client: Client;
   activities: ScriptedActivities;
   /** Polls `status` until `predicate` holds; `advance` moves the server's clock that far between polls. */
   waitFor(predicate: (s: LoopStatus) => boolean, what: string, advance?: Duration): Promise<LoopStatus>;
@@ -119,6 +121,7 @@ export function useScriptedLoops(): (
     handles.push(handle);
     const loop: ScriptedLoop = {
       handle,
+      client: testEnv.client,
       activities,
       async result() {
         // Awaiting the first run's handle can miss the end of a later run on the test server: wait for the

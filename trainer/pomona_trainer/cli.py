@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--width", type=int, default=640)
     s.add_argument("--height", type=int, default=360)
     s.add_argument("--style", default="orchard", help="orchard | alt")
+    s.add_argument("--colour-classes", action="store_true",
+                   help="with --count: red and green apples as two classes, KITTI labels in OUT/labels (synth.py)")
     return p
 
 
@@ -97,6 +99,8 @@ def main(argv=None) -> int:
         if args.command == "synth":
             knobs = {k: getattr(args, k) for k in SEQUENCE_KNOBS if getattr(args, k) is not None}
             if args.sequences is not None:
+                if args.colour_classes:
+                    raise InputError("--colour-classes: only with --count")
                 from . import sequences
 
                 sequences.generate(args.out, args.sequences, seed=args.seed, width=args.width, height=args.height, style=args.style, **knobs)
@@ -105,7 +109,7 @@ def main(argv=None) -> int:
                 raise InputError(f"--{next(iter(knobs))}: only with --sequences")
             from . import synth
 
-            synth.generate(args.out, args.count, args.seed, args.width, args.height, args.style)
+            synth.generate(args.out, args.count, args.seed, args.width, args.height, args.style, args.colour_classes)
             return 0
         # The library takes options, not argparse: the flags' names are the options' fields.
         flags = {k: v for k, v in vars(args).items() if k != "command"}

@@ -86,7 +86,7 @@ def render_sequence(seed: int, sequence: int, frames: int, width: int, height: i
     step = max(1, round(width * (1 - overlap)))
     bob = max(1, round(BOB_FRACTION * height))
     strip_w, strip_h = width + (frames - 1) * step, height + 2 * bob
-    img, mask = synth.paint(rng, strip_w, strip_h, style, distance, occlusion, colour,
+    img, mask, _ = synth.paint(rng, strip_w, strip_h, style, distance, occlusion, colour,
                             span=strip_w / width, size_scale=size_scale, density=density)
     img = _backlit(img, rng) if light == "backlight" else synth.apply_light(img, light, rng)
     phase = rng.uniform(0, 2 * np.pi)

@@ -10,6 +10,11 @@ Two looks share the layout: `orchard` (shaded discs, smooth gradient foliage, le
 `alt` (rotated ellipses with a specular highlight, high-frequency textured foliage, angular occluders,
 a shifted palette), to check that a detector is not tuned to one renderer.
 
+`--colour-classes` makes two classes of apples: each apple is red or green (p = 0.5 each, whatever the
+scene's colour), written as KITTI labels (`labels/<name>.txt`, classes `red` and `green`) instead of
+masks, whose ids cannot name a class. The other draws stay as they are, so the images differ from the
+one-class pool's only in the apples' colours.
+
 Image i is drawn from its own generator seeded by (seed, i, style), so output is byte-identical per
 arguments and an image does not depend on --count.
 """
@@ -19,12 +24,14 @@ import os
 import numpy as np
 from PIL import Image
 
-from . import interrupt
+from . import interrupt, kitti, masks
 from .errors import InputError
 from .fsutil import write_text_atomic
 
 MIN_VISIBLE = 12
 STYLES = ("orchard", "alt")
+COLOUR_CLASSES = ("red", "green")  # --colour-classes: the two classes, in this order
+COLOURS_STREAM = 11  # keeps the apples' class draws apart from the image's own generator
 
 # kind: (weight, light, distance, occlusion, colour)
 SCENES = {
@@ -46,11 +53,12 @@ PALETTE = {
 }
 
 
-def generate(out: str, count: int, seed: int, width: int = 640, height: int = 360, style: str = "orchard") -> None:
+def generate(out: str, count: int, seed: int, width: int = 640, height: int = 360, style: str = "orchard",
+             colour_classes: bool = False) -> None:
     check_look(style, width, height)
     if count < 0:
         raise InputError("--count: need count >= 0")
-    write_pool(out, ((f"{i:06d}", *render(seed, i, width, height, style)) for i in range(count)))
+    write_pool(out, ((f"{i:06d}", *render(seed, i, width, height, style, colour_classes)) for i in range(count)), colour_classes)
 
 
 def check_look(style: str, width: int, height: int) -> None:
@@ -60,15 +68,25 @@ def check_look(style: str, width: int, height: int) -> None:
         raise InputError("--width/--height: need a size of at least 16x16")
 
 
-def write_pool(out: str, items) -> None:
-    """images/<name>.png, masks/<name>.png and scenes.json from (name, image, mask, attributes) items."""
+def write_pool(out: str, items, class_labels: bool = False) -> None:
+    """images/<name>.png, masks/<name>.png and scenes.json from (name, image, mask, attributes) items.
+
+    With `class_labels` (a --colour-classes pool) labels/<name>.txt (KITTI, each box's class from the
+    attributes' `instance_classes`) replace the masks, which cannot name a class: the pool is then a
+    KITTI dataset, which pomona's ingest reads with its classes.
+    """
     os.makedirs(os.path.join(out, "images"), exist_ok=True)
-    os.makedirs(os.path.join(out, "masks"), exist_ok=True)
+    os.makedirs(os.path.join(out, "labels" if class_labels else "masks"), exist_ok=True)
     scenes = {}
     for name, image, mask, attributes in items:
         interrupt.check()
         save_png(Image.fromarray(image, "RGB"), os.path.join(out, "images", name + ".png"))
-        save_png(Image.fromarray(mask, "L"), os.path.join(out, "masks", name + ".png"))
+        if class_labels:
+            by_id = attributes.pop("instance_classes")
+            lines = [kitti.format_label(by_id[i], box) for i, box in sorted(masks.mask_boxes(mask).items())]
+            write_text_atomic(os.path.join(out, "labels", name + ".txt"), "".join(line + "\n" for line in lines))
+        else:
+            save_png(Image.fromarray(mask, "L"), os.path.join(out, "masks", name + ".png"))
         scenes[name] = attributes
     write_text_atomic(os.path.join(out, "scenes.json"), json.dumps(scenes, indent=1, sort_keys=True) + "\n")
 
@@ -79,18 +97,22 @@ def save_png(image: Image.Image, path: str) -> None:
     os.replace(tmp, path)
 
 
-def render(seed: int, index: int, width: int, height: int, style: str):
-    """(HxWx3 uint8 image, HxW uint8 instance mask, scene attributes) for image `index`."""
+def render(seed: int, index: int, width: int, height: int, style: str, colour_classes: bool = False):
+    """(HxWx3 uint8 image, HxW uint8 instance mask, scene attributes) for image `index`; with
+    `colour_classes`, the attributes also give each visible id's class (`instance_classes`) and the count
+    per class (`classes`)."""
     rng = np.random.default_rng([seed, index, STYLES.index(style)])
     kinds = list(SCENES)
     weights = np.array([SCENES[k][0] for k in kinds])
     kind = kinds[rng.choice(len(kinds), p=weights / weights.sum())]
     _, light, distance, occlusion, colour = SCENES[kind]
-    img, mask = paint(rng, width, height, style, distance, occlusion, colour)
+    colours_rng = np.random.default_rng([seed, index, STYLES.index(style), COLOURS_STREAM])
+    img, mask, colours = paint(rng, width, height, style, distance, occlusion, colour,
+                               colours=COLOUR_CLASSES if colour_classes else None, colours_rng=colours_rng)
     img = apply_light(img, light, rng)
     image = finish(img, rng)
     mask = visible_instances(mask)
-    attributes = {
+    attributes: dict = {
         "scene": kind,
         "style": style,
         "light": light,
@@ -99,15 +121,23 @@ def render(seed: int, index: int, width: int, height: int, style: str):
         "colour": colour,
         "apples": int(np.count_nonzero(np.unique(mask))),
     }
+    if colour_classes:
+        visible = [int(i) for i in np.unique(mask) if i]
+        attributes["colour"] = "+".join(COLOUR_CLASSES)
+        attributes["instance_classes"] = {i: colours[i - 1] for i in visible}  # paint's id k + 1 is apple k
+        attributes["classes"] = {c: sum(colours[i - 1] == c for i in visible) for c in COLOUR_CLASSES}
     return image, mask, attributes
 
 
-def paint(rng, width, height, style, distance, occlusion, colour, span=1.0, size_scale=1.0, density=1.0):
-    """Foliage, apples and occluding leaves before lighting: (HxWx3 float image, HxW uint16 instance ids).
+def paint(rng, width, height, style, distance, occlusion, colour, span=1.0, size_scale=1.0, density=1.0, colours=None, colours_rng=None):
+    """Foliage, apples and occluding leaves before lighting: (HxWx3 float image, HxW uint16 instance ids,
+    each apple's colour name; apple k has id k + 1).
 
     `span` is the width in image widths (a sequence's strip): apple, trunk and branch counts and the
     foliage's coarse noise scale with it, so density is that of one image. `size_scale` and `density`
-    multiply apple diameters and counts (an orchard's trees).
+    multiply apple diameters and counts (an orchard's trees). `colours`: names in PALETTE, one drawn
+    per apple (uniformly, from `colours_rng`) instead of the scene's `colour`; `rng` makes the same draws
+    either way, so the rest of the picture is the one `colours=None` paints.
     """
     img = _background(rng, width, height, style, span)
     mask = np.zeros((height, width), np.uint16)
@@ -117,9 +147,13 @@ def paint(rng, width, height, style, distance, occlusion, colour, span=1.0, size
     diameters = np.clip(median_d * np.exp(rng.normal(0.0, 0.25, n)), 4.0, None)
     cx = rng.uniform(0, width, n)
     cy = rng.uniform(0.08 * height, height, n)  # sky band at the top holds few apples
-    base = np.array(PALETTE[style][colour])
+    if colours is None:
+        names = [colour] * n
+    else:
+        assert colours_rng is not None, "colours need their own generator"
+        names = [colours[j] for j in colours_rng.integers(len(colours), size=n)]
     for k in range(n):
-        tint = np.clip(base + rng.normal(0, 0.05, 3), 0, 1)
+        tint = np.clip(np.array(PALETTE[style][names[k]]) + rng.normal(0, 0.05, 3), 0, 1)
         if style == "orchard":
             _shaded_disc(img, mask, cx[k], cy[k], diameters[k] / 2, tint, k + 1)
         else:
@@ -134,7 +168,7 @@ def paint(rng, width, height, style, distance, occlusion, colour, span=1.0, size
         ox, oy = cx[k] + rng.normal(0, 0.8 * r), cy[k] + rng.normal(0, 0.8 * r)
         leaf = np.array((0.12, 0.38, 0.10)) * rng.uniform(0.7, 1.3) if style == "orchard" else np.array((0.05, 0.30, 0.25)) * rng.uniform(0.7, 1.4)
         _leaf(img, mask, ox, oy, r * rng.uniform(0.6, 1.1), rng.uniform(0, np.pi), np.clip(leaf, 0, 1), style)
-    return img, mask
+    return img, mask, names
 
 
 def finish(img, rng):

@@ -86,7 +86,7 @@ def test_conditions_follow_the_tail():
 
 
 def test_backlight_is_shaded_under_a_glare_in_the_upper_right():
-    img, _ = synth.paint(np.random.default_rng(0), 160, 90, "orchard", "mid", "low", "red")
+    img, _, _ = synth.paint(np.random.default_rng(0), 160, 90, "orchard", "mid", "low", "red")
     sunny = synth.apply_light(img, "bright", np.random.default_rng(1))
     backlit = sequences._glare(sequences._backlit(img, np.random.default_rng(1)))
     assert backlit[60:, :40].mean() < 0.6 * sunny[60:, :40].mean()  # away from the sun: in shade
