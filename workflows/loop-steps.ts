@@ -141,7 +141,8 @@ export async function annotate(
     return fromLabelStudio;
   }
   const waiting = `${exported.count} images in ${exported.exportDir}`;
-  loop.enter('awaiting-annotation', waiting);
+  // The Web UI's details while people label: also where the model stands, per class when there are several.
+  loop.enter('awaiting-annotation', `${waiting}${standing(view)}`);
   let imported: ImportResult | null = null;
   while (!imported) {
     const next = await loop.nextSubmission();
@@ -166,6 +167,24 @@ export async function annotate(
   }
   loop.answerQueued(imported);
   return imported;
+}
+
+/** `; round N mAP50 x (AP50: a x, b y); labelled boxes: a n, b m`, each part when known. */
+function standing(view: LoopSession['view']): string {
+  const byClass = (values: Record<string, number>, format: (v: number) => string) =>
+    Object.entries(values)
+      .map(([c, v]) => `${c} ${format(v)}`)
+      .join(', ');
+  const last = view.metrics.at(-1);
+  const parts = [
+    last
+      ? `round ${last.round} mAP50 ${last.map50.toFixed(3)}${last.ap50ByClass ? ` (AP50: ${byClass(last.ap50ByClass, (v) => v.toFixed(3))})` : ''}`
+      : '',
+    view.labelledBoxesByClass && Object.keys(view.labelledBoxesByClass).length > 1
+      ? `labelled boxes: ${byClass(view.labelledBoxesByClass, String)}`
+      : '',
+  ].filter(Boolean);
+  return parts.length ? `; ${parts.join('; ')}` : '';
 }
 
 /** 4. Train on the GPU queue; round n>1 fine-tunes round n-1's weights. Nothing labelled is lost when it fails. */

@@ -374,3 +374,21 @@ describe('a validation set people label first (round 0)', () => {
     expect(loop.activities.count('promoteValidation')).toBe(0);
   });
 });
+
+describe('several classes', () => {
+  test("while people label, the Web UI's details show the last AP per class and the labelled boxes per class", async () => {
+    const classes = ['apple', 'leaf'];
+    const loop = await startLoop({ annotation: { classes }, stop: { maxRounds: 2 } }, { classes });
+    await annotate(loop, 1);
+    const waiting = await loop.waitFor(
+      (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === 2,
+      'the round 2 batch',
+    );
+    expect(waiting.labelledBoxesByClass).toEqual({ apple: 20, leaf: 10 });
+    const metadata = await loop.handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toBe(
+      `**${waiting.project}** round 2: 5 images in ${waiting.pendingBatch!.exportDir}; ` +
+        'round 1 mAP50 0.300 (AP50: apple 0.400, leaf 0.200); labelled boxes: apple 20, leaf 10',
+    );
+  });
+});

@@ -36,6 +36,9 @@ export interface PoolScript {
   validationCount: number;
   /** mAP@0.5 the evaluation reports after round n (index n-1); the last value repeats. */
   map50: number[];
+  /** Classes of a pool of several: imports count boxes per class (the first holds two thirds) and the
+   * evaluation reports AP per class (the first class at the mAP + 0.1, the others below it). */
+  classes?: string[];
 }
 
 /** A labels folder whose name contains this is rejected by importAnnotations, as bad labels would be. */
@@ -202,7 +205,22 @@ export class ScriptedActivities {
     const labelledPath = `${input.projectDir}/rounds/${input.round}/labelled.json`;
     const labelledCount = before + (this.selected.get(input.selectionPath) ?? 0);
     this.labelledCounts.set(labelledPath, labelledCount);
-    return { ok: true, problems: [], problemCount: 0, labelledPath, labelledCount, boxes: 3 * labelledCount };
+    const boxes = 3 * labelledCount;
+    const classes = this.pool.classes;
+    const boxesByClass = classes
+      ? Object.fromEntries(
+          classes.map((c, i) => [c, i === 0 ? 2 * labelledCount : labelledCount / (classes.length - 1)]),
+        )
+      : undefined;
+    return {
+      ok: true,
+      problems: [],
+      problemCount: 0,
+      labelledPath,
+      labelledCount,
+      boxes,
+      ...(boxesByClass ? { boxesByClass } : {}),
+    };
   }
 
   private labelStudioAnswers(): void {
@@ -286,6 +304,9 @@ export class ScriptedActivities {
       map50,
       cocoAp: map50 / 2,
       metricsPath: `${input.projectDir}/rounds/${input.round}/metrics.json`,
+      ...(this.pool.classes
+        ? { ap50ByClass: Object.fromEntries(this.pool.classes.map((c, i) => [c, i === 0 ? map50 + 0.1 : map50 - 0.1])) }
+        : {}),
     };
   }
 
