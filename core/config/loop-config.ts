@@ -5,11 +5,31 @@ import { SCORE_NAMES } from '../scores/detection';
 import { taoSettingsSchema } from '../tao/settings';
 import { TRAINER_DEFAULTS } from './trainer-defaults';
 
+// Bounds on what a config may ask a worker for, so that no input makes it run out of memory, disk or
+// time before it can answer (docs/reliability.md, bad input). Generous against today's defaults.
+/** Training and ssl-embedding epochs per round (default 5). */
+export const MAX_EPOCHS = 1000;
+/** trainer.minSteps (default 120; 100,000 steps are days on a GPU). */
+export const MAX_MIN_STEPS = 100_000;
+/** Training batch (default 16): 256 crops of 448x256 are about 0.4 GB of input alone, before activations. */
+export const MAX_TRAIN_BATCH = 256;
+/** Each side of trainer.inputSize (default 448x256); larger photographs are cropped and tiled anyway. */
+export const MAX_INPUT_SIDE = 2048;
+/** Images one selection may add (selection sizes): a million-image pool's worth. */
+export const MAX_SELECTION = 1_000_000;
+
 /** How many images a selection adds: a batch size, or as in the seed tutorial the labelled total after it. */
 export const selectionSize = z.union([
-  z.strictObject({ batchSize: z.number().int().positive().describe('images added by this selection') }),
   z.strictObject({
-    nTotal: z.number().int().positive().describe('labelled images after this selection (Lightly n_samples)'),
+    batchSize: z.number().int().positive().max(MAX_SELECTION).describe('images added by this selection'),
+  }),
+  z.strictObject({
+    nTotal: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_SELECTION)
+      .describe('labelled images after this selection (Lightly n_samples)'),
   }),
 ]);
 
@@ -65,6 +85,7 @@ export const loopConfigSchema = z
             .number()
             .int()
             .positive()
+            .max(MAX_SELECTION)
             .optional()
             .describe(
               'when neither path nor fraction gives a validation set (an unlabelled pool): people first label this many random pool images (round 0, seeded), kept for evaluation and never trained on',
@@ -107,6 +128,7 @@ export const loopConfigSchema = z
           .number()
           .int()
           .positive()
+          .max(MAX_EPOCHS)
           .default(5)
           .describe('training epochs of the ssl method only; backbone and scene train nothing'),
         dim: z
@@ -135,6 +157,7 @@ export const loopConfigSchema = z
           .number()
           .int()
           .positive()
+          .max(MAX_EPOCHS)
           .default(5)
           .describe(
             'training epochs per round, raised when they would take fewer than `minSteps` optimiser steps (20 images of 640x360 at batch 16: 3 steps an epoch, so 40 epochs); an epoch is max(1, round(area / crop area)) crops of each labelled image at native scale (2 for a 640x360 image at the default 448x256), docs/trainer.md',
@@ -143,6 +166,7 @@ export const loopConfigSchema = z
           .number()
           .int()
           .nonnegative()
+          .max(MAX_MIN_STEPS)
           .default(120)
           .describe(
             'at least this many optimiser steps per round: small labelled sets get more epochs than `epochs` (0: exactly `epochs`)',
@@ -181,12 +205,17 @@ export const loopConfigSchema = z
             (size) => size.split('x').every((v) => Number(v) >= 64 && Number(v) % 32 === 0),
             'width and height must be multiples of 32, at least 64',
           )
+          .refine(
+            (size) => size.split('x').every((v) => Number(v) <= MAX_INPUT_SIDE),
+            `width and height at most ${MAX_INPUT_SIDE} (larger images are trained on crops and inferred in tiles)`,
+          )
           .optional()
           .describe('network input size; the trainer default when absent'),
         batchSize: z
           .number()
           .int()
           .positive()
+          .max(MAX_TRAIN_BATCH)
           .optional()
           .describe('training batch size; the trainer default when absent'),
         scale: z

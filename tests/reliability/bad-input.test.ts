@@ -200,6 +200,37 @@ const cases: BadInput[] = [
     expected: /^trainer\.inputSize: width and height must be multiples of 32, at least 64$/,
   },
   {
+    id: 'config-input-size-too-big',
+    answer: () => configError((c) => (c.trainer = { inputSize: '4096x256' })),
+    expected:
+      /^trainer\.inputSize: width and height at most 2048 \(larger images are trained on crops and inferred in tiles\)$/,
+  },
+  {
+    id: 'config-batch-size-too-big',
+    answer: () => configError((c) => (c.trainer = { batchSize: 1024 })),
+    expected: /^trainer\.batchSize: Too big: expected number to be <=256$/,
+  },
+  {
+    id: 'config-too-many-epochs',
+    answer: () => configError((c) => (c.trainer = { epochs: 1e6 })),
+    expected: /^trainer\.epochs: Too big: expected number to be <=1000$/,
+  },
+  {
+    id: 'config-too-many-steps',
+    answer: () => configError((c) => (c.trainer = { minSteps: 1e7 })),
+    expected: /^trainer\.minSteps: Too big: expected number to be <=100000$/,
+  },
+  {
+    id: 'config-too-many-embedding-epochs',
+    answer: () => configError((c) => (c.embedding = { epochs: 5000 })),
+    expected: /^embedding\.epochs: Too big: expected number to be <=1000$/,
+  },
+  {
+    id: 'config-selection-too-big',
+    answer: () => configError((c) => (c.selection!.rounds = { size: { batchSize: 2e6 } })),
+    expected: /^selection\.rounds\.size\.batchSize: Too big: expected number to be <=1000000$/,
+  },
+  {
     id: 'config-bad-duration',
     answer: () => configError((c) => (c.timeouts = { heartbeat: '2 minutes' })),
     expected: /^timeouts\.heartbeat: a duration like "90s"/,
