@@ -16,6 +16,7 @@ import { readLabelledSet, type LabelledSet } from './labelled-set';
 import { readManifest, type ManifestImage } from './manifest';
 import { readSelection } from './selection-file';
 import type { ExportBatchInput, ExportedBatch, ImportAnnotationsInput, ImportResult } from './types';
+import { DATA_ROOTS_ENV, outsideRoots, WORKSPACE_ROOTS_ENV } from './allowed-roots';
 
 /** Pre-labels keep only boxes a person would plausibly accept; the rest is noise to delete. */
 const PRELABEL_MIN_SCORE = 0.3;
@@ -125,6 +126,13 @@ export async function importAnnotations(input: ImportAnnotationsInput): Promise<
       ...(done.boxesByClass ? { boxesByClass: done.boxesByClass } : {}),
     };
 
+  // A submission's folder comes from whoever sends the message: read only under the worker's roots (a
+  // workspace holds the labels pomona collects from Label Studio).
+  const notAllowed = await outsideRoots(input.labelsDir, 'labelsDir', [DATA_ROOTS_ENV, WORKSPACE_ROOTS_ENV]);
+  if (notAllowed) {
+    const labelledCount = (await readLabelledSet(input.labelledPath)).images.length;
+    return { ok: false, problems: [notAllowed], problemCount: 1, labelledCount, boxes: 0 };
+  }
   const selection = await readSelection(input.selectionPath);
   const manifest = await readManifest(layout.manifest(input.projectDir));
   const byName = new Map(manifest.images.map((i) => [i.name, i]));

@@ -12,10 +12,16 @@ import { layout, projectDir as projectDirOf } from '../core/workspace-layout';
 import { readManifest, type ManifestImage, type ProjectManifest } from './manifest';
 import type { PreparedProject } from './types';
 import { ErrorType } from '../core/errors';
+import { DATA_ROOTS_ENV, requireUnderRoots, WORKSPACE_ROOTS_ENV } from './allowed-roots';
 
 const MAX_PROBLEMS_IN_RESULT = 20;
 
 export async function prepareProject(config: LoopConfig): Promise<PreparedProject> {
+  // Before anything is read or written: every path of the config within the worker's allowed roots.
+  await requireUnderRoots(config.workspace, 'workspace', WORKSPACE_ROOTS_ENV);
+  await requireUnderRoots(config.dataset.path, 'dataset.path', DATA_ROOTS_ENV);
+  if (config.dataset.validation.path)
+    await requireUnderRoots(config.dataset.validation.path, 'dataset.validation.path', DATA_ROOTS_ENV);
   const projectDir = projectDirOf(config.workspace, config.project);
   const manifestPath = layout.manifest(projectDir);
   // The loop that prepares a project owns its folder: artifacts are keyed by round, so a second loop on

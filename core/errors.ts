@@ -8,6 +8,8 @@ export const ErrorType = {
   InvalidInput: 'InvalidInput',
   /** A folder the config names (dataset, validation) is not there. */
   DatasetNotFound: 'DatasetNotFound',
+  /** A path from a workflow input lies outside the folders the worker's environment allows (activities/allowed-roots.ts). */
+  PathNotAllowed: 'PathNotAllowed',
   /** The trainer refused its input (its exit code 2): a damaged checkpoint, another backbone's weights. */
   TrainerInputError: 'TrainerInputError',
   /** The trainer crashed or was killed: retried, resuming from the last checkpoint. */

@@ -202,6 +202,22 @@ test.each([
   expect(error.message).not.toContain(KEY);
 });
 
+test('a pretrained model outside the data roots is never mounted', async () => {
+  const { train, job } = await project('tao4');
+  // The project is under the workspace root; the model's folder (a workflow input) is not under the data root.
+  process.env.POMONA_WORKSPACE_ROOTS = path.dirname(train.projectDir);
+  process.env.POMONA_DATA_ROOTS = path.join(tempWorkspace(), 'models');
+  const error = await failure(runTrain(train, job));
+  expect(error).toMatchObject({ type: 'PathNotAllowed', nonRetryable: true });
+  expect(error.message).toMatch(
+    /^trainer\.tao\.pretrainedModel: \/.*tlt_pretrained_object_detection_vresnet18 is outside the folders this worker may use \(POMONA_DATA_ROOTS=\/.*\/models\)$/,
+  );
+  expect(fs.existsSync(path.join(process.env.HOME!, '.tao_mounts.json'))).toBe(false);
+
+  process.env.POMONA_DATA_ROOTS = path.dirname(path.dirname(job.settings.pretrainedModel));
+  await expect(runTrain(train, job)).resolves.toMatchObject({ epochs: 3 });
+});
+
 test('a spec TAO would reject is refused before launching', async () => {
   const { train, job } = await project('tao5');
   const error = await failure(runTrain({ ...train, inputSize: '150x96' }, job));

@@ -14,7 +14,15 @@ import { writeFileAtomic, writeJsonAtomic } from '../../core/io/atomic-write';
 import { checkpointName, latestCheckpointName } from '../../core/tao/checkpoints';
 import { evaluateArgs, inferenceArgs, inferenceLabelsDir, trainArgs } from '../../core/tao/command';
 import type { TaoLogEvent } from '../../core/tao/log-parser';
-import { mountsFile, taoMounts, toContainerPath, toHostPath, TaoPathError, type Mount } from '../../core/tao/mounts';
+import {
+  mountsFile,
+  PROJECT_MOUNT,
+  taoMounts,
+  toContainerPath,
+  toHostPath,
+  TaoPathError,
+  type Mount,
+} from '../../core/tao/mounts';
 import { convertTaoPredictionFile, targetToPomonaClass } from '../../core/tao/predictions';
 import type { TaoDialect } from '../../core/tao/settings';
 import { layout } from '../../core/workspace-layout';
@@ -32,6 +40,7 @@ import { stageImages, stageKittiSet, pairImagesWithLabels, type StagedKittiSet }
 import { classMapping, roundSpec, stagedDirs } from './round-spec';
 import { runTaoTask, taoFailure, taoKey, type TaoRun } from './tao-process';
 import { ErrorType } from '../../core/errors';
+import { DATA_ROOTS_ENV, requireUnderRoots, WORKSPACE_ROOTS_ENV } from '../allowed-roots';
 
 export const SPEC_FILE = 'experiment_spec.txt';
 const COMPLETE_FILE = 'tao-complete-checkpoints.json';
@@ -348,7 +357,15 @@ function containerPath(hostPath: string, mounts: Mount[]): string {
  * the GPU worker therefore owns (one TAO job at a time per worker). Mount sources must exist.
  */
 async function prepareMounts(dialect: TaoDialect, dir: string, mounts: Mount[]): Promise<Record<string, string>> {
+  // Only folders under the worker's allowed roots are ever mounted: the project under the workspace
+  // roots, the pretrained model's folder (trainer.tao.pretrainedModel, a workflow input) under the data roots.
   for (const m of mounts) {
+    const project = path.posix.basename(m.destination) === PROJECT_MOUNT;
+    await requireUnderRoots(
+      m.source,
+      project ? 'the project folder' : 'trainer.tao.pretrainedModel',
+      project ? WORKSPACE_ROOTS_ENV : DATA_ROOTS_ENV,
+    );
     if (!(await exists(m.source)))
       throw ApplicationFailure.create({
         type: ErrorType.TaoMissingMount,

@@ -15,10 +15,13 @@ export interface MountsFile {
   DockerOptions: { user: string; tty: false; shm_size: string };
 }
 
+/** The container folder (under containerRoot) of the project's mount; the other is the pretrained model's. */
+export const PROJECT_MOUNT = 'project';
+
 /** pomona mounts two folders: the project (staged data, specs, results) and the pretrained model's. */
 export function taoMounts(projectDir: string, pretrainedModel: string, containerRoot: string): Mount[] {
   return [
-    { source: projectDir, destination: `${containerRoot}/project` },
+    { source: projectDir, destination: `${containerRoot}/${PROJECT_MOUNT}` },
     { source: path.dirname(pretrainedModel), destination: `${containerRoot}/pretrained` },
   ];
 }

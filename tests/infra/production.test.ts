@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { DATA_ROOTS_ENV, WORKSPACE_ROOTS_ENV } from '../../activities/allowed-roots';
 import { buildProgram } from '../../cli/main';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { pomonaSearchAttributes } from '../../workflows/search-attributes';
@@ -50,6 +51,8 @@ const WORKER_ENV = [
   'POMONA_PYTHON',
   'NGC_API_KEY',
   'POMONA_TAO_LAUNCHER',
+  WORKSPACE_ROOTS_ENV,
+  DATA_ROOTS_ENV,
 ];
 
 test('every file the kustomization lists exists and holds the two worker Deployments', () => {
@@ -57,8 +60,8 @@ test('every file the kustomization lists exists and holds the two worker Deploym
 });
 
 test('workers get only variables pomona reads, secrets only from Secrets', () => {
-  const config = documents.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'pomona-temporal')!;
-  for (const name of Object.keys(config.data ?? {})) expect(WORKER_ENV).toContain(name);
+  for (const config of documents.filter((d) => d.kind === 'ConfigMap'))
+    for (const name of Object.keys(config.data ?? {})) expect(WORKER_ENV).toContain(name);
   for (const d of deployments) {
     for (const c of d.spec.template.spec.containers) {
       for (const ref of c.envFrom ?? [])
@@ -98,6 +101,17 @@ test('both queues see the workspace at the same path, from the same claim', () =
   });
   expect(mounts[0]).toEqual(mounts[1]);
   expect(documents.some((d) => d.kind === 'PersistentVolumeClaim' && d.metadata.name === mounts[0][1])).toBe(true);
+});
+
+test('both queues are confined to folders on the shared volume (allowed roots)', () => {
+  const roots = documents.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'pomona-allowed-roots')!.data!;
+  for (const d of deployments) {
+    const c = d.spec.template.spec.containers[0];
+    expect(c.envFrom?.map((r) => r.configMapRef?.name)).toContain('pomona-allowed-roots');
+    const volume = c.volumeMounts.find((m) => m.name === 'workspace')!.mountPath;
+    for (const kind of [WORKSPACE_ROOTS_ENV, DATA_ROOTS_ENV])
+      for (const root of roots[kind].split(':')) expect(root.startsWith(`${volume}/`)).toBe(true);
+  }
 });
 
 test("the search attributes script and the dev server script register exactly the workflow's attributes", () => {
