@@ -1,5 +1,6 @@
 // The `pomona` command line: one subcommand per file in cli/commands/.
 import { Command, CommanderError } from 'commander';
+import { ENCRYPTED_ENCODING, PAYLOAD_KEY_ENV } from '../worker/payload-codec';
 import { CliError } from './cli-error';
 import { endWithLauncher } from './end-with-launcher';
 import { registerAnnotate } from './commands/annotate';
@@ -61,7 +62,11 @@ export async function main(argv: string[]): Promise<void> {
     }
     // Anything else (a missing folder, a malformed file, a loop that does not exist) is told by its message;
     // the stack helps only whoever debugs pomona itself.
-    console.error(process.env.POMONA_DEBUG ? err : `pomona: ${(err as Error).message ?? String(err)}`);
+    const message = (err as Error).message ?? String(err);
+    const hint = message.includes(`Unknown encoding: ${ENCRYPTED_ENCODING}`)
+      ? ` (the loop's payloads are encrypted: set ${PAYLOAD_KEY_ENV} as the workers have it)`
+      : '';
+    console.error(process.env.POMONA_DEBUG ? err : `pomona: ${message}${hint}`);
     process.exit(1);
   }
 }

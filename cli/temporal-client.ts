@@ -12,7 +12,11 @@ export async function connectClient(): Promise<Client> {
       apiKey: target.apiKey,
       connectTimeout: '5s',
     });
-    return new Client({ connection, namespace: target.namespace });
+    return new Client({
+      connection,
+      namespace: target.namespace,
+      dataConverter: { payloadCodecs: target.payloadCodecs },
+    });
   } catch (err) {
     throw new CliError(
       `cannot reach Temporal at ${target.address} (${(err as Error).message}); start it with \`npx pomona server start\` or set TEMPORAL_ADDRESS`,

@@ -1,6 +1,8 @@
 // How pomona reaches Temporal, from the environment: the same variables for workers and the CLI, so a
 // cluster (address, namespace, mTLS or API key) is configured once. Defaults to the local dev server.
+import type { PayloadCodec } from '@temporalio/common';
 import * as fs from 'node:fs';
+import { payloadCodecsFromEnv } from './payload-codec';
 
 export interface TemporalTarget {
   address: string;
@@ -9,12 +11,15 @@ export interface TemporalTarget {
     | { clientCertPair?: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer; serverNameOverride?: string }
     | true;
   apiKey?: string;
+  /** Payload encryption (worker/payload-codec.ts); empty when the environment names no key. */
+  payloadCodecs: PayloadCodec[];
 }
 
 export function temporalTargetFromEnv(env: NodeJS.ProcessEnv = process.env): TemporalTarget {
   const target: TemporalTarget = {
     address: env.TEMPORAL_ADDRESS ?? 'localhost:7233',
     namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    payloadCodecs: payloadCodecsFromEnv(env),
   };
   const cert = env.TEMPORAL_TLS_CERT;
   const key = env.TEMPORAL_TLS_KEY;

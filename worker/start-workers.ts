@@ -30,6 +30,7 @@ export async function startWorkers(
     namespace: target.namespace,
     queues,
     gpuConcurrency: opts.gpuConcurrency,
+    extra: { dataConverter: { payloadCodecs: target.payloadCodecs } },
   });
   const done = Promise.all(workers.map((w) => w.run())).then(async () => {
     await connection.close();

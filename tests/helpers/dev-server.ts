@@ -1,6 +1,6 @@
 // A real Temporal dev server for tests: the pinned `temporal` binary from .tools/ (never a download),
 // on a free port, with pomona's search attributes registered.
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TestWorkflowEnvironment, type ClientOptionsForTestEnv } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,9 +18,11 @@ export function installQuietRuntime(): void {
   runtimeInstalled = true;
 }
 
-export async function startDevServer(): Promise<TestWorkflowEnvironment> {
+/** `client`: options of the environment's client (a payload codec, say). */
+export async function startDevServer(client?: ClientOptionsForTestEnv): Promise<TestWorkflowEnvironment> {
   installQuietRuntime();
   return TestWorkflowEnvironment.createLocal({
+    ...(client ? { client } : {}),
     server: {
       executable: { type: 'existing-path', path: temporalCli },
       searchAttributes: [PomonaProject, PomonaPhase, PomonaRound, PomonaMap50],

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { DATA_ROOTS_ENV, WORKSPACE_ROOTS_ENV } from '../../activities/allowed-roots';
 import { buildProgram } from '../../cli/main';
+import { PAYLOAD_KEY_ENV, PAYLOAD_KEY_ID_ENV } from '../../worker/payload-codec';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { pomonaSearchAttributes } from '../../workflows/search-attributes';
 
@@ -53,6 +54,8 @@ const WORKER_ENV = [
   'POMONA_TAO_LAUNCHER',
   WORKSPACE_ROOTS_ENV,
   DATA_ROOTS_ENV,
+  PAYLOAD_KEY_ENV,
+  PAYLOAD_KEY_ID_ENV,
 ];
 
 test('every file the kustomization lists exists and holds the two worker Deployments', () => {
