@@ -19,6 +19,8 @@ export interface ReportRound {
   metrics: { labelled: number; map50: number; cocoAp: number; ap50ByClass?: Record<string, number> } | null;
   /** Selected images per scene kind (empty when the dataset has no scene metadata). */
   sceneCounts: Record<string, number>;
+  /** Boxes per class of the labelled set after this round's labels, when it has two classes or more. */
+  labelledBoxesByClass?: Record<string, number>;
 }
 
 export interface ReportExample {
@@ -119,6 +121,10 @@ export async function readReportData(projectDir: string, exampleCount: number): 
       ap50_by_class?: Record<string, number>;
     }>(layout.metrics(projectDir, round));
     const byClass = metrics?.ap50_by_class;
+    const labelled = await readJsonIfPresent<{ boxesByClass?: Record<string, number> }>(
+      layout.labelled(projectDir, round),
+    );
+    const boxesByClass = labelled?.boxesByClass;
     rounds.push({
       round,
       method: selection.method,
@@ -134,6 +140,7 @@ export async function readReportData(projectDir: string, exampleCount: number): 
           }
         : null,
       sceneCounts: countKinds(selection.images, kinds),
+      ...(boxesByClass && Object.keys(boxesByClass).length > 1 ? { labelledBoxesByClass: boxesByClass } : {}),
     });
   }
 

@@ -46,8 +46,10 @@ ${shown.map((b) => rect(b, '#e74c3c', false)).join('')}
 }
 
 function roundsTable(data: ReportData): string {
-  // Several classes: each round's AP@0.5 per class in a column of its own.
+  // Several classes: each round's AP@0.5 per class, and the labelled set's boxes per class (the class
+  // balance), in columns of their own.
   const perClass = data.rounds.some((r) => r.metrics?.ap50ByClass);
+  const balance = data.rounds.some((r) => r.labelledBoxesByClass);
   const rows = data.rounds.map((r) => {
     const method = r.score ? `${r.method} (${r.score})` : r.method;
     // known once the round is evaluated: a selected batch may never be labelled (a loop stopped while it waited)
@@ -56,10 +58,15 @@ function roundsTable(data: ReportData): string {
       .map(([cls, ap]) => `${cls} ${fmt(ap)}`)
       .join(', ');
     const classCell = perClass ? `<td class="text">${esc(byClass || '–')}</td>` : '';
-    return `<tr><td>${r.round}</td><td class="text">${esc(method)}</td><td>${r.selected.length}</td><td>${after}</td><td>${fmt(r.metrics?.map50)}</td>${classCell}<td>${fmt(r.metrics?.cocoAp)}</td></tr>`;
+    const boxes = Object.entries(r.labelledBoxesByClass ?? {})
+      .map(([cls, n]) => `${cls} ${n}`)
+      .join(', ');
+    const balanceCell = balance ? `<td class="text">${esc(boxes || '–')}</td>` : '';
+    return `<tr><td>${r.round}</td><td class="text">${esc(method)}</td><td>${r.selected.length}</td><td>${after}</td>${balanceCell}<td>${fmt(r.metrics?.map50)}</td>${classCell}<td>${fmt(r.metrics?.cocoAp)}</td></tr>`;
   });
   const classHead = perClass ? '<th>AP@0.5 by class</th>' : '';
-  return `<table><tr><th>round</th><th>selection</th><th>selected</th><th>labelled after</th><th>mAP@0.5</th>${classHead}<th>COCO AP</th></tr>${rows.join('')}</table>`;
+  const balanceHead = balance ? '<th>labelled boxes by class</th>' : '';
+  return `<table><tr><th>round</th><th>selection</th><th>selected</th><th>labelled after</th>${balanceHead}<th>mAP@0.5</th>${classHead}<th>COCO AP</th></tr>${rows.join('')}</table>`;
 }
 
 function scenesTable(data: ReportData): string {

@@ -99,14 +99,19 @@ test('page: escapes names, draws predictions from the minimum score, marks uneva
   expect(html).toContain('and 1 more: a');
 });
 
-test('page: with several classes, each round shows its AP@0.5 per class', async () => {
+test('page: with several classes, each round shows its AP@0.5 and its labelled boxes per class', async () => {
   const project = projectFixture();
   fs.writeFileSync(
     path.join(project, 'rounds', '1', 'metrics.json'),
     JSON.stringify({ round: 1, labelled: 2, map50: 0.5, coco_ap: 0.25, ap50_by_class: { alive: 0.75, dead: 0.25 } }),
   );
+  fs.writeFileSync(
+    path.join(project, 'rounds', '1', 'labelled.json'),
+    JSON.stringify({ round: 1, images: [], boxesByClass: { alive: 3, dead: 9 } }),
+  );
   const data = await readReportData(project, 1);
   expect(data.rounds[0].metrics?.ap50ByClass).toEqual({ alive: 0.75, dead: 0.25 });
+  expect(data.rounds[0].labelledBoxesByClass).toEqual({ alive: 3, dead: 9 });
   const html = reportHtml({
     data,
     learningCurve: 'lc.png',
@@ -115,9 +120,11 @@ test('page: with several classes, each round shows its AP@0.5 per class', async 
     minScore: 0.3,
     generatedAt: 'now',
   });
-  expect(html).toContain('<th>AP@0.5 by class</th>');
-  expect(html).toContain('<td>0.500</td><td class="text">alive 0.750, dead 0.250</td><td>0.250</td>');
-  expect(html).toContain('<td>–</td><td class="text">–</td><td>–</td></tr>');
+  expect(html).toContain('<th>labelled boxes by class</th><th>mAP@0.5</th><th>AP@0.5 by class</th>');
+  expect(html).toContain(
+    '<td class="text">alive 3, dead 9</td><td>0.500</td><td class="text">alive 0.750, dead 0.250</td><td>0.250</td>',
+  );
+  expect(html).toContain('<td>–</td><td class="text">–</td><td>–</td><td class="text">–</td><td>–</td></tr>');
 });
 
 test('learning curve: ticks, point positions and a PNG with both series drawn', () => {
