@@ -10,28 +10,21 @@ import { annotateRound, leftoverPartials, waitForStatus } from '../helpers/loop-
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { processesMatching, waitForNoProcess } from '../helpers/process-table';
 import { startProcessRig, type ProcessRig } from '../helpers/process-rig';
+import { standInTrainerEnv } from '../helpers/stand-in-trainer';
 import { killTestConfig } from './kill-config';
 
 jest.setTimeout(600_000);
 
 // Long enough that it is still training when the loop is cancelled.
-// the small scratch network: these tests are about processes and timing, and its epochs are short
-const TRAINER = {
-  backbone: 'scratch',
-  minSteps: 0,
-  epochs: 200,
-  checkpointInterval: 4,
-  device: 'cpu',
-  inputSize: '640x384',
-  batchSize: 2,
-} as const;
+const TRAINER = { minSteps: 0, epochs: 200, checkpointInterval: 4, device: 'cpu' } as const;
 
 let rig: ProcessRig;
 let dataset: string;
 let workspace: string;
 
 beforeAll(async () => {
-  rig = await startProcessRig();
+  // about processes, not learning: the stand-in trainer, 0.25 s an epoch (200 epochs: still training when cancelled)
+  rig = await startProcessRig({ env: standInTrainerEnv(0.25) });
   dataset = tinyOrchard(32, 1);
   workspace = tempWorkspace();
 });

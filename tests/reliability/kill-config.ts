@@ -1,6 +1,6 @@
-// The loop config of the kill tests: a tiny orchard, but training long enough (tens of epochs at a
-// large input size) that a kill lands mid-training, with a short heartbeat timeout so a dead worker's
-// activity is retried within seconds.
+// The loop config of the kill tests: a tiny orchard, trained by the stand-in trainer (their workers run
+// with standInTrainerEnv) for tens of epochs so that a kill lands mid-training, with a short heartbeat
+// timeout so a dead worker's activity is retried within seconds.
 import type { LoopConfigInput } from '../../core/config/loop-config';
 
 export const KILL_TEST_CHECKPOINT_INTERVAL = 4;
@@ -21,15 +21,11 @@ export function killTestConfig(
       rounds: { method: 'CORAL', size: { batchSize: 4 } },
     },
     embedding: { epochs: 1, dim: 8 },
-    // the small scratch network: these tests are about processes and timing, and its epochs are short
     trainer: {
-      backbone: 'scratch',
       minSteps: 0,
       epochs: KILL_TEST_EPOCHS,
       checkpointInterval: KILL_TEST_CHECKPOINT_INTERVAL,
       device: 'cpu',
-      inputSize: '640x384',
-      batchSize: 2,
     },
     stop: { maxRounds: 2 },
     timeouts: { heartbeat: '10s', train: '30m', infer: '30m' },

@@ -12,22 +12,14 @@ import { groundTruthSubmission, labelledNames, leftoverPartials, waitForStatus }
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { waitForNoProcess } from '../helpers/process-table';
 import { startProcessRig, type ProcessRig } from '../helpers/process-rig';
+import { standInTrainerEnv } from '../helpers/stand-in-trainer';
 import { killTestConfig } from './kill-config';
 
 // The training outage must outlast the heartbeat timeout; both are kept short (5 s, 8 s), so 48 epochs
-// (about 20 s at 0.4 s an epoch on an idle machine) keep the trainer running until the server is back,
-// and each round costs about half what it did with 80 epochs behind a 15 s outage. Checkpoints every 2
-// epochs, so the retry redoes at most one.
-// the small scratch network: these tests are about processes and timing, and its epochs are short
-const TRAINER = {
-  backbone: 'scratch',
-  minSteps: 0,
-  epochs: 48,
-  checkpointInterval: 2,
-  device: 'cpu',
-  inputSize: '640x384',
-  batchSize: 2,
-} as const;
+// of the stand-in trainer (the test is about the server, not learning) at 0.5 s an epoch keep it running
+// until the server is back. Checkpoints every 2 epochs, so the retry redoes at most one.
+const EPOCH_SECONDS = 0.5;
+const TRAINER = { minSteps: 0, epochs: 48, checkpointInterval: 2, device: 'cpu' } as const;
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 const TRAINING_OUTAGE_MS = 8_000;
 
@@ -38,7 +30,7 @@ let dataset: string;
 let workspace: string;
 
 beforeAll(async () => {
-  rig = await startProcessRig();
+  rig = await startProcessRig({ env: standInTrainerEnv(EPOCH_SECONDS) });
   dataset = tinyOrchard(32, 1);
   workspace = tempWorkspace();
 });

@@ -13,6 +13,7 @@ import { annotateRound, labelledNames, leftoverPartials } from '../helpers/loop-
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { waitForNoProcess } from '../helpers/process-table';
 import { startProcessRig, type ProcessRig } from '../helpers/process-rig';
+import { standInTrainerEnv } from '../helpers/stand-in-trainer';
 import {
   KILL_TEST_CHECKPOINT_INTERVAL as INTERVAL,
   KILL_TEST_EPOCHS as EPOCHS,
@@ -29,7 +30,8 @@ let workspace: string;
 let reference: { result: LoopResult; labelled: string[][] } | undefined;
 
 beforeAll(async () => {
-  rig = await startProcessRig();
+  // about processes and checkpoints, not learning: the stand-in trainer, 0.25 s an epoch
+  rig = await startProcessRig({ env: standInTrainerEnv(0.25) });
   dataset = tinyOrchard(32, 1);
   workspace = tempWorkspace();
 });

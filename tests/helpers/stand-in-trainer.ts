@@ -1,0 +1,30 @@
+// The stand-in trainer (tests/stand-in-trainer) for suites about orchestration: processes, timing, retries,
+// messages. It follows the trainer's command-line contract and pauses `epochSeconds` per epoch instead of
+// training, so a suite's length is its own timing and no longer the network's speed under load.
+import * as path from 'node:path';
+import { repositoryRoot } from '../../core/io/repository-root';
+
+/** Worker environment that runs the stand-in wherever pomona runs `python -m pomona_trainer`. */
+export function standInTrainerEnv(epochSeconds = 0.25): Record<string, string> {
+  return {
+    POMONA_PYTHON: path.join(repositoryRoot(), 'tests', 'stand-in-trainer', 'python'),
+    POMONA_STAND_IN_EPOCH_SECONDS: String(epochSeconds),
+  };
+}
+
+/** For workers in this process: the stand-in from beforeAll to afterAll, the environment restored after. */
+export function useStandInTrainer(epochSeconds?: number): void {
+  const saved: Record<string, string | undefined> = {};
+  beforeAll(() => {
+    for (const [key, value] of Object.entries(standInTrainerEnv(epochSeconds))) {
+      saved[key] = process.env[key];
+      process.env[key] = value;
+    }
+  });
+  afterAll(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+}
