@@ -1,11 +1,13 @@
 // The label-efficiency benchmark at its --quick sizes, end to end on a sequence pool: every strategy's loop
-// runs, the results file and the page with its plots are written. It checks the machinery, never the outcome.
+// runs, the results file and the page with its plots are written. It checks the machinery, never the outcome,
+// so the trainer is the stand-in (tests/stand-in-trainer: the trainer's contract, no learning, no pauses).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { repositoryRoot } from '../../core/io/repository-root';
+import { standInTrainerEnv } from '../../tests/helpers/stand-in-trainer';
 import type { BenchResults } from './results';
 
 test('bench/label-efficiency --quick: every strategy, results, page and plots in the work dir', () => {
@@ -20,7 +22,7 @@ test('bench/label-efficiency --quick: every strategy, results, page and plots in
       '--dir',
       dir,
     ],
-    { encoding: 'utf8' },
+    { encoding: 'utf8', env: { ...process.env, ...standInTrainerEnv(0) } },
   );
   expect(proc.stderr).toBe('');
   expect(proc.status).toBe(0);

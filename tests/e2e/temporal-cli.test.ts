@@ -9,9 +9,12 @@ import type { LoopStatus } from '../../workflows/messages';
 import { temporalCli } from '../helpers/dev-server';
 import { useLoopEnvironment } from '../helpers/loop-workers';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
+import { useStandInTrainer } from '../helpers/stand-in-trainer';
 
 jest.setTimeout(600_000);
 
+// about the CLI and the messages, not learning: the stand-in trainer (the trainer's contract, 0.25 s an epoch)
+useStandInTrainer();
 const loopEnv = useLoopEnvironment();
 
 // Asynchronous on purpose: the workers run in this process and must keep answering while the CLI waits.
@@ -69,14 +72,7 @@ test('start, query, signal annotations and stop a loop with the temporal CLI', a
       },
       embedding: { epochs: 1, dim: 8 },
       // 5 images are one step an epoch, so minSteps raises 1 epoch to 30: long enough to be seen in progress (below).
-      trainer: {
-        backbone: 'scratch',
-        minSteps: 30,
-        epochs: 1,
-        checkpointInterval: 10,
-        device: 'cpu',
-        inputSize: '128x64',
-      },
+      trainer: { minSteps: 30, epochs: 1, checkpointInterval: 10, device: 'cpu' },
       stop: { maxRounds: 3 },
     }),
   );

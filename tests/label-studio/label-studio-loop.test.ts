@@ -15,6 +15,7 @@ import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { startTestLabelStudio, type TestLabelStudio } from '../helpers/label-studio';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { startProcessRig, type ProcessRig } from '../helpers/process-rig';
+import { standInTrainerEnv } from '../helpers/stand-in-trainer';
 import { fileViews, historyViews } from '../helpers/operator-views';
 import { freePort } from '../helpers/temporal-server-process';
 
@@ -34,6 +35,8 @@ beforeAll(async () => {
   receiverPort = await freePort();
   rig = await startProcessRig({
     env: {
+      // about the hand-off to Label Studio and back, not learning: the stand-in trainer
+      ...standInTrainerEnv(),
       [LABEL_STUDIO_TOKEN_ENV]: ls.server.token,
       [WEBHOOK_URL_ENV]: `http://127.0.0.1:${receiverPort}/label-studio`,
       [WEBHOOK_SECRET_ENV]: WEBHOOK_SECRET,
@@ -69,7 +72,7 @@ function config(project: string, pollEvery: string, maxRounds: number): LoopConf
       rounds: { method: 'CORAL', size: { batchSize: 4 } },
     },
     embedding: { epochs: 1, dim: 8 },
-    trainer: { backbone: 'scratch', minSteps: 0, epochs: 2, checkpointInterval: 1, device: 'cpu', inputSize: '128x64' },
+    trainer: { minSteps: 0, epochs: 2, checkpointInterval: 1, device: 'cpu' },
     annotation: { tool: 'label-studio', labelStudio: { url: ls.server.url, filesRoot: root, pollEvery } },
     stop: { maxRounds },
   };

@@ -1,5 +1,6 @@
 // The bad-input table (docs/reliability.md), part 2: wrong messages and trainer failures, through a real
-// loop on a real dev server with the real workers and trainer. The loop never fails because of them and
+// loop on a real dev server with the real workers and the stand-in trainer (the trainer's process contract,
+// no learning: the cases are about processes and messages). The loop never fails because of them and
 // nothing labelled is lost.
 import type { WorkflowHandle } from '@temporalio/client';
 import * as fs from 'node:fs';
@@ -17,12 +18,14 @@ import {
 import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { submissionFailure, waitForQuery, waitForStatus } from '../helpers/loop-driver';
 import { useLoopEnvironment } from '../helpers/loop-workers';
+import { useStandInTrainer } from '../helpers/stand-in-trainer';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { recordHistories } from '../helpers/record-history';
 import { docRowIds } from './doc-rows';
 
 jest.setTimeout(600_000);
 
+useStandInTrainer(0.5);
 const loopEnv = useLoopEnvironment();
 let dataset: string;
 let workspace: string;
@@ -39,14 +42,7 @@ function config(project: string, trainer: LoopConfigInput['trainer']): LoopConfi
     dataset: { path: dataset, validation: { fraction: 0.25 } },
     selection: { initial: { method: 'RANDOM', size: { nTotal: 6 } }, rounds: { size: { batchSize: 2 } } },
     embedding: { epochs: 1, dim: 8 },
-    trainer: {
-      backbone: 'scratch',
-      minSteps: 0,
-      device: 'cpu',
-      inputSize: '128x64',
-      checkpointInterval: 1,
-      ...trainer,
-    },
+    trainer: { minSteps: 0, device: 'cpu', checkpointInterval: 1, ...trainer },
     stop: { maxRounds: 1 },
   };
 }
@@ -70,7 +66,7 @@ function trainerPids(needle: string): number[] {
     .filter((p) => {
       try {
         const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
-        return cmd.includes('pomona_trainer') && cmd.includes(needle);
+        return /(pomona|stand_in)_trainer/.test(cmd) && cmd.includes(needle);
       } catch {
         return false;
       }
@@ -81,12 +77,17 @@ function trainerPids(needle: string): number[] {
 async function killTrainer(needle: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    const pids = trainerPids(needle);
-    if (pids.length) {
-      // What the kernel's OOM killer does: SIGKILL, no chance to clean up.
-      for (const pid of pids) process.kill(pid, 'SIGKILL');
-      return;
+    // What the kernel's OOM killer does: SIGKILL, no chance to clean up.
+    let killed = 0;
+    for (const pid of trainerPids(needle)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed++;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // gone between the listing and the kill
+      }
     }
+    if (killed) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no trainer process for ${needle} appeared`);
@@ -190,7 +191,7 @@ test('a trainer killed like the OOM killer does is retried, shown in status, and
   const handle = await loopEnv().client.workflow.start(activeLearningLoop, {
     taskQueue: CPU_TASK_QUEUE,
     workflowId: `pomona-${project}`,
-    args: [config(project, { epochs: 60, maxAttempts: 2 })],
+    args: [config(project, { epochs: 20, maxAttempts: 2 })],
   });
   const waiting = await waitForQuery(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
   expect((await submit(handle, { round: 1, labelsDir: await writeGroundTruthLabels(waiting) })).ok).toBe(true);
@@ -224,7 +225,7 @@ test('a trainer killed like the OOM killer does is retried, shown in status, and
     (s) => (s.training?.epoch ?? 0) >= 1,
     'training progress in pomona status',
   );
-  expect(progress.training).toMatchObject({ round: 1, epochs: 60 });
+  expect(progress.training).toMatchObject({ round: 1, epochs: 20 });
   const result = await handle.result();
   expect(result).toMatchObject({ rounds: 1, labelled: 6, stopReason: 'max-rounds' });
   const final = await handle.query(statusQuery);
@@ -238,7 +239,7 @@ test('a hung trainer is ended by timeouts.train, killed, and the loop pauses; re
   const handle = await loopEnv().client.workflow.start(activeLearningLoop, {
     taskQueue: CPU_TASK_QUEUE,
     workflowId: `pomona-${project}`,
-    args: [{ ...trainerConfig, timeouts: { train: '30s' } }],
+    args: [{ ...trainerConfig, timeouts: { train: '15s' } }],
   });
   const waiting = await waitForQuery(handle, (s) => s.phase === 'awaiting-annotation', 'round 1 batch');
   expect((await submit(handle, { round: 1, labelsDir: await writeGroundTruthLabels(waiting) })).ok).toBe(true);

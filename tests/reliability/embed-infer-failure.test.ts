@@ -15,12 +15,15 @@ import { resume, submitAnnotations } from '../../workflows/messages';
 import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { waitForQuery, waitForStatus } from '../helpers/loop-driver';
 import { useLoopEnvironment } from '../helpers/loop-workers';
+import { useStandInTrainer } from '../helpers/stand-in-trainer';
 import { tempWorkspace, tinyOrchard } from '../helpers/orchard';
 import { recordHistories } from '../helpers/record-history';
 import { docRowIds } from './doc-rows';
 
 jest.setTimeout(600_000);
 
+// about the activities' handling of a failing trainer process: the stand-in trainer underneath
+useStandInTrainer();
 const loopEnv = useLoopEnvironment();
 let dataset: string;
 let workspace: string;
@@ -28,7 +31,7 @@ let faults: { failFile: string; logFile: string };
 const savedPython = process.env.POMONA_PYTHON;
 
 /**
- * A trainer interpreter that runs the real trainer, except when its arguments contain the text in
+ * A trainer interpreter that runs the trainer (here the stand-in), except when its arguments contain the text in
  * `failFile`: then it logs the run and exits 3 with a message, as a trainer that crashes on start does.
  */
 function faultyTrainer(): { python: string; failFile: string; logFile: string } {
