@@ -1,6 +1,7 @@
 // Trainer benchmark: the reference detector's backbones side by side on the same data and training budget.
 //   npx tsx bench/trainer-ap.ts [--data synthetic,trees] [--backbones scratch,efficientnet-lite0]
 //     [--styles orchard,alt] [--sizes 20,50,100,200] [--steps 200] [--trees-steps 400] [--trees-flips horizontal|all] [--tta]
+//     [--trees-scales 0.5,1,2] [--threshold 0.05]
 //     [--val 100] [--device auto]
 // synthetic: `synth` images (640x360) in MinneApple's layout, ingested by pomona; the last --val images are a
 //   fixed validation set, each size takes the first n of one seeded shuffle of the rest (larger sets contain
@@ -33,6 +34,10 @@ const { values } = parseArgs({
     // trees: the flips to train with (`train --flips`; aerial views have no up) and test-time flips (`infer --tta`)
     'trees-flips': { type: 'string', default: 'horizontal' },
     tta: { type: 'boolean', default: false },
+    // trees: multi-scale test (`infer --scales`: factors of the working scale, passes fused by weighted box fusion)
+    'trees-scales': { type: 'string' },
+    // `infer --threshold` of every run (fused boxes seen by one pass of P score s / P: a lower one keeps them)
+    threshold: { type: 'string' },
     val: { type: 'string', default: '100' },
     device: { type: 'string', default: 'auto' },
     seed: { type: 'string', default: '0' },
@@ -47,7 +52,7 @@ interface Row extends RunScores {
 }
 
 function runSettings(backbone: string, steps: number): RunSettings {
-  return { backbone, steps, seed: values.seed, device: values.device, tta: values.tta };
+  return { backbone, steps, seed: values.seed, device: values.device, tta: values.tta, threshold: values.threshold };
 }
 
 async function synthetic(work: string, style: string, report: (row: Row) => void): Promise<void> {
@@ -105,9 +110,10 @@ async function trees(work: string, report: (row: Row) => void): Promise<void> {
     const result = await trainAndScore(dir, [photos.train], val, {
       ...runSettings(backbone, Number(values['trees-steps'])),
       flips: values['trees-flips'],
+      scales: values['trees-scales'],
     });
     report({
-      data: `trees (NEON, 3 other scenes), flips ${values['trees-flips']}${values.tta ? ', tta' : ''}`,
+      data: `trees (NEON, 3 other scenes), flips ${values['trees-flips']}${values.tta ? ', tta' : ''}${values['trees-scales'] ? `, scales ${values['trees-scales']}` : ''}${values.threshold ? `, threshold ${values.threshold}` : ''}`,
       labelled: 1,
       backbone,
       ...result,

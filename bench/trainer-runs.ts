@@ -16,6 +16,10 @@ export interface RunSettings {
   device: string;
   flips?: string;
   tta?: boolean;
+  /** `infer --scales` (multi-scale test, weighted box fusion); one pass at the working scale when absent. */
+  scales?: string;
+  /** `infer --threshold`; the trainer default when absent. */
+  threshold?: string;
   /** `train --classes` (their order is the heatmaps'); the labels' classes when absent. */
   classes?: string[];
   /** `train --input-size`; the trainer default when absent. */
@@ -82,6 +86,8 @@ export async function trainAndScore(
     ...['--model', String(done.checkpoint), '--images', val.images, '--out', path.join(dir, 'pred')],
     ...['--device', settings.device],
     ...(settings.tta ? ['--tta'] : []),
+    ...(settings.scales ? ['--scales', settings.scales] : []),
+    ...(settings.threshold ? ['--threshold', settings.threshold] : []),
   ]).find((e) => e.event === 'done')!;
   const metrics = await evaluateFolders(val.labels, path.join(dir, 'pred'));
   return {

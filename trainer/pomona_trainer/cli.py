@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--tile", type=int, default=defaults.INFER["tile"], help="images larger than this (px, at the model's scale) are inferred in overlapping tiles")
     i.add_argument("--overlap", type=int, default=defaults.INFER["overlap"], help="overlap of neighbouring tiles, px")
     i.add_argument("--tta", action="store_true", help="average the network over the flips it was trained with (2 or 4 passes; flips.py)")
+    i.add_argument("--scales", default=None, help="multi-scale test: factors of the working scale, e.g. 0.5,1,2, passes merged by weighted box fusion (fusion.py)")
     i.add_argument("--device", default="auto")
 
     v = sub.add_parser("evaluate", help="mAP@0.5 of KITTI predictions against KITTI labels")

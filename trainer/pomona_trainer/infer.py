@@ -3,7 +3,9 @@
 Each image is brought to the working scale the model was trained at (`config.scale`, 1 = native), cut
 into windows of at most `--tile` px (tiling.py: one window when it fits, else overlapping tiles merged
 at the seams), optionally averaged over the model's training flips (`--tta`, flips.py), decoded (peaks, top 300 per window), mapped back to original pixels, clipped to the image,
-and filtered by --threshold. Each output file is written atomically; images are decoded on a small
+and filtered by --threshold. With `--scales` (multi-scale test-time augmentation), the image is run once per
+factor of the working scale and the passes' boxes above --threshold are merged by weighted box fusion
+(fusion.py). Each output file is written atomically; images are decoded on a small
 thread pool while the network runs.
 """
 import os
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import checkpoint, defaults, interrupt, kitti, tiling
+from . import checkpoint, defaults, fusion, interrupt, kitti, tiling
 from . import flips as flips_lib
 from . import model as model_lib
 from .data import PAD_VALUE, rescale, to_tensor
@@ -80,6 +82,7 @@ class InferOptions:
     tile: int = defaults.INFER["tile"]
     overlap: int = defaults.INFER["overlap"]
     tta: bool = False
+    scales: str | None = None
     device: str = "auto"
 
 
@@ -92,6 +95,7 @@ def run(args: InferOptions) -> int:
         raise InputError(f"--tile {args.tile}: must be a multiple of 32, at least 64")
     if not 0 <= args.overlap < args.tile // 2:
         raise InputError(f"--overlap {args.overlap}: must be within 0..tile/2 ({args.tile // 2})")
+    factors = parse_scales(args.scales)
     net, config = load_model(args.model, device)
     paths = list_images(args.images)
     stems = {}
@@ -110,9 +114,9 @@ def run(args: InferOptions) -> int:
             interrupt.check()
             chunk = paths[start:start + IMAGES_PER_CHUNK]
             originals = list(pool.map(load_rgb, chunk))
-            images = [to_tensor(rescale(rgb, scale)) for rgb in originals]
-            for path, rgb, (boxes, scores, classes, probs) in zip(chunk, originals, detect(net, images, device, args.tile, args.overlap, tta=tta)):
-                text, kept = _lines(boxes / scale, scores, classes, rgb.shape[1], rgb.shape[0], args.threshold, names)
+            found = detect_at_scales(net, originals, [scale * f for f in factors], device, args.tile, args.overlap, tta, args.threshold)
+            for path, rgb, (boxes, scores, classes, probs) in zip(chunk, originals, found):
+                text, kept = _lines(boxes, scores, classes, rgb.shape[1], rgb.shape[0], args.threshold, names)
                 if len(names) > 1:
                     # written first: a .txt without its .probs would be read as one-class confidences
                     write_text_atomic(os.path.join(args.out, kitti.stem(path) + ".probs"), _probability_lines(probs[kept]))
@@ -122,6 +126,36 @@ def run(args: InferOptions) -> int:
                 emit("progress", done=done, total=len(paths))
     emit("done", images=len(paths), seconds=round(time.monotonic() - started, 3))
     return 0
+
+
+def parse_scales(text: str | None) -> list[float]:
+    """`--scales 0.5,1,2`: factors of the model's working scale, each within 0.1..4 (default: 1 alone)."""
+    if text is None:
+        return [1.0]
+    try:
+        factors = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise InputError(f"--scales {text}: expected factors separated by commas, e.g. 0.5,1,2") from None
+    if not factors or any(not 0.1 <= f <= 4 for f in factors) or len(set(factors)) != len(factors):
+        raise InputError(f"--scales {text}: each factor within 0.1..4, none twice")
+    return factors
+
+
+def detect_at_scales(net, originals: list[np.ndarray], scales: list[float], device, tile: int, overlap: int, tta: str | None, threshold: float):
+    """`detect` on each image resized by every scale, boxes in original pixels; with several scales, the
+    passes' boxes at or above `threshold` fused (fusion.py), each keeping its group leader's probabilities."""
+    passes = [detect(net, [to_tensor(rescale(rgb, s)) for rgb in originals], device, tile, overlap, tta=tta) for s in scales]
+    found = []
+    for k in range(len(originals)):
+        boxes = np.concatenate([p[k][0] / s for p, s in zip(passes, scales)])
+        scores, classes, probs = (np.concatenate([p[k][j] for p in passes]) for j in (1, 2, 3))
+        if len(scales) == 1:
+            found.append((boxes, scores, classes, probs))
+            continue
+        keep = scores >= threshold
+        fused_boxes, fused_scores, fused_classes, leaders = fusion.fuse(boxes[keep], scores[keep], classes[keep], len(scales))
+        found.append((fused_boxes, fused_scores, fused_classes, probs[keep][leaders]))
+    return found
 
 
 def class_names(config: dict) -> list[str]:
