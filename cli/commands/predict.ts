@@ -1,4 +1,4 @@
-// `pomona predict (--loop ID | --model CKPT) --images DIR --out DIR [--coco FILE]`: the model out of the
+// `pomona predict (--loop ID | --model CKPT) --images DIR --out DIR [--coco FILE] [--tta] [--scales F,..]`: the model out of the
 // loop. Runs a loop's newest trained model (or a given checkpoint of the reference detector) on new images,
 // tiled as the loop's own inference, and writes KITTI predictions (and a COCO file on request).
 import { SingleBar, Presets } from 'cli-progress';
@@ -21,6 +21,8 @@ interface PredictOptions {
   out: string;
   coco?: string;
   threshold: number;
+  tta?: boolean;
+  scales?: string;
   device: string;
 }
 
@@ -65,6 +67,8 @@ async function runInference(
   bar?.start(total, 0);
   const args = ['infer', '--model', model, '--images', images, '--out', out];
   args.push('--threshold', String(opts.threshold), '--device', opts.device);
+  if (opts.tta) args.push('--tta');
+  if (opts.scales) args.push('--scales', opts.scales);
   try {
     await runTrainerCommand(args, (event) => {
       if (event.event === 'progress' && typeof event.done === 'number') bar?.update(event.done);
@@ -84,6 +88,11 @@ export function registerPredict(program: Command): void {
     .requiredOption('--out <dir>', 'new or empty folder for one KITTI prediction file per image')
     .option('--coco <file>', 'also write the predictions as a COCO detection JSON file')
     .option('--threshold <score>', 'keep boxes scoring at least this', finite(0), TRAINER_DEFAULTS.infer.threshold)
+    .option('--tta', "also run each image's mirrors under the model's training flips, outputs averaged (2-4x the time)")
+    .option(
+      '--scales <factors>',
+      'multi-scale test: factors of the model scale, e.g. 0.67,1,1.5, boxes merged by weighted box fusion (docs/trainer.md)',
+    )
     .option('--device <device>', 'auto, cpu or cuda', 'auto')
     .action(predict);
 }

@@ -336,6 +336,10 @@ test("predict runs the finished loop's model on new images: KITTI per image, COC
       ['--model', path.join(work, 'nope.pt'), '--images', images, '--out', path.join(work, 'x')],
       `pomona: --model ${path.join(work, 'nope.pt')}: no such file`,
     ],
+    [
+      ['--model', model, '--images', images, '--out', path.join(work, 'x'), '--scales', '0,1'],
+      'pomona: trainer infer: --scales 0,1: each factor within 0.1..4, none twice',
+    ],
   ] as const) {
     const refused = await pomona('predict', ...args);
     expect({ code: refused.code, stderr: refused.stderr.trim() }).toEqual({ code: 2, stderr: message });
