@@ -211,7 +211,9 @@ export class LoopSession {
         // Cancellation ends the loop as before.
         if (!(err instanceof ActivityFailure) || isCancellation(err) || !patched(step.patch)) throw err;
         failed = true;
-        this.view.lastError = `${step.what} failed (${failureText(err)}); the loop is paused: fix the cause, then send resume to ${step.again}, or stop`;
+        this.view.lastError =
+          `${step.what} failed (${failureText(err)}); ` +
+          `the loop is paused: fix the cause, then send resume to ${step.again}, or stop`;
         this.view.paused = true;
         this.enter(step.phase, `${step.what} failed; paused until resume`);
         if (!(await this.proceed())) return null;
@@ -272,7 +274,8 @@ function validateSubmission(view: LoopStatus, submission: AnnotationSubmission):
   if (!pending) throw refuse(`no batch is waiting for annotation (phase: ${view.phase}, round ${view.round})`);
   if (pending.labelStudio)
     throw refuse(
-      `round ${pending.round} is labelled in Label Studio (${pending.labelStudio.projectUrl ?? 'project not made yet'}): annotate there, or send takeAnnotated to import what is done`,
+      `round ${pending.round} is labelled in Label Studio (${pending.labelStudio.projectUrl ?? 'project not made yet'}): ` +
+        'annotate there, or send takeAnnotated to import what is done',
     );
   if (submission.round !== pending.round)
     throw refuse(`the batch waiting for annotation is round ${pending.round}, not ${submission.round}`);

@@ -178,7 +178,8 @@ function standing(view: LoopSession['view']): string {
   const last = view.metrics.at(-1);
   const parts = [
     last
-      ? `round ${last.round} mAP50 ${last.map50.toFixed(3)}${last.ap50ByClass ? ` (AP50: ${byClass(last.ap50ByClass, (v) => v.toFixed(3))})` : ''}`
+      ? `round ${last.round} mAP50 ${last.map50.toFixed(3)}` +
+        (last.ap50ByClass ? ` (AP50: ${byClass(last.ap50ByClass, (v) => v.toFixed(3))})` : '')
       : '',
     view.labelledBoxesByClass && Object.keys(view.labelledBoxesByClass).length > 1
       ? `labelled boxes: ${byClass(view.labelledBoxesByClass, String)}`
@@ -197,7 +198,9 @@ export async function train(
 ): Promise<TrainResult | null> {
   const { epochs, minSteps } = config.trainer;
   // The trainer raises the epochs to reach minSteps (it alone knows the crops per image): say so where it shows.
-  const details = `${epochs} epoch${epochs === 1 ? '' : 's'}${minSteps ? ` (at least ${minSteps} steps)` : ''} on ${loop.view.labelled} images`;
+  const details =
+    `${epochs} epoch${epochs === 1 ? '' : 's'}` +
+    `${minSteps ? ` (at least ${minSteps} steps)` : ''} on ${loop.view.labelled} images`;
   loop.enter('training', details);
   return loop.runOrPause({
     patch: TRAINING_FAILURE_PAUSES,

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CliError } from '../cli-error';
+import { choice } from '../option-parsers';
 import { chosenModel, requireOneModelSource } from './loop-model';
 import { runTrainerCommand } from '../run-trainer';
 
@@ -16,7 +17,6 @@ interface ExportOptions {
 
 async function exportModel(opts: ExportOptions): Promise<void> {
   requireOneModelSource(opts);
-  if (opts.format !== 'onnx') throw new CliError(`--format ${opts.format}: only onnx`, 2);
   const out = path.resolve(opts.out);
   if (fs.existsSync(out)) throw new CliError(`--out ${opts.out}: exists (nothing is overwritten)`, 2);
   const model = await chosenModel(opts);
@@ -33,7 +33,7 @@ export function registerExport(program: Command): void {
     .description("the reference detector as an ONNX model: a loop's newest round's, or a checkpoint")
     .option('--loop <id>', "the loop whose newest round's model to export (workflow id or project name)")
     .option('--model <ckpt>', "a checkpoint of pomona's reference detector (rounds/<n>/train/weights/epoch_NNN.pt)")
-    .option('--format <format>', 'onnx', 'onnx')
+    .option('--format <format>', 'onnx', choice(['onnx'] as const), 'onnx')
     .requiredOption('--out <file>', 'a new file')
     .action(exportModel);
 }

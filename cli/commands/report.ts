@@ -9,6 +9,7 @@ import { writeReport } from '../../core/report/write-report';
 import { projectDir as projectDirOf } from '../../core/workspace-layout';
 import { PomonaPhase, PomonaRound } from '../../workflows/search-attributes';
 import { CliError } from '../cli-error';
+import { finite, integer } from '../option-parsers';
 import { connectClient, resolveWorkflowId } from '../temporal-client';
 
 interface LoopLocation {
@@ -50,27 +51,20 @@ export async function locateLoop(client: Client, workflowId: string): Promise<Lo
   return { projectDir: projectDirOf(config.workspace, config.project), liveStatus };
 }
 
-function parsePositive(name: string, value: string, integer: boolean): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)))
-    throw new CliError(`${name} ${value}: need a ${integer ? 'whole ' : ''}number >= 0`);
-  return n;
-}
-
 export function registerReport(program: Command): void {
   program
     .command('report')
     .argument('[id]', 'workflow id or project name of the loop')
     .option('--project-dir <dir>', 'build the report from this project folder, without asking Temporal')
     .option('--out <dir>', 'where to write the report (default: <project>/report)')
-    .option('--examples <n>', 'validation images shown with predictions', '6')
-    .option('--thumbnails <n>', 'selected images shown per round', '12')
-    .option('--min-score <s>', 'predictions drawn from this score up', '0.3')
+    .option('--examples <n>', 'validation images shown with predictions', integer(0), 6)
+    .option('--thumbnails <n>', 'selected images shown per round', integer(0), 12)
+    .option('--min-score <s>', 'predictions drawn from this score up', finite(0), 0.3)
     .description('write an HTML report of a loop: mAP per round, selections, example predictions')
     .action(
       async (
         id: string | undefined,
-        opts: { projectDir?: string; out?: string; examples: string; thumbnails: string; minScore: string },
+        opts: { projectDir?: string; out?: string; examples: number; thumbnails: number; minScore: number },
       ) => {
         if (!id && !opts.projectDir) throw new CliError('give the loop id (or project name), or --project-dir');
         let location: LoopLocation | undefined;
@@ -81,9 +75,9 @@ export function registerReport(program: Command): void {
           written = await writeReport({
             projectDir,
             outDir: opts.out,
-            examples: parsePositive('--examples', opts.examples, true),
-            thumbnailsPerRound: parsePositive('--thumbnails', opts.thumbnails, true),
-            minScore: parsePositive('--min-score', opts.minScore, false),
+            examples: opts.examples,
+            thumbnailsPerRound: opts.thumbnails,
+            minScore: opts.minScore,
             liveStatus: location?.liveStatus,
           });
         } catch (err) {

@@ -4,21 +4,21 @@ import * as fs from 'node:fs/promises';
 import { SCORE_NAMES, type ScoreName } from '../../core/scores/detection';
 import { rowScores } from '../../core/scores/prediction-folder';
 import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
-import { selectionMethod } from '../../core/config/loop-config';
+import { selectionMethod, type SelectionMethod } from '../../core/config/loop-config';
 import { needsScores, selectRows } from '../../core/selection/select';
 import { CliError } from '../cli-error';
-import { finite, integer } from '../option-parsers';
+import { choice, finite, integer } from '../option-parsers';
 
 interface SelectOptions {
   embeddings: string;
-  method: string;
+  method: SelectionMethod;
   n?: number;
   nTotal?: number;
   preselected?: string;
   seed: number;
   minDistance?: number;
   pred?: string;
-  score: string;
+  score: ScoreName;
   strength: number;
 }
 
@@ -29,7 +29,12 @@ export function registerSelect(program: Command): void {
       `choose samples from an embeddings CSV (filenames,embedding_0..,labels) with ${selectionMethod.options.join(', ')}`,
     )
     .requiredOption('--embeddings <file>', 'embeddings CSV')
-    .option('--method <m>', `${selectionMethod.options.join(', ')} (docs/selection.md)`, 'CORESET')
+    .option(
+      '--method <m>',
+      `${selectionMethod.options.join(', ')} (docs/selection.md)`,
+      choice(selectionMethod.options, true),
+      'CORESET',
+    )
     .option('--n <count>', 'how many to add', integer(1))
     .option('--n-total <count>', 'labelled total after the selection (Lightly n_samples)', integer(1))
     .option('--preselected <file>', 'file names already labelled, one per line')
@@ -43,17 +48,17 @@ export function registerSelect(program: Command): void {
       '--pred <dir>',
       'scored methods (CORAL, UNCERTAINTY, UNCERTAIN_CORESET): KITTI predictions per image (file name without extension + .txt)',
     )
-    .option('--score <name>', `scored methods: ${SCORE_NAMES.join(', ')}`, 'uncertainty_entropy_mean')
+    .option(
+      '--score <name>',
+      `scored methods: ${SCORE_NAMES.join(', ')}`,
+      choice(SCORE_NAMES),
+      'uncertainty_entropy_mean',
+    )
     .option('--strength <s>', 'CORAL: exponent of the score', finite(0), 1)
     .action(async (opts: SelectOptions) => {
-      const parsed = selectionMethod.safeParse(opts.method.toUpperCase());
-      if (!parsed.success)
-        throw new CliError(`--method: "${opts.method}" is not one of ${selectionMethod.options.join(', ')}`, 2);
-      const method = parsed.data;
+      const method = opts.method;
       if (needsScores(method) && !opts.pred)
         throw new CliError(`--method ${method} needs --pred DIR (predictions to score)`, 2);
-      if (!(SCORE_NAMES as readonly string[]).includes(opts.score))
-        throw new CliError(`--score: "${opts.score}" is not one of ${SCORE_NAMES.join(', ')}`, 2);
       if ((opts.n === undefined) === (opts.nTotal === undefined))
         throw new CliError('give exactly one of --n and --n-total', 2);
       const embeddings = await readEmbeddingsCsv(opts.embeddings);
@@ -72,9 +77,7 @@ export function registerSelect(program: Command): void {
       const n = opts.n ?? Math.max(0, opts.nTotal! - preselected.length);
       const taken = new Set(preselected);
       const candidates = embeddings.filenames.flatMap((_, i) => (taken.has(i) ? [] : [i]));
-      const scores = needsScores(method)
-        ? await rowScores(opts.pred!, embeddings.filenames, opts.score as ScoreName)
-        : undefined;
+      const scores = needsScores(method) ? await rowScores(opts.pred!, embeddings.filenames, opts.score) : undefined;
       const picks = selectRows({
         method,
         embeddings,

@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { temporalTargetFromEnv } from '../../worker/connection-options';
 import { startWorkers } from '../../worker/start-workers';
 import type { QueueKind } from '../../worker/workers';
-import { CliError } from '../cli-error';
-import { integer } from '../option-parsers';
+import { choice, choices, integer } from '../option-parsers';
 
 export function registerWorker(program: Command): void {
   program
@@ -12,14 +11,12 @@ export function registerWorker(program: Command): void {
     .description(
       'run pomona workers (pomona-cpu: ingest/select/annotate/evaluate + the workflow; pomona-gpu: embed/train/infer)',
     )
-    .option('--queues <list>', 'comma-separated: cpu, gpu', 'cpu,gpu')
+    .option('--queues <list>', 'comma-separated: cpu, gpu', choices<QueueKind>(['cpu', 'gpu']), ['cpu', 'gpu'])
     .option('--gpu-concurrency <n>', 'GPU activities at once (one per GPU)', integer(1), 1)
-    .option('--log-level <level>', 'WARN, INFO or DEBUG', 'INFO')
-    .action(async (opts: { queues: string; gpuConcurrency: number; logLevel: 'WARN' | 'INFO' | 'DEBUG' }) => {
-      const queues = opts.queues.split(',').map((q) => q.trim());
-      for (const q of queues)
-        if (q !== 'cpu' && q !== 'gpu') throw new CliError(`--queues: unknown queue "${q}" (cpu, gpu)`, 2);
-      const running = await startWorkers(queues as QueueKind[], {
+    .option('--log-level <level>', 'WARN, INFO or DEBUG', choice(['WARN', 'INFO', 'DEBUG'] as const, true), 'INFO')
+    .action(async (opts: { queues: QueueKind[]; gpuConcurrency: number; logLevel: 'WARN' | 'INFO' | 'DEBUG' }) => {
+      const queues = opts.queues;
+      const running = await startWorkers(queues, {
         gpuConcurrency: opts.gpuConcurrency,
         logLevel: opts.logLevel,
       });

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { repositoryRoot } from '../../core/io/repository-root';
+import type { activeLearningLoop } from '../../workflows/active-learning-loop';
 import type { LoopStatus } from '../../workflows/messages';
 import { useLoopEnvironment } from '../helpers/loop-workers';
 import { processesMatching, waitForNoProcess } from '../helpers/process-table';
@@ -115,6 +116,22 @@ test('a bad argument is answered in one line with exit code 2; a bad input file 
       /^error: option '--round <n>' argument 'abc' is invalid\. not an integer\.$/,
     ],
     [['nosuch'], /^error: unknown command 'nosuch'$/],
+    [
+      ['worker', '--queues', 'cpu,tpu'],
+      /^error: option '--queues <list>' argument 'cpu,tpu' is invalid\. "tpu" is not one of cpu, gpu\.$/,
+    ],
+    [
+      ['worker', '--log-level', 'verbose'],
+      /^error: option '--log-level <level>' argument 'verbose' is invalid\. "verbose" is not one of WARN, INFO, DEBUG\.$/,
+    ],
+    [
+      ['report', 'x', '--examples', '-1'],
+      /^error: option '--examples <n>' argument '-1' is invalid\. must be at least 0\.$/,
+    ],
+    [
+      ['annotator', '--simulate', '--delay', 'soon'],
+      /^error: option '--delay <duration>' argument 'soon' is invalid\. not a duration like 500ms, 2s, 5m or 1h\.$/,
+    ],
   ];
   for (const [args, message] of cases) {
     const out = await pomona(...args);
@@ -257,7 +274,7 @@ test('start, status, annotate export and submit on a live loop', async () => {
   expect(accepted.code).toBe(0);
   expect(accepted.stdout).toContain('4 images labelled in total');
 
-  const result = (await loopEnv().client.workflow.getHandle('pomona-clitest').result()) as { stopReason: string };
+  const result = await loopEnv().client.workflow.getHandle<typeof activeLearningLoop>('pomona-clitest').result();
   expect(result.stopReason).toBe('max-rounds');
   const final = await pomona('status', 'clitest');
   expect(final.stdout).toMatch(/round 1: 4 labelled, mAP@0.5 \d\.\d{3}/);
@@ -372,7 +389,7 @@ test("export writes the finished loop's model as ONNX, checked against PyTorch, 
   );
   expect({ code: tflite.code, stderr: tflite.stderr.trim() }).toEqual({
     code: 2,
-    stderr: 'pomona: --format tflite: only onnx',
+    stderr: `error: option '--format <format>' argument 'tflite' is invalid. "tflite" is not one of onnx.`,
   });
 });
 
