@@ -3,8 +3,14 @@
 // Reading artifacts rather than the workflow means a report works for loops that ended long ago.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { z } from 'zod';
 import type { Box } from '../formats/kitti';
 import { readKittiFolder } from '../formats/kitti-folder';
+import { labelledSet } from '../project/labelled-set';
+import { projectManifest } from '../project/manifest';
+import { metricsFile } from '../project/metrics-file';
+import { parseProjectFile } from '../project/project-file';
+import { selectionFile } from '../project/selection-file';
 import { layout } from '../workspace-layout';
 
 export interface ReportRound {
@@ -50,24 +56,24 @@ export interface ReportData {
   imageFiles: Map<string, string>;
 }
 
-interface ManifestLike {
-  layout: string;
-  datasetRoot: string;
-  images: { name: string; file: string; width: number; height: number; split: 'pool' | 'validation' }[];
-}
+/** The generator's scenes.json: image name -> attributes, with a `scene` kind where it has one. */
+const sceneAttributes = z.record(z.string(), z.looseObject({ scene: z.string().optional() }));
 
-async function readJsonIfPresent<T>(file: string): Promise<T | null> {
+/** A JSON file parsed with its schema (a damaged one named with its wrong field), or null when it is absent. */
+async function readIfPresent<T>(schema: z.ZodType<T>, file: string): Promise<T | null> {
+  let text: string;
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+    text = await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
   }
+  return parseProjectFile(schema, text, file);
 }
 
 /** scenes.json of the synthetic generator: image name -> attributes with a `scene` kind. */
 async function readSceneKinds(datasetRoot: string): Promise<Map<string, string> | null> {
-  const scenes = await readJsonIfPresent<Record<string, { scene?: string }>>(path.join(datasetRoot, 'scenes.json'));
+  const scenes = await readIfPresent(sceneAttributes, path.join(datasetRoot, 'scenes.json'));
   if (!scenes) return null;
   return new Map(
     Object.entries(scenes).flatMap(([name, a]) =>
@@ -96,7 +102,7 @@ async function roundNumbers(projectDir: string): Promise<number[]> {
 
 /** Reads everything a report needs from `projectDir`; `exampleCount` validation images get their boxes read. */
 export async function readReportData(projectDir: string, exampleCount: number): Promise<ReportData> {
-  const manifest = await readJsonIfPresent<ManifestLike>(layout.manifest(projectDir));
+  const manifest = await readIfPresent(projectManifest, layout.manifest(projectDir));
   if (!manifest)
     throw new Error(`${layout.manifest(projectDir)}: no manifest; is ${projectDir} a pomona project folder?`);
   const kinds = await readSceneKinds(manifest.datasetRoot);
@@ -107,23 +113,11 @@ export async function readReportData(projectDir: string, exampleCount: number): 
 
   const rounds: ReportRound[] = [];
   for (const round of await roundNumbers(projectDir)) {
-    const selection = await readJsonIfPresent<{
-      method: string;
-      score?: string;
-      labelledBefore: number;
-      images: string[];
-    }>(layout.selection(projectDir, round));
+    const selection = await readIfPresent(selectionFile, layout.selection(projectDir, round));
     if (!selection) continue;
-    const metrics = await readJsonIfPresent<{
-      labelled: number;
-      map50: number;
-      coco_ap: number;
-      ap50_by_class?: Record<string, number>;
-    }>(layout.metrics(projectDir, round));
+    const metrics = await readIfPresent(metricsFile, layout.metrics(projectDir, round));
     const byClass = metrics?.ap50_by_class;
-    const labelled = await readJsonIfPresent<{ boxesByClass?: Record<string, number> }>(
-      layout.labelled(projectDir, round),
-    );
+    const labelled = await readIfPresent(labelledSet, layout.labelled(projectDir, round));
     const boxesByClass = labelled?.boxesByClass;
     rounds.push({
       round,

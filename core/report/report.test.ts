@@ -30,8 +30,10 @@ function projectFixture(): string {
   fs.writeFileSync(
     path.join(project, 'manifest.json'),
     JSON.stringify({
+      owner: 'run-1',
       layout: 'minneapple',
       datasetRoot: dataset,
+      problems: [],
       images: [image('a', 'pool'), image('b', 'pool'), image('c', 'pool'), image('v', 'validation')],
     }),
   );
@@ -56,6 +58,16 @@ function projectFixture(): string {
   );
   return project;
 }
+
+test('report data: a damaged project file is named with its wrong field', async () => {
+  const project = projectFixture();
+  const file = path.join(project, 'rounds', '2', 'selection.json');
+  fs.writeFileSync(file, JSON.stringify({ round: 2, method: 'FOO', labelledBefore: 2, images: ['c'] }));
+  await expect(readReportData(project, 3)).rejects.toThrow(new RegExp(`^${file}: method: `));
+  fs.writeFileSync(path.join(project, 'rounds', '1', 'metrics.json'), '{"round": 1');
+  fs.rmSync(file);
+  await expect(readReportData(project, 3)).rejects.toThrow(/metrics\.json: not JSON/);
+});
 
 test('report data: rounds with and without metrics, scene counts, examples from the last evaluated round', async () => {
   const data = await readReportData(projectFixture(), 3);
