@@ -38,7 +38,7 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   const selection = await select(config, loop, state);
   if (selection.count === 0) {
     // Nothing to add: the budget is spent, the pool is empty, or an `nTotal` size is already reached.
-    if (config.stop.labelBudget !== undefined && state.labelled >= config.stop.labelBudget)
+    if (config.stop.labelBudget !== undefined && view.labelled >= config.stop.labelBudget)
       return loop.finish('label-budget');
     return loop.finish(selection.remainingPool > 0 ? 'size-reached' : 'pool-exhausted');
   }
@@ -79,17 +79,11 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
   if (!poolPredictions || view.stopRequested) return loop.finish('stop-signal', true);
 
   await condition(allHandlersFinished);
-  const next: CarriedState = {
-    ...state,
-    round: round + 1,
-    labelled: view.labelled,
-    ...(view.labelledBoxesByClass ? { labelledBoxesByClass: view.labelledBoxesByClass } : {}),
+  const next = loop.carry(state, {
     labelledPath,
     lastWeights: model,
-    metrics: view.metrics,
     lastPoolPredictions: poolPredictions.predictionsDir,
-    paused: view.paused,
-  };
+  });
   return continueAsNew<typeof activeLearningLoop>(config, next);
 }
 

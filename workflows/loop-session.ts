@@ -223,6 +223,28 @@ export class LoopSession {
   }
 
   /** Ends the loop; `rounds` counts trained rounds (also for datasets without a validation split). */
+  /**
+   * The state the next run starts from: this run's, one round on, with the counts the view holds (labelled,
+   * boxes per class, metrics, paused: the view is their one place while a run lasts) and the round's files.
+   */
+  carry(
+    state: CarriedState,
+    files: Required<Pick<CarriedState, 'labelledPath' | 'lastWeights' | 'lastPoolPredictions'>>,
+  ): CarriedState {
+    const { labelled, labelledBoxesByClass, metrics, paused } = this.view;
+    return {
+      ...state,
+      round: this.round + 1,
+      labelled,
+      ...(labelledBoxesByClass ? { labelledBoxesByClass } : {}),
+      labelledPath: files.labelledPath,
+      lastWeights: files.lastWeights,
+      metrics,
+      lastPoolPredictions: files.lastPoolPredictions,
+      paused,
+    };
+  }
+
   async finish(reason: StopReason, trainedThisRun = false): Promise<LoopResult> {
     this.view.stopReason = reason;
     // A finished loop waits for no labels: nothing to show as pending or rejected.
