@@ -168,6 +168,32 @@ describe('pause, resume and stop', () => {
     expect(loop.activities.count('selectBatch')).toBe(1);
   });
 
+  test('stop while selecting: the selected batch is still exported, nothing is trained, the loop ends stopped', async () => {
+    const loop = await startLoop({});
+    const release = loop.activities.hold('selectBatch');
+    await loop.waitFor((s) => s.phase === 'selecting', 'selecting');
+    await loop.handle.signal(stop);
+    release();
+    expect(await loop.result()).toMatchObject({ rounds: 0, labelled: 0, stopReason: 'stop-signal' });
+    expect(['selectBatch', 'exportBatch', 'trainRound'].map((a) => loop.activities.count(a))).toEqual([1, 1, 0]);
+  });
+
+  test('stop while evaluating: the round is evaluated and counts, the pool is not inferred', async () => {
+    const loop = await startLoop({});
+    const release = loop.activities.hold('evaluateRound');
+    await annotate(loop, 1);
+    await loop.waitFor((s) => s.phase === 'evaluating' && loop.activities.count('evaluateRound') === 1, 'evaluating');
+    await loop.handle.signal(stop);
+    release();
+    expect(await loop.result()).toMatchObject({
+      rounds: 1,
+      labelled: 10,
+      stopReason: 'stop-signal',
+      metrics: [expect.objectContaining({ round: 1 })],
+    });
+    expect(loop.activities.count('inferImages')).toBe(1); // the validation images only
+  });
+
   test('stop during training: the round finishes training and evaluation, and infers nothing on the pool', async () => {
     const loop = await startLoop({});
     const release = loop.activities.hold('trainRound');
