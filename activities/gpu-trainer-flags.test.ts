@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createGpuActivities } from './gpu';
-import type { EmbedInput, TrainInput } from './types';
+import type { EmbedInput, InferInput, TrainInput } from './types';
 
 const savedPython = process.env.POMONA_PYTHON;
 let dir: string;
@@ -22,6 +22,7 @@ const path = require('node:path');
 const args = process.argv.slice(4);
 fs.appendFileSync(${JSON.stringify(argsLog)}, JSON.stringify(args) + '\\n');
 const out = args[args.indexOf('--out') + 1];
+if (args[0] === 'infer') fs.mkdirSync(out, { recursive: true });
 if (args[0] === 'embed') fs.writeFileSync(out, 'filenames,embedding_0,labels\\na.png,1,0\\n');
 if (args[0] === 'train') {
   fs.mkdirSync(path.join(out, 'weights'), { recursive: true });
@@ -54,7 +55,7 @@ afterAll(() => {
   else process.env.POMONA_PYTHON = savedPython;
 });
 
-const { embedPool, trainRound } = createGpuActivities();
+const { embedPool, trainRound, inferImages } = createGpuActivities();
 
 function embedInput(name: string, method?: EmbedInput['method']): EmbedInput {
   const projectDir = path.join(dir, name);
@@ -97,4 +98,22 @@ test('trainRound passes trainer.backbone, trainer.scale and the classes as --bac
   expect(lastFlags().has('--backbone')).toBe(false);
   expect(lastFlags().has('--classes')).toBe(false);
   expect(lastFlags().has('--scale')).toBe(false);
+});
+
+test('inferImages passes trainer.tta and trainer.inferScales as --tta and --scales, and neither when absent', async () => {
+  const input: InferInput = {
+    model: path.join(dir, 'model.pt'),
+    imagesDir: path.join(dir, 'pool'),
+    outDir: path.join(dir, 'pred'),
+    threshold: 0.02,
+    device: 'cpu',
+  };
+  await new MockActivityEnvironment().run(inferImages, { ...input, tta: true, scales: [0.67, 1, 1.5] });
+  expect([lastFlags().get('--scales'), lastFlags().has('--tta'), lastFlags().get('--threshold')]).toEqual([
+    '0.67,1,1.5',
+    true,
+    '0.02',
+  ]);
+  await new MockActivityEnvironment().run(inferImages, input);
+  expect([lastFlags().has('--scales'), lastFlags().has('--tta')]).toEqual([false, false]);
 });

@@ -234,6 +234,10 @@ export interface InferInput {
   imagesDir: string;
   outDir: string;
   threshold: number;
+  /** torch: average over the training flips (`infer --tta`); absent: one pass. */
+  tta?: boolean;
+  /** torch: multi-scale test factors (`infer --scales`); absent: one scale. */
+  scales?: number[];
   device: 'auto' | 'cpu' | 'cuda';
   /** Present when the model was trained by the tao backend. */
   tao?: TaoJob;

@@ -247,6 +247,9 @@ export function inferInput(
     imagesDir,
     outDir,
     threshold: config.trainer.threshold,
+    // absent unless set, so the inputs of loops that do not use them stay as they were
+    ...(config.trainer.tta ? { tta: true } : {}),
+    ...(config.trainer.inferScales ? { scales: config.trainer.inferScales } : {}),
     device: config.trainer.device,
     ...taoJob(config, prepared),
   };

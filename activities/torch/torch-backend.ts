@@ -91,13 +91,17 @@ export async function torchInferImages(input: InferInput): Promise<InferResult> 
   const tmp = `${input.outDir}.partial`;
   await fs.rm(tmp, { recursive: true, force: true });
   const run = await runTrainer(
-    trainerArgs('infer', {
-      model: input.model,
-      images: input.imagesDir,
-      out: tmp,
-      threshold: input.threshold,
-      device: input.device,
-    }),
+    [
+      ...trainerArgs('infer', {
+        model: input.model,
+        images: input.imagesDir,
+        out: tmp,
+        threshold: input.threshold,
+        scales: input.scales?.join(','),
+        device: input.device,
+      }),
+      ...(input.tta ? ['--tta'] : []),
+    ],
     heartbeatEach,
   );
   await fs.rm(input.outDir, { recursive: true, force: true });

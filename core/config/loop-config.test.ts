@@ -74,6 +74,16 @@ test.each([
     { ...minimal, trainer: { backend: 'tao', scale: 0.5, tao: taoSettings } },
     'trainer.scale: applies to the torch backend only',
   ],
+  [
+    { ...minimal, trainer: { backend: 'tao', tta: true, tao: taoSettings } },
+    'trainer.tta: applies to the torch backend only',
+  ],
+  [
+    { ...minimal, trainer: { backend: 'tao', inferScales: [0.5, 1], tao: taoSettings } },
+    'trainer.inferScales: applies to the torch backend only',
+  ],
+  [{ ...minimal, trainer: { inferScales: [1, 1] } }, 'trainer.inferScales: each factor once'],
+  [{ ...minimal, trainer: { inferScales: [0, 1] } }, 'trainer.inferScales.0'],
   [{ ...minimal, surprise: true }, 'surprise'],
 ])('a bad config names the field (%#)', (input, field) => {
   const result = parseLoopConfig(input);

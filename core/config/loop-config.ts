@@ -232,6 +232,21 @@ export const loopConfigSchema = z
           .max(1)
           .default(TRAINER_DEFAULTS.infer.threshold)
           .describe('minimum score kept by inference'),
+        tta: z
+          .boolean()
+          .default(false)
+          .describe(
+            "torch: inference averaged over the model's training flips (`infer --tta`), for evaluation and the pool; 2-4x the inference time",
+          ),
+        inferScales: z
+          .array(z.number().min(0.1).max(4))
+          .min(1)
+          .max(6)
+          .refine((scales) => new Set(scales).size === scales.length, 'each factor once')
+          .optional()
+          .describe(
+            'torch: a multi-scale test, factors of the working scale (e.g. [0.67, 1, 1.5]), boxes merged by weighted box fusion (`infer --scales`, docs/trainer.md); one pass when absent. A box one pass of P finds scores s / P: lower `threshold` with it',
+          ),
         fineTune: z.boolean().default(true).describe('start round n from round n-1 weights'),
         tao: taoSettingsSchema.optional(),
       })
@@ -247,6 +262,9 @@ export const loopConfigSchema = z
             path: ['backbone'],
             message: 'applies to the torch backend only; TAO trains trainer.tao.arch',
           });
+        for (const field of ['tta', 'inferScales'] as const)
+          if (trainer[field])
+            ctx.addIssue({ code: 'custom', path: [field], message: 'applies to the torch backend only' });
         if (trainer.scale !== undefined)
           ctx.addIssue({
             code: 'custom',
