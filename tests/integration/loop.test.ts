@@ -160,6 +160,8 @@ test('a second loop on a finished project is refused instead of reusing its arti
 test('no validation set: people label a random validation batch first (round 0), bad labels refused; round 1 evaluates on it', async () => {
   const handle = await start('validation-batch', {
     dataset: { path: dataset, validation: { annotate: 5 } },
+    // evaluated with test-time flips and two scales: the real trainer takes the loop's inference flags
+    trainer: { ...config('validation-batch').trainer, tta: true, inferScales: [0.75, 1] },
     stop: { maxRounds: 1 },
   });
   const waiting = await waitFor(handle, (s) => s.pendingBatch?.round === 0, 'the validation batch');
