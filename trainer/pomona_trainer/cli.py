@@ -5,6 +5,7 @@ SIGINT/SIGTERM; 1 anything else (a bug or a runtime failure worth retrying).
 """
 import argparse
 import sys
+from collections.abc import Callable
 
 from . import defaults, interrupt
 from .errors import InputError, Interrupted
@@ -95,47 +96,56 @@ SEQUENCE_KNOBS = ("frames", "overlap", "tail", "orchards")
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    return run_guarded(args.command, lambda: _run(args))
+
+
+def run_guarded(command: str, work: Callable[[], int]) -> int:
+    """One command's work with stop signals watched: bad input is one line and exit 2, a stop 130/143."""
     interrupt.install()
     try:
-        if args.command == "synth":
-            knobs = {k: getattr(args, k) for k in SEQUENCE_KNOBS if getattr(args, k) is not None}
-            if args.sequences is not None:
-                if args.colour_classes:
-                    raise InputError("--colour-classes: only with --count")
-                from . import sequences
-
-                sequences.generate(args.out, args.sequences, seed=args.seed, width=args.width, height=args.height, style=args.style, **knobs)
-                return 0
-            if knobs:
-                raise InputError(f"--{next(iter(knobs))}: only with --sequences")
-            from . import synth
-
-            synth.generate(args.out, args.count, args.seed, args.width, args.height, args.style, args.colour_classes)
-            return 0
-        # The library takes options, not argparse: the flags' names are the options' fields.
-        flags = {k: v for k, v in vars(args).items() if k != "command"}
-        if args.command == "train":
-            from . import train
-
-            return train.run(train.TrainOptions(**flags))
-        if args.command == "infer":
-            from . import infer
-
-            return infer.run(infer.InferOptions(**flags))
-        if args.command == "export":
-            from . import export
-
-            return export.run(export.ExportOptions(**flags))
-        if args.command == "evaluate":
-            from . import evaluate
-
-            return evaluate.run(evaluate.EvaluateOptions(**flags))
-        from . import embed
-
-        return embed.run(embed.EmbedOptions(**flags))
+        return work()
     except InputError as err:
         sys.stderr.write(f"error: {err}\n")
         return 2
     except Interrupted as stop:
-        sys.stderr.write(f"{args.command}: stopped by signal\n")
+        sys.stderr.write(f"{command}: stopped by signal\n")
         return stop.exit_code
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "synth":
+        knobs = {k: getattr(args, k) for k in SEQUENCE_KNOBS if getattr(args, k) is not None}
+        if args.sequences is not None:
+            if args.colour_classes:
+                raise InputError("--colour-classes: only with --count")
+            from . import sequences
+
+            sequences.generate(args.out, args.sequences, seed=args.seed, width=args.width, height=args.height, style=args.style, **knobs)
+            return 0
+        if knobs:
+            raise InputError(f"--{next(iter(knobs))}: only with --sequences")
+        from . import synth
+
+        synth.generate(args.out, args.count, args.seed, args.width, args.height, args.style, args.colour_classes)
+        return 0
+    # The library takes options, not argparse: the flags' names are the options' fields.
+    flags = {k: v for k, v in vars(args).items() if k != "command"}
+    if args.command == "train":
+        from . import train
+
+        return train.run(train.TrainOptions(**flags))
+    if args.command == "infer":
+        from . import infer
+
+        return infer.run(infer.InferOptions(**flags))
+    if args.command == "export":
+        from . import export
+
+        return export.run(export.ExportOptions(**flags))
+    if args.command == "evaluate":
+        from . import evaluate
+
+        return evaluate.run(evaluate.EvaluateOptions(**flags))
+    from . import embed
+
+    return embed.run(embed.EmbedOptions(**flags))

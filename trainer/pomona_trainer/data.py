@@ -12,8 +12,6 @@ All draws come from one torch.Generator whose state the checkpoint saves: that i
 run bit-identical.
 """
 import math
-import os
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +21,8 @@ from PIL import Image
 
 from . import interrupt, kitti
 from .errors import InputError
-from .images import IMAGE_EXTENSIONS, load_rgb
+from .images import load_rgb
+from .label_files import class_order, find_pairs
 
 PAD_VALUE = 114  # grey fill outside the image
 
@@ -39,32 +38,6 @@ def rescale(rgb: np.ndarray, scale: float) -> np.ndarray:
 
 def to_tensor(rgb: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.array(rgb, np.uint8)).permute(2, 0, 1)  # a copy: decoded arrays may be read-only
-
-
-def find_pairs(images_dir: str, labels_dir: str, images_flag="--images", labels_flag="--labels") -> list[tuple[str, str]]:
-    """(image, label) pairs: an image is used when `<stem>.txt` exists (TAO); a label without image is an error."""
-    for folder, flag in ((images_dir, images_flag), (labels_dir, labels_flag)):
-        if not os.path.isdir(folder):
-            raise InputError(f"{flag} {folder}: no such directory")
-    by_stem: dict[str, str] = {}
-    for name in sorted(os.listdir(images_dir)):
-        if name.lower().endswith(IMAGE_EXTENSIONS) and not name.startswith("."):
-            stem = kitti.stem(name)
-            if stem in by_stem:
-                raise InputError(f"{os.path.join(images_dir, name)}: two images share the name {stem!r}")
-            by_stem[stem] = os.path.join(images_dir, name)
-    pairs = []
-    for name in sorted(os.listdir(labels_dir)):
-        if not name.endswith(".txt") or name.startswith("."):
-            continue
-        label = os.path.join(labels_dir, name)
-        image = by_stem.get(name[:-4])
-        if image is None:
-            raise InputError(f"{label}: no image named {name[:-4]}.* in {images_dir}")
-        pairs.append((image, label))
-    if not pairs:
-        raise InputError(f"{labels_flag} {labels_dir}: no label files (<image name>.txt) for the images in {images_dir}")
-    return pairs
 
 
 @dataclass
@@ -89,24 +62,20 @@ def load_labelled(images_dir, labels_dir, scale=1.0, images_flag="--images", lab
     """The labelled images; `classes` fixes the class order (a label of another class is an error), else
     the classes found, most frequent first (one class: today's single-class detector)."""
     pairs = find_pairs(images_dir, labels_dir, images_flag, labels_flag)
-    images, raw, originals, names = [], [], [], Counter()
+    images, raw, originals = [], [], []
     for image_path, label_path in pairs:
         interrupt.check()
         rgb = load_rgb(image_path)
         b, found = kitti.parse_label_file(label_path, rgb.shape[1], rgb.shape[0])
-        names.update(found)
         images.append(to_tensor(rescale(rgb, scale)))
         originals.append(b)
         raw.append((label_path, b, found))
     if sum(len(b) for b in originals) == 0:
         raise InputError(f"{labels_flag} {labels_dir}: the label files hold no boxes")
-    order = [c.lower() for c in classes] if classes else [n for n, _ in sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))] or ["apple"]
+    order = class_order([(label_path, found) for label_path, _, found in raw], classes)
     index = {name: i for i, name in enumerate(order)}
     boxes = []
-    for label_path, b, found in raw:
-        unknown = sorted({c for c in found if c not in index})
-        if unknown:
-            raise InputError(f"{label_path}: class {unknown[0]!r} is not one of --classes {','.join(order)}")
+    for _, b, found in raw:
         cls = np.array([index[c] for c in found], np.float32).reshape(-1, 1)
         boxes.append(torch.from_numpy(np.concatenate([b * np.float32(scale), cls], 1)))
     return LabelledSet(images, boxes, originals, scale, order, [p for p, _ in pairs])

@@ -2,12 +2,11 @@
 import math
 import os
 import time
-from collections import Counter
 
-from pomona_trainer import defaults, interrupt, kitti
+from pomona_trainer import defaults, interrupt, kitti, label_files
 from pomona_trainer.errors import InputError
 from pomona_trainer.fsutil import write_text_atomic
-from pomona_trainer.images import IMAGE_EXTENSIONS, image_size
+from pomona_trainer.images import image_size
 from pomona_trainer.progress import emit, say
 
 from . import model
@@ -19,21 +18,11 @@ def epoch_seconds() -> float:
 
 def read_labels(images_dir: str, labels_dir: str) -> list[tuple[str, list[str], list[tuple[float, float, float, float]]]]:
     """(label path, classes, boxes) per label file, paired with its image and checked against its size as the trainer does."""
-    for folder, flag in ((images_dir, "--images"), (labels_dir, "--labels")):
-        if not os.path.isdir(folder):
-            raise InputError(f"{flag} {folder}: no such directory")
-    images = {kitti.stem(n): os.path.join(images_dir, n) for n in os.listdir(images_dir) if n.lower().endswith(IMAGE_EXTENSIONS) and not n.startswith(".")}
     found = []
-    for name in sorted(n for n in os.listdir(labels_dir) if n.endswith(".txt") and not n.startswith(".")):
-        label = os.path.join(labels_dir, name)
-        image = images.get(name[:-4])
-        if image is None:
-            raise InputError(f"{label}: no image named {name[:-4]}.* in {images_dir}")
+    for image, label in label_files.find_pairs(images_dir, labels_dir):
         width, height = image_size(image)
         boxes, classes = kitti.parse_label_file(label, width, height)
         found.append((label, classes, [tuple(float(v) for v in b) for b in boxes]))
-    if not found:
-        raise InputError(f"--labels {labels_dir}: no label files (<image name>.txt) for the images in {images_dir}")
     if not any(classes for _, classes, _ in found):
         raise InputError(f"--labels {labels_dir}: the label files hold no boxes")
     return found
@@ -52,12 +41,7 @@ def run(args) -> int:
             raise InputError(f"{flag} {path}: a checkpoint of backbone {ckpt['config']['backbone']}, not --backbone {args.backbone}")
     base = resume or init
     labels = read_labels(args.images, args.labels)
-    counts = Counter(c for _, classes, _ in labels for c in classes)
-    classes = base["config"]["classes"] if base else [c.lower() for c in args.classes] if args.classes else [c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    for path, found, _ in labels:
-        unknown = [c for c in found if c not in classes]
-        if unknown:
-            raise InputError(f"{path}: class {unknown[0]!r} is not one of --classes {','.join(classes)}")
+    classes = label_files.class_order([(path, found) for path, found, _ in labels], base["config"]["classes"] if base else args.classes)
     if resume:
         config = resume["config"]
         epochs = args.epochs if args.epochs is not None else resume["epochs"]
@@ -76,7 +60,7 @@ def run(args) -> int:
     if not resume and args.min_steps:
         epochs = max(epochs, math.ceil(args.min_steps / steps_per_epoch))
     fitted = model.fit(labels, classes)
-    say(f"train (stand-in): {len(labels)} images, {sum(counts.values())} boxes, classes {','.join(classes)}, {epoch_seconds()} s an epoch")
+    say(f"train (stand-in): {len(labels)} images, {sum(len(found) for _, found, _ in labels)} boxes, classes {','.join(classes)}, {epoch_seconds()} s an epoch")
 
     history = list(resume["history"]) if resume else []
     first = resume["epoch"] + 1 if resume else 1
