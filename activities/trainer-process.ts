@@ -17,12 +17,17 @@ export function trainerPython(): string {
   return process.env.POMONA_PYTHON ?? path.join(repositoryRoot(), '.venv', 'bin', 'python');
 }
 
-/** Trainer arguments from a record: `{ images: '/a', epochs: 3 }` -> `--images /a --epochs 3`; undefined skipped. */
-export function trainerArgs(command: string, options: Record<string, string | number | undefined>): string[] {
+/**
+ * Trainer arguments from a record: `{ images: '/a', epochs: 3, tta: true }` -> `--images /a --epochs 3 --tta`;
+ * undefined and false skipped (true is a flag without a value).
+ */
+export function trainerArgs(command: string, options: Record<string, string | number | boolean | undefined>): string[] {
   const args = [command];
   for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    args.push(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(value));
+    if (value === undefined || value === false) continue;
+    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    if (value === true) args.push(flag);
+    else args.push(flag, String(value));
   }
   return args;
 }

@@ -91,17 +91,15 @@ export async function torchInferImages(input: InferInput): Promise<InferResult> 
   const tmp = `${input.outDir}.partial`;
   await fs.rm(tmp, { recursive: true, force: true });
   const run = await runTrainer(
-    [
-      ...trainerArgs('infer', {
-        model: input.model,
-        images: input.imagesDir,
-        out: tmp,
-        threshold: input.threshold,
-        scales: input.scales?.join(','),
-        device: input.device,
-      }),
-      ...(input.tta ? ['--tta'] : []),
-    ],
+    trainerArgs('infer', {
+      model: input.model,
+      images: input.imagesDir,
+      out: tmp,
+      threshold: input.threshold,
+      scales: input.scales?.join(','),
+      tta: input.tta,
+      device: input.device,
+    }),
     heartbeatEach,
   );
   await fs.rm(input.outDir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { readKittiFolder } from '../../core/formats/kitti-folder';
 import { CliError } from '../cli-error';
 import { finite } from '../option-parsers';
 import { chosenModel, requireOneModelSource } from './loop-model';
+import { trainerArgs } from '../../activities/trainer-process';
 import { runTrainerCommand } from '../run-trainer';
 
 interface PredictOptions {
@@ -65,10 +66,15 @@ async function runInference(
     ? new SingleBar({ format: 'predict [{bar}] {value}/{total} images' }, Presets.shades_classic)
     : null;
   bar?.start(total, 0);
-  const args = ['infer', '--model', model, '--images', images, '--out', out];
-  args.push('--threshold', String(opts.threshold), '--device', opts.device);
-  if (opts.tta) args.push('--tta');
-  if (opts.scales) args.push('--scales', opts.scales);
+  const args = trainerArgs('infer', {
+    model,
+    images,
+    out,
+    threshold: opts.threshold,
+    device: opts.device,
+    tta: opts.tta,
+    scales: opts.scales,
+  });
   try {
     await runTrainerCommand(args, (event) => {
       if (event.event === 'progress' && typeof event.done === 'number') bar?.update(event.done);

@@ -15,13 +15,12 @@ export function registerWorker(program: Command): void {
     .option('--gpu-concurrency <n>', 'GPU activities at once (one per GPU)', integer(1), 1)
     .option('--log-level <level>', 'WARN, INFO or DEBUG', choice(['WARN', 'INFO', 'DEBUG'] as const, true), 'INFO')
     .action(async (opts: { queues: QueueKind[]; gpuConcurrency: number; logLevel: 'WARN' | 'INFO' | 'DEBUG' }) => {
-      const queues = opts.queues;
-      const running = await startWorkers(queues, {
+      const running = await startWorkers(opts.queues, {
         gpuConcurrency: opts.gpuConcurrency,
         logLevel: opts.logLevel,
       });
       console.error(
-        `pomona worker: polling ${queues.map((q) => `pomona-${q}`).join(', ')} at ${temporalTargetFromEnv().address}`,
+        `pomona worker: polling ${opts.queues.map((q) => `pomona-${q}`).join(', ')} at ${temporalTargetFromEnv().address}`,
       );
       await running.done;
     });
