@@ -1,6 +1,7 @@
-// The loop config of the kill tests: a tiny orchard, trained by the stand-in trainer (their workers run
-// with standInTrainerEnv) for tens of epochs so that a kill lands mid-training, with a short heartbeat
-// timeout so a dead worker's activity is retried within seconds.
+// The loop config of the kill tests: a tiny orchard, tens of epochs so that a kill lands mid-training (the
+// kill and cancellation suites run it on the stand-in trainer: their workers get standInTrainerEnv), with a
+// short heartbeat timeout so a dead worker's activity is retried within seconds. The secrets suite replaces
+// the trainer section and runs the real trainer.
 import type { LoopConfigInput } from '../../core/config/loop-config';
 
 export const KILL_TEST_CHECKPOINT_INTERVAL = 4;

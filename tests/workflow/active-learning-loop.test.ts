@@ -178,27 +178,16 @@ describe('pause, resume and stop', () => {
     expect(['selectBatch', 'exportBatch', 'trainRound'].map((a) => loop.activities.count(a))).toEqual([1, 1, 0]);
   });
 
-  test('stop while evaluating: the round is evaluated and counts, the pool is not inferred', async () => {
+  // The round that was training or evaluating finishes, is evaluated and counts; nothing is inferred on the
+  // pool (the one inferImages call is the validation images').
+  test.each([
+    ['trainRound', 'training'],
+    ['evaluateRound', 'evaluating'],
+  ] as const)('stop while %s runs (phase %s): the round counts, the pool is not inferred', async (activity, phase) => {
     const loop = await startLoop({});
-    const release = loop.activities.hold('evaluateRound');
+    const release = loop.activities.hold(activity);
     await annotate(loop, 1);
-    await loop.waitFor((s) => s.phase === 'evaluating' && loop.activities.count('evaluateRound') === 1, 'evaluating');
-    await loop.handle.signal(stop);
-    release();
-    expect(await loop.result()).toMatchObject({
-      rounds: 1,
-      labelled: 10,
-      stopReason: 'stop-signal',
-      metrics: [expect.objectContaining({ round: 1 })],
-    });
-    expect(loop.activities.count('inferImages')).toBe(1); // the validation images only
-  });
-
-  test('stop during training: the round finishes training and evaluation, and infers nothing on the pool', async () => {
-    const loop = await startLoop({});
-    const release = loop.activities.hold('trainRound');
-    await annotate(loop, 1);
-    await loop.waitFor((s) => s.phase === 'training', 'training');
+    await loop.waitFor((s) => s.phase === phase && loop.activities.count(activity) === 1, phase);
     await loop.handle.signal(stop);
     release();
     expect(await loop.result()).toMatchObject({
