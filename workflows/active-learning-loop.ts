@@ -9,17 +9,21 @@ import {
   continueAsNew,
   allHandlersFinished,
   patched,
+  setHandler,
 } from '@temporalio/workflow';
 import { parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../core/config/loop-config';
 import { ErrorType } from '../core/errors';
 import { gpuActivities, parseConfig } from './loop-activities';
-import { LoopSession } from './loop-session';
+import { initialView, LoopSession } from './loop-session';
 import { needsValidationBatch, stopReasonAfterRound, type CarriedState } from './loop-state';
 import { annotate, evaluate, inferPool, labelValidation, prepare, select, train } from './loop-steps';
-import type { LoopResult } from './messages';
+import { status, type LoopResult } from './messages';
 import { CONFIG_PARSED_ONCE } from './patches';
 
 export async function activeLearningLoop(input: LoopConfigInput, carried?: CarriedState): Promise<LoopResult> {
+  // While the first run's config is parsed (a local activity) there is no session yet: status shows the
+  // loop preparing instead of failing with QueryNotRegisteredError. A query adds nothing to history.
+  if (!carried) setHandler(status, () => initialView(String(input.project), undefined));
   const config = carried ? (input as LoopConfig) : await firstRunConfig(input);
   const loop = new LoopSession(config, carried);
   const { round, view } = loop;

@@ -71,24 +71,7 @@ export class LoopSession {
     carried: CarriedState | undefined,
   ) {
     this.round = carried?.round ?? 1;
-    this.view = {
-      project: config.project,
-      phase: 'preparing',
-      round: this.round,
-      paused: carried?.paused ?? false,
-      stopRequested: false,
-      labelled: carried?.labelled ?? 0,
-      ...(carried?.labelledBoxesByClass ? { labelledBoxesByClass: carried.labelledBoxesByClass } : {}),
-      pool: carried?.prepared.poolCount ?? 0,
-      validation: carried?.prepared.validationCount ?? 0,
-      manifestPath: carried?.prepared.manifestPath ?? null,
-      pendingBatch: null,
-      annotationProblems: [],
-      training: null,
-      metrics: carried?.metrics ?? [],
-      lastError: null,
-      stopReason: null,
-    };
+    this.view = initialView(config.project, carried);
     this.handleMessages();
   }
 
@@ -320,3 +303,25 @@ const TIMEOUT_NAMES: Partial<Record<string, string>> = {
   SCHEDULE_TO_CLOSE: 'ScheduleToClose',
   HEARTBEAT: 'Heartbeat',
 };
+
+/** What `status` shows when a run starts: the carried counts, or a new loop preparing. */
+export function initialView(project: string, carried: CarriedState | undefined): LoopStatus {
+  return {
+    project,
+    phase: 'preparing',
+    round: carried?.round ?? 1,
+    paused: carried?.paused ?? false,
+    stopRequested: false,
+    labelled: carried?.labelled ?? 0,
+    ...(carried?.labelledBoxesByClass ? { labelledBoxesByClass: carried.labelledBoxesByClass } : {}),
+    pool: carried?.prepared.poolCount ?? 0,
+    validation: carried?.prepared.validationCount ?? 0,
+    manifestPath: carried?.prepared.manifestPath ?? null,
+    pendingBatch: null,
+    annotationProblems: [],
+    training: null,
+    metrics: carried?.metrics ?? [],
+    lastError: null,
+    stopReason: null,
+  };
+}

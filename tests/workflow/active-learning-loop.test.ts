@@ -10,6 +10,7 @@ import {
   annotationsSubmitted,
   pause,
   resume,
+  status,
   stop,
   submitAnnotations,
   SubmissionFailure,
@@ -122,6 +123,15 @@ describe('stop reasons', () => {
 });
 
 describe('pause, resume and stop', () => {
+  test('status while the config is being parsed shows the loop preparing, not an unregistered query', async () => {
+    const loop = await startLoop({});
+    const release = loop.activities.hold('parseConfig');
+    const early = await loop.handle.query(status);
+    release();
+    expect(early).toMatchObject({ phase: 'preparing', round: 1, labelled: 0 });
+    await loop.waitFor((s) => s.phase === 'awaiting-annotation', 'the first batch');
+  });
+
   test('paused while preparing: selection waits for resume', async () => {
     const loop = await startLoop({});
     const release = loop.activities.hold('prepareProject');
