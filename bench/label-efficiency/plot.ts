@@ -3,10 +3,10 @@
 // rendered from the same SVG (report.ts), so both show the same thing.
 import type { CurvePoint } from './curve';
 
-const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd'];
+const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 const W = 720;
 const H = 440;
-const M = { left: 64, right: 196, top: 36, bottom: 52 }; // right: room for the legend's longest name (UNCERTAIN_CORESET)
+const M = { left: 64, right: 232, top: 36, bottom: 52 }; // right: room for the legend's longest name (TYPICLUST+UNCERTAINTY)
 
 /** Round numbers between lo and hi for axis ticks (steps of 1, 2 or 5 times a power of ten). */
 export function ticks(lo: number, hi: number, target = 6): number[] {

@@ -68,7 +68,9 @@ test('report: table with seeds per strategy, labels to reach, targets, trainer-s
   expect(doc).toContain('Run in 2 processes');
   expect(doc).toContain('- checked: seed 0 reproduced');
   expect(doc).toContain('Total wall time 20.0 min (the sum of the parts)');
-  expect(doc).toContain('| 2 | 2026-01-01T01:00:00.000Z | 1 | 10.0 min | 2.0 / 2.0 / 3.0 | 2 x AMD EPYC | 3.0 s |');
+  expect(doc).toContain(
+    '| 2 | 2026-01-01T01:00:00.000Z | 1 | RANDOM, CORESET, CORAL | 10.0 min | 2.0 / 2.0 / 3.0 | 2 x AMD EPYC | 3.0 s |',
+  );
   expect(doc).toContain("One seed's 3 loops took 3.0 min, 3.0 min");
   expect(doc).toContain('## What was tried');
 });

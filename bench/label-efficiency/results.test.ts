@@ -74,6 +74,16 @@ describe('mergeResults', () => {
     expect(merged.wallSeconds).toBe(6);
   });
 
+  test('a part that ran another strategy on the same seeds joins them, its strategies recorded', () => {
+    const typiclust = part([0, 1], 2, 'b', 5);
+    typiclust.settings.strategies = ['TYPICLUST+UNCERTAINTY'];
+    typiclust.runs = typiclust.runs.slice(0, 2).map((x, i) => ({ ...x, strategy: 'TYPICLUST+UNCERTAINTY', seed: i }));
+    const merged = mergeResults([part([0, 1], 2, 'a', 1), typiclust]);
+    expect(merged.settings.strategies).toEqual(['RANDOM', 'CORAL', 'TYPICLUST+UNCERTAINTY']);
+    expect(merged.runs.filter((x) => x.strategy === 'TYPICLUST+UNCERTAINTY').map((x) => x.seed)).toEqual([0, 1]);
+    expect(merged.parts!.map((p) => p.strategies)).toEqual([['RANDOM', 'CORAL'], ['TYPICLUST+UNCERTAINTY']]);
+  });
+
   test('refuses different settings and a strategy and seed present twice', () => {
     const other = part([2], 1, 'b', 1);
     other.settings.steps = 60;

@@ -39,6 +39,8 @@ export interface ResultsPart {
   machine: BenchMachine;
   /** The seeds whose loops this process ran. */
   seeds: number[];
+  /** The strategies it ran (absent in parts merged before a part could add strategies: all of them). */
+  strategies?: string[];
 }
 
 export interface BenchResults {
@@ -69,13 +71,15 @@ const partsOf = (r: BenchResults): ResultsPart[] =>
       embedSeconds: r.embedSeconds,
       machine: r.machine,
       seeds: [...new Set(r.runs.map((x) => x.seed))],
+      strategies: [...new Set(r.runs.map((x) => x.strategy))],
     },
   ];
 
-/** Settings without `seeds`, keys sorted, for comparing the files to merge. */
+/** Settings without `seeds` and `strategies`, keys sorted, for comparing the files to merge. */
 function comparable(s: BenchSettings): string {
   const rest: Record<string, unknown> = { ...s };
   delete rest.seeds;
+  delete rest.strategies;
   return JSON.stringify(
     Object.keys(rest)
       .sort()
@@ -84,8 +88,9 @@ function comparable(s: BenchSettings): string {
 }
 
 /**
- * Results of the same settings (all but `seeds`) from separate processes as one file: the runs together
- * (a strategy and seed may appear only once), `seeds` counted from the runs present, the wall time the
+ * Results of the same settings (all but `seeds` and `strategies`) from separate processes as one file: the
+ * runs together (a strategy and seed may appear only once; a strategy run later joins the others' seeds),
+ * `seeds` counted from the runs present, `strategies` in the order first met, the wall time the
  * sum of the parts' (they ran one after another; `parts` keeps each one's start, wall time and machine).
  */
 export function mergeResults(files: readonly BenchResults[]): BenchResults {
@@ -108,7 +113,11 @@ export function mergeResults(files: readonly BenchResults[]): BenchResults {
   const parts = files.flatMap(partsOf);
   return {
     ...first,
-    settings: { ...first.settings, seeds: new Set(runs.map((x) => x.seed)).size },
+    settings: {
+      ...first.settings,
+      seeds: new Set(runs.map((x) => x.seed)).size,
+      strategies: [...new Set(files.flatMap((f) => f.settings.strategies))],
+    },
     started: parts.map((p) => p.started).sort()[0],
     dataDir: files.find((f) => f.dataDir)?.dataDir,
     wallSeconds: parts.reduce((sum, p) => sum + p.wallSeconds, 0),

@@ -15,12 +15,12 @@ import { parseArgs } from 'node:util';
 import { rowScores } from '../../core/scores/prediction-folder';
 import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
 import { needsScores, selectRows } from '../../core/selection/select';
-import type { SelectionMethod } from '../../core/config/loop-config';
 import type { Run } from './curve';
 import { buildPool, POOL_KINDS, type PoolKind } from './pools';
 import { mergeResults, type BenchResults, type BenchSettings } from './results';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { scoreRound } from './score-round';
+import { strategyMethods } from './strategy';
 import { linkSet, trainer } from '../trainer-runs';
 
 const { values } = parseArgs({
@@ -122,10 +122,8 @@ const settings: BenchSettings = {
 const BENCH_DIR = path.join(repositoryRoot(), 'bench', 'label-efficiency');
 const resultsFile = (pool: string) => path.join(BENCH_DIR, `results-${pool}.json`);
 
-/** Initial method per strategy: all but RANDOM start from a CORESET batch (the loop's default). */
-const initialMethod = (strategy: string): SelectionMethod => (strategy === 'RANDOM' ? 'RANDOM' : 'CORESET');
-
 async function main(): Promise<void> {
+  settings.strategies.forEach(strategyMethods); // a misspelt strategy fails before the pool is built
   if (values['report-only']) {
     const files = values['report-only'].split(',').map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as BenchResults);
     const merged = files.length > 1 ? mergeResults(files) : files[0];
@@ -201,6 +199,7 @@ async function main(): Promise<void> {
   >();
   for (let seed = firstSeed; seed < firstSeed + settings.seeds; seed++) {
     for (const strategy of settings.strategies) {
+      const methods = strategyMethods(strategy);
       const runStarted = Date.now();
       const chosen: number[] = [];
       const rounds: Run['rounds'] = [];
@@ -208,7 +207,7 @@ async function main(): Promise<void> {
       let weights: string | undefined;
       let poolPredictions: string | undefined;
       for (let round = 1; round <= settings.rounds; round++) {
-        const method = round === 1 ? initialMethod(strategy) : (strategy as SelectionMethod);
+        const method = round === 1 ? methods.initial : methods.rounds;
         const chosenSet = new Set(chosen);
         const candidates = rowNames.flatMap((_, i) => (chosenSet.has(i) ? [] : [i]));
         const scores = needsScores(method)
@@ -280,7 +279,7 @@ async function main(): Promise<void> {
         }
         weights = done.weights;
         rounds.push({ labelled: chosen.length, map50: done.map50, ...(done.byScene ? { byScene: done.byScene } : {}) });
-        if (round < settings.rounds && needsScores(strategy as SelectionMethod)) {
+        if (round < settings.rounds && needsScores(methods.rounds)) {
           if (!done.poolPredictions) {
             trainer([
               'infer',

@@ -38,7 +38,7 @@ export function registerSelect(program: Command): void {
     .option('--n <count>', 'how many to add', integer(1))
     .option('--n-total <count>', 'labelled total after the selection (Lightly n_samples)', integer(1))
     .option('--preselected <file>', 'file names already labelled, one per line')
-    .option('--seed <n>', 'seed for RANDOM', integer(0), 0)
+    .option('--seed <n>', "seed for RANDOM and for TYPICLUST's k-means++", integer(0), 0)
     .option(
       '--min-distance <d>',
       'CORESET/CORAL: stop when the farthest remaining sample is closer than this',

@@ -33,8 +33,8 @@ export const selectionSize = z.union([
   }),
 ]);
 
-export const initialSelectionMethod = z.enum(['RANDOM', 'CORESET']);
-export const selectionMethod = z.enum(['RANDOM', 'CORESET', 'CORAL', 'UNCERTAINTY', 'UNCERTAIN_CORESET']);
+export const initialSelectionMethod = z.enum(['RANDOM', 'CORESET', 'TYPICLUST']);
+export const selectionMethod = z.enum(['RANDOM', 'CORESET', 'TYPICLUST', 'CORAL', 'UNCERTAINTY', 'UNCERTAIN_CORESET']);
 /** `embed --features` of the trainer (trainer/pomona_trainer/embed.py). */
 export const embeddingMethod = z.enum(['backbone', 'scene', 'ssl']);
 /** `train --backbone` of the trainer (trainer/pomona_trainer/backbone.py). */
@@ -96,13 +96,20 @@ export const loopConfigSchema = z
     }),
     selection: z
       .strictObject({
-        initial: z.strictObject({ method: initialSelectionMethod.default('CORESET'), size: selectionSize }),
+        initial: z.strictObject({
+          method: initialSelectionMethod
+            .default('CORESET')
+            .describe(
+              'CORESET: k-center greedy on the embeddings; TYPICLUST: the most typical image of each k-means cluster; RANDOM (docs/selection.md)',
+            ),
+          size: selectionSize,
+        }),
         rounds: z
           .strictObject({
             method: selectionMethod
               .default('UNCERTAINTY')
               .describe(
-                "UNCERTAINTY (the default, chosen on docs/label-efficiency.md): the most uncertain; CORAL: diversity x the last model's uncertainty; UNCERTAIN_CORESET: CORESET among the 4 x batch most uncertain (docs/selection.md)",
+                "UNCERTAINTY (the default, chosen on docs/label-efficiency.md): the most uncertain; CORAL: diversity x the last model's uncertainty; UNCERTAIN_CORESET: CORESET among the 4 x batch most uncertain; CORESET, TYPICLUST, RANDOM as for `initial` (docs/selection.md)",
               ),
             size: selectionSize,
             score: z

@@ -5,6 +5,7 @@ import { coresetSelect } from './coreset';
 import type { Embeddings } from './embeddings-csv';
 import { randomSelect } from './random';
 import { uncertainCoresetSelect } from './uncertain-coreset';
+import { typiclustSelect } from './typiclust';
 import { uncertaintySelect } from './uncertainty';
 
 /** Methods that weigh images by the last model's per-image score (its pool predictions). */
@@ -19,7 +20,7 @@ export interface SelectionRequest {
   /** Rows that may be picked. */
   candidates: number[];
   count: number;
-  /** RANDOM's seed. */
+  /** RANDOM's seed, and TYPICLUST's k-means++ seed. */
   seed: number;
   /** CORESET/CORAL: stop when the farthest remaining candidate is closer than this. */
   minDistance?: number;
@@ -38,6 +39,13 @@ export function selectRows(r: SelectionRequest): number[] {
   };
   if (r.method === 'RANDOM') return randomSelect(r.candidates, r.count, r.seed);
   if (r.method === 'CORESET') return coresetSelect(r.embeddings, common).picks;
+  if (r.method === 'TYPICLUST')
+    return typiclustSelect(r.embeddings, {
+      preselected: r.preselected,
+      candidates: r.candidates,
+      count: r.count,
+      seed: r.seed,
+    });
   if (!r.scores) throw new Error(`${r.method} needs one score per embedding row`);
   if (r.method === 'UNCERTAINTY') return uncertaintySelect(r.candidates, r.scores, r.count);
   if (r.method === 'UNCERTAIN_CORESET')

@@ -215,7 +215,9 @@ test('evaluate scores predictions; select prints file names', async () => {
   expect(uncertain.stdout.trim().split('\n')).toEqual(['d.png', 'a.png', 'c.png']);
   const unknown = await pomona('select', '--embeddings', csv, '--method', 'ENTROPY', '--n', '1');
   expect(unknown.code).toBe(2);
-  expect(unknown.stderr).toContain('"ENTROPY" is not one of RANDOM, CORESET, CORAL, UNCERTAINTY, UNCERTAIN_CORESET');
+  expect(unknown.stderr).toContain(
+    '"ENTROPY" is not one of RANDOM, CORESET, TYPICLUST, CORAL, UNCERTAINTY, UNCERTAIN_CORESET',
+  );
   const scores = JSON.parse((await pomona('scores', '--pred', pred)).stdout) as Record<string, Record<string, number>>;
   expect(scores.d.uncertainty_entropy).toBeCloseTo(1, 9);
   expect(scores.b.uncertainty_entropy).toBe(0);
