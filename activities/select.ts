@@ -1,5 +1,6 @@
-// selectBatch: choose the next images to label from the unlabelled pool, by RANDOM or CORESET on the
-// pool's embeddings. Idempotent per round: a retry returns the selection already written.
+// selectBatch: choose the next images to label from the unlabelled pool by the configured method
+// (core/selection/select.ts), on the pool's embeddings and, for scored methods, the last model's
+// predictions. Idempotent per round: a retry returns the selection already written.
 import { ApplicationFailure } from '@temporalio/activity';
 import * as path from 'node:path';
 import { batchSizeFor } from '../core/config/loop-config';

@@ -172,7 +172,7 @@ const cases: BadInput[] = [
   {
     id: 'config-coral-first-round',
     answer: () => configError((c) => (c.selection.initial.method = 'CORAL')),
-    expected: /^selection\.initial\.method: Invalid option: expected one of "RANDOM"\|"CORESET"$/,
+    expected: /^selection\.initial\.method: Invalid option: expected one of "RANDOM"\|"CORESET"\|"TYPICLUST"$/,
   },
   {
     id: 'config-unknown-field',
