@@ -11,6 +11,7 @@ import { registerDemo } from './commands/demo';
 import { registerEvaluate } from './commands/evaluate';
 import { registerExport } from './commands/export';
 import { registerLabelStudio } from './commands/label-studio';
+import { registerLightly } from './commands/lightly';
 import { registerPredict } from './commands/predict';
 import { registerScores } from './commands/scores';
 import { registerSelect } from './commands/select';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
     registerReport,
     registerServer,
     registerLabelStudio,
+    registerLightly,
     registerWorker,
     registerTao,
   ]) {
