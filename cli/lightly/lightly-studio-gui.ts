@@ -5,9 +5,9 @@ import axios from 'axios';
 import execa from 'execa';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { lightlyStudioGuiUrl } from '../../core/lightly-studio/gui-address';
 import { lightlyStudioEnv, lightlyStudioPython, requireLightlyStudio } from './lightly-studio-env';
 
-export const DEFAULT_LIGHTLY_STUDIO_PORT = 8001;
 /** Measured about 5 s on an idle machine; a loaded one takes longer. */
 const START_TIMEOUT_MS = 120_000;
 
@@ -61,7 +61,7 @@ export async function startLightlyStudioGui(options: {
     await exited;
     clearTimeout(timer);
   };
-  const url = `http://127.0.0.1:${options.port}`;
+  const url = lightlyStudioGuiUrl(options.port);
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (ended) throw new Error(`LightlyStudio's GUI exited while starting: ${output.trim().split('\n').pop() ?? ''}`);

@@ -30,6 +30,15 @@ export function selectionTagName(round: number): string {
   return round === 1 ? 'initial-selection' : `al-iteration-${round - 1}`;
 }
 
+/**
+ * Predictions under this score stay out of LightlyStudio. The detector keeps boxes down to 0.05 for CORAL's
+ * scores (about 250 an image on the demo), and LightlyStudio's image grid slows with every stored box:
+ * measured on the 120-image demo pool, its first page took 3.6 s with the 2,260 labels alone, 32 s with two
+ * rounds' predictions at 0.3 or more (8,600 boxes), and had not answered after 150 s with all 50,000.
+ * 0.3 is also the report's default for drawing boxes.
+ */
+export const PREDICTION_MIN_SCORE = 0.3;
+
 /** The annotation source of the predictions made after round `round`'s training. */
 export const predictionsSource = (round: number) => `predictions-round-${round}`;
 
@@ -41,6 +50,8 @@ export interface PushPlan {
   imagesDir: string;
   embeddings: { csv: string; spaceKey: string };
   sources: { name: string; coco: string; images: number; boxes: number }[];
+  /** Predictions under this score were left out of the sources. */
+  predictionMinScore: number;
   tags: { name: string; round: number; images: string[] }[];
 }
 
@@ -74,7 +85,11 @@ async function writeCoco(
 }
 
 /** Reads the project and writes the plan and its COCO files under <project>/lightly-studio/; returns the plan. */
-export async function writePushPlan(projectDir: string): Promise<{ planFile: string; plan: PushPlan }> {
+export async function writePushPlan(
+  projectDir: string,
+  options: { predictionMinScore?: number } = {},
+): Promise<{ planFile: string; plan: PushPlan }> {
+  const minScore = options.predictionMinScore ?? PREDICTION_MIN_SCORE;
   const manifestFile = layout.manifest(projectDir);
   const manifest = await readJson(projectManifest, manifestFile);
   if (!manifest) throw new Error(`${manifestFile}: no manifest; is ${projectDir} a pomona project folder?`);
@@ -126,7 +141,9 @@ export async function writePushPlan(projectDir: string): Promise<{ planFile: str
     const predictionsDir = layout.predictions(projectDir, round);
     if (!(await fs.stat(predictionsDir).catch(() => null))?.isDirectory()) continue;
     const boxes = new Map(
-      [...(await readKittiFolder(predictionsDir, 'prediction', undefined, false))].filter(([name]) => pool.has(name)),
+      [...(await readKittiFolder(predictionsDir, 'prediction', undefined, false))]
+        .filter(([name]) => pool.has(name))
+        .map(([name, found]) => [name, found.filter((b) => (b.score ?? 1) >= minScore)] as const),
     );
     const coco = path.join(out, `${predictionsSource(round)}.coco.json`);
     sources.push({
@@ -146,6 +163,7 @@ export async function writePushPlan(projectDir: string): Promise<{ planFile: str
       spaceKey: `pomona/embeddings.csv@${crypto.createHash('sha256').update(csv).digest('hex').slice(0, 16)}`,
     },
     sources,
+    predictionMinScore: minScore,
     tags,
   };
   const planFile = path.join(out, 'push-plan.json');

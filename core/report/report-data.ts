@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import type { Box } from '../formats/kitti';
 import { readKittiFolder } from '../formats/kitti-folder';
+import { lightlyStudioDbFile } from '../lightly-studio/push-plan';
 import { labelledSet } from '../project/labelled-set';
 import { projectManifest } from '../project/manifest';
 import { metricsFile } from '../project/metrics-file';
@@ -54,6 +55,8 @@ export interface ReportData {
   examples: ReportExample[];
   /** Image file of every manifest image, by name. */
   imageFiles: Map<string, string>;
+  /** The project's LightlyStudio dataset (`pomona lightly push`), when it has one. */
+  lightlyStudio: { dbFile: string; pushedAt: Date } | null;
 }
 
 /** The generator's scenes.json: image name -> attributes, with a `scene` kind where it has one. */
@@ -90,6 +93,12 @@ function countKinds(names: readonly string[], kinds: Map<string, string> | null)
     counts[kind] = (counts[kind] ?? 0) + 1;
   }
   return counts;
+}
+
+async function lightlyStudioDataset(projectDir: string): Promise<ReportData['lightlyStudio']> {
+  const dbFile = lightlyStudioDbFile(projectDir);
+  const stat = await fs.stat(dbFile).catch(() => null);
+  return stat ? { dbFile, pushedAt: stat.mtime } : null;
 }
 
 async function roundNumbers(projectDir: string): Promise<number[]> {
@@ -180,5 +189,6 @@ export async function readReportData(projectDir: string, exampleCount: number): 
     exampleRound,
     examples,
     imageFiles: new Map(manifest.images.map((i) => [i.name, fileOf(i)])),
+    lightlyStudio: await lightlyStudioDataset(projectDir),
   };
 }

@@ -1,6 +1,7 @@
 // The report page: one self-contained HTML file that refers only to files beside it (the learning curve
 // PNG and copied images), with boxes drawn as inline SVG over the images. No script, no network.
 import type { Box } from '../formats/kitti';
+import { selectionTagName } from '../lightly-studio/push-plan';
 import { escapeXml as esc } from './learning-curve-svg';
 import type { ReportData, ReportExample } from './report-data';
 
@@ -17,6 +18,8 @@ export interface ReportPageInput {
   generatedAt: string;
   /** The loop's live state, when the report was made through Temporal. */
   liveStatus?: string;
+  /** Where `pomona lightly gui` serves the project's dataset (its default port). */
+  lightlyStudioUrl: string;
 }
 
 const STYLE = `body{font-family:DejaVu Sans,Arial,sans-serif;margin:24px;color:#222;max-width:1100px}
@@ -69,6 +72,16 @@ function roundsTable(data: ReportData): string {
   return `<table><tr><th>round</th><th>selection</th><th>selected</th><th>labelled after</th>${balanceHead}<th>mAP@0.5</th>${classHead}<th>COCO AP</th></tr>${rows.join('')}</table>`;
 }
 
+// Where to look at the pool, its clusters and each round's picks (docs/lightly.md). The GUI is a local server
+// started on demand, so the page links its default address and says how to start it.
+function lightlyStudioSection(data: ReportData, guiUrl: string): string {
+  const gui = `npx pomona lightly gui ${data.project}`;
+  if (!data.lightlyStudio)
+    return `<p class="muted">Not in LightlyStudio yet: <code>npx pomona lightly push ${esc(data.project)}</code>, then <code>${esc(gui)}</code> (docs/lightly.md).</p>`;
+  const tags = data.rounds.map((r) => `round ${r.round}: <code>${esc(selectionTagName(r.round))}</code>`).join(', ');
+  return `<p>Dataset ${esc(data.lightlyStudio.dbFile)}, last pushed ${esc(data.lightlyStudio.pushedAt.toISOString())}. Start its GUI with <code>${esc(gui)}</code> and open <a href="${esc(guiUrl)}">${esc(guiUrl)}</a>: the pool with pomona's embeddings, the labels, each round's predictions, and one tag per round's selection${tags ? ` (${tags})` : ''}.</p>`;
+}
+
 function scenesTable(data: ReportData): string {
   if (!data.poolScenes)
     return '<p class="muted">The dataset has no scene metadata (scenes.json), so selections are shown as images only.</p>';
@@ -116,6 +129,8 @@ ${roundsTable(data)}
 ${scenesTable(data)}
 <h2>Selected images</h2>
 ${selectedImages(input)}
+<h2>In LightlyStudio</h2>
+${lightlyStudioSection(data, input.lightlyStudioUrl)}
 <h2>Predictions on validation images${data.exampleRound !== null ? ` (round ${data.exampleRound} model)` : ''}</h2>
 ${examples.length ? `<p class="legend">boxes:<span style="background:#27ae60"></span>labelled (dashed)<span style="background:#e74c3c"></span>predicted, score ≥ ${input.minScore}</p><div class="examples">${examples.join('\n')}</div>` : '<p class="muted">No evaluated round yet.</p>'}
 </body></html>

@@ -98,6 +98,7 @@ test('page: escapes names, draws predictions from the minimum score, marks uneva
     thumbnailsPerRound: 1,
     minScore: 0.3,
     generatedAt: 'now',
+    lightlyStudioUrl: 'http://127.0.0.1:8001',
   });
   expect(html).toContain('pomona report: a&lt;b&gt;&amp;c');
   expect(html).not.toContain('a<b>');
@@ -131,12 +132,36 @@ test('page: with several classes, each round shows its AP@0.5 and its labelled b
     thumbnailsPerRound: 1,
     minScore: 0.3,
     generatedAt: 'now',
+    lightlyStudioUrl: 'http://127.0.0.1:8001',
   });
   expect(html).toContain('<th>labelled boxes by class</th><th>mAP@0.5</th><th>AP@0.5 by class</th>');
   expect(html).toContain(
     '<td class="text">alive 3, dead 9</td><td>0.500</td><td class="text">alive 0.750, dead 0.250</td><td>0.250</td>',
   );
   expect(html).toContain('<td>–</td><td class="text">–</td><td>–</td><td class="text">–</td><td>–</td></tr>');
+});
+
+test("page: links the project's LightlyStudio dataset and names each round's tag, or says how to push one", async () => {
+  const project = projectFixture();
+  const page = async () =>
+    reportHtml({
+      data: await readReportData(project, 0),
+      learningCurve: 'lc.png',
+      imageHref: new Map(),
+      thumbnailsPerRound: 1,
+      minScore: 0.3,
+      generatedAt: 'now',
+      lightlyStudioUrl: 'http://127.0.0.1:8001',
+    });
+  const before = await page();
+  expect(before).toContain('Not in LightlyStudio yet: <code>npx pomona lightly push proj</code>');
+  expect(before).not.toContain('href="http://127.0.0.1:8001"');
+  fs.mkdirSync(path.join(project, 'lightly-studio'));
+  fs.writeFileSync(path.join(project, 'lightly-studio', 'dataset.db'), '');
+  const after = await page();
+  expect(after).toContain(`Dataset ${path.join(project, 'lightly-studio', 'dataset.db')}, last pushed `);
+  expect(after).toContain('<code>npx pomona lightly gui proj</code> and open <a href="http://127.0.0.1:8001">');
+  expect(after).toContain('round 1: <code>initial-selection</code>, round 2: <code>al-iteration-1</code>');
 });
 
 test('learning curve: ticks, point positions and a PNG with both series drawn', () => {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write';
 import { learningCurveSvg } from './learning-curve-svg';
 import { svgToPng } from './learning-curve-png';
+import { lightlyStudioGuiUrl } from '../lightly-studio/gui-address';
 import { readReportData, type ReportData } from './report-data';
 import { reportHtml } from './report-html';
 
@@ -62,6 +63,7 @@ export async function writeReport(options: ReportOptions): Promise<WrittenReport
     minScore: options.minScore ?? 0.3,
     generatedAt: new Date().toISOString(),
     liveStatus: options.liveStatus,
+    lightlyStudioUrl: lightlyStudioGuiUrl(),
   });
   await writeFileAtomic(htmlPath, html);
   return { html: htmlPath, png: pngPath, svg: svgPath, data };

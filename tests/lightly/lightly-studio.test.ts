@@ -12,7 +12,7 @@ import { lightlyStudioInstalled, lightlyStudioPython, lightlyStudioEnv } from '.
 import { parseEmbeddingsCsv } from '../../core/selection/embeddings-csv';
 import { parseKitti, type Box } from '../../core/formats/kitti';
 import { repositoryRoot } from '../../core/io/repository-root';
-import { lightlyStudioDbFile } from '../../core/lightly-studio/push-plan';
+import { lightlyStudioDbFile, PREDICTION_MIN_SCORE } from '../../core/lightly-studio/push-plan';
 import { layout } from '../../core/workspace-layout';
 import { twoRoundProject } from './two-round-project';
 
@@ -155,12 +155,15 @@ describeInstalled('LightlyStudio (installed in .tools/lightly-studio)', () => {
       );
     }
 
-    // Predictions of round 1 (the last round predicts nothing more), each with its score.
+    // Predictions of round 1 (the last round predicts nothing more) from PREDICTION_MIN_SCORE up, each with its score.
     let predicted = 0;
+    let leftOut = 0;
     for (const image of lightly.images) {
       const name = image.file_name.replace(/\.png$/, '');
-      const ours = kittiBoxes(path.join(layout.predictions(projectDir, 1), `${name}.txt`));
+      const all = kittiBoxes(path.join(layout.predictions(projectDir, 1), `${name}.txt`));
+      const ours = all.filter((b) => b.score! >= PREDICTION_MIN_SCORE);
       predicted += ours.length;
+      leftOut += all.length - ours.length;
       const theirs = [...(image.boxes['predictions-round-1'] ?? [])].sort(byPosition);
       expect(theirs.map(({ confidence: _c, ...box }) => box)).toEqual(ours.map(asStored).sort(byPosition));
       const scores = theirs.map((b) => b.confidence!).sort();
@@ -170,6 +173,7 @@ describeInstalled('LightlyStudio (installed in .tools/lightly-studio)', () => {
         .forEach((s, i) => expect(scores[i]).toBeCloseTo(s, 4));
     }
     expect(predicted).toBeGreaterThan(0);
+    expect(leftOut).toBeGreaterThan(0);
     expect(new Set(lightly.images.flatMap((i) => Object.keys(i.boxes)))).toEqual(
       new Set(['labels', 'predictions-round-1']),
     );
