@@ -5,7 +5,11 @@ import axios from 'axios';
 import execa from 'execa';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { lightlyStudioEnv, lightlyStudioPython, requireLightlyStudio } from './lightly-studio-env';
+import {
+  lightlyStudioEnv,
+  lightlyStudioPython,
+  requireLightlyStudio,
+} from '../../activities/lightly-studio/lightly-studio-env';
 
 export const DEFAULT_LIGHTLY_STUDIO_PORT = 8001;
 /** Measured about 5 s on an idle machine; a loaded one takes longer. */
