@@ -7,3 +7,4 @@ export { promoteValidation } from './validation-batch';
 export { evaluateRound } from './evaluate';
 export { handOffToLabelStudio } from './label-studio/hand-off';
 export { collectLabelStudioAnnotations } from './label-studio/collect';
+export { pushToLightlyStudio } from './lightly-studio/push';

@@ -1,11 +1,18 @@
 // parseConfig: the loop's config judged once, in a local activity on its first run. The parsed config
 // (defaults filled in) is recorded in history, so a replay never judges it again with a newer schema: a
 // stricter rule would fail a loop that already runs, a changed default would silently change its inputs.
+// With `lightly.enabled`, LightlyStudio must be installed on this (CPU) worker: refused here, before a round
+// is run, rather than at the first push.
 import { ApplicationFailure } from '@temporalio/common';
-import { parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../core/config/loop-config';
+import { lightlyEnabled, parseLoopConfig, type LoopConfig, type LoopConfigInput } from '../core/config/loop-config';
 import { ErrorType } from '../core/errors';
+import { requireLightlyStudioOnWorker } from './lightly-studio/push';
 
-export async function parseConfig(input: LoopConfigInput): Promise<LoopConfig> {
+/** The config judged by the schema; `requireLightlyStudio` throws when a loop that pushes cannot. */
+export function judgeConfig(
+  input: LoopConfigInput,
+  requireLightlyStudio: (field: string) => void = requireLightlyStudioOnWorker,
+): LoopConfig {
   const parsed = parseLoopConfig(input);
   if (!parsed.ok) {
     throw ApplicationFailure.create({
@@ -14,5 +21,10 @@ export async function parseConfig(input: LoopConfigInput): Promise<LoopConfig> {
       nonRetryable: true,
     });
   }
+  if (lightlyEnabled(parsed.config)) requireLightlyStudio('lightly.enabled');
   return parsed.config;
+}
+
+export async function parseConfig(input: LoopConfigInput): Promise<LoopConfig> {
+  return judgeConfig(input);
 }

@@ -266,3 +266,26 @@ export interface RoundMetrics {
   /** AP@0.5 of each class of the validation set, when it has more than one (absent before several classes). */
   ap50ByClass?: Record<string, number>;
 }
+
+export interface LightlyPushInput {
+  projectDir: string;
+  /** The round whose files are new (for logs and the Web UI's summary; the push reads the whole project). */
+  round: number;
+}
+
+/** What integrations/lightly-studio prints after a push (one JSON line): counts, no images, no vectors. */
+export interface LightlyPushSummary {
+  dbFile: string;
+  dataset: string;
+  images: number;
+  imagesAdded: number;
+  embeddingsInCsv: number;
+  /** Boxes added per annotation source; images per tag. */
+  boxesAdded: Record<string, number>;
+  tags: Record<string, number>;
+  /** LightlyStudio's own work, without starting its Python (about 7 s of imports). */
+  seconds: number;
+}
+
+/** One push into <project>/lightly-studio/dataset.db, as the loop records it; `seconds`: the whole push. */
+export type LightlyPushResult = Omit<LightlyPushSummary, 'embeddingsInCsv'>;

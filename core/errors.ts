@@ -31,6 +31,8 @@ export const ErrorType = {
   LabelStudioUnavailable: 'LabelStudioUnavailable',
   /** Label Studio refused the request (no token, a wrong token, a project that is not there, a folder outside its files root). */
   LabelStudioRefused: 'LabelStudioRefused',
+  /** `lightly.enabled` is set but LightlyStudio is not installed on this CPU worker (`npx pomona lightly setup`). */
+  LightlyStudioNotInstalled: 'LightlyStudioNotInstalled',
 } as const;
 
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];

@@ -16,7 +16,7 @@ import { ErrorType } from '../core/errors';
 import { gpuActivities, parseConfig } from './loop-activities';
 import { initialView, LoopSession } from './loop-session';
 import { needsValidationBatch, stopReasonAfterRound, type CarriedState } from './loop-state';
-import { annotate, evaluate, inferPool, labelValidation, prepare, select, train } from './loop-steps';
+import { annotate, evaluate, inferPool, labelValidation, prepare, pushToLightly, select, train } from './loop-steps';
 import { status, type LoopResult } from './messages';
 import { CONFIG_PARSED_ONCE } from './patches';
 
@@ -46,6 +46,8 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
       return loop.finish('label-budget');
     return loop.finish(selection.remainingPool > 0 ? 'size-reached' : 'pool-exhausted');
   }
+  // With `lightly.enabled`, the round's tag in LightlyStudio before the batch goes to people.
+  await pushToLightly(config, loop, state, 'selection');
 
   // 3. Annotate: export the batch, then wait, durably, for labels that pass validation.
   const imported = await annotate(config, loop, state, selection);
@@ -76,11 +78,15 @@ export async function activeLearningLoop(input: LoopConfigInput, carried?: Carri
     state.prepared.poolCount - view.labelled,
     view.stopRequested,
   );
-  if (reason) return loop.finish(reason, true);
+  if (reason) {
+    await pushToLightly(config, loop, state, 'evaluation');
+    return loop.finish(reason, true);
+  }
 
   // 7. Infer on the pool: the next selection's scores and the next batch's pre-labels.
   const poolPredictions = await inferPool(config, loop, gpu, state, model);
   if (!poolPredictions || view.stopRequested) return loop.finish('stop-signal', true);
+  await pushToLightly(config, loop, state, 'inference');
 
   await condition(allHandlersFinished);
   const next = loop.carry(state, {

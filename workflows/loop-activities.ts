@@ -48,6 +48,15 @@ export const labelStudioOptions: ActivityOptions = {
   retry: { ...cpuOptions.retry, maximumInterval: '10s', maximumAttempts: 3 },
 };
 
+// A push into LightlyStudio (`lightly.enabled`) takes seconds to minutes (LightlyStudio's import alone is about
+// 7 s); three attempts, then the loop goes on and shows the failure (loop-steps.ts, pushToLightly).
+export const lightlyPushOptions: ActivityOptions = {
+  ...cpuOptions,
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '1m',
+  retry: { ...cpuOptions.retry, initialInterval: '5s', maximumInterval: '30s', maximumAttempts: 3 },
+};
+
 /** The GPU queue's activities and their options, which depend on the loop's config. */
 export function gpuActivities(config: LoopConfig) {
   const train = gpuOptions(config, config.timeouts.train);

@@ -1,6 +1,6 @@
 // The steps of one round, in the order DESIGN gives them; each runs its activities and shows its phase.
 // A step that returns null was stopped (the `stop` signal, while paused or waiting for labels).
-import { log, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, log, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import type {
   ImportResult,
   InferResult,
@@ -9,7 +9,7 @@ import type {
   SelectionSummary,
   TrainResult,
 } from '../activities/types';
-import { batchSizeFor, type LoopConfig } from '../core/config/loop-config';
+import { batchSizeFor, lightlyEnabled, type LoopConfig } from '../core/config/loop-config';
 import { layout } from '../core/workspace-layout';
 import {
   cpu,
@@ -20,6 +20,7 @@ import {
   handOffOptions,
   importInput,
   inferInput,
+  lightlyPushOptions,
   selectInput,
   trainInput,
   validationSelectInput,
@@ -28,7 +29,7 @@ import { annotateInLabelStudio } from './label-studio-annotation';
 import { notImported, type LoopSession } from './loop-session';
 import type { CarriedState } from './loop-state';
 import { SubmissionFailure } from './messages';
-import { EMBED_INFER_FAILURE_PAUSES, TRAINING_FAILURE_PAUSES } from './patches';
+import { EMBED_INFER_FAILURE_PAUSES, LIGHTLY_STUDIO_PUSH, TRAINING_FAILURE_PAUSES } from './patches';
 import { PomonaMap50 } from './search-attributes';
 
 type Gpu = ReturnType<typeof gpuActivities>;
@@ -298,4 +299,34 @@ function inferStep(
         [inferInput(config, prepared, model, step.imagesDir, step.outDir)],
       ),
   });
+}
+
+/**
+ * With `lightly.enabled`: the project into its LightlyStudio dataset after the round's selection (its tag),
+ * after its inference on the pool (its labels and predictions), and after the evaluation of the round that
+ * ends the loop (its labels). The push is idempotent. A push that fails its three attempts does not stop
+ * the loop: a warning in the log and the status' lastError, and the next push catches up.
+ */
+export async function pushToLightly(
+  config: LoopConfig,
+  loop: LoopSession,
+  state: CarriedState,
+  after: 'selection' | 'inference' | 'evaluation',
+): Promise<void> {
+  if (!lightlyEnabled(config) || !patched(LIGHTLY_STUDIO_PUSH)) return;
+  const { round } = loop;
+  const what = `round ${round}: push to LightlyStudio after ${after}`;
+  try {
+    const pushed = await cpu.pushToLightlyStudio.executeWithOptions({ ...lightlyPushOptions, summary: what }, [
+      { projectDir: state.prepared.projectDir, round },
+    ]);
+    log.info('pushed to LightlyStudio', { round, after, ...pushed });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const message =
+      `${what} failed: ${err.cause?.message ?? err.message}; the loop goes on ` +
+      `(push by hand: npx pomona lightly push ${state.prepared.projectDir})`;
+    log.warn(message);
+    loop.view.lastError = message;
+  }
 }

@@ -9,10 +9,13 @@ export const EMBED_INFER_FAILURE_PAUSES = 'embed-infer-failure-pauses-loop';
 export const SUBMISSION_REJECTION_FAILS_UPDATE = 'submission-rejection-fails-update';
 /** Marks the change that parses the config once, in a local activity, instead of on every replay of the first run. */
 export const CONFIG_PARSED_ONCE = 'config-parsed-once';
+/** Marks the change that pushes the project into LightlyStudio after selection, inference and the last evaluation (`lightly.enabled`). */
+export const LIGHTLY_STUDIO_PUSH = 'lightly-studio-push';
 /** Every patch id the workflow uses: tests/replay requires a stored history of each. */
 export const PATCH_IDS = [
   TRAINING_FAILURE_PAUSES,
   EMBED_INFER_FAILURE_PAUSES,
   SUBMISSION_REJECTION_FAILS_UPDATE,
   CONFIG_PARSED_ONCE,
+  LIGHTLY_STUDIO_PUSH,
 ] as const;

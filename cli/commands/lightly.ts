@@ -7,10 +7,11 @@ import * as path from 'node:path';
 import { layout } from '../../core/workspace-layout';
 import { lightlyStudioDbFile } from '../../core/lightly-studio/push-plan';
 import { CliError } from '../cli-error';
-import { installLightlyStudio, lightlyStudioHome, LIGHTLY_STUDIO_VERSION } from '../lightly/lightly-studio-env';
+import { lightlyStudioHome, LIGHTLY_STUDIO_VERSION } from '../../activities/lightly-studio/lightly-studio-env';
+import { pushProject } from '../../activities/lightly-studio/lightly-studio-push';
 import { DEFAULT_LIGHTLY_STUDIO_PORT } from '../../core/lightly-studio/gui-address';
 import { startLightlyStudioGui } from '../lightly/lightly-studio-gui';
-import { pushToLightlyStudio } from '../lightly/lightly-studio-push';
+import { installLightlyStudio } from '../lightly/lightly-studio-setup';
 import { integer } from '../option-parsers';
 import { connectClient, resolveWorkflowId } from '../temporal-client';
 import { locateLoop } from './report';
@@ -55,7 +56,7 @@ export function registerLightly(program: Command): void {
     .action(async (project: string) => {
       const dir = await projectFolder(project);
       try {
-        const { summary, wallSeconds } = await pushToLightlyStudio(dir);
+        const { summary, wallSeconds } = await pushProject(dir);
         const boxes = Object.entries(summary.boxesAdded).map(([source, n]) => `${source} +${n}`);
         const tags = Object.entries(summary.tags).map(([tag, n]) => `${tag} (${n})`);
         console.log(

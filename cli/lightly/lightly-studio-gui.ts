@@ -6,7 +6,11 @@ import execa from 'execa';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { lightlyStudioGuiUrl } from '../../core/lightly-studio/gui-address';
-import { lightlyStudioEnv, lightlyStudioPython, requireLightlyStudio } from './lightly-studio-env';
+import {
+  lightlyStudioEnv,
+  lightlyStudioPython,
+  requireLightlyStudio,
+} from '../../activities/lightly-studio/lightly-studio-env';
 
 /** Measured about 5 s on an idle machine; a loaded one takes longer. */
 const START_TIMEOUT_MS = 120_000;

@@ -335,6 +335,17 @@ export const loopConfigSchema = z
           ),
       })
       .prefault({}),
+    lightly: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            "push the project into its LightlyStudio dataset (<project>/lightly-studio/dataset.db) after each round's selection, after its inference on the pool and after the last round's evaluation (a failed push: a warning, the loop goes on); needs `npx pomona lightly setup` on the CPU workers (docs/lightly.md)",
+          ),
+      })
+      .prefault({})
+      .describe('LightlyStudio (local, open source): the pool, embeddings, labels, predictions and one tag per round'),
     timeouts: z
       .strictObject({
         heartbeat: duration
@@ -385,4 +396,9 @@ export function parseLoopConfig(input: unknown): ConfigResult {
 /** Images added to reach a size, given how many are labelled already. */
 export function batchSizeFor(size: SelectionSize, labelled: number): number {
   return 'batchSize' in size ? size.batchSize : Math.max(0, size.nTotal - labelled);
+}
+
+/** Whether the loop pushes into LightlyStudio; configs recorded before `lightly` existed have no such section. */
+export function lightlyEnabled(config: LoopConfig): boolean {
+  return (config as { lightly?: { enabled?: boolean } }).lightly?.enabled === true;
 }

@@ -3,47 +3,27 @@
 // after round 2, read back through LightlyStudio's own Python API and compared with pomona's files:
 // images, embeddings, labels, predictions with scores, one tag per round; a third push adds nothing.
 // Skipped, with a message, where LightlyStudio is not installed.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import axios from 'axios';
-import { lightlyStudioInstalled, lightlyStudioPython, lightlyStudioEnv } from '../../cli/lightly/lightly-studio-env';
 import { parseEmbeddingsCsv } from '../../core/selection/embeddings-csv';
-import { parseKitti, type Box } from '../../core/formats/kitti';
 import { repositoryRoot } from '../../core/io/repository-root';
-import { lightlyStudioDbFile, PREDICTION_MIN_SCORE } from '../../core/lightly-studio/push-plan';
 import { layout } from '../../core/workspace-layout';
+import {
+  asStored,
+  byPosition,
+  describeInstalled,
+  expectPredictions,
+  kittiBoxes,
+  readBack,
+  run,
+  selected,
+  tagged,
+} from './read-back';
 import { twoRoundProject } from './two-round-project';
 
 jest.setTimeout(600_000);
-
-const installed = lightlyStudioInstalled();
-if (!installed)
-  console.warn('tests/lightly skipped: LightlyStudio is not installed (npx pomona lightly setup installs it)');
-const describeInstalled = installed ? describe : describe.skip;
-
-interface ReadBackBox {
-  class: string;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  confidence: number | null;
-}
-interface ReadBack {
-  embeddingModel: string | null;
-  embeddingModels: number;
-  images: {
-    file_name: string;
-    path: string;
-    tags: string[];
-    embedding: number[] | null;
-    boxes: Record<string, ReadBackBox[]>;
-  }[];
-}
-
-const run = promisify(execFile);
 
 /** The built CLI, as `npx pomona` runs it. */
 async function pomona(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -58,34 +38,6 @@ async function pomona(...args: string[]): Promise<{ code: number; stdout: string
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
-
-async function readBack(projectDir: string): Promise<ReadBack> {
-  const { stdout } = await run(
-    lightlyStudioPython(),
-    [path.join(__dirname, 'read_back.py'), lightlyStudioDbFile(projectDir), path.basename(projectDir)],
-    { encoding: 'utf8', env: lightlyStudioEnv(), maxBuffer: 64 << 20 },
-  );
-  return JSON.parse(stdout) as ReadBack;
-}
-
-/** A KITTI box as LightlyStudio keeps it: integer pixels, each value truncated (int()). */
-const asStored = (b: Box) => ({
-  class: b.cls,
-  x: Math.trunc(b.x1),
-  y: Math.trunc(b.y1),
-  width: Math.trunc(b.x2 - b.x1),
-  height: Math.trunc(b.y2 - b.y1),
-});
-
-function kittiBoxes(file: string): Box[] {
-  return fs.existsSync(file) ? parseKitti(fs.readFileSync(file, 'utf8'), file).boxes : [];
-}
-
-type Placed = { x: number; y: number; width: number; height: number };
-const byPosition = (a: Placed, b: Placed) => a.x - b.x || a.y - b.y || a.width - b.width || a.height - b.height;
-
-const selected = (projectDir: string, round: number) =>
-  (JSON.parse(fs.readFileSync(layout.selection(projectDir, round), 'utf8')) as { images: string[] }).images;
 
 describeInstalled('LightlyStudio (installed in .tools/lightly-studio)', () => {
   let projectDir: string;
@@ -155,41 +107,17 @@ describeInstalled('LightlyStudio (installed in .tools/lightly-studio)', () => {
       );
     }
 
-    // Predictions of round 1 (the last round predicts nothing more) from PREDICTION_MIN_SCORE up, each with its score.
-    let predicted = 0;
-    let leftOut = 0;
-    for (const image of lightly.images) {
-      const name = image.file_name.replace(/\.png$/, '');
-      const all = kittiBoxes(path.join(layout.predictions(projectDir, 1), `${name}.txt`));
-      const ours = all.filter((b) => b.score! >= PREDICTION_MIN_SCORE);
-      predicted += ours.length;
-      leftOut += all.length - ours.length;
-      const theirs = [...(image.boxes['predictions-round-1'] ?? [])].sort(byPosition);
-      expect(theirs.map(({ confidence: _c, ...box }) => box)).toEqual(ours.map(asStored).sort(byPosition));
-      const scores = theirs.map((b) => b.confidence!).sort();
-      ours
-        .map((b) => b.score!)
-        .sort()
-        .forEach((s, i) => expect(scores[i]).toBeCloseTo(s, 4));
-    }
-    expect(predicted).toBeGreaterThan(0);
-    expect(leftOut).toBeGreaterThan(0);
     expect(new Set(lightly.images.flatMap((i) => Object.keys(i.boxes)))).toEqual(
       new Set(['labels', 'predictions-round-1']),
     );
 
     // Tags: one per round's selection, named as in the seed tutorial.
-    const tagged = (tag: string) =>
-      lightly.images
-        .filter((i) => i.tags.includes(tag))
-        .map((i) => i.file_name)
-        .sort();
-    expect(tagged('initial-selection')).toEqual(
+    expect(tagged(lightly, 'initial-selection')).toEqual(
       selected(projectDir, 1)
         .map((n) => `${n}.png`)
         .sort(),
     );
-    expect(tagged('al-iteration-1')).toEqual(
+    expect(tagged(lightly, 'al-iteration-1')).toEqual(
       selected(projectDir, 2)
         .map((n) => `${n}.png`)
         .sort(),

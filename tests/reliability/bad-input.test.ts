@@ -268,6 +268,11 @@ const cases: BadInput[] = [
     answer: () => configError((c) => (c.trainer = { maxEmbedInferAttempts: 1.5 })),
     expected: /^trainer\.maxEmbedInferAttempts: Invalid input: expected int, received number$/,
   },
+  {
+    id: 'config-lightly-enabled-string',
+    answer: () => configError((c) => (c.lightly = { enabled: 'yes' })),
+    expected: /^lightly\.enabled: Invalid input: expected boolean, received string$/,
+  },
   // Paths: caught by prepareProject (activities/prepare.ts) as non-retryable failures at the loop's start.
   {
     id: 'path-dataset-missing',

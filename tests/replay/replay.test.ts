@@ -5,7 +5,7 @@
 import { Worker, DefaultLogger, Runtime } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_PARSED_ONCE, PATCH_IDS } from '../../workflows/patches';
+import { CONFIG_PARSED_ONCE, LIGHTLY_STUDIO_PUSH, PATCH_IDS } from '../../workflows/patches';
 import { workflowBundle } from '../helpers/dev-server';
 
 const dir = path.join(__dirname, 'histories');
@@ -68,6 +68,20 @@ test('a first run replays on a schema that would refuse its config (config-parse
     history,
     'config-parsed-once-changed-schema',
   );
+});
+
+// A loop with lightly.enabled (tests/lightly/lightly-auto-push.test.ts) pushed after each selection, after
+// round 1's pool inference and after round 2's evaluation; with the option off, the same history would no
+// longer replay, which shows the replay follows the recorded config and the patch, not today's defaults.
+test('a loop that pushes into LightlyStudio replays (lightly-studio-push), and not with lightly.enabled off', async () => {
+  for (const file of ['lightly-push-round1.json', 'lightly-push-round2.json'])
+    expect(patchIds(file)).toContain(LIGHTLY_STUDIO_PUSH);
+  const bundle = { workflowBundle: await workflowBundle() };
+  const off = withEditedConfig(
+    'lightly-push-round2.json',
+    (config) => ((config.lightly as { enabled: boolean }).enabled = false),
+  );
+  await expect(Worker.runReplayHistory(bundle, off, 'lightly-push-disabled')).rejects.toThrow(/[Nn]ondeterminism/);
 });
 
 test.each(files)('replays %s', async (file) => {

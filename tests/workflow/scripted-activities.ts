@@ -1,9 +1,9 @@
 // Scripted stand-ins for pomona's activities, for workflow tests that need no trainer and no files: each
 // follows its contract in activities/types.ts (inputs, results, round-keyed paths, non-retryable error
 // types) and keeps what it was asked in memory, so a test can drive every branch of the loop in seconds.
-// parseConfig is the real one: it is pure.
+// parseConfig is the real one (it is pure), asking the script whether LightlyStudio is installed.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { parseConfig } from '../../activities/parse-config';
+import { judgeConfig, parseConfig } from '../../activities/parse-config';
 import type {
   CollectedAnnotations,
   CollectLabelStudioInput,
@@ -17,6 +17,8 @@ import type {
   InferInput,
   InferResult,
   LabelStudioBatch,
+  LightlyPushInput,
+  LightlyPushResult,
   LabelStudioHandOffInput,
   PreparedProject,
   PromoteValidationInput,
@@ -39,6 +41,8 @@ export interface PoolScript {
   /** Classes of a pool of several: imports count boxes per class (the first holds two thirds) and the
    * evaluation reports AP per class (the first class at the mAP + 0.1, the others below it). */
   classes?: string[];
+  /** LightlyStudio on the CPU worker (default: installed, every push works). */
+  lightly?: Partial<ScriptedActivities['lightly']>;
 }
 
 /** A labels folder whose name contains this is rejected by importAnnotations, as bad labels would be. */
@@ -65,18 +69,24 @@ export class ScriptedActivities {
     trainRound: [],
     inferImages: [],
   };
+  /** LightlyStudio on the scripted CPU worker: whether it is installed, and how many next pushes fail. */
+  readonly lightly = { installed: true, failures: 0 };
+  /** Inputs of every pushToLightlyStudio attempt. */
+  readonly lightlyPushes: LightlyPushInput[] = [];
   /** Inputs of every trainRound attempt. */
   readonly trainInputs: TrainInput[] = [];
   private readonly selected = new Map<string, number>();
   private readonly gates = new Map<string, Promise<void>>();
   private readonly labelledCounts = new Map<string, number>();
 
-  constructor(private readonly pool: PoolScript) {}
+  constructor(private readonly pool: PoolScript) {
+    Object.assign(this.lightly, pool.lightly);
+  }
 
   cpu() {
     return {
       parseConfig: (input: Parameters<typeof parseConfig>[0]): Promise<LoopConfig> =>
-        this.called('parseConfig', () => parseConfig(input)),
+        this.called('parseConfig', () => judgeConfig(input, (field) => this.requireLightlyStudio(field))),
       prepareProject: (config: LoopConfig) => this.called('prepareProject', () => this.prepareProject(config)),
       selectBatch: (input: SelectBatchInput) => this.called('selectBatch', () => this.selectBatch(input)),
       exportBatch: (input: ExportBatchInput) => this.called('exportBatch', () => this.exportBatch(input)),
@@ -89,6 +99,8 @@ export class ScriptedActivities {
         this.called('handOffToLabelStudio', () => this.handOffToLabelStudio(input)),
       collectLabelStudioAnnotations: (input: CollectLabelStudioInput) =>
         this.called('collectLabelStudioAnnotations', () => this.collectLabelStudioAnnotations(input)),
+      pushToLightlyStudio: (input: LightlyPushInput) =>
+        this.called('pushToLightlyStudio', () => this.pushToLightlyStudio(input)),
     };
   }
 
@@ -264,6 +276,33 @@ export class ScriptedActivities {
       boxes: annotated,
     };
     return { progress, imported };
+  }
+
+  private requireLightlyStudio(field: string): void {
+    if (!this.lightly.installed)
+      throw ApplicationFailure.create({
+        type: 'LightlyStudioNotInstalled',
+        message: `${field}: LightlyStudio 1.2.0 is not installed in /scripted/.tools/lightly-studio: run npx pomona lightly setup on this worker, or set lightly.enabled to false`,
+        nonRetryable: true,
+      });
+  }
+
+  private pushToLightlyStudio(input: LightlyPushInput): LightlyPushResult {
+    this.lightlyPushes.push(input);
+    this.requireLightlyStudio('lightly.enabled');
+    if (this.lightly.failures > 0) {
+      this.lightly.failures--;
+      throw new Error('push to dataset.db failed (exit code 1): Could not set lock on file (scripted)');
+    }
+    return {
+      dbFile: `${input.projectDir}/lightly-studio/dataset.db`,
+      dataset: input.projectDir.split('/').pop()!,
+      images: this.pool.poolCount,
+      imagesAdded: 0,
+      boxesAdded: {},
+      tags: {},
+      seconds: 1,
+    };
   }
 
   private trainRound(input: TrainInput): TrainResult {
