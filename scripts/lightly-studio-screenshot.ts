@@ -35,18 +35,22 @@ async function main(): Promise<void> {
     const tag = page.getByText(values.tag, { exact: true });
     await tag.waitFor({ timeout: 60_000 });
     await tag.click();
-    await page.waitForFunction(() => !document.body.innerText.includes('Loading images'), null, {
-      timeout: GRID_TIMEOUT_MS,
-    });
+    await page.getByText('Loading images').waitFor({ state: 'hidden', timeout: GRID_TIMEOUT_MS });
     // Thumbnails arrive after the list; wait until every one on the page has decoded.
-    await page.waitForFunction(
-      () => {
-        const images = [...document.querySelectorAll('img[src*="/images/sample/"]')] as HTMLImageElement[];
-        return images.length > 0 && images.every((i) => i.complete && i.naturalWidth > 0);
-      },
-      null,
-      { timeout: GRID_TIMEOUT_MS },
-    );
+    const thumbnails = page.locator('img[src*="/images/sample/"]');
+    await thumbnails.first().waitFor({ timeout: GRID_TIMEOUT_MS });
+    const deadline = Date.now() + GRID_TIMEOUT_MS;
+    const decoded = () =>
+      thumbnails.evaluateAll((all) =>
+        all.every((i) => {
+          const image = i as unknown as { complete: boolean; naturalWidth: number };
+          return image.complete && image.naturalWidth > 0;
+        }),
+      );
+    while (!(await decoded())) {
+      if (Date.now() > deadline) throw new Error(`thumbnails not loaded within ${GRID_TIMEOUT_MS / 1000} s`);
+      await page.waitForTimeout(500);
+    }
     // LightlyStudio offers a tour on the first visit; its dialog would cover the grid.
     const dismiss = page.getByRole('button', { name: 'Dismiss' });
     if (await dismiss.count()) await dismiss.click();

@@ -1,6 +1,6 @@
 // The steps of one round, in the order DESIGN gives them; each runs its activities and shows its phase.
 // A step that returns null was stopped (the `stop` signal, while paused or waiting for labels).
-import { ActivityFailure, log, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, isCancellation, log, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import type {
   ImportResult,
   InferResult,
@@ -322,7 +322,8 @@ export async function pushToLightly(
     ]);
     log.info('pushed to LightlyStudio', { round, after, ...pushed });
   } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
+    // A cancelled loop stops here as anywhere else; only the push's own failure is let pass.
+    if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
     const message =
       `${what} failed: ${err.cause?.message ?? err.message}; the loop goes on ` +
       `(push by hand: npx pomona lightly push ${state.prepared.projectDir})`;

@@ -3,8 +3,8 @@
 // evaluation of the round that ends the loop; never when disabled; refused at start when LightlyStudio is
 // not installed; a push that keeps failing leaves the loop going, with the failure in its status.
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { submitAnnotations } from '../../workflows/messages';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { status, submitAnnotations } from '../../workflows/messages';
 import { useScriptedLoops, type ScriptedLoop } from './loop-environment';
 
 jest.setTimeout(90_000);
@@ -71,4 +71,20 @@ test('a push that fails its three attempts: the loop goes on, the failure in its
   await annotate(loop, 2);
   expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
   expect(loop.activities.count('pushToLightlyStudio')).toBe(3 + 3);
+});
+
+test('a loop cancelled while it pushes ends cancelled: the push catches its own failures only', async () => {
+  const loop = await startLoop({ lightly: { enabled: true }, stop: { maxRounds: 2 } });
+  const release = loop.activities.hold('pushToLightlyStudio');
+  const deadline = Date.now() + 30_000;
+  while (loop.activities.count('pushToLightlyStudio') < 1 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  await loop.handle.cancel();
+  const failure = await loop.handle.result().catch((err: unknown) => err);
+  release();
+  expect(failure).toBeInstanceOf(WorkflowFailedError);
+  expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  expect(loop.activities.count('exportBatch')).toBe(0);
+  // Not mistaken for a failed push that the loop would go on from.
+  expect((await loop.handle.query(status)).lastError ?? null).toBeNull();
 });
