@@ -107,6 +107,8 @@ describeInstalled('LightlyStudio (installed in .tools/lightly-studio)', () => {
       );
     }
 
+    // Predictions of round 1 (the last round predicts nothing more), each with its score.
+    expectPredictions(lightly, projectDir, 1);
     expect(new Set(lightly.images.flatMap((i) => Object.keys(i.boxes)))).toEqual(
       new Set(['labels', 'predictions-round-1']),
     );
