@@ -9,6 +9,7 @@ import { PNG } from 'pngjs';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { standInTrainerEnv } from '../../tests/helpers/stand-in-trainer';
 import type { BenchResults } from './results';
+import { strategyMethods } from './strategy';
 
 // the benchmark's default strategies, and one naming its round-1 method (INITIAL+METHOD)
 const STRATEGIES = ['RANDOM', 'CORESET', 'CORAL', 'UNCERTAINTY', 'UNCERTAIN_CORESET', 'TYPICLUST+UNCERTAINTY'];
@@ -42,8 +43,10 @@ test('bench/label-efficiency --quick: every strategy, results, page and plots in
   expect(results.runs.map((r) => [r.strategy, r.rounds.map((x) => x.labelled)])).toEqual(
     STRATEGIES.map((s) => [s, [4, 8]]),
   );
-  // every strategy but RANDOM and TYPICLUST+ starts from the same CORESET batch, trained once
-  expect(new Set(results.runs.slice(1, 5).map((r) => JSON.stringify([r.picks[0], r.rounds[0].map50]))).size).toBe(1);
+  // every strategy whose first batch is CORESET's starts from the same batch, trained once
+  const fromCoreset = results.runs.filter((r) => strategyMethods(r.strategy).initial === 'CORESET');
+  expect(fromCoreset.length).toBeGreaterThan(1);
+  expect(new Set(fromCoreset.map((r) => JSON.stringify([r.picks[0], r.rounds[0].map50]))).size).toBe(1);
   expect(Object.keys(results.runs[0].rounds[0].byScene ?? {}).length).toBeGreaterThan(0);
   const doc = fs.readFileSync(path.join(dir, 'label-efficiency.md'), 'utf8');
   expect(doc).toContain('### mAP@0.5 per scene kind of the validation images');

@@ -243,7 +243,7 @@ export function poolSection(r: BenchResults, plotName: string, scenes?: Record<s
     `| training per round | ${s.steps} optimiser steps (\`--min-steps\`), batch ${s.batchSize}, input ${s.inputSize}, backbone \`${s.backbone ?? 'scratch'}\`${s.backbone ? '' : ' (letterboxed images, before backbones)'}, round n fine-tunes round n-1 |`,
   );
   lines.push(
-    `| seeds | ${s.seeds} (${[...new Set(r.runs.map((x) => x.seed))].sort((a, b) => a - b).join(', ')}): seed s trains with \`--seed 100 s + round\` and RANDOM picks with seed 1000 s + round (CORESET's k-center picks do not depend on a seed, so its first batch is the same in every seed${s.strategies.some((x) => x.includes('TYPICLUST')) ? "; TYPICLUST's k-means++ takes RANDOM's seed" : ''}) |`,
+    `| seeds | ${s.seeds} (${[...new Set(r.runs.map((x) => x.seed))].sort((a, b) => a - b).join(', ')}): seed s trains with \`--seed 100 s + round\` and RANDOM picks with seed 1000 s + round (CORESET's k-center picks do not depend on a seed, so its first batch is the same in every seed${s.strategies.some((x) => Object.values(strategyMethods(x)).includes('TYPICLUST')) ? "; TYPICLUST's k-means++ takes RANDOM's seed" : ''}) |`,
   );
   lines.push('');
   lines.push(...runtimeLines(r));
