@@ -82,4 +82,32 @@ test('report: ratios against pomona, where picks part from the reference, target
   expect(summary).toContain('at least 3x faster than the NumPy reference: not met (2.5x)');
   expect(summary).toContain('at least 5x faster than NumPy BLAS: not measured');
   expect(summary).toContain('faster than lightly-mundig: met (5.0x)');
+
+  // A clustered size where the BLAS target is missed; picks stored truncated keep their agreement.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-bench-selection-report-'));
+  const doc = path.join(dir, 'speed.md');
+  results.sizes.push({
+    kind: 'clustered',
+    n: 5,
+    dim: 2,
+    k: 3,
+    date: '2026-01-02T03:04:05Z',
+    loadAverageAtStart: [1, 2, 3],
+    methods: {
+      pomona: { seconds: [0.1], picks: [0], picksAgreement: 'identical' },
+      'numpy-direct': { seconds: [0.4], picks: [0] },
+      'numpy-blas': { seconds: [0.3], picks: [0], picksAgreement: 'differ from pick 2 on (1 of 3 positions)' },
+    },
+  });
+  writeSelectionSpeedReport(results, doc);
+  const text = fs.readFileSync(doc, 'utf8');
+  expect(text).toContain(
+    '| 2026-01-02 03:04 (1 / 2 / 3) | clustered | 5 | 2 | 3 | 0.100 | 0.300 | 3.0x | **not met** | 4.0x | - | identical |',
+  );
+  expect(text).toContain(
+    '**The 5x target over NumPy BLAS is not met** for: clustered rows at N = 5, D = 2, k = 3 (3.0x).',
+  );
+  expect(text).toContain('| numpy-blas | 0.300 | 3.0x | differ from pick 2 on (1 of 3 positions) |');
+  expect(text).toContain('## gaussian rows, N = 5, D = 2, k = 3');
+  fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -123,6 +123,7 @@ for (const { n, dim, k } of sizes)
       `[bench:selection] ${kind} N=${n} D=${dim} k=${k}: generating, then pomona, pomona (exact only), ${values.methods}`,
     );
     // The same seed for both kinds: the clustered rows are the Gaussian ones moved towards their centres.
+    const started = new Date().toISOString();
     const data = generateRows(kind, n, dim, Number(values.seed) + n + dim);
     const file = path.join(os.tmpdir(), `pomona-selection-${process.pid}.f64`);
     fs.writeFileSync(file, new Uint8Array(data.buffer));
@@ -133,7 +134,15 @@ for (const { n, dim, k } of sizes)
     } finally {
       fs.rmSync(file, { force: true });
     }
-    const size: SizeResult = { kind, n, dim, k, methods };
+    const size: SizeResult = {
+      kind,
+      n,
+      dim,
+      k,
+      date: started,
+      loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))),
+      methods,
+    };
     results.sizes.push(size);
     const reference = methods['numpy-direct'];
     // Without references (--methods none) there is nothing to compare; a reference that ran must agree.
