@@ -122,8 +122,9 @@ for (const { n, dim, k } of sizes)
     console.error(
       `[bench:selection] ${kind} N=${n} D=${dim} k=${k}: generating, then pomona, pomona (exact only), ${values.methods}`,
     );
-    // The same seed for both kinds: the clustered rows are the Gaussian ones moved towards their centres.
     const started = new Date().toISOString();
+    const load = os.loadavg().map((l) => Number(l.toFixed(2)));
+    // The same seed for both kinds: the clustered rows are the Gaussian ones moved towards their centres.
     const data = generateRows(kind, n, dim, Number(values.seed) + n + dim);
     const file = path.join(os.tmpdir(), `pomona-selection-${process.pid}.f64`);
     fs.writeFileSync(file, new Uint8Array(data.buffer));
@@ -140,7 +141,7 @@ for (const { n, dim, k } of sizes)
       dim,
       k,
       date: started,
-      loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))),
+      loadAverageAtStart: load,
       methods,
     };
     results.sizes.push(size);
