@@ -1,7 +1,8 @@
 // Selection speed: pomona's CORESET (k-center greedy) against a NumPy reference and Lightly's own engine
-// (lightly-mundig) on identical random embeddings, in one run; checks that the picks are identical and
+// (lightly-mundig) on identical embeddings of each kind (rows.ts: gaussian, clustered), in one run; checks that the picks are identical and
 // prints the time ratios; writes bench/selection/results.json and docs/selection-speed.md (report.ts).
 //   npx tsx bench/selection/run.ts [--sizes 100000x32x1000,200000x512x200,1000000x64x1000] [--repeat 2] [--quick]
+//     [--kinds gaussian,clustered]
 //     [--methods numpy-direct,numpy-blas,lightly-mundig | none] [--out FILE] [--doc FILE]
 // Every method picks k rows from nothing selected (first pick row 0, ties to the lowest index); times are
 // the best of --repeat runs of the selection alone (not data generation or loading).
@@ -14,7 +15,6 @@ import { trainerPython } from '../../activities/trainer-process';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { greedySelect } from '../../core/selection/coreset';
 import { distanceFilterModule } from '../../core/selection/distance-filter';
-import { seededNormals } from '../../core/selection/random';
 import {
   sizeRows,
   writeSelectionSpeedReport,
@@ -22,12 +22,14 @@ import {
   type SelectionSpeedResults,
   type SizeResult,
 } from './report';
+import { generateRows, ROW_KINDS, type RowKind } from './rows';
 
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '100000x32x1000,200000x512x200,1000000x64x1000' },
     repeat: { type: 'string', default: '2' },
     seed: { type: 'string', default: '1' },
+    kinds: { type: 'string', default: ROW_KINDS.join(',') },
     methods: { type: 'string', default: 'numpy-direct,numpy-blas,lightly-mundig' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
@@ -42,6 +44,11 @@ const sizes = (quick ? '20000x32x200,20000x256x50' : values.sizes).split(',').ma
   if (![n, dim, k].every((v) => Number.isInteger(v) && v > 0) || k > n)
     throw new Error(`--sizes: "${s}" is not NxDxK with K <= N`);
   return { n, dim, k };
+});
+const kinds = values.kinds.split(',').map((kind) => {
+  if (!(ROW_KINDS as readonly string[]).includes(kind))
+    throw new Error(`--kinds: "${kind}" is not one of ${ROW_KINDS.join(', ')}`);
+  return kind as RowKind;
 });
 const repeat = Number(values.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat: a positive integer');
@@ -110,28 +117,39 @@ const results: SelectionSpeedResults = {
   sizes: [],
 };
 let allIdentical = true;
-for (const { n, dim, k } of sizes) {
-  console.error(
-    `[bench:selection] N=${n} D=${dim} k=${k}: generating, then pomona, pomona (exact only), ${values.methods}`,
-  );
-  // Independent standard normal values: no clusters for the lazy bounds to exploit, the hard case.
-  const data = seededNormals(n * dim, Number(values.seed) + n + dim);
-  const file = path.join(os.tmpdir(), `pomona-selection-${process.pid}.f64`);
-  fs.writeFileSync(file, new Uint8Array(data.buffer));
-  const pomona = timePomona(data, n, dim, k, 'auto');
-  const methods: SizeResult['methods'] = { pomona, 'pomona-exact': timePomona(data, n, dim, k, 'exact') };
-  try {
-    if (values.methods !== 'none') Object.assign(methods, runReferences(file, n, dim, k));
-  } finally {
-    fs.rmSync(file, { force: true });
+for (const { n, dim, k } of sizes)
+  for (const kind of kinds) {
+    console.error(
+      `[bench:selection] ${kind} N=${n} D=${dim} k=${k}: generating, then pomona, pomona (exact only), ${values.methods}`,
+    );
+    const started = new Date().toISOString();
+    const load = os.loadavg().map((l) => Number(l.toFixed(2)));
+    // The same seed for both kinds: the clustered rows are the Gaussian ones moved towards their centres.
+    const data = generateRows(kind, n, dim, Number(values.seed) + n + dim);
+    const file = path.join(os.tmpdir(), `pomona-selection-${process.pid}.f64`);
+    fs.writeFileSync(file, new Uint8Array(data.buffer));
+    const pomona = timePomona(data, n, dim, k, 'auto');
+    const methods: SizeResult['methods'] = { pomona, 'pomona-exact': timePomona(data, n, dim, k, 'exact') };
+    try {
+      if (values.methods !== 'none') Object.assign(methods, runReferences(file, n, dim, k));
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+    const size: SizeResult = {
+      kind,
+      n,
+      dim,
+      k,
+      date: started,
+      loadAverageAtStart: load,
+      methods,
+    };
+    results.sizes.push(size);
+    const reference = methods['numpy-direct'];
+    // Without references (--methods none) there is nothing to compare; a reference that ran must agree.
+    if (reference && (!('picks' in reference) || JSON.stringify(reference.picks) !== JSON.stringify(pomona.picks)))
+      allIdentical = false;
   }
-  const size: SizeResult = { n, dim, k, methods };
-  results.sizes.push(size);
-  const reference = methods['numpy-direct'];
-  // Without references (--methods none) there is nothing to compare; a reference that ran must agree.
-  if (reference && (!('picks' in reference) || JSON.stringify(reference.picks) !== JSON.stringify(pomona.picks)))
-    allIdentical = false;
-}
 results.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 const summary = writeSelectionSpeedReport(results, docFile);
 // The picks themselves are compared above; the results file keeps their first 20 and how they compare.
