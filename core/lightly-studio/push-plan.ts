@@ -14,9 +14,9 @@ import { parseKitti } from '../formats/kitti';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { labelledSet } from '../project/labelled-set';
 import { projectManifest } from '../project/manifest';
-import { parseProjectFile } from '../project/project-file';
 import { selectionFile } from '../project/selection-file';
 import { layout } from '../workspace-layout';
+import { projectRounds, readProjectFileIfPresent } from '../project/read-project-files';
 
 /** The annotation source of the labels people gave (imported by the loop, round by round). */
 export const LABELS_SOURCE = 'labels';
@@ -55,22 +55,6 @@ export interface PushPlan {
   tags: { name: string; round: number; images: string[] }[];
 }
 
-async function readJson<T>(schema: Parameters<typeof parseProjectFile<T>>[0], file: string): Promise<T | null> {
-  const text = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return null;
-    throw err;
-  });
-  return text === null ? null : parseProjectFile(schema, text, file);
-}
-
-async function roundNumbers(projectDir: string): Promise<number[]> {
-  const entries = await fs.readdir(path.join(projectDir, 'rounds')).catch(() => [] as string[]);
-  return entries
-    .filter((e) => /^\d+$/.test(e))
-    .map(Number)
-    .sort((a, b) => a - b);
-}
-
 /** A COCO file of `boxes` over `images` (file names as in the pool's links); people's labels carry no score. */
 async function writeCoco(
   file: string,
@@ -91,7 +75,7 @@ export async function writePushPlan(
 ): Promise<{ planFile: string; plan: PushPlan }> {
   const minScore = options.predictionMinScore ?? PREDICTION_MIN_SCORE;
   const manifestFile = layout.manifest(projectDir);
-  const manifest = await readJson(projectManifest, manifestFile);
+  const manifest = await readProjectFileIfPresent(projectManifest, manifestFile);
   if (!manifest) throw new Error(`${manifestFile}: no manifest; is ${projectDir} a pomona project folder?`);
   const embeddingsCsv = layout.embeddings(projectDir);
   const csv = await fs.readFile(embeddingsCsv).catch(() => {
@@ -111,13 +95,14 @@ export async function writePushPlan(
   );
   const inPool = (names: Iterable<string>) => [...names].filter((n) => pool.has(n)).map((n) => pool.get(n)!);
 
-  const rounds = await roundNumbers(projectDir);
+  const rounds = await projectRounds(projectDir);
   const sources: PushPlan['sources'] = [];
   const tags: PushPlan['tags'] = [];
 
   // The labelled set of the newest round that has one holds every label imported so far.
   let labelled = null;
-  for (const round of rounds) labelled = (await readJson(labelledSet, layout.labelled(projectDir, round))) ?? labelled;
+  for (const round of rounds)
+    labelled = (await readProjectFileIfPresent(labelledSet, layout.labelled(projectDir, round))) ?? labelled;
   if (labelled) {
     const boxes = new Map<string, Box[]>();
     for (const image of labelled.images) {
@@ -131,7 +116,7 @@ export async function writePushPlan(
   }
 
   for (const round of rounds) {
-    const selection = await readJson(selectionFile, layout.selection(projectDir, round));
+    const selection = await readProjectFileIfPresent(selectionFile, layout.selection(projectDir, round));
     if (selection)
       tags.push({
         name: selectionTagName(round),

@@ -10,9 +10,9 @@ import { lightlyStudioDbFile } from '../lightly-studio/push-plan';
 import { labelledSet } from '../project/labelled-set';
 import { projectManifest } from '../project/manifest';
 import { metricsFile } from '../project/metrics-file';
-import { parseProjectFile } from '../project/project-file';
 import { selectionFile } from '../project/selection-file';
 import { layout } from '../workspace-layout';
+import { projectRounds, readProjectFileIfPresent } from '../project/read-project-files';
 
 export interface ReportRound {
   round: number;
@@ -62,21 +62,9 @@ export interface ReportData {
 /** The generator's scenes.json: image name -> attributes, with a `scene` kind where it has one. */
 const sceneAttributes = z.record(z.string(), z.looseObject({ scene: z.string().optional() }));
 
-/** A JSON file parsed with its schema (a damaged one named with its wrong field), or null when it is absent. */
-async function readIfPresent<T>(schema: z.ZodType<T>, file: string): Promise<T | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
-  }
-  return parseProjectFile(schema, text, file);
-}
-
 /** scenes.json of the synthetic generator: image name -> attributes with a `scene` kind. */
 async function readSceneKinds(datasetRoot: string): Promise<Map<string, string> | null> {
-  const scenes = await readIfPresent(sceneAttributes, path.join(datasetRoot, 'scenes.json'));
+  const scenes = await readProjectFileIfPresent(sceneAttributes, path.join(datasetRoot, 'scenes.json'));
   if (!scenes) return null;
   return new Map(
     Object.entries(scenes).flatMap(([name, a]) =>
@@ -101,17 +89,9 @@ async function lightlyStudioDataset(projectDir: string): Promise<ReportData['lig
   return stat ? { dbFile, pushedAt: stat.mtime } : null;
 }
 
-async function roundNumbers(projectDir: string): Promise<number[]> {
-  const entries = await fs.readdir(path.join(projectDir, 'rounds')).catch(() => [] as string[]);
-  return entries
-    .filter((e) => /^\d+$/.test(e))
-    .map(Number)
-    .sort((a, b) => a - b);
-}
-
 /** Reads everything a report needs from `projectDir`; `exampleCount` validation images get their boxes read. */
 export async function readReportData(projectDir: string, exampleCount: number): Promise<ReportData> {
-  const manifest = await readIfPresent(projectManifest, layout.manifest(projectDir));
+  const manifest = await readProjectFileIfPresent(projectManifest, layout.manifest(projectDir));
   if (!manifest)
     throw new Error(`${layout.manifest(projectDir)}: no manifest; is ${projectDir} a pomona project folder?`);
   const kinds = await readSceneKinds(manifest.datasetRoot);
@@ -121,12 +101,12 @@ export async function readReportData(projectDir: string, exampleCount: number): 
   const validation = manifest.images.filter((i) => i.split === 'validation');
 
   const rounds: ReportRound[] = [];
-  for (const round of await roundNumbers(projectDir)) {
-    const selection = await readIfPresent(selectionFile, layout.selection(projectDir, round));
+  for (const round of await projectRounds(projectDir)) {
+    const selection = await readProjectFileIfPresent(selectionFile, layout.selection(projectDir, round));
     if (!selection) continue;
-    const metrics = await readIfPresent(metricsFile, layout.metrics(projectDir, round));
+    const metrics = await readProjectFileIfPresent(metricsFile, layout.metrics(projectDir, round));
     const byClass = metrics?.ap50_by_class;
-    const labelled = await readIfPresent(labelledSet, layout.labelled(projectDir, round));
+    const labelled = await readProjectFileIfPresent(labelledSet, layout.labelled(projectDir, round));
     const boxesByClass = labelled?.boxesByClass;
     rounds.push({
       round,
