@@ -14,6 +14,9 @@ import { readManifest } from './manifest';
 import { readSelection, type SelectionFile } from './selection-file';
 import type { SelectBatchInput, SelectionSummary } from './types';
 import { ErrorType } from '../core/errors';
+import { deduplicatedCandidates } from '../core/selection/deduplicated';
+import { deduplicatePool } from './lightly-studio/deduplicate';
+import { lightlyStudioMissing } from './lightly-studio/lightly-studio-env';
 
 export async function selectBatch(input: SelectBatchInput): Promise<SelectionSummary> {
   const selectionPath = layout.selection(input.projectDir, input.round);
@@ -32,6 +35,7 @@ export async function selectBatch(input: SelectBatchInput): Promise<SelectionSum
   if (input.labelBudget !== undefined) count = Math.max(0, Math.min(count, input.labelBudget - labelledNames.size));
 
   let picks: string[] = [];
+  let deduplicated: SelectionFile['deduplicated'];
   if (count > 0) {
     const embeddings = await readEmbeddingsCsv(input.embeddingsPath);
     // Embedding rows are named by the pool link's file name (`<name><ext>`); selection speaks names.
@@ -47,7 +51,13 @@ export async function selectBatch(input: SelectBatchInput): Promise<SelectionSum
     }
     const preselected = rowNames.flatMap((n, i) => (labelledNames.has(n) ? [i] : []));
     const pool = new Set(poolNames);
-    const candidates = rowNames.flatMap((n, i) => (pool.has(n) && !labelledNames.has(n) ? [i] : []));
+    const open = rowNames.flatMap((n, i) => (pool.has(n) && !labelledNames.has(n) ? [i] : []));
+    let candidates = open;
+    if (input.deduplicate) {
+      const kept = await keptRows(input.embeddingsPath, input.deduplicate.minDistance, embeddings.filenames);
+      deduplicated = { minDistance: input.deduplicate.minDistance, kept: kept.size };
+      candidates = deduplicatedCandidates(open, kept, count);
+    }
     const scores = needsScores(input.method) ? await poolScores(input, embeddings.filenames) : undefined;
     const indices = selectRows({
       method: input.method,
@@ -66,6 +76,7 @@ export async function selectBatch(input: SelectBatchInput): Promise<SelectionSum
     method: input.method,
     ...(needsScores(input.method) ? { score: input.score } : {}),
     labelledBefore: labelledNames.size,
+    ...(deduplicated ? { deduplicated } : {}),
     images: picks,
   };
   await writeJsonAtomic(selectionPath, selection);
@@ -98,4 +109,23 @@ async function poolScores(input: SelectBatchInput, rowFiles: string[]): Promise<
     });
   }
   return rowScores(input.predictionsDir, rowFiles, input.score);
+}
+
+/** Embedding rows LightlyStudio's deduplication keeps (computed once per embeddings file and distance). */
+async function keptRows(
+  embeddingsPath: string,
+  minDistance: number,
+  rowFiles: readonly string[],
+): Promise<Set<number>> {
+  // A worker without LightlyStudio cannot select; any other failure (a killed process) is worth a retry.
+  const missing = lightlyStudioMissing();
+  if (missing)
+    throw ApplicationFailure.create({
+      type: ErrorType.LightlyStudioNotInstalled,
+      nonRetryable: true,
+      message: `selection.deduplicate: ${missing}`,
+    });
+  const { kept } = await deduplicatePool(embeddingsPath, minDistance);
+  const rowOf = new Map(rowFiles.map((f, i) => [f, i]));
+  return new Set(kept.flatMap((f) => (rowOf.has(f) ? [rowOf.get(f)!] : [])));
 }

@@ -42,6 +42,8 @@ export interface SelectBatchInput {
   predictionsDir?: string;
   score?: ScoreName;
   strength?: number;
+  /** Select among the pool images LightlyStudio's deduplication keeps at this distance. */
+  deduplicate?: { minDistance: number };
 }
 
 export interface SelectionSummary {

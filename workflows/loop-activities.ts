@@ -122,6 +122,8 @@ export function selectInput(config: LoopConfig, state: CarriedState, round: numb
     predictionsDir: state.lastPoolPredictions,
     score: rounds.score,
     strength: rounds.strength,
+    // absent from configs recorded before it: the input of their selections stays as it was
+    ...(config.selection.deduplicate ? { deduplicate: config.selection.deduplicate } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export interface BenchSettings {
   inputSize: string;
   batchSize: number;
   score: string;
+  /** `:dedup` strategies' deduplication distance (absent when none ran). */
+  dedupDistance?: number;
   device: string;
   /** `embed --features` and `train --backbone`; absent in older files (scene, scratch). */
   embedding?: string;
@@ -75,11 +77,15 @@ const partsOf = (r: BenchResults): ResultsPart[] =>
     },
   ];
 
-/** Settings without `seeds` and `strategies`, keys sorted, for comparing the files to merge. */
+/**
+ * Settings without `seeds` and `strategies`, keys sorted, for comparing the files to merge; `dedupDistance`
+ * only belongs to files with `:dedup` strategies, so files without it join any (mergeResults checks the rest).
+ */
 function comparable(s: BenchSettings): string {
   const rest: Record<string, unknown> = { ...s };
   delete rest.seeds;
   delete rest.strategies;
+  delete rest.dedupDistance;
   return JSON.stringify(
     Object.keys(rest)
       .sort()
@@ -103,6 +109,11 @@ export function mergeResults(files: readonly BenchResults[]): BenchResults {
       );
     }
   }
+  const distances = [
+    ...new Set(files.flatMap((f) => (f.settings.dedupDistance === undefined ? [] : [f.settings.dedupDistance]))),
+  ];
+  if (distances.length > 1)
+    throw new Error(`results to merge deduplicate at different distances: ${distances.join(', ')}`);
   const runs = files.flatMap((f) => f.runs);
   const seen = new Set<string>();
   for (const run of runs) {
@@ -117,6 +128,7 @@ export function mergeResults(files: readonly BenchResults[]): BenchResults {
       ...first.settings,
       seeds: new Set(runs.map((x) => x.seed)).size,
       strategies: [...new Set(files.flatMap((f) => f.settings.strategies))],
+      ...(distances.length ? { dedupDistance: distances[0] } : {}),
     },
     started: parts.map((p) => p.started).sort()[0],
     dataDir: files.find((f) => f.dataDir)?.dataDir,

@@ -21,6 +21,8 @@ import { mergeResults, type BenchResults, type BenchSettings } from './results';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { scoreRound } from './score-round';
 import { strategyMethods } from './strategy';
+import { deduplicatePool } from '../../activities/lightly-studio/deduplicate';
+import { deduplicatedCandidates } from '../../core/selection/deduplicated';
 import { linkSet, trainer } from '../trainer-runs';
 
 const { values } = parseArgs({
@@ -55,6 +57,8 @@ const { values } = parseArgs({
     'input-size': { type: 'string', default: '320x192' },
     'batch-size': { type: 'string', default: '16' },
     score: { type: 'string', default: 'uncertainty_entropy_mean' },
+    // :dedup strategies: LightlyStudio's deduplication distance on the (unit-length) embeddings
+    'dedup-distance': { type: 'string', default: '0.3' },
     device: { type: 'string', default: 'auto' },
     dir: { type: 'string' },
     out: { type: 'string' },
@@ -114,6 +118,9 @@ const settings: BenchSettings = {
   inputSize: values['input-size'],
   batchSize: Number(values['batch-size']),
   score: values.score,
+  ...(values.strategies.split(',').some((x) => strategyMethods(x).deduplicate)
+    ? { dedupDistance: Number(values['dedup-distance']) }
+    : {}),
   device: values.device,
   embedding: values.embedding,
   backbone: values.backbone,
@@ -164,6 +171,7 @@ async function main(): Promise<void> {
   const embedSeconds = (Date.now() - embedStarted) / 1000;
   const embeddings = await readEmbeddingsCsv(embeddingsPath);
   const rowNames = embeddings.filenames.map((f) => path.basename(f, path.extname(f)));
+  const keptRows = settings.dedupDistance ? await dedupRows(embeddingsPath, embeddings.filenames) : undefined;
   const byName = new Map(pool.map((p) => [p.name, p]));
 
   const results: BenchResults = {
@@ -209,11 +217,12 @@ async function main(): Promise<void> {
       for (let round = 1; round <= settings.rounds; round++) {
         const method = round === 1 ? methods.initial : methods.rounds;
         const chosenSet = new Set(chosen);
-        const candidates = rowNames.flatMap((_, i) => (chosenSet.has(i) ? [] : [i]));
+        const count = round === 1 ? settings.initial : settings.batch;
+        const open = rowNames.flatMap((_, i) => (chosenSet.has(i) ? [] : [i]));
+        const candidates = methods.deduplicate ? deduplicatedCandidates(open, keptRows!, count) : open;
         const scores = needsScores(method)
           ? await rowScores(poolPredictions!, embeddings.filenames, settings.score as never)
           : undefined;
-        const count = round === 1 ? settings.initial : settings.batch;
         // RANDOM's seed per round as the workflow passes it (selection seed + round).
         const newRows = selectRows({
           method,
@@ -314,6 +323,17 @@ async function main(): Promise<void> {
       values.quick ? work : undefined,
     );
   }
+}
+
+/** Rows LightlyStudio's deduplication keeps at --dedup-distance (a pool of video frames keeps one of each run). */
+async function dedupRows(embeddingsPath: string, rowFiles: readonly string[]): Promise<Set<number>> {
+  const started = Date.now();
+  const { kept } = await deduplicatePool(embeddingsPath, settings.dedupDistance!);
+  const rowOf = new Map(rowFiles.map((f, i) => [f, i]));
+  console.log(
+    `deduplication at ${settings.dedupDistance}: ${kept.length} of ${rowFiles.length} pool images kept (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
+  return new Set(kept.map((f) => rowOf.get(f)!));
 }
 
 main().catch((err) => {

@@ -12,3 +12,15 @@ test('an unknown method or a third part is refused, naming the strategy', () => 
   );
   expect(() => strategyMethods('A+B+C')).toThrow(/give METHOD or INITIAL\+METHOD/);
 });
+
+test('a :dedup suffix marks a strategy that selects among the deduplicated images; other suffixes are refused', () => {
+  expect(strategyMethods('UNCERTAINTY:dedup')).toStrictEqual({
+    initial: 'CORESET',
+    rounds: 'UNCERTAINTY',
+    deduplicate: true,
+  });
+  expect(strategyMethods('RANDOM:dedup')).toStrictEqual({ initial: 'RANDOM', rounds: 'RANDOM', deduplicate: true });
+  expect(strategyMethods('RANDOM')).toStrictEqual({ initial: 'RANDOM', rounds: 'RANDOM' });
+  expect(() => strategyMethods('RANDOM:dedupe')).toThrow(/the only suffix is :dedup/);
+  expect(() => strategyMethods('RANDOM:dedup:dedup')).toThrow(/the only suffix is :dedup/);
+});

@@ -122,6 +122,19 @@ export const loopConfigSchema = z
           })
           .describe('every later batch'),
         seed: z.number().int().nonnegative().default(0).describe('seeds RANDOM selection and the validation split'),
+        deduplicate: z
+          .strictObject({
+            minDistance: z
+              .number()
+              .positive()
+              .describe(
+                'Euclidean distance on the unit-length embeddings under which two images count as near-duplicates (docs/selection.md measures it on video frames)',
+              ),
+          })
+          .optional()
+          .describe(
+            "every round's batch (not round 0's validation batch) comes from the pool images LightlyStudio's deduplication keeps, whatever the method; needs `npx pomona lightly setup` on the CPU workers (docs/selection.md)",
+          ),
       })
       .describe('round 1 uses `initial`, later rounds `rounds`'),
     embedding: z

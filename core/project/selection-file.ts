@@ -9,6 +9,8 @@ export const selectionFile = z.looseObject({
   /** The per-image score of CORAL and the uncertainty methods. */
   score: z.string().optional(),
   labelledBefore: z.number().int().nonnegative(),
+  /** With `selection.deduplicate`: the distance, and how many of the pool's images LightlyStudio kept. */
+  deduplicated: z.object({ minDistance: z.number(), kept: z.number().int().nonnegative() }).optional(),
   images: z.array(z.string()),
 });
 

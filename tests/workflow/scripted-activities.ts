@@ -73,6 +73,8 @@ export class ScriptedActivities {
   readonly lightly = { installed: true, failures: 0 };
   /** Inputs of every pushToLightlyStudio attempt. */
   readonly lightlyPushes: LightlyPushInput[] = [];
+  /** Every selectBatch input, in call order. */
+  readonly selectInputs: SelectBatchInput[] = [];
   /** Inputs of every trainRound attempt. */
   readonly trainInputs: TrainInput[] = [];
   private readonly selected = new Map<string, number>();
@@ -181,6 +183,7 @@ export class ScriptedActivities {
   }
 
   private selectBatch(input: SelectBatchInput): SelectionSummary {
+    this.selectInputs.push(input);
     const before = input.labelledPath ? this.labelledCount(input.labelledPath) : 0;
     const remaining = this.pool.poolCount - before;
     const budgetLeft = input.labelBudget === undefined ? Infinity : Math.max(0, input.labelBudget - before);
