@@ -239,6 +239,10 @@ export function poolSection(r: BenchResults, plotName: string, scenes?: Record<s
   );
   lines.push(`| score of the scored strategies | \`${s.score}\` (CORAL strength 1) |`);
   lines.push(`| embeddings | \`embed --features ${s.embedding ?? 'scene'}\` |`);
+  if (s.dedupDistance !== undefined)
+    lines.push(
+      `| \`:dedup\` strategies | every round selects among the pool images LightlyStudio's deduplication keeps at distance ${s.dedupDistance} (\`selection.deduplicate\`, docs/selection.md) |`,
+    );
   lines.push(
     `| training per round | ${s.steps} optimiser steps (\`--min-steps\`), batch ${s.batchSize}, input ${s.inputSize}, backbone \`${s.backbone ?? 'scratch'}\`${s.backbone ? '' : ' (letterboxed images, before backbones)'}, round n fine-tunes round n-1 |`,
   );

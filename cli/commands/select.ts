@@ -6,6 +6,9 @@ import { rowScores } from '../../core/scores/prediction-folder';
 import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
 import { selectionMethod, type SelectionMethod } from '../../core/config/loop-config';
 import { needsScores, selectRows } from '../../core/selection/select';
+import { deduplicatePool } from '../../activities/lightly-studio/deduplicate';
+import { lightlyStudioMissing } from '../../activities/lightly-studio/lightly-studio-env';
+import { deduplicatedCandidates } from '../../core/selection/deduplicated';
 import { CliError } from '../cli-error';
 import { choice, finite, integer } from '../option-parsers';
 
@@ -20,6 +23,7 @@ interface SelectOptions {
   pred?: string;
   score: ScoreName;
   strength: number;
+  deduplicate?: number;
 }
 
 export function registerSelect(program: Command): void {
@@ -55,6 +59,11 @@ export function registerSelect(program: Command): void {
       'uncertainty_entropy_mean',
     )
     .option('--strength <s>', 'CORAL: exponent of the score', finite(0), 1)
+    .option(
+      '--deduplicate <d>',
+      "select among the samples LightlyStudio's deduplication keeps at this distance (needs npx pomona lightly setup; docs/selection.md)",
+      finite(0),
+    )
     .action(async (opts: SelectOptions) => {
       const method = opts.method;
       if (needsScores(method) && !opts.pred)
@@ -76,7 +85,16 @@ export function registerSelect(program: Command): void {
       });
       const n = opts.n ?? Math.max(0, opts.nTotal! - preselected.length);
       const taken = new Set(preselected);
-      const candidates = embeddings.filenames.flatMap((_, i) => (taken.has(i) ? [] : [i]));
+      const open = embeddings.filenames.flatMap((_, i) => (taken.has(i) ? [] : [i]));
+      let candidates = open;
+      if (opts.deduplicate !== undefined) {
+        if (!(opts.deduplicate > 0)) throw new CliError('--deduplicate must be above 0', 2);
+        const missing = lightlyStudioMissing();
+        if (missing) throw new CliError(`--deduplicate: ${missing}`, 2);
+        const { kept } = await deduplicatePool(opts.embeddings, opts.deduplicate);
+        candidates = deduplicatedCandidates(open, new Set(kept.map((f) => index.get(f)!)), n);
+        console.error(`deduplication at ${opts.deduplicate}: ${kept.length} of ${embeddings.filenames.length} kept`);
+      }
       const scores = needsScores(method) ? await rowScores(opts.pred!, embeddings.filenames, opts.score) : undefined;
       const picks = selectRows({
         method,

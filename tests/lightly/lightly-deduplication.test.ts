@@ -1,15 +1,17 @@
 // `selection.deduplicate` (docs/selection.md) on a real LightlyStudio install: its deduplication of a pool's
 // embeddings CSV, read once and kept beside the CSV, and the selectBatch activity that picks only among the
 // images it keeps. Skipped, with a message, where LightlyStudio is not installed.
+import execa from 'execa';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { deduplicatePool, deduplicationFile } from '../../activities/lightly-studio/deduplicate';
 import { selectBatch } from '../../activities/select';
 import { readSelection } from '../../activities/selection-file';
+import { repositoryRoot } from '../../core/io/repository-root';
 import { describeInstalled } from './read-back';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 /** 8 spread-out unit vectors in 8-d (the axes) and, for the first 5, a near-copy 0.02 away. */
 function writePool(dir: string): { csv: string; names: string[] } {
@@ -90,5 +92,17 @@ describeInstalled('LightlyStudio deduplication as a selection input', () => {
     // without it, a batch of all 13 takes the copies too (the control: the filter is what kept them out)
     const all = await selectBatch({ ...input, round: 2, size: { batchSize: 13 }, deduplicate: undefined });
     expect((await readSelection(all.selectionPath)).images.filter((n) => n.startsWith('copy'))).toHaveLength(5);
+  });
+
+  test('`pomona select --deduplicate` picks among the kept samples too', async () => {
+    const cliDir = path.join(dir, 'cli');
+    fs.mkdirSync(cliDir);
+    const { csv } = writePool(cliDir);
+    const args = ['--no-install', 'pomona', 'select', '--embeddings', csv, '--method', 'RANDOM', '--n', '8'];
+    const { stdout, stderr } = await execa('npx', [...args, '--deduplicate', '0.1'], { cwd: repositoryRoot() });
+    const picks = stdout.trim().split('\n');
+    expect(picks).toHaveLength(8);
+    for (let i = 0; i < 5; i++) expect(picks.includes(`a${i}.png`) && picks.includes(`copy${i}.png`)).toBe(false);
+    expect(stderr).toMatch(/deduplication at 0.1: 8 of 13 kept/);
   });
 });
