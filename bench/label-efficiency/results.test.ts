@@ -74,6 +74,20 @@ describe('mergeResults', () => {
     expect(merged.wallSeconds).toBe(6);
   });
 
+  test('a part of :dedup strategies joins parts without a distance and keeps its own; two distances are refused', () => {
+    const dedup = (distance: number) => {
+      const p = part([0], 1, 'b', 5);
+      p.settings = { ...p.settings, strategies: ['RANDOM:dedup'], dedupDistance: distance };
+      p.runs = p.runs.slice(0, 1).map((x) => ({ ...x, strategy: 'RANDOM:dedup' }));
+      return p;
+    };
+    const merged = mergeResults([part([0], 1, 'a', 1), dedup(0.7)]);
+    expect(merged.settings.dedupDistance).toBe(0.7);
+    expect(merged.settings.strategies).toEqual(['RANDOM', 'CORAL', 'RANDOM:dedup']);
+    expect(mergeResults([part([0], 1, 'a', 1), part([1], 1, 'b', 1)]).settings).not.toHaveProperty('dedupDistance');
+    expect(() => mergeResults([merged, { ...dedup(0.5), runs: [] }])).toThrow(/different distances: 0.7, 0.5/);
+  });
+
   test('a part that ran another strategy on the same seeds joins them, its strategies recorded', () => {
     const typiclust = part([0, 1], 2, 'b', 5);
     typiclust.settings.strategies = ['TYPICLUST+UNCERTAINTY'];
