@@ -15,7 +15,7 @@ import { readSelection, type SelectionFile } from './selection-file';
 import type { SelectBatchInput, SelectionSummary } from './types';
 import { ErrorType } from '../core/errors';
 import { deduplicatedCandidates } from '../core/selection/deduplicated';
-import { deduplicatePool } from './lightly-studio/deduplicate';
+import { keptRows } from './lightly-studio/deduplicate';
 import { lightlyStudioMissing } from './lightly-studio/lightly-studio-env';
 
 export async function selectBatch(input: SelectBatchInput): Promise<SelectionSummary> {
@@ -54,6 +54,7 @@ export async function selectBatch(input: SelectBatchInput): Promise<SelectionSum
     const open = rowNames.flatMap((n, i) => (pool.has(n) && !labelledNames.has(n) ? [i] : []));
     let candidates = open;
     if (input.deduplicate) {
+      requireLightlyStudioForSelection();
       const kept = await keptRows(input.embeddingsPath, input.deduplicate.minDistance, embeddings.filenames);
       deduplicated = { minDistance: input.deduplicate.minDistance, kept: kept.size };
       candidates = deduplicatedCandidates(open, kept, count);
@@ -111,13 +112,8 @@ async function poolScores(input: SelectBatchInput, rowFiles: string[]): Promise<
   return rowScores(input.predictionsDir, rowFiles, input.score);
 }
 
-/** Embedding rows LightlyStudio's deduplication keeps (computed once per embeddings file and distance). */
-async function keptRows(
-  embeddingsPath: string,
-  minDistance: number,
-  rowFiles: readonly string[],
-): Promise<Set<number>> {
-  // A worker without LightlyStudio cannot select; any other failure (a killed process) is worth a retry.
+/** A worker without LightlyStudio cannot deduplicate; any other failure (a killed process) is worth a retry. */
+function requireLightlyStudioForSelection(): void {
   const missing = lightlyStudioMissing();
   if (missing)
     throw ApplicationFailure.create({
@@ -125,7 +121,4 @@ async function keptRows(
       nonRetryable: true,
       message: `selection.deduplicate: ${missing}`,
     });
-  const { kept } = await deduplicatePool(embeddingsPath, minDistance);
-  const rowOf = new Map(rowFiles.map((f, i) => [f, i]));
-  return new Set(kept.flatMap((f) => (rowOf.has(f) ? [rowOf.get(f)!] : [])));
 }

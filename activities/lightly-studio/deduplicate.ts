@@ -43,3 +43,14 @@ export async function deduplicatePool(embeddingsPath: string, minDistance: numbe
     throw new Error(`${file}: not a deduplication at distance ${minDistance}; delete it to compute it again`);
   return deduplication;
 }
+
+/** The embedding rows (indices into `rowFiles`, the CSV's file names) that `deduplicatePool` keeps. */
+export async function keptRows(
+  embeddingsPath: string,
+  minDistance: number,
+  rowFiles: readonly string[],
+): Promise<Set<number>> {
+  const { kept } = await deduplicatePool(embeddingsPath, minDistance);
+  const rowOf = new Map(rowFiles.map((f, i) => [f, i]));
+  return new Set(kept.flatMap((f) => (rowOf.has(f) ? [rowOf.get(f)!] : [])));
+}

@@ -21,7 +21,7 @@ import { mergeResults, type BenchResults, type BenchSettings } from './results';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { scoreRound } from './score-round';
 import { strategyMethods } from './strategy';
-import { deduplicatePool } from '../../activities/lightly-studio/deduplicate';
+import { keptRows } from '../../activities/lightly-studio/deduplicate';
 import { deduplicatedCandidates } from '../../core/selection/deduplicated';
 import { linkSet, trainer } from '../trainer-runs';
 
@@ -57,8 +57,9 @@ const { values } = parseArgs({
     'input-size': { type: 'string', default: '320x192' },
     'batch-size': { type: 'string', default: '16' },
     score: { type: 'string', default: 'uncertainty_entropy_mean' },
-    // :dedup strategies: LightlyStudio's deduplication distance on the (unit-length) embeddings
-    'dedup-distance': { type: 'string', default: '0.3' },
+    // :dedup strategies: LightlyStudio's deduplication distance on the (unit-length) embeddings; 0.7 keeps
+    // 700 of the sequence pool's 1500 frames (docs/selection.md)
+    'dedup-distance': { type: 'string', default: '0.7' },
     device: { type: 'string', default: 'auto' },
     dir: { type: 'string' },
     out: { type: 'string' },
@@ -328,12 +329,11 @@ async function main(): Promise<void> {
 /** Rows LightlyStudio's deduplication keeps at --dedup-distance (a pool of video frames keeps one of each run). */
 async function dedupRows(embeddingsPath: string, rowFiles: readonly string[]): Promise<Set<number>> {
   const started = Date.now();
-  const { kept } = await deduplicatePool(embeddingsPath, settings.dedupDistance!);
-  const rowOf = new Map(rowFiles.map((f, i) => [f, i]));
+  const kept = await keptRows(embeddingsPath, settings.dedupDistance!, rowFiles);
   console.log(
-    `deduplication at ${settings.dedupDistance}: ${kept.length} of ${rowFiles.length} pool images kept (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    `deduplication at ${settings.dedupDistance}: ${kept.size} of ${rowFiles.length} pool images kept (${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );
-  return new Set(kept.map((f) => rowOf.get(f)!));
+  return kept;
 }
 
 main().catch((err) => {

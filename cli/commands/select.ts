@@ -6,7 +6,7 @@ import { rowScores } from '../../core/scores/prediction-folder';
 import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
 import { selectionMethod, type SelectionMethod } from '../../core/config/loop-config';
 import { needsScores, selectRows } from '../../core/selection/select';
-import { deduplicatePool } from '../../activities/lightly-studio/deduplicate';
+import { keptRows } from '../../activities/lightly-studio/deduplicate';
 import { lightlyStudioMissing } from '../../activities/lightly-studio/lightly-studio-env';
 import { deduplicatedCandidates } from '../../core/selection/deduplicated';
 import { CliError } from '../cli-error';
@@ -91,9 +91,9 @@ export function registerSelect(program: Command): void {
         if (!(opts.deduplicate > 0)) throw new CliError('--deduplicate must be above 0', 2);
         const missing = lightlyStudioMissing();
         if (missing) throw new CliError(`--deduplicate: ${missing}`, 2);
-        const { kept } = await deduplicatePool(opts.embeddings, opts.deduplicate);
-        candidates = deduplicatedCandidates(open, new Set(kept.map((f) => index.get(f)!)), n);
-        console.error(`deduplication at ${opts.deduplicate}: ${kept.length} of ${embeddings.filenames.length} kept`);
+        const kept = await keptRows(opts.embeddings, opts.deduplicate, embeddings.filenames);
+        candidates = deduplicatedCandidates(open, kept, n);
+        console.error(`deduplication at ${opts.deduplicate}: ${kept.size} of ${embeddings.filenames.length} kept`);
       }
       const scores = needsScores(method) ? await rowScores(opts.pred!, embeddings.filenames, opts.score) : undefined;
       const picks = selectRows({

@@ -89,8 +89,8 @@ describeInstalled('LightlyStudio deduplication as a selection input', () => {
     for (let i = 0; i < 5; i++)
       expect(selection.images.includes(`a${i}`) && selection.images.includes(`copy${i}`)).toBe(false);
 
-    // without it, a batch of all 13 takes the copies too (the control: the filter is what kept them out)
-    const all = await selectBatch({ ...input, round: 2, size: { batchSize: 13 }, deduplicate: undefined });
+    // a batch larger than the 8 kept images takes from every candidate, copies included (never cut short)
+    const all = await selectBatch({ ...input, round: 2, size: { batchSize: 13 } });
     expect((await readSelection(all.selectionPath)).images.filter((n) => n.startsWith('copy'))).toHaveLength(5);
   });
 
