@@ -5,6 +5,7 @@ export { selectBatch } from './select';
 export { exportBatch, importAnnotations } from './annotation';
 export { promoteValidation } from './validation-batch';
 export { evaluateRound } from './evaluate';
+export { planPoolShards, mergePoolShards } from './pool-shards';
 export { handOffToLabelStudio } from './label-studio/hand-off';
 export { collectLabelStudioAnnotations } from './label-studio/collect';
 export { pushToLightlyStudio } from './lightly-studio/push';

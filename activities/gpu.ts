@@ -1,10 +1,21 @@
 // Activities of the `pomona-gpu` queue: embed the pool, train a round, infer on a folder of images.
 // Training and inference go to the loop's backend (activities/trainer-backend.ts: torch or TLT/TAO).
+import { Context } from '@temporalio/activity';
 import * as fs from 'node:fs/promises';
 import { layout } from '../core/workspace-layout';
+import { inferPoolShard } from './pool-shards';
 import { backendFor } from './trainer-backend';
 import { heartbeatEach, runTrainer, trainerArgs } from './trainer-process';
-import type { EmbedInput, EmbeddingsSummary, InferInput, InferResult, TrainInput, TrainResult } from './types';
+import type {
+  EmbedInput,
+  EmbeddingsSummary,
+  InferInput,
+  InferResult,
+  InferShardInput,
+  ShardResult,
+  TrainInput,
+  TrainResult,
+} from './types';
 
 export { latestCheckpoint } from './torch/torch-backend';
 
@@ -13,7 +24,7 @@ export type GpuActivities = ReturnType<typeof createGpuActivities>;
 // A failed attempt reaches `pomona status` as the pending activity's lastFailure (cli/commands/status.ts),
 // which also covers what cannot report itself: a lost worker, a heartbeat timeout.
 export function createGpuActivities() {
-  return { embedPool, trainRound, inferImages };
+  return { embedPool, trainRound, inferImages, inferShard };
 
   async function embedPool(input: EmbedInput): Promise<EmbeddingsSummary> {
     const out = layout.embeddings(input.projectDir);
@@ -45,6 +56,11 @@ export function createGpuActivities() {
 
   async function inferImages(input: InferInput): Promise<InferResult> {
     return backendFor(input).inferImages(input);
+  }
+
+  /** One shard of a pool inference (workflows/pool-inference.ts); any GPU worker on the queue takes it. */
+  async function inferShard(input: InferShardInput): Promise<ShardResult> {
+    return inferPoolShard(input, (shardInput) => inferImages(shardInput), Context.current().info.attempt);
   }
 }
 

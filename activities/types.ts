@@ -251,6 +251,44 @@ export interface InferResult {
   seconds: number;
 }
 
+/** Pool inference in shards (`shards.images`): the pool's images cut into lists of `shardImages`. */
+export interface ShardPlanInput {
+  imagesDir: string;
+  /** The fan-out's folder: `plan.json`, and per shard `<k>/images.txt`, its links and its predictions. */
+  shardsDir: string;
+  shardImages: number;
+}
+
+export interface ShardPlan {
+  shardsDir: string;
+  imagesDir: string;
+  images: number;
+  shardImages: number;
+  shards: number;
+}
+
+/** One shard's inference: `infer` as for the whole folder, of which only shard `shard`'s images are run. */
+export interface InferShardInput {
+  infer: InferInput;
+  shardsDir: string;
+  shard: number;
+}
+
+export interface ShardResult {
+  shard: number;
+  images: number;
+  seconds: number;
+  /** Its predictions were complete already (an earlier attempt or run): nothing was inferred again. */
+  reused: boolean;
+}
+
+/** The shards' predictions, one file per image, into `outDir` as one inference of the whole folder writes them. */
+export interface MergeShardsInput {
+  shardsDir: string;
+  shards: number;
+  outDir: string;
+}
+
 export interface EvaluateInput {
   projectDir: string;
   round: number;

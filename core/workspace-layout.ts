@@ -23,5 +23,7 @@ export const layout = {
   train: (project: string, round: number) => `${roundDir(project, round)}/train`,
   validationPredictions: (project: string, round: number) => `${roundDir(project, round)}/validation-predictions`,
   predictions: (project: string, round: number) => `${roundDir(project, round)}/predictions`,
+  /** The pool inference's shards (`shards.images`): lists, attempts and each shard's predictions until merged. */
+  predictionShards: (project: string, round: number) => `${roundDir(project, round)}/predictions-shards`,
   metrics: (project: string, round: number) => `${roundDir(project, round)}/metrics.json`,
 };

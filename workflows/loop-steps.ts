@@ -1,6 +1,15 @@
 // The steps of one round, in the order DESIGN gives them; each runs its activities and shows its phase.
 // A step that returns null was stopped (the `stop` signal, while paused or waiting for labels).
-import { ActivityFailure, isCancellation, log, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ChildWorkflowFailure,
+  executeChild,
+  isCancellation,
+  log,
+  patched,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type {
   ImportResult,
   InferResult,
@@ -29,7 +38,13 @@ import { annotateInLabelStudio } from './label-studio-annotation';
 import { notImported, type LoopSession } from './loop-session';
 import type { CarriedState } from './loop-state';
 import { SubmissionFailure } from './messages';
-import { EMBED_INFER_FAILURE_PAUSES, LIGHTLY_STUDIO_PUSH, TRAINING_FAILURE_PAUSES } from './patches';
+import {
+  EMBED_INFER_FAILURE_PAUSES,
+  LIGHTLY_STUDIO_PUSH,
+  POOL_INFERENCE_SHARDS,
+  TRAINING_FAILURE_PAUSES,
+} from './patches';
+import { poolInference } from './pool-inference';
 import { PomonaMap50 } from './search-attributes';
 
 type Gpu = ReturnType<typeof gpuActivities>;
@@ -260,7 +275,10 @@ export async function evaluate(
   return metrics;
 }
 
-/** 7. Infer on the pool: the next selection's scores and the next batch's pre-labels. */
+/**
+ * 7. Infer on the pool: the next selection's scores and the next batch's pre-labels. With `shards.images`,
+ * in shards over every GPU worker (workflows/pool-inference.ts), a child workflow per round.
+ */
 export async function inferPool(
   config: LoopConfig,
   loop: LoopSession,
@@ -268,12 +286,62 @@ export async function inferPool(
   { prepared }: CarriedState,
   model: string,
 ): Promise<InferResult | null> {
+  // Configs recorded before `shards` existed have no such section.
+  const shardImages = config.shards?.images;
+  if (shardImages !== undefined && patched(POOL_INFERENCE_SHARDS))
+    return inferPoolInShards(config, loop, prepared, model, shardImages);
   return inferStep(config, loop, gpu, prepared, model, {
     phase: 'inferring',
     details: `${prepared.poolCount} pool images`,
     target: 'the pool',
     imagesDir: prepared.poolImagesDir,
     outDir: layout.predictions(prepared.projectDir, loop.round),
+  });
+}
+
+async function inferPoolInShards(
+  config: LoopConfig,
+  loop: LoopSession,
+  prepared: PreparedProject,
+  model: string,
+  shardImages: number,
+): Promise<InferResult | null> {
+  const { round } = loop;
+  const shards = Math.ceil(prepared.poolCount / shardImages);
+  const workflowId = `${workflowInfo().workflowId}-round-${round}-pool-inference`;
+  const details = `${prepared.poolCount} pool images in ${shards} shard(s) of ${shardImages} (workflow ${workflowId})`;
+  loop.enter('inferring', details);
+  const infer = inferInput(
+    config,
+    prepared,
+    model,
+    prepared.poolImagesDir,
+    layout.predictions(prepared.projectDir, round),
+  );
+  return loop.runOrPause({
+    patch: EMBED_INFER_FAILURE_PAUSES,
+    phase: 'inferring',
+    details,
+    what: `round ${round} inference on the pool`,
+    again: 'run the shards not done yet',
+    run: () =>
+      executeChild(poolInference, {
+        workflowId,
+        staticSummary: `round ${round}: inference on ${prepared.poolCount} pool images in ${shards} shard(s)`,
+        args: [
+          {
+            config,
+            round,
+            infer,
+            shardsDir: layout.predictionShards(prepared.projectDir, round),
+            shardImages,
+            inFlight: config.shards.inFlight,
+          },
+        ],
+      }).catch((err: unknown) => {
+        // A shard that spent its attempts fails the fan-out: the loop pauses on it as on any inference.
+        throw err instanceof ChildWorkflowFailure && err.cause instanceof ActivityFailure ? err.cause : err;
+      }),
   });
 }
 

@@ -11,6 +11,8 @@ export const SUBMISSION_REJECTION_FAILS_UPDATE = 'submission-rejection-fails-upd
 export const CONFIG_PARSED_ONCE = 'config-parsed-once';
 /** Marks the change that pushes the project into LightlyStudio after selection, inference and the last evaluation (`lightly.enabled`). */
 export const LIGHTLY_STUDIO_PUSH = 'lightly-studio-push';
+/** Marks the change that infers on the pool in shards over every GPU worker, in a child workflow (`shards.images`). */
+export const POOL_INFERENCE_SHARDS = 'pool-inference-shards';
 /** Every patch id the workflow uses: tests/replay requires a stored history of each. */
 export const PATCH_IDS = [
   TRAINING_FAILURE_PAUSES,
@@ -18,4 +20,5 @@ export const PATCH_IDS = [
   SUBMISSION_REJECTION_FAILS_UPDATE,
   CONFIG_PARSED_ONCE,
   LIGHTLY_STUDIO_PUSH,
+  POOL_INFERENCE_SHARDS,
 ] as const;

@@ -17,6 +17,8 @@ export const MAX_TRAIN_BATCH = 256;
 export const MAX_INPUT_SIDE = 2048;
 /** Images one selection may add (selection sizes): a million-image pool's worth. */
 export const MAX_SELECTION = 1_000_000;
+/** Shards of one fan-out scheduled at once: Temporal allows 2,000 pending activities per workflow. */
+export const MAX_SHARDS_IN_FLIGHT = 1000;
 
 /** How many images a selection adds: a batch size, or as in the seed tutorial the labelled total after it. */
 export const selectionSize = z.union([
@@ -359,6 +361,29 @@ export const loopConfigSchema = z
       })
       .prefault({})
       .describe('LightlyStudio (local, open source): the pool, embeddings, labels, predictions and one tag per round'),
+    shards: z
+      .strictObject({
+        images: z
+          .number()
+          .int()
+          .min(1)
+          .max(MAX_SELECTION)
+          .optional()
+          .describe(
+            'pool inference in shards of this many images, fanned out over every GPU worker on the queue by a child workflow per round; each shard is retried on its own and a retry redoes only that shard (docs/operations.md, sizing). Absent: the whole pool in one activity',
+          ),
+        inFlight: z
+          .number()
+          .int()
+          .min(1)
+          .max(MAX_SHARDS_IN_FLIGHT)
+          .default(16)
+          .describe(
+            'shards scheduled at once: at least the number of GPU workers, so that none waits; the rest are scheduled as these finish',
+          ),
+      })
+      .prefault({})
+      .describe("the pool's GPU work spread over every GPU worker"),
     timeouts: z
       .strictObject({
         heartbeat: duration

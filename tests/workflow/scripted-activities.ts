@@ -16,6 +16,8 @@ import type {
   ImportResult,
   InferInput,
   InferResult,
+  InferShardInput,
+  MergeShardsInput,
   LabelStudioBatch,
   LightlyPushInput,
   LightlyPushResult,
@@ -25,6 +27,9 @@ import type {
   RoundMetrics,
   SelectBatchInput,
   SelectionSummary,
+  ShardPlan,
+  ShardPlanInput,
+  ShardResult,
   TrainInput,
   TrainResult,
 } from '../../activities/types';
@@ -77,6 +82,16 @@ export class ScriptedActivities {
   readonly selectInputs: SelectBatchInput[] = [];
   /** Inputs of every trainRound attempt. */
   readonly trainInputs: TrainInput[] = [];
+  /** Pool inference in shards: shards whose predictions are in (by shards folder), the most run at once,
+   * and per shard the scripts of its next attempts (consumed one per attempt, like `next`). */
+  readonly shards = {
+    done: new Map<string, Set<number>>(),
+    size: 0,
+    running: 0,
+    mostRunning: 0,
+    inferred: [] as number[],
+    next: new Map<number, StepScript[]>(),
+  };
   private readonly selected = new Map<string, number>();
   private readonly gates = new Map<string, Promise<void>>();
   private readonly labelledCounts = new Map<string, number>();
@@ -103,6 +118,8 @@ export class ScriptedActivities {
         this.called('collectLabelStudioAnnotations', () => this.collectLabelStudioAnnotations(input)),
       pushToLightlyStudio: (input: LightlyPushInput) =>
         this.called('pushToLightlyStudio', () => this.pushToLightlyStudio(input)),
+      planPoolShards: (input: ShardPlanInput) => this.called('planPoolShards', () => this.planPoolShards(input)),
+      mergePoolShards: (input: MergeShardsInput) => this.called('mergePoolShards', () => this.mergePoolShards(input)),
     };
   }
 
@@ -111,6 +128,7 @@ export class ScriptedActivities {
       embedPool: (input: EmbedInput) => this.scripted('embedPool', () => this.embedPool(input)),
       trainRound: (input: TrainInput) => this.scripted('trainRound', () => this.trainRound(input)),
       inferImages: (input: InferInput) => this.scripted('inferImages', () => this.inferImages(input)),
+      inferShard: (input: InferShardInput) => this.inferShard(input),
     };
   }
 
@@ -320,6 +338,44 @@ export class ScriptedActivities {
   }
 
   private inferImages(input: InferInput): InferResult {
+    return { predictionsDir: input.outDir, images: this.pool.poolCount, seconds: 0 };
+  }
+
+  private planPoolShards(input: ShardPlanInput): ShardPlan {
+    const images = this.pool.poolCount;
+    this.shards.size = input.shardImages;
+    return { ...input, images, shards: Math.ceil(images / input.shardImages) };
+  }
+
+  /** A shard as activities/pool-shards.ts runs it: done ones are reused; a script may fail or hang it. */
+  private async inferShard(input: InferShardInput): Promise<ShardResult> {
+    this.calls.push('inferShard');
+    const done = this.shards.done.get(input.shardsDir) ?? new Set<number>();
+    this.shards.done.set(input.shardsDir, done);
+    const { size } = this.shards;
+    const images = Math.min(this.pool.poolCount - input.shard * size, size);
+    if (done.has(input.shard)) return { shard: input.shard, images, seconds: 0, reused: true };
+    this.shards.running++;
+    this.shards.mostRunning = Math.max(this.shards.mostRunning, this.shards.running);
+    try {
+      await this.gates.get('inferShard');
+      // A few milliseconds of work, so that shards scheduled together overlap.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const script = this.shards.next.get(input.shard)?.shift();
+      if (script === 'fail') throw new Error(`inferShard ${input.shard}: scripted crash`);
+      if (script === 'hang') {
+        await Context.current().cancelled;
+        throw new Error('unreachable: cancelled resolves never, it rejects');
+      }
+      this.shards.inferred.push(input.shard);
+      done.add(input.shard);
+      return { shard: input.shard, images, seconds: 0, reused: false };
+    } finally {
+      this.shards.running--;
+    }
+  }
+
+  private mergePoolShards(input: MergeShardsInput): InferResult {
     return { predictionsDir: input.outDir, images: this.pool.poolCount, seconds: 0 };
   }
 

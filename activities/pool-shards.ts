@@ -1,0 +1,151 @@
+// The files of a pool inference in shards (`shards.images`, workflows/pool-inference.ts): the plan cuts the
+// pool's images into lists, each shard infers its list into a folder of its own, and the merge gathers the
+// shards' files into the round's predictions folder, as one inference of the whole pool writes it. Every
+// step is idempotent: a shard whose predictions are complete is not inferred again (they appear at once,
+// by rename), so a retry, or the fan-out run again after a pause, redoes only the shards not yet done.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { listImageFiles } from '../core/formats/images';
+import { writeFileAtomic, writeJsonAtomic } from '../core/io/atomic-write';
+import type {
+  InferInput,
+  InferResult,
+  InferShardInput,
+  MergeShardsInput,
+  ShardPlan,
+  ShardPlanInput,
+  ShardResult,
+} from './types';
+
+export const SHARD_PLAN_FILE = 'plan.json';
+/** One JSON line per shard attempt's start and end: which shards were inferred twice is a fact on disk. */
+export const SHARD_ATTEMPTS_LOG = 'attempts.jsonl';
+
+export type ShardAttemptRecord = { shard: number; attempt: number; pid: number; at: string } & (
+  { event: 'start' } | { event: 'done'; images: number } | { event: 'reused'; images: number }
+);
+
+const shardDir = (shardsDir: string, shard: number) => path.join(shardsDir, String(shard));
+const shardPredictions = (shardsDir: string, shard: number) => path.join(shardDir(shardsDir, shard), 'predictions');
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return (await fs.stat(dir).catch(() => null))?.isDirectory() ?? false;
+}
+
+/** Prediction files (`<stem>.txt`) in a folder: the images an inference wrote. */
+async function predictionCount(dir: string): Promise<number> {
+  return (await fs.readdir(dir)).filter((name) => name.endsWith('.txt')).length;
+}
+
+/**
+ * Cuts the pool's images (sorted by name) into shards of `shardImages`, written as `<k>/images.txt`; the
+ * plan file, written last, says they are complete. A plan of the same folder and size is reused as it is.
+ */
+export async function planPoolShards(input: ShardPlanInput): Promise<ShardPlan> {
+  const planFile = path.join(input.shardsDir, SHARD_PLAN_FILE);
+  const existing = await fs
+    .readFile(planFile, 'utf8')
+    .then((text) => JSON.parse(text) as ShardPlan)
+    .catch(() => null);
+  if (existing && existing.imagesDir === input.imagesDir && existing.shardImages === input.shardImages) return existing;
+  await fs.rm(input.shardsDir, { recursive: true, force: true });
+  const names = (await listImageFiles(input.imagesDir)).map((file) => path.basename(file));
+  const shards = Math.ceil(names.length / input.shardImages);
+  for (let k = 0; k < shards; k++) {
+    const list = names.slice(k * input.shardImages, (k + 1) * input.shardImages);
+    await writeFileAtomic(path.join(shardDir(input.shardsDir, k), 'images.txt'), `${list.join('\n')}\n`);
+  }
+  const plan: ShardPlan = {
+    shardsDir: input.shardsDir,
+    imagesDir: input.imagesDir,
+    images: names.length,
+    shardImages: input.shardImages,
+    shards,
+  };
+  await writeJsonAtomic(planFile, plan);
+  return plan;
+}
+
+/**
+ * Infers shard `shard`'s images with `infer` (the loop's backend), through a folder of links to them, into
+ * the shard's predictions folder; returns at once when that folder exists (the backends rename it into
+ * place complete, so it is never half a result).
+ */
+export async function inferPoolShard(
+  input: InferShardInput,
+  infer: (input: InferInput) => Promise<InferResult>,
+  attempt: number,
+): Promise<ShardResult> {
+  const started = Date.now();
+  const { shardsDir, shard } = input;
+  const dir = shardDir(shardsDir, shard);
+  const predictions = shardPredictions(shardsDir, shard);
+  const record = { shard, attempt, pid: process.pid };
+  if (await isDirectory(predictions)) {
+    const images = await predictionCount(predictions);
+    await appendShardAttempt(shardsDir, { ...record, event: 'reused', images });
+    return { shard, images, seconds: 0, reused: true };
+  }
+  const listFile = path.join(dir, 'images.txt');
+  const names = (
+    await fs.readFile(listFile, 'utf8').catch(() => {
+      throw new Error(`${listFile}: no such shard list (is shard ${shard} in the plan of ${shardsDir}?)`);
+    })
+  )
+    .split('\n')
+    .filter(Boolean);
+  const links = path.join(dir, 'images');
+  await fs.rm(links, { recursive: true, force: true });
+  await fs.mkdir(links, { recursive: true });
+  for (const name of names) await fs.symlink(path.join(input.infer.imagesDir, name), path.join(links, name));
+  await appendShardAttempt(shardsDir, { ...record, event: 'start' });
+  const result = await infer({ ...input.infer, imagesDir: links, outDir: predictions });
+  await fs.rm(links, { recursive: true, force: true });
+  await appendShardAttempt(shardsDir, { ...record, event: 'done', images: result.images });
+  return { shard, images: result.images, seconds: (Date.now() - started) / 1000, reused: false };
+}
+
+/**
+ * Links every shard's prediction files into `outDir` (through a temp folder renamed into place, so the
+ * folder is complete or absent), then drops the shards' own copies; the plan and attempts log stay.
+ */
+export async function mergePoolShards(input: MergeShardsInput): Promise<InferResult> {
+  const started = Date.now();
+  const { outDir, shardsDir, shards } = input;
+  if (!(await isDirectory(outDir))) {
+    const tmp = `${outDir}.partial`;
+    await fs.rm(tmp, { recursive: true, force: true });
+    await fs.mkdir(tmp, { recursive: true });
+    for (let k = 0; k < shards; k++) {
+      const from = shardPredictions(shardsDir, k);
+      const files = await fs.readdir(from).catch(() => {
+        throw new Error(`${from}: shard ${k} has no predictions to merge`);
+      });
+      for (const file of files) await fs.link(path.join(from, file), path.join(tmp, file));
+    }
+    await fs.rename(tmp, outDir);
+  }
+  for (let k = 0; k < shards; k++) await fs.rm(shardPredictions(shardsDir, k), { recursive: true, force: true });
+  return { predictionsDir: outDir, images: await predictionCount(outDir), seconds: (Date.now() - started) / 1000 };
+}
+
+type WithoutTime<T> = T extends unknown ? Omit<T, 'at'> : never;
+
+async function appendShardAttempt(shardsDir: string, record: WithoutTime<ShardAttemptRecord>): Promise<void> {
+  await fs.appendFile(
+    path.join(shardsDir, SHARD_ATTEMPTS_LOG),
+    `${JSON.stringify({ ...record, at: new Date().toISOString() })}\n`,
+  );
+}
+
+/** The shard attempts log, in order; a line torn by a kill mid-write is left out. */
+export async function readShardAttempts(shardsDir: string): Promise<ShardAttemptRecord[]> {
+  const text = await fs.readFile(path.join(shardsDir, SHARD_ATTEMPTS_LOG), 'utf8').catch(() => '');
+  return text.split('\n').flatMap((line) => {
+    try {
+      return line.trim() ? [JSON.parse(line) as ShardAttemptRecord] : [];
+    } catch {
+      return [];
+    }
+  });
+}

@@ -1,0 +1,92 @@
+// Pool inference in shards (`shards.images`, workflows/pool-inference.ts) on the time-skipping server with
+// scripted activities: a child workflow per round fans the shards out, at most `inFlight` at once, and
+// merges them; the loop's own history holds none of the shards' events; a shard that spends its attempts
+// pauses the loop, and `resume` runs the fan-out again, inferring only the shards not done yet.
+import { status, resume, submitAnnotations } from '../../workflows/messages';
+import { shardProgress } from '../../workflows/pool-inference';
+import { useScriptedLoops, type ScriptedLoop } from './loop-environment';
+
+jest.setTimeout(90_000);
+
+const startLoop = useScriptedLoops();
+
+async function annotate(loop: ScriptedLoop, round: number): Promise<void> {
+  await loop.waitFor(
+    (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round,
+    `the round ${round} batch`,
+  );
+  await loop.handle.executeUpdate(submitAnnotations, { args: [{ round, labelsDir: `/labels/round-${round}` }] });
+}
+
+const projectOf = (loop: ScriptedLoop) => `/scripted-workspace/${loop.handle.workflowId.replace(/^loop-/, '')}`;
+
+test('shards.images: a child workflow infers the pool in shards, at most inFlight at once, then merges them', async () => {
+  // 40 pool images in shards of 10; round 1's pool inference is the only one (round 2 ends the loop).
+  const loop = await startLoop({ shards: { images: 10, inFlight: 2 }, stop: { maxRounds: 2 } });
+  await annotate(loop, 1);
+  await annotate(loop, 2);
+  expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
+
+  const { calls, shards, selectInputs } = loop.activities;
+  const project = projectOf(loop);
+  expect(calls.filter((c) => /Shard/.test(c))).toEqual([
+    'planPoolShards',
+    'inferShard',
+    'inferShard',
+    'inferShard',
+    'inferShard',
+    'mergePoolShards',
+  ]);
+  expect([...shards.inferred].sort()).toEqual([0, 1, 2, 3]);
+  expect(shards.mostRunning).toBe(2);
+  // The evaluations still infer on the validation images in one activity each; the pool never does.
+  expect(loop.activities.count('inferImages')).toBe(2);
+  // Round 2 selects on the merged predictions, where one inference of the whole pool would have put them.
+  expect(selectInputs[1].predictionsDir).toBe(`${project}/rounds/1/predictions`);
+
+  const child = loop.client.workflow.getHandle(`${loop.handle.workflowId}-round-1-pool-inference`);
+  expect((await child.describe()).status.name).toBe('COMPLETED');
+  expect(await child.query(shardProgress)).toEqual({ shards: 4, images: 40, done: 4, reused: 0, running: 0 });
+  // The shards' activities are in the child's history, not in the loop's.
+  const scheduled = async (history: Awaited<ReturnType<typeof child.fetchHistory>>) =>
+    (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'inferShard')
+      .length;
+  expect(await scheduled(await child.fetchHistory())).toBe(4);
+  const firstRun = (await loop.handle.describe()).raw.workflowExecutionInfo?.firstRunId ?? undefined;
+  expect(await scheduled(await loop.client.workflow.getHandle(loop.handle.workflowId, firstRun).fetchHistory())).toBe(
+    0,
+  );
+});
+
+test('a shard that spends its attempts pauses the loop; resume infers only the shards not done yet', async () => {
+  const loop = await startLoop({
+    shards: { images: 10, inFlight: 1 },
+    trainer: { maxEmbedInferAttempts: 2 },
+    stop: { maxRounds: 2 },
+  });
+  loop.activities.shards.next.set(2, ['fail', 'fail']);
+  await annotate(loop, 1);
+  const paused = await loop.waitFor((s) => s.paused && s.phase === 'inferring', 'the loop to pause', '10s');
+  expect(paused.lastError).toMatch(
+    /^round 1 inference on the pool failed \(.*inferShard 2: scripted crash.*\); the loop is paused: fix the cause, then send resume to run the shards not done yet, or stop$/,
+  );
+  // One lane: shard 3 was never started once shard 2 had failed.
+  expect(loop.activities.shards.inferred).toEqual([0, 1]);
+
+  await loop.handle.signal(resume);
+  await annotate(loop, 2);
+  expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
+  expect(loop.activities.shards.inferred).toEqual([0, 1, 2, 3]);
+  const child = loop.client.workflow.getHandle(`${loop.handle.workflowId}-round-1-pool-inference`);
+  expect(await child.query(shardProgress)).toEqual({ shards: 4, images: 40, done: 4, reused: 2, running: 0 });
+  expect((await loop.handle.query(status)).lastError).toBeNull();
+});
+
+test('without shards.images the pool is one inference activity, as before', async () => {
+  const loop = await startLoop({ stop: { maxRounds: 2 } });
+  await annotate(loop, 1);
+  await annotate(loop, 2);
+  expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
+  expect(loop.activities.calls.filter((c) => /Shard/.test(c))).toEqual([]);
+  expect(loop.activities.count('inferImages')).toBe(3);
+});
