@@ -52,9 +52,9 @@ export async function poolInference(input: PoolInferenceInput): Promise<InferRes
   // another, the running ones finish (their work is kept), and the fan-out fails with that shard's failure.
   const { gpu, inferOptions } = gpuActivities(input.config);
   let next = 0;
-  let failure: Error | null = null;
+  const failures: Error[] = [];
   const lane = async () => {
-    while (next < plan.shards && failure === null) {
+    while (next < plan.shards && failures.length === 0) {
       const shard = next++;
       progress.running++;
       show();
@@ -66,7 +66,7 @@ export async function poolInference(input: PoolInferenceInput): Promise<InferRes
         progress.done++;
         if (result.reused) progress.reused++;
       } catch (err) {
-        failure ??= err as Error;
+        failures.push(err as Error);
       } finally {
         progress.running--;
         show();
@@ -74,7 +74,7 @@ export async function poolInference(input: PoolInferenceInput): Promise<InferRes
     }
   };
   await Promise.all(Array.from({ length: Math.min(input.inFlight, plan.shards) }, lane));
-  if (failure !== null) throw failure;
+  if (failures.length) throw failures[0];
 
   return cpu.mergePoolShards.executeWithOptions(
     { ...cpuWorkOptions, summary: `round ${round}: merge ${plan.shards} shards into ${infer.outDir}` },
