@@ -1,0 +1,116 @@
+// The files of a pool inference in shards (activities/pool-shards.ts), through the GPU worker's activities
+// and a real trainer process (the stand-in, whose predictions depend on the model and the image alone, so
+// the shards' merged files can be compared byte for byte with one inference of the whole folder).
+import { MockActivityEnvironment } from '@temporalio/testing';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ingestDataset } from '../core/dataset/ingest';
+import { tempWorkspace, tinyOrchard } from '../tests/helpers/orchard';
+import { useStandInTrainer } from '../tests/helpers/stand-in-trainer';
+import { createGpuActivities } from './gpu';
+import type { LabelledSet } from './labelled-set';
+import { mergePoolShards, planPoolShards, readShardAttempts } from './pool-shards';
+import type { InferInput, InferResult, ShardResult, TrainResult } from './types';
+
+jest.setTimeout(120_000);
+useStandInTrainer();
+
+const { trainRound, inferImages, inferShard } = createGpuActivities();
+let root: string;
+let infer: InferInput;
+
+/** The files of a folder and their contents. */
+const filesOf = (dir: string) =>
+  Object.fromEntries(
+    fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]),
+  );
+
+beforeAll(async () => {
+  root = tempWorkspace();
+  const manifest = await ingestDataset(tinyOrchard(8, 3), path.join(root, 'gt'));
+  // The pool folder as prepare makes it: links to the dataset's images.
+  const pool = path.join(root, 'pool', 'images');
+  fs.mkdirSync(pool, { recursive: true });
+  for (const image of manifest.images) fs.symlinkSync(image.file, path.join(pool, path.basename(image.file)));
+  const labelled: LabelledSet = {
+    round: 1,
+    images: manifest.images.map((i) => ({ name: i.name, image: i.file, labels: i.labels!, round: 1 })),
+  };
+  const labelledPath = path.join(root, 'labelled.json');
+  fs.writeFileSync(labelledPath, JSON.stringify(labelled));
+  const trained = (await new MockActivityEnvironment().run(trainRound, {
+    projectDir: root,
+    round: 1,
+    labelledPath,
+    epochs: 1,
+    checkpointInterval: 1,
+    device: 'cpu',
+    seed: 0,
+    backbone: 'scratch',
+  })) as TrainResult;
+  infer = { model: trained.weights, imagesDir: pool, outDir: '', threshold: 0.05, device: 'cpu' };
+});
+
+test('8 images in shards of 3: the merged predictions are those of one inference of the whole pool', async () => {
+  const whole = (await new MockActivityEnvironment().run(inferImages, {
+    ...infer,
+    outDir: path.join(root, 'whole'),
+  })) as InferResult;
+  expect(whole.images).toBe(8);
+
+  const shardsDir = path.join(root, 'rounds', '1', 'predictions-shards');
+  const plan = await planPoolShards({ imagesDir: infer.imagesDir, shardsDir, shardImages: 3 });
+  expect(plan).toMatchObject({ images: 8, shards: 3, shardImages: 3 });
+  const lists = [0, 1, 2].map((k) => fs.readFileSync(path.join(shardsDir, String(k), 'images.txt'), 'utf8').trim());
+  expect(lists.map((l) => l.split('\n').length)).toEqual([3, 3, 2]);
+  expect(lists.join('\n').split('\n')).toEqual(fs.readdirSync(infer.imagesDir).sort());
+  // Planned again with the same size: the same plan, the lists untouched.
+  expect(await planPoolShards({ imagesDir: infer.imagesDir, shardsDir, shardImages: 3 })).toEqual(plan);
+
+  const run = (shard: number, attempt = 1) =>
+    new MockActivityEnvironment({ attempt }).run(inferShard, { infer, shardsDir, shard }) as Promise<ShardResult>;
+  const results = [await run(0), await run(1), await run(2)];
+  expect(results.map((r) => [r.images, r.reused])).toEqual([
+    [3, false],
+    [3, false],
+    [2, false],
+  ]);
+  // The links a shard infers through are gone once its predictions are in.
+  expect(fs.existsSync(path.join(shardsDir, '1', 'images'))).toBe(false);
+
+  // A retry of a finished shard infers nothing: its predictions are reused, and the log says so.
+  expect(await run(1, 2)).toMatchObject({ shard: 1, images: 3, reused: true });
+  expect((await readShardAttempts(shardsDir)).map((r) => `${r.shard}:${r.event}`)).toEqual([
+    '0:start',
+    '0:done',
+    '1:start',
+    '1:done',
+    '2:start',
+    '2:done',
+    '1:reused',
+  ]);
+
+  const outDir = path.join(root, 'rounds', '1', 'predictions');
+  const merged = await mergePoolShards({ shardsDir, shards: plan.shards, outDir });
+  expect(merged).toMatchObject({ predictionsDir: outDir, images: 8 });
+  expect(filesOf(outDir)).toEqual(filesOf(whole.predictionsDir));
+  // The shards' copies are dropped; the plan and the log stay. Merging again changes nothing.
+  expect(fs.readdirSync(path.join(shardsDir, '0')).sort()).toEqual(['images.txt']);
+  expect(await mergePoolShards({ shardsDir, shards: plan.shards, outDir })).toMatchObject({ images: 8 });
+  expect(filesOf(outDir)).toEqual(filesOf(whole.predictionsDir));
+});
+
+test('a shard not in the plan, and a merge of a shard without predictions, fail naming the file', async () => {
+  const shardsDir = path.join(root, 'rounds', '2', 'predictions-shards');
+  await planPoolShards({ imagesDir: infer.imagesDir, shardsDir, shardImages: 5 });
+  await expect(new MockActivityEnvironment().run(inferShard, { infer, shardsDir, shard: 7 })).rejects.toThrow(
+    `${path.join(shardsDir, '7', 'images.txt')}: no such shard list`,
+  );
+  await expect(
+    mergePoolShards({ shardsDir, shards: 2, outDir: path.join(root, 'rounds', '2', 'predictions') }),
+  ).rejects.toThrow(`${path.join(shardsDir, '0', 'predictions')}: shard 0 has no predictions to merge`);
+  expect(fs.existsSync(path.join(root, 'rounds', '2', 'predictions'))).toBe(false);
+});
