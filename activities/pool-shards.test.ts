@@ -10,7 +10,7 @@ import { useStandInTrainer } from '../tests/helpers/stand-in-trainer';
 import { createGpuActivities } from './gpu';
 import type { LabelledSet } from './labelled-set';
 import { mergePoolShards, planPoolShards, readShardAttempts } from './pool-shards';
-import type { InferInput, InferResult, ShardResult, TrainResult } from './types';
+import type { InferInput, InferResult, ShardResult, TrainInput, TrainResult } from './types';
 
 jest.setTimeout(120_000);
 useStandInTrainer();
@@ -41,7 +41,7 @@ beforeAll(async () => {
   };
   const labelledPath = path.join(root, 'labelled.json');
   fs.writeFileSync(labelledPath, JSON.stringify(labelled));
-  const trained = (await new MockActivityEnvironment().run(trainRound, {
+  const training: TrainInput = {
     projectDir: root,
     round: 1,
     labelledPath,
@@ -50,7 +50,8 @@ beforeAll(async () => {
     device: 'cpu',
     seed: 0,
     backbone: 'scratch',
-  })) as TrainResult;
+  };
+  const trained = (await new MockActivityEnvironment().run(trainRound, training)) as TrainResult;
   infer = { model: trained.weights, imagesDir: pool, outDir: '', threshold: 0.05, device: 'cpu' };
 });
 

@@ -17,6 +17,8 @@ export interface ProcessRig {
   gpuWorker: WorkerProcess;
   /** Starts another GPU worker (after the last one was killed); it becomes `gpuWorker`. */
   replaceGpuWorker(): Promise<WorkerProcess>;
+  /** Starts one more GPU worker beside `gpuWorker` (another host on the same queue); `stop` stops it too. */
+  addGpuWorker(): Promise<WorkerProcess>;
   /** Every worker log written so far, concatenated. */
   workerLogs(): string;
   stop(): Promise<void>;
@@ -31,6 +33,7 @@ export async function startProcessRig(opts: { env?: Record<string, string> } = {
     logs.push(logFile);
     return WorkerProcess.start({ address: server.address, queues: [queue], logFile, env: opts.env });
   };
+  const extraWorkers: WorkerProcess[] = [];
   const rig: ProcessRig = {
     dir,
     server,
@@ -41,9 +44,14 @@ export async function startProcessRig(opts: { env?: Record<string, string> } = {
       rig.gpuWorker = await startWorker('gpu');
       return rig.gpuWorker;
     },
+    async addGpuWorker() {
+      const worker = await startWorker('gpu');
+      extraWorkers.push(worker);
+      return worker;
+    },
     workerLogs: () => logs.map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '')).join('\n'),
     async stop() {
-      await Promise.all([rig.cpuWorker.stop(), rig.gpuWorker.stop()]);
+      await Promise.all([rig.cpuWorker, rig.gpuWorker, ...extraWorkers].map((w) => w.stop()));
       await rig.client.connection.close();
       await server.stop();
     },

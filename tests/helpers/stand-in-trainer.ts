@@ -5,10 +5,11 @@ import * as path from 'node:path';
 import { repositoryRoot } from '../../core/io/repository-root';
 
 /** Worker environment that runs the stand-in wherever pomona runs `python -m pomona_trainer`. */
-export function standInTrainerEnv(epochSeconds = 0.25): Record<string, string> {
+export function standInTrainerEnv(epochSeconds = 0.25, inferSecondsPerImage = 0): Record<string, string> {
   return {
     POMONA_PYTHON: path.join(repositoryRoot(), 'tests', 'stand-in-trainer', 'python'),
     POMONA_STAND_IN_EPOCH_SECONDS: String(epochSeconds),
+    POMONA_STAND_IN_INFER_SECONDS: String(inferSecondsPerImage),
   };
 }
 

@@ -1,5 +1,6 @@
 """`infer`: one KITTI 16-field file per image, boxes of the model's median sizes at places and with scores
-drawn from the model's digest and the image's bytes (deterministic), best first, above --threshold."""
+drawn from the model's digest and the image's bytes (deterministic), best first, above --threshold; each
+image takes POMONA_STAND_IN_INFER_SECONDS (default 0), so a test can kill a worker while it infers."""
 import os
 import time
 
@@ -29,6 +30,10 @@ def predict(fitted: dict, classes: list[str], image: str) -> list[tuple[str, tup
     return sorted(found, key=lambda p: -p[2])
 
 
+def image_seconds() -> float:
+    return float(os.environ.get("POMONA_STAND_IN_INFER_SECONDS", "0"))
+
+
 def run(args) -> int:
     started = time.monotonic()
     if not 0.0 <= args.threshold <= 1.0:
@@ -39,6 +44,7 @@ def run(args) -> int:
     os.makedirs(args.out, exist_ok=True)
     for done, path in enumerate(paths, 1):
         interrupt.check()
+        time.sleep(image_seconds())
         kept = [p for p in predict(ckpt["model"], classes, path) if p[2] >= args.threshold]
         if len(classes) > 1:
             # written first, as the trainer does: a .txt without its .probs would be read as one class
