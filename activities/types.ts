@@ -323,6 +323,11 @@ export interface LightlyPushSummary {
   /** Boxes added per annotation source; images per tag. */
   boxesAdded: Record<string, number>;
   tags: Record<string, number>;
+  /**
+   * Per tag, its images the dataset does not hold, left untagged: only round 0's validation batch, whose
+   * images left the pool before the dataset was made (core/lightly-studio/push-plan.ts, `skipAbsent`).
+   */
+  tagsAbsent: Record<string, number>;
   /** LightlyStudio's own work, without starting its Python (about 7 s of imports). */
   seconds: number;
 }

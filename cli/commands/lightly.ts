@@ -58,7 +58,9 @@ export function registerLightly(program: Command): void {
       try {
         const { summary, wallSeconds } = await pushProject(dir);
         const boxes = Object.entries(summary.boxesAdded).map(([source, n]) => `${source} +${n}`);
-        const tags = Object.entries(summary.tags).map(([tag, n]) => `${tag} (${n})`);
+        const absent = (tag: string) =>
+          summary.tagsAbsent[tag] ? `; ${summary.tagsAbsent[tag]} not in the dataset` : '';
+        const tags = Object.entries(summary.tags).map(([tag, n]) => `${tag} (${n}${absent(tag)})`);
         console.log(
           [
             `${summary.dbFile}: dataset ${summary.dataset}, ${summary.images} images (+${summary.imagesAdded}) in ${wallSeconds.toFixed(1)} s`,

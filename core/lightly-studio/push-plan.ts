@@ -13,7 +13,7 @@ import { readKittiFolder } from '../formats/kitti-folder';
 import { parseKitti } from '../formats/kitti';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { labelledSet } from '../project/labelled-set';
-import { projectManifest } from '../project/manifest';
+import { projectManifest, type ManifestImage } from '../project/manifest';
 import { selectionFile } from '../project/selection-file';
 import { layout } from '../workspace-layout';
 import { projectRounds, readProjectFileIfPresent } from '../project/read-project-files';
@@ -52,7 +52,20 @@ export interface PushPlan {
   sources: { name: string; coco: string; images: number; boxes: number }[];
   /** Predictions under this score were left out of the sources. */
   predictionMinScore: number;
-  tags: { name: string; round: number; images: string[] }[];
+  tags: SelectionTag[];
+}
+
+export interface SelectionTag {
+  name: string;
+  round: number;
+  /** File names as the pool's links name them (`<name><ext>`). */
+  images: string[];
+  /**
+   * Round 0's validation batch: its images leave the pool once labelled (promoteValidation), so a dataset
+   * pushed before that holds them and one pushed after does not. Those the dataset holds are tagged, the
+   * others skipped; every other tag's images must all be in the dataset.
+   */
+  skipAbsent: boolean;
 }
 
 /** A COCO file of `boxes` over `images` (file names as in the pool's links); people's labels carry no score. */
@@ -84,16 +97,19 @@ export async function writePushPlan(
   const out = lightlyStudioDir(projectDir);
   await fs.mkdir(out, { recursive: true });
 
-  // Pool images by name, as the pool's links name them (prepare: `<name><image's extension>`).
-  const pool = new Map<string, ImageFile>(
-    manifest.images
-      .filter((i) => i.split === 'pool')
-      .map((i) => [
-        i.name,
-        { name: i.name, file: `${i.name}${path.extname(i.file)}`, width: i.width, height: i.height },
-      ]),
-  );
+  // Every image by name, as the pool's links name them (prepare: `<name><image's extension>`); the manifest
+  // keeps a validation batch's images after they leave the pool, with split `validation`.
+  const linked = (i: ManifestImage): ImageFile => ({
+    name: i.name,
+    file: `${i.name}${path.extname(i.file)}`,
+    width: i.width,
+    height: i.height,
+  });
+  const pool = new Map(manifest.images.filter((i) => i.split === 'pool').map((i) => [i.name, linked(i)]));
+  const manifestImages = new Map(manifest.images.map((i) => [i.name, linked(i)]));
   const inPool = (names: Iterable<string>) => [...names].filter((n) => pool.has(n)).map((n) => pool.get(n)!);
+  const inManifest = (names: Iterable<string>) =>
+    [...names].filter((n) => manifestImages.has(n)).map((n) => manifestImages.get(n)!);
 
   const rounds = await projectRounds(projectDir);
   const sources: PushPlan['sources'] = [];
@@ -117,12 +133,18 @@ export async function writePushPlan(
 
   for (const round of rounds) {
     const selection = await readProjectFileIfPresent(selectionFile, layout.selection(projectDir, round));
-    if (selection)
+    if (selection) {
+      // Round 0's batch by every image it named, in the pool or not: labelled, they leave the pool, yet a
+      // dataset pushed before then holds them (untagged, if pushed before the batch was selected).
+      const validationBatch = round === 0;
+      const images = validationBatch ? inManifest(selection.images) : inPool(selection.images);
       tags.push({
         name: selectionTagName(round),
         round,
-        images: inPool(selection.images).map((i) => i.file),
+        images: images.map((i) => i.file),
+        skipAbsent: validationBatch,
       });
+    }
     const predictionsDir = layout.predictions(projectDir, round);
     if (!(await fs.stat(predictionsDir).catch(() => null))?.isDirectory()) continue;
     const boxes = new Map(

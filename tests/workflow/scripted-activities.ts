@@ -322,6 +322,7 @@ export class ScriptedActivities {
       imagesAdded: 0,
       boxesAdded: {},
       tags: {},
+      tagsAbsent: {},
       seconds: 1,
     };
   }

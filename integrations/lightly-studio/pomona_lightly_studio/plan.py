@@ -1,4 +1,4 @@
-"""The push plan pomona's CLI writes (cli/lightly/push-plan.ts): what one push puts into the dataset.
+"""The push plan pomona's CLI writes (core/lightly-studio/push-plan.ts): what one push puts into the dataset.
 
 Paths and names only; images, embeddings and boxes stay in their files.
 """
@@ -20,10 +20,15 @@ class AnnotationSource:
 
 @dataclass(frozen=True)
 class SelectionTag:
-    """A tag on the images of one round's selection (file names under the images folder)."""
+    """A tag on the images of one round's selection (file names under the images folder).
+
+    `skip_absent`: round 0's validation batch, whose images leave the pool once labelled; a dataset pushed
+    before that holds them, one pushed after does not. Any other tag's images must all be in the dataset.
+    """
 
     name: str
     images: list[str]
+    skip_absent: bool
 
 
 @dataclass(frozen=True)
@@ -46,5 +51,8 @@ def read_plan(file: Path) -> PushPlan:
         embeddings_csv=Path(doc["embeddings"]["csv"]),
         embedding_space=doc["embeddings"]["spaceKey"],
         sources=[AnnotationSource(name=s["name"], coco=Path(s["coco"])) for s in doc["sources"]],
-        tags=[SelectionTag(name=t["name"], images=list(t["images"])) for t in doc["tags"]],
+        tags=[
+            SelectionTag(name=t["name"], images=list(t["images"]), skip_absent=bool(t["skipAbsent"]))
+            for t in doc["tags"]
+        ],
     )

@@ -37,13 +37,18 @@ def push(plan: PushPlan) -> dict[str, Any]:
     }
 
     tags: dict[str, int] = {}
+    tags_absent: dict[str, int] = {}
     for tag in plan.tags:
         missing = [name for name in tag.images if name not in samples]
-        if missing:
+        # Only round 0's tag may name images the dataset lacks: those that left the pool before it was made.
+        if missing and not tag.skip_absent:
             raise ValueError(f"tag {tag.name}: {len(missing)} image(s) not in the dataset: {missing[:5]}")
-        for name in tag.images:
+        present = [name for name in tag.images if name in samples]
+        for name in present:
             samples[name].add_tag(tag.name)
-        tags[tag.name] = len(tag.images)
+        tags[tag.name] = len(present)
+        if missing:
+            tags_absent[tag.name] = len(missing)
 
     return {
         "dbFile": str(plan.db_file),
@@ -53,5 +58,6 @@ def push(plan: PushPlan) -> dict[str, Any]:
         "embeddingsInCsv": len(vectors),
         "boxesAdded": boxes,
         "tags": tags,
+        "tagsAbsent": tags_absent,
         "seconds": round(time.monotonic() - started, 2),
     }
