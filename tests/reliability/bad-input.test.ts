@@ -231,6 +231,16 @@ const cases: BadInput[] = [
     expected: /^selection\.rounds\.size\.batchSize: Too big: expected number to be <=1000000$/,
   },
   {
+    id: 'config-shards-in-flight-too-many',
+    answer: () => configError((c) => (c.shards = { images: 1000, inFlight: 5000 })),
+    expected: /^shards\.inFlight: Too big: expected number to be <=1000$/,
+  },
+  {
+    id: 'config-shards-empty',
+    answer: () => configError((c) => (c.shards = { images: 0 })),
+    expected: /^shards\.images: Too small: expected number to be >=1$/,
+  },
+  {
     id: 'config-bad-duration',
     answer: () => configError((c) => (c.timeouts = { heartbeat: '2 minutes' })),
     expected: /^timeouts\.heartbeat: a duration like "90s"/,
