@@ -94,7 +94,7 @@ export function boxesInTile(boxes: readonly Box[], x0: number, y0: number, tile:
 }
 
 /** The scene cut into tile x tile PNGs with KITTI labels, as a KITTI folder (images/ + labels/). */
-function writeTiles(image: string, labels: string, out: string, tile: number): void {
+export function writeTiles(image: string, labels: string, out: string, tile: number): void {
   if (fs.existsSync(path.join(out, 'labels'))) return;
   const png = PNG.sync.read(fs.readFileSync(image));
   const boxes = parseKitti(fs.readFileSync(labels, 'utf8'), labels, 'label').boxes;

@@ -61,8 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("embed", help="image embeddings for selection, Lightly CSV")
     e.add_argument("--features", default=defaults.EMBED["features"], help="backbone (pretrained EfficientNet-Lite0 features, the loop default) | scene (whitened scene statistics) | ssl (self-supervised encoder)")
-    e.add_argument("--images", required=True)
-    e.add_argument("--out", required=True)
+    e.add_argument("--images", help="the images to embed (with --out, or --blocks-out for one shard)")
+    e.add_argument("--out", help="the CSV to write (from --images, or from --from-blocks)")
+    e.add_argument("--blocks-out", help="one shard of a pool: its feature blocks (.npz) instead of a CSV (backbone, scene; feature_blocks.py)")
+    e.add_argument("--from-blocks", help="a folder of shards' blocks files: whiten them together into --out")
     e.add_argument("--epochs", type=int, default=defaults.EMBED["epochs"])
     e.add_argument("--dim", type=int, default=defaults.EMBED["dim"])
     e.add_argument("--seed", type=int, default=defaults.EMBED["seed"])

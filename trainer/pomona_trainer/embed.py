@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from . import defaults, interrupt
+from . import defaults, feature_blocks, interrupt
 from .device import resolve_device
 from .errors import InputError
 from .fsutil import write_text_atomic
@@ -123,14 +123,18 @@ def scene_statistics(rgb: np.ndarray) -> list:
     return [np.sqrt(hs_hist), np.sqrt(v_hist), np.log(np.array(grads) + 1e-3)]
 
 
-def scene_embeddings(paths: list, dim: int) -> np.ndarray:
+def scene_blocks(paths: list) -> list:
+    """The pool's scene statistics as blocks (one row per image), before whitening."""
     per_image = []
     for p in paths:
         interrupt.check()
         thumb = np.asarray(Image.fromarray(load_rgb(p)).resize(SCENE_THUMB, Image.Resampling.BILINEAR), np.float64) / 255
         per_image.append(scene_statistics(thumb))
-    blocks = [np.stack([f[b] for f in per_image]) for b in range(len(per_image[0]))]
-    return whiten(blocks, dim)
+    return [np.stack([f[b] for f in per_image]) for b in range(len(per_image[0]))]
+
+
+def scene_embeddings(paths: list, dim: int) -> np.ndarray:
+    return whiten(scene_blocks(paths), dim)
 
 
 def ssl_embeddings(paths: list, args: "EmbedOptions", device) -> np.ndarray:
@@ -179,10 +183,13 @@ def ssl_embeddings(paths: list, args: "EmbedOptions", device) -> np.ndarray:
 
 @dataclass
 class EmbedOptions:
-    """What `embed` is asked to do (the command line's flags)."""
+    """What `embed` is asked to do (the command line's flags): --images with --out (a CSV) or --blocks-out
+    (one shard's feature blocks), or --from-blocks with --out (the shards whitened together)."""
 
-    images: str
-    out: str
+    images: str | None = None
+    out: str | None = None
+    blocks_out: str | None = None
+    from_blocks: str | None = None
     features: str = DEFAULT_FEATURES
     epochs: int = defaults.EMBED["epochs"]
     dim: int = defaults.EMBED["dim"]
@@ -190,23 +197,64 @@ class EmbedOptions:
     device: str = "auto"
 
 
+def write_csv(out: str, names: list, emb: np.ndarray, dim: int) -> None:
+    """Lightly's layout: filenames,embedding_0..D-1,labels; one row per image, labels 0."""
+    header = ["filenames"] + [f"embedding_{i}" for i in range(dim)] + ["labels"]
+    lines = [",".join(header)]
+    for name, vec in zip(names, emb):
+        if "," in name or '"' in name:
+            raise InputError(f"{name}: a comma or quote in the file name cannot go into the CSV")
+        lines.append(",".join([name] + [f"{v:.8g}" for v in vec] + ["0"]))
+    write_text_atomic(out, "\n".join(lines) + "\n")
+
+
+def blocks_of(features: str, paths: list, device) -> list:
+    """The per-image feature blocks of `backbone` or `scene`, before whitening."""
+    if features == "backbone":
+        from .backbone_embeddings import pooled_features  # loads the pretrained network: only when used
+
+        return pooled_features(paths, device)
+    return scene_blocks(paths)
+
+
 def run(args: EmbedOptions) -> int:
     started = time.monotonic()
+    if args.dim < 1:
+        raise InputError(f"--dim {args.dim}: must be at least 1")
+    if args.from_blocks is not None:
+        if args.images is not None or args.blocks_out is not None:
+            raise InputError(f"--from-blocks {args.from_blocks}: takes --out and --dim, not --images or --blocks-out")
+        if args.out is None:
+            raise InputError(f"--from-blocks {args.from_blocks}: --out is required")
+        features, names, blocks = feature_blocks.load_folder(args.from_blocks)
+        say(f"embed: {len(names)} images in blocks of {features} features, dim {args.dim}")
+        write_csv(args.out, names, whiten(blocks, args.dim), args.dim)
+        emit("done", images=len(names), dim=args.dim, seconds=round(time.monotonic() - started, 3))
+        return 0
+
     features = args.features
     if features not in FEATURES:
         raise InputError(f"--features {features}: unknown (use {' or '.join(FEATURES)})")
+    if args.images is None:
+        raise InputError("--images: required (or --from-blocks)")
+    if (args.out is None) == (args.blocks_out is None):
+        raise InputError(f"--images {args.images}: give exactly one of --out and --blocks-out")
+    if args.blocks_out is not None and features == "ssl":
+        raise InputError(f"--blocks-out {args.blocks_out}: ssl trains its encoder on the whole pool and has no blocks (use backbone or scene)")
     device = resolve_device(args.device)
-    if args.dim < 1:
-        raise InputError(f"--dim {args.dim}: must be at least 1")
     if args.epochs < 0:
         raise InputError(f"--epochs {args.epochs}: must be at least 0")
     paths = list_images(args.images)
     if not paths:
         raise InputError(f"--images {args.images}: no images (.png, .jpg, .jpeg, .bmp)")
+    names = [os.path.basename(p) for p in paths]
+    if args.blocks_out is not None:
+        say(f"embed: {len(paths)} images, {features} feature blocks for {args.blocks_out}, device {device}")
+        feature_blocks.save(args.blocks_out, features, names, blocks_of(features, paths, device))
+        emit("done", images=len(paths), seconds=round(time.monotonic() - started, 3))
+        return 0
     if features == "backbone":
-        from .backbone_embeddings import (
-            backbone_embeddings,  # loads the pretrained network: only when used
-        )
+        from .backbone_embeddings import backbone_embeddings  # loads the pretrained network: only when used
 
         say(f"embed: {len(paths)} images, dim {args.dim}, pretrained EfficientNet-Lite0 features, device {device}")
         emb = backbone_embeddings(paths, args.dim, device)
@@ -216,13 +264,7 @@ def run(args: EmbedOptions) -> int:
     else:
         say(f"embed: {len(paths)} images, dim {args.dim}, {args.epochs} epochs self-supervised, device {device}")
         emb = ssl_embeddings(paths, args, device)
-    header = ["filenames"] + [f"embedding_{i}" for i in range(args.dim)] + ["labels"]
-    lines = [",".join(header)]
-    for path, vec in zip(paths, emb):
-        name = os.path.basename(path)
-        if "," in name or '"' in name:
-            raise InputError(f"{path}: a comma or quote in the file name cannot go into the CSV")
-        lines.append(",".join([name] + [f"{v:.8g}" for v in vec] + ["0"]))
-    write_text_atomic(args.out, "\n".join(lines) + "\n")
+    assert args.out is not None
+    write_csv(args.out, names, emb, args.dim)
     emit("done", images=len(paths), dim=args.dim, seconds=round(time.monotonic() - started, 3))
     return 0

@@ -99,3 +99,60 @@ def test_whiten_gives_kept_components_unit_variance_and_drops_weak_ones():
     assert np.all(out[:, 2:] == 0), "the noise direction and the missing 4th are not whitened"
     # before the L2 step both kept components have unit variance: their spreads are comparable after it
     assert 0.5 < out[:, 0].std() / out[:, 1].std() < 2
+
+
+def _shards(images, root, sizes):
+    """The tiny set's images (sorted) cut into folders of links of the given sizes."""
+    paths = sorted(images.iterdir())
+    folders, start = [], 0
+    for k, size in enumerate(sizes):
+        folder = root / f"shard{k}"
+        folder.mkdir()
+        for p in paths[start:start + size]:
+            (folder / p.name).symlink_to(p)
+        folders.append(folder)
+        start += size
+    assert start == len(paths)
+    return folders
+
+
+def test_a_pool_embedded_in_shards_gives_the_csv_of_the_whole_pool(tiny, tmp_path):
+    images, _ = tiny
+    for features in ("scene", "backbone"):
+        whole = tmp_path / f"{features}-whole.csv"
+        assert run_cli("embed", "--images", images, "--out", whole, "--features", features, "--dim", 6, "--device", "cpu").returncode == 0
+        root, blocks = tmp_path / features, tmp_path / f"{features}-blocks"
+        root.mkdir()
+        for k, folder in enumerate(_shards(images, root, [3, 3, 2])):
+            proc = run_cli("embed", "--images", folder, "--blocks-out", blocks / f"{k:05d}.npz", "--features", features, "--device", "cpu")
+            assert proc.returncode == 0, proc.stderr
+            assert events(proc.stdout)[-1]["images"] == len(list(folder.iterdir()))
+        merged = tmp_path / f"{features}-merged.csv"
+        proc = run_cli("embed", "--from-blocks", blocks, "--out", merged, "--dim", 6)
+        assert proc.returncode == 0, proc.stderr
+        assert merged.read_bytes() == whole.read_bytes(), features
+
+
+def test_shard_embedding_refuses_what_it_cannot_do(tiny, tmp_path):
+    images, _ = tiny
+    proc = run_cli("embed", "--images", images, "--blocks-out", tmp_path / "s.npz", "--features", "ssl", "--device", "cpu")
+    assert proc.returncode == 2 and "ssl trains its encoder on the whole pool" in proc.stderr
+    proc = run_cli("embed", "--images", images, "--out", tmp_path / "a.csv", "--blocks-out", tmp_path / "s.npz", "--device", "cpu")
+    assert proc.returncode == 2 and "exactly one of --out and --blocks-out" in proc.stderr
+    (tmp_path / "empty").mkdir()
+    proc = run_cli("embed", "--from-blocks", tmp_path / "empty", "--out", tmp_path / "e.csv")
+    assert proc.returncode == 2 and "no .npz files" in proc.stderr
+    one = tmp_path / "one"
+    one.mkdir()
+    first = min(images.iterdir())
+    (one / first.name).symlink_to(first)
+    mixed = tmp_path / "mixed"
+    for k, features in enumerate(("scene", "backbone")):
+        assert run_cli("embed", "--images", one, "--blocks-out", mixed / f"{k}.npz", "--features", features, "--device", "cpu").returncode == 0
+    proc = run_cli("embed", "--from-blocks", mixed, "--out", tmp_path / "m.csv")
+    assert proc.returncode == 2 and "backbone features, the other files hold scene" in proc.stderr
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "0.npz").write_text("not numpy")
+    proc = run_cli("embed", "--from-blocks", damaged, "--out", tmp_path / "d.csv")
+    assert proc.returncode == 2 and "0.npz: not a blocks file" in proc.stderr

@@ -1,12 +1,14 @@
 """`embed`: Lightly's CSV (filenames, embedding_0..D-1, labels); each image's 4x4 RGB thumbnail through a
-fixed random projection (seeded by --seed) to --dim, L2-normalised: similar images get similar rows."""
+fixed random projection (seeded by --seed) to --dim, L2-normalised: similar images get similar rows. A pool in
+shards as the trainer's (feature_blocks.py): `--blocks-out` writes a shard's rows as one block in the trainer's
+blocks file, `--from-blocks` writes the shards' rows, in file-name order, as the CSV (rows need no whitening)."""
 import math
 import os
 import time
 
 from PIL import Image
 
-from pomona_trainer import interrupt
+from pomona_trainer import feature_blocks, interrupt
 from pomona_trainer.errors import InputError
 from pomona_trainer.fsutil import write_text_atomic
 from pomona_trainer.images import list_images
@@ -28,10 +30,25 @@ def embedding(path: str, projection: list[list[float]]) -> list[float]:
     return [v / norm for v in row]
 
 
+def write_csv(out: str, names: list[str], rows: list[list[float]], dim: int) -> None:
+    lines = [",".join([name, *(f"{v:.6f}" for v in row), "0"]) for name, row in zip(names, rows)]
+    header = ",".join(["filenames", *(f"embedding_{i}" for i in range(dim)), "labels"])
+    write_text_atomic(out, header + "\n" + "\n".join(lines) + "\n")
+
+
 def run(args) -> int:
     started = time.monotonic()
     if args.dim < 1:
         raise InputError(f"--dim {args.dim}: must be at least 1")
+    if args.from_blocks is not None:
+        if args.out is None:
+            raise InputError(f"--from-blocks {args.from_blocks}: --out is required")
+        _, names, blocks = feature_blocks.load_folder(args.from_blocks)
+        write_csv(args.out, names, blocks[0].tolist(), args.dim)
+        emit("done", images=len(names), dim=args.dim, seconds=round(time.monotonic() - started, 3))
+        return 0
+    if args.images is None or (args.out is None) == (args.blocks_out is None):
+        raise InputError("--images with exactly one of --out and --blocks-out, or --from-blocks")
     paths = list_images(args.images)
     if not paths:
         raise InputError(f"--images {args.images}: no images")
@@ -40,9 +57,13 @@ def run(args) -> int:
     rows = []
     for done, path in enumerate(paths, 1):
         interrupt.check()
-        rows.append(",".join([os.path.basename(path), *(f"{v:.6f}" for v in embedding(path, projection)), "0"]))
+        rows.append(embedding(path, projection))
         emit("progress", done=done, total=len(paths))
-    header = ",".join(["filenames", *(f"embedding_{i}" for i in range(args.dim)), "labels"])
-    write_text_atomic(args.out, header + "\n" + "\n".join(rows) + "\n")
+    names = [os.path.basename(p) for p in paths]
+    if args.blocks_out is not None:
+        feature_blocks.save(args.blocks_out, args.features, names, [rows])
+        emit("done", images=len(paths), seconds=round(time.monotonic() - started, 3))
+        return 0
+    write_csv(args.out, names, rows, args.dim)
     emit("done", images=len(paths), dim=args.dim, seconds=round(time.monotonic() - started, 3))
     return 0
