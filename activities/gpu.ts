@@ -3,12 +3,16 @@
 import { Context } from '@temporalio/activity';
 import * as fs from 'node:fs/promises';
 import { layout } from '../core/workspace-layout';
+import { embedPoolShard, mergeEmbeddingShards } from './embedding-shards';
+import { readEmbeddingsSummary } from './embeddings-summary';
 import { inferPoolShard } from './pool-shards';
 import { backendFor } from './trainer-backend';
 import { heartbeatEach, runTrainer, trainerArgs } from './trainer-process';
 import type {
   EmbedInput,
   EmbeddingsSummary,
+  EmbedShardInput,
+  MergeEmbeddingShardsInput,
   InferInput,
   InferResult,
   InferShardInput,
@@ -24,7 +28,7 @@ export type GpuActivities = ReturnType<typeof createGpuActivities>;
 // A failed attempt reaches `pomona status` as the pending activity's lastFailure (cli/commands/status.ts),
 // which also covers what cannot report itself: a lost worker, a heartbeat timeout.
 export function createGpuActivities() {
-  return { embedPool, trainRound, inferImages, inferShard };
+  return { embedPool, embedShard, mergeEmbeddings, trainRound, inferImages, inferShard };
 
   async function embedPool(input: EmbedInput): Promise<EmbeddingsSummary> {
     const out = layout.embeddings(input.projectDir);
@@ -50,6 +54,16 @@ export function createGpuActivities() {
     return { embeddingsPath: out, ...header, seconds: (Date.now() - started) / 1000 };
   }
 
+  /** One shard of the pool's embedding (workflows/pool-embedding.ts); any GPU worker on the queue takes it. */
+  async function embedShard(input: EmbedShardInput): Promise<ShardResult> {
+    return embedPoolShard(input, Context.current().info.attempt);
+  }
+
+  /** The shards' feature blocks whitened together into the pool's embeddings (the trainer's numpy). */
+  async function mergeEmbeddings(input: MergeEmbeddingShardsInput): Promise<EmbeddingsSummary> {
+    return mergeEmbeddingShards(input);
+  }
+
   async function trainRound(input: TrainInput): Promise<TrainResult> {
     return backendFor(input).trainRound(input);
   }
@@ -62,18 +76,4 @@ export function createGpuActivities() {
   async function inferShard(input: InferShardInput): Promise<ShardResult> {
     return inferPoolShard(input, (shardInput) => inferImages(shardInput), Context.current().info.attempt);
   }
-}
-
-/** Row count and width of an embeddings CSV, or null when it is missing or empty. */
-async function readEmbeddingsSummary(file: string): Promise<{ count: number; dim: number } | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return null;
-  }
-  const lines = text.trim().split('\n');
-  if (lines.length < 2) return null;
-  const dim = lines[0].split(',').filter((c) => c.startsWith('embedding_')).length;
-  return { count: lines.length - 1, dim };
 }

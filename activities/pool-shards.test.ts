@@ -1,6 +1,7 @@
-// The files of a pool inference in shards (activities/pool-shards.ts), through the GPU worker's activities
-// and a real trainer process (the stand-in, whose predictions depend on the model and the image alone, so
-// the shards' merged files can be compared byte for byte with one inference of the whole folder).
+// The files of a pool's inference and embedding in shards (activities/pool-shards.ts, embedding-shards.ts),
+// through the GPU worker's activities and a real trainer process (the stand-in, whose predictions and
+// embeddings depend on the model and the image alone, so the shards' merged files can be compared byte for
+// byte with one run on the whole folder; trainer/tests/test_embed.py does that with the real trainer).
 import { MockActivityEnvironment } from '@temporalio/testing';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,12 +11,20 @@ import { useStandInTrainer } from '../tests/helpers/stand-in-trainer';
 import { createGpuActivities } from './gpu';
 import type { LabelledSet } from './labelled-set';
 import { mergePoolShards, planPoolShards, readShardAttempts } from './pool-shards';
-import type { InferInput, InferResult, ShardResult, TrainInput, TrainResult } from './types';
+import type {
+  EmbedInput,
+  EmbeddingsSummary,
+  InferInput,
+  InferResult,
+  ShardResult,
+  TrainInput,
+  TrainResult,
+} from './types';
 
 jest.setTimeout(120_000);
 useStandInTrainer();
 
-const { trainRound, inferImages, inferShard } = createGpuActivities();
+const { trainRound, inferImages, inferShard, embedPool, embedShard, mergeEmbeddings } = createGpuActivities();
 let root: string;
 let infer: InferInput;
 
@@ -114,4 +123,59 @@ test('a shard not in the plan, and a merge of a shard without predictions, fail 
     mergePoolShards({ shardsDir, shards: 2, outDir: path.join(root, 'rounds', '2', 'predictions') }),
   ).rejects.toThrow(`${path.join(shardsDir, '0', 'predictions')}: shard 0 has no predictions to merge`);
   expect(fs.existsSync(path.join(root, 'rounds', '2', 'predictions'))).toBe(false);
+});
+
+test("8 images embedded in shards of 3: the pool's embeddings CSV is that of one embedding of the whole pool", async () => {
+  const embed = (projectDir: string): EmbedInput => ({
+    projectDir,
+    poolImagesDir: infer.imagesDir,
+    method: 'backbone',
+    epochs: 0,
+    dim: 6,
+    seed: 0,
+    device: 'cpu',
+  });
+  const whole = (await new MockActivityEnvironment().run(
+    embedPool,
+    embed(path.join(root, 'whole-embedding')),
+  )) as EmbeddingsSummary;
+  const project = path.join(root, 'sharded-embedding');
+  const shardsDir = path.join(project, 'embeddings-shards');
+  const plan = await planPoolShards({ imagesDir: infer.imagesDir, shardsDir, shardImages: 3 });
+  const run = (shard: number) =>
+    new MockActivityEnvironment().run(embedShard, { embed: embed(project), shardsDir, shard }) as Promise<ShardResult>;
+  // Shard 2 first: the merge orders the shards' rows by shard, not by when they were done.
+  const results = [await run(2), await run(0), await run(1)];
+  expect(results.map((r) => [r.shard, r.images, r.reused])).toEqual([
+    [2, 2, false],
+    [0, 3, false],
+    [1, 3, false],
+  ]);
+  expect(await run(0)).toMatchObject({ images: 3, reused: true });
+  const merged = (await new MockActivityEnvironment().run(mergeEmbeddings, {
+    embed: embed(project),
+    shardsDir,
+    shards: plan.shards,
+  })) as EmbeddingsSummary;
+  expect(merged).toMatchObject({ embeddingsPath: path.join(project, 'embeddings.csv'), count: 8, dim: 6 });
+  expect(fs.readFileSync(merged.embeddingsPath, 'utf8')).toBe(fs.readFileSync(whole.embeddingsPath, 'utf8'));
+});
+
+test('a merge of embeddings with a shard missing fails naming the folder, and writes nothing', async () => {
+  const project = path.join(root, 'missing-shard');
+  const shardsDir = path.join(project, 'embeddings-shards');
+  const embed: EmbedInput = {
+    projectDir: project,
+    poolImagesDir: infer.imagesDir,
+    epochs: 0,
+    dim: 4,
+    seed: 0,
+    device: 'cpu',
+  };
+  await planPoolShards({ imagesDir: infer.imagesDir, shardsDir, shardImages: 5 });
+  await new MockActivityEnvironment().run(embedShard, { embed, shardsDir, shard: 0 });
+  await expect(new MockActivityEnvironment().run(mergeEmbeddings, { embed, shardsDir, shards: 2 })).rejects.toThrow(
+    `${path.join(shardsDir, 'blocks')}: 1 shard blocks files, the plan has 2; embed the missing shards`,
+  );
+  expect(fs.existsSync(path.join(project, 'embeddings.csv'))).toBe(false);
 });

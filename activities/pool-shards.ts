@@ -1,5 +1,6 @@
 // The files of a pool inference in shards (`shards.images`, workflows/pool-inference.ts): the plan cuts the
-// pool's images into lists, each shard infers its list into a folder of its own, and the merge gathers the
+// pool's images into lists (the pool's embedding in shards uses the same plan, activities/embedding-shards.ts),
+// each shard infers its list into a folder of its own, and the merge gathers the
 // shards' files into the round's predictions folder, as one inference of the whole pool writes it. Every
 // step is idempotent: a shard whose predictions are complete is not inferred again (they appear at once,
 // by rename), so a retry, or the fan-out run again after a pause, redoes only the shards not yet done.
@@ -25,11 +26,30 @@ export type ShardAttemptRecord = { shard: number; attempt: number; pid: number; 
   { event: 'start' } | { event: 'done'; images: number } | { event: 'reused'; images: number }
 );
 
-const shardDir = (shardsDir: string, shard: number) => path.join(shardsDir, String(shard));
+export const shardDir = (shardsDir: string, shard: number) => path.join(shardsDir, String(shard));
 const shardPredictions = (shardsDir: string, shard: number) => path.join(shardDir(shardsDir, shard), 'predictions');
 
 async function isDirectory(dir: string): Promise<boolean> {
   return (await fs.stat(dir).catch(() => null))?.isDirectory() ?? false;
+}
+
+/** Shard `shard`'s image names, from its list in the plan. */
+export async function shardImageNames(shardsDir: string, shard: number): Promise<string[]> {
+  const listFile = path.join(shardDir(shardsDir, shard), 'images.txt');
+  const text = await fs.readFile(listFile, 'utf8').catch(() => {
+    throw new Error(`${listFile}: no such shard list (is shard ${shard} in the plan of ${shardsDir}?)`);
+  });
+  return text.split('\n').filter(Boolean);
+}
+
+/** A fresh folder of links to shard `shard`'s images in `imagesDir`: what the trainer runs on. */
+export async function linkShardImages(shardsDir: string, shard: number, imagesDir: string): Promise<string> {
+  const names = await shardImageNames(shardsDir, shard);
+  const links = path.join(shardDir(shardsDir, shard), 'images');
+  await fs.rm(links, { recursive: true, force: true });
+  await fs.mkdir(links, { recursive: true });
+  for (const name of names) await fs.symlink(path.join(imagesDir, name), path.join(links, name));
+  return links;
 }
 
 /** Prediction files (`<stem>.txt`) in a folder: the images an inference wrote. */
@@ -78,7 +98,6 @@ export async function inferPoolShard(
 ): Promise<ShardResult> {
   const started = Date.now();
   const { shardsDir, shard } = input;
-  const dir = shardDir(shardsDir, shard);
   const predictions = shardPredictions(shardsDir, shard);
   const record = { shard, attempt, pid: process.pid };
   if (await isDirectory(predictions)) {
@@ -86,18 +105,7 @@ export async function inferPoolShard(
     await appendShardAttempt(shardsDir, { ...record, event: 'reused', images });
     return { shard, images, seconds: 0, reused: true };
   }
-  const listFile = path.join(dir, 'images.txt');
-  const names = (
-    await fs.readFile(listFile, 'utf8').catch(() => {
-      throw new Error(`${listFile}: no such shard list (is shard ${shard} in the plan of ${shardsDir}?)`);
-    })
-  )
-    .split('\n')
-    .filter(Boolean);
-  const links = path.join(dir, 'images');
-  await fs.rm(links, { recursive: true, force: true });
-  await fs.mkdir(links, { recursive: true });
-  for (const name of names) await fs.symlink(path.join(input.infer.imagesDir, name), path.join(links, name));
+  const links = await linkShardImages(shardsDir, shard, input.infer.imagesDir);
   await appendShardAttempt(shardsDir, { ...record, event: 'start' });
   const result = await infer({ ...input.infer, imagesDir: links, outDir: predictions });
   await fs.rm(links, { recursive: true, force: true });
@@ -131,7 +139,7 @@ export async function mergePoolShards(input: MergeShardsInput): Promise<InferRes
 
 type WithoutTime<T> = T extends unknown ? Omit<T, 'at'> : never;
 
-async function appendShardAttempt(shardsDir: string, record: WithoutTime<ShardAttemptRecord>): Promise<void> {
+export async function appendShardAttempt(shardsDir: string, record: WithoutTime<ShardAttemptRecord>): Promise<void> {
   await fs.appendFile(
     path.join(shardsDir, SHARD_ATTEMPTS_LOG),
     `${JSON.stringify({ ...record, at: new Date().toISOString() })}\n`,

@@ -282,6 +282,20 @@ export interface ShardResult {
   reused: boolean;
 }
 
+/** One shard of the pool's embedding: its images' feature blocks (`embed --blocks-out`). */
+export interface EmbedShardInput {
+  embed: EmbedInput;
+  shardsDir: string;
+  shard: number;
+}
+
+/** The shards' feature blocks whitened together into the pool's embeddings CSV (`embed --from-blocks`). */
+export interface MergeEmbeddingShardsInput {
+  embed: EmbedInput;
+  shardsDir: string;
+  shards: number;
+}
+
 /** The shards' predictions, one file per image, into `outDir` as one inference of the whole folder writes them. */
 export interface MergeShardsInput {
   shardsDir: string;

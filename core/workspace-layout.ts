@@ -11,6 +11,8 @@ export function roundDir(project: string, round: number): string {
 export const layout = {
   manifest: (project: string) => `${project}/manifest.json`,
   embeddings: (project: string) => `${project}/embeddings.csv`,
+  /** The pool's embedding in shards (`shards.images`): lists, attempts and each shard's feature blocks. */
+  embeddingShards: (project: string) => `${project}/embeddings-shards`,
   groundTruthLabels: (project: string) => `${project}/ground-truth/labels`,
   poolImages: (project: string) => `${project}/pool/images`,
   validationImages: (project: string) => `${project}/validation/images`,

@@ -41,9 +41,11 @@ import { SubmissionFailure } from './messages';
 import {
   EMBED_INFER_FAILURE_PAUSES,
   LIGHTLY_STUDIO_PUSH,
+  POOL_EMBEDDING_SHARDS,
   POOL_INFERENCE_SHARDS,
   TRAINING_FAILURE_PAUSES,
 } from './patches';
+import { poolEmbedding } from './pool-embedding';
 import { poolInference } from './pool-inference';
 import { PomonaMap50 } from './search-attributes';
 
@@ -66,18 +68,40 @@ export async function prepare(
     manifestPath: prepared.manifestPath,
   });
   if (!(await loop.proceed())) return null;
-  const details = `embedding ${prepared.poolCount} pool images`;
+  // With `shards.images`, in shards over every GPU worker (workflows/pool-embedding.ts); `ssl` trains its
+  // encoder on the whole pool, so it stays one activity. Configs recorded before `shards` have no section.
+  const shardImages = config.shards?.images;
+  const sharded = shardImages !== undefined && config.embedding.method !== 'ssl' && patched(POOL_EMBEDDING_SHARDS);
+  const workflowId = `${workflowInfo().workflowId}-pool-embedding`;
+  const details =
+    `embedding ${prepared.poolCount} pool images` +
+    (sharded
+      ? ` in ${Math.ceil(prepared.poolCount / shardImages)} shard(s) of ${shardImages} (workflow ${workflowId})`
+      : '');
   loop.enter('preparing', details);
+  const embed = embedInput(config, prepared);
   const embeddings = await loop.runOrPause({
     patch: EMBED_INFER_FAILURE_PAUSES,
     phase: 'preparing',
     details,
     what: 'embedding the pool',
-    again: 'run it again',
+    again: sharded ? 'run the shards not done yet' : 'run it again',
     run: () =>
-      gpu.embedPool.executeWithOptions({ ...embedOptions, summary: `embed ${prepared.poolCount} images` }, [
-        embedInput(config, prepared),
-      ]),
+      sharded
+        ? executeChild(poolEmbedding, {
+            workflowId,
+            staticSummary: `embedding ${prepared.poolCount} pool images in shards of ${shardImages}`,
+            args: [
+              {
+                config,
+                embed,
+                shardsDir: layout.embeddingShards(prepared.projectDir),
+                shardImages,
+                inFlight: config.shards.inFlight,
+              },
+            ],
+          }).catch(failedShard)
+        : gpu.embedPool.executeWithOptions({ ...embedOptions, summary: `embed ${prepared.poolCount} images` }, [embed]),
   });
   if (!embeddings) return null;
   return {
@@ -338,11 +362,13 @@ async function inferPoolInShards(
             inFlight: config.shards.inFlight,
           },
         ],
-      }).catch((err: unknown) => {
-        // A shard that spent its attempts fails the fan-out: the loop pauses on it as on any inference.
-        throw err instanceof ChildWorkflowFailure && err.cause instanceof ActivityFailure ? err.cause : err;
-      }),
+      }).catch(failedShard),
   });
+}
+
+/** A shard that spent its attempts fails its fan-out: the loop pauses on it as on one activity's failure. */
+function failedShard(err: unknown): never {
+  throw err instanceof ChildWorkflowFailure && err.cause instanceof ActivityFailure ? err.cause : err;
 }
 
 /** The round's model on a folder of images, pausing the loop when the inference's attempts are spent. */

@@ -13,6 +13,8 @@ export const CONFIG_PARSED_ONCE = 'config-parsed-once';
 export const LIGHTLY_STUDIO_PUSH = 'lightly-studio-push';
 /** Marks the change that infers on the pool in shards over every GPU worker, in a child workflow (`shards.images`). */
 export const POOL_INFERENCE_SHARDS = 'pool-inference-shards';
+/** Marks the change that embeds the pool in shards over every GPU worker, in a child workflow (`shards.images`). */
+export const POOL_EMBEDDING_SHARDS = 'pool-embedding-shards';
 /** Every patch id the workflow uses: tests/replay requires a stored history of each. */
 export const PATCH_IDS = [
   TRAINING_FAILURE_PAUSES,
@@ -21,4 +23,5 @@ export const PATCH_IDS = [
   CONFIG_PARSED_ONCE,
   LIGHTLY_STUDIO_PUSH,
   POOL_INFERENCE_SHARDS,
+  POOL_EMBEDDING_SHARDS,
 ] as const;

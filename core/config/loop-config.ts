@@ -370,7 +370,7 @@ export const loopConfigSchema = z
           .max(MAX_SELECTION)
           .optional()
           .describe(
-            'pool inference in shards of this many images, fanned out over every GPU worker on the queue by a child workflow per round; each shard is retried on its own and a retry redoes only that shard (docs/operations.md, sizing). Absent: the whole pool in one activity',
+            "the pool's embedding (methods backbone and scene) and each round's pool inference in shards of this many images, fanned out over every GPU worker on the queue by a child workflow; each shard is retried on its own and a retry redoes only that shard (docs/operations.md, sizing). Absent: the whole pool in one activity each",
           ),
         inFlight: z
           .number()

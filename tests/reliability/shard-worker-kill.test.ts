@@ -2,6 +2,7 @@
 // processes share the shards; one is SIGKILLed while it infers a shard. Its trainer must die with it, the
 // other worker must take that shard over after the heartbeat timeout, and the round must complete with
 // only that shard inferred twice: every other shard once, one shard activity each in the fan-out's history.
+// The loop embeds its pool in shards too (before the kill).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readShardAttempts, type ShardAttemptRecord } from '../../activities/pool-shards';
@@ -101,6 +102,12 @@ test('SIGKILL of a GPU worker mid-shard: the other worker redoes that shard alon
   expect(
     firstRun.events?.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'inferShard'),
   ).toBe(false);
+  // The pool's embedding went through shards too (before the kill), into the one CSV selection reads.
+  const embedding = rig.client.workflow.getHandle(`${handle.workflowId}-pool-embedding`);
+  expect((await embedding.describe()).status.name).toBe('COMPLETED');
+  const embeddings = fs.readFileSync(path.join(projectDir, 'embeddings.csv'), 'utf8').trim().split('\n');
+  expect(embeddings).toHaveLength(plan.images + 1);
   await recordHistories(rig.client, handle.workflowId, 'pool-shards-worker-kill');
   await recordHistories(rig.client, child.workflowId, 'pool-shards-worker-kill-fan-out');
+  await recordHistories(rig.client, embedding.workflowId, 'pool-shards-worker-kill-embedding');
 });

@@ -1,7 +1,8 @@
-// Pool inference in shards (`shards.images`, workflows/pool-inference.ts) on the time-skipping server with
-// scripted activities: a child workflow per round fans the shards out, at most `inFlight` at once, and
-// merges them; the loop's own history holds none of the shards' events; a shard that spends its attempts
-// pauses the loop, and `resume` runs the fan-out again, inferring only the shards not done yet.
+// The pool's work in shards (`shards.images`, workflows/pool-embedding.ts and pool-inference.ts) on the
+// time-skipping server with scripted activities: a child workflow fans the shards out, at most `inFlight`
+// at once, and merges them (the embedding once, the inference each round); the loop's own history holds
+// none of the shards' events; a shard that spends its attempts pauses the loop, and `resume` runs the
+// fan-out again, inferring only the shards not done yet; `ssl` embeddings stay one activity.
 import { status, resume, submitAnnotations } from '../../workflows/messages';
 import { shardProgress } from '../../workflows/pool-inference';
 import { useScriptedLoops, type ScriptedLoop } from './loop-environment';
@@ -20,7 +21,7 @@ async function annotate(loop: ScriptedLoop, round: number): Promise<void> {
 
 const projectOf = (loop: ScriptedLoop) => `/scripted-workspace/${loop.handle.workflowId.replace(/^loop-/, '')}`;
 
-test('shards.images: a child workflow infers the pool in shards, at most inFlight at once, then merges them', async () => {
+test('shards.images: child workflows embed the pool and infer on it in shards, at most inFlight at once, then merge them', async () => {
   // 40 pool images in shards of 10; round 1's pool inference is the only one (round 2 ends the loop).
   const loop = await startLoop({ shards: { images: 10, inFlight: 2 }, stop: { maxRounds: 2 } });
   await annotate(loop, 1);
@@ -29,16 +30,21 @@ test('shards.images: a child workflow infers the pool in shards, at most inFligh
 
   const { calls, shards, selectInputs } = loop.activities;
   const project = projectOf(loop);
-  expect(calls.filter((c) => /Shard/.test(c))).toEqual([
+  const four = (name: string) => [name, name, name, name];
+  expect(calls.filter((c) => /Shard|embed|mergeEmbeddings/.test(c))).toEqual([
     'planPoolShards',
-    'inferShard',
-    'inferShard',
-    'inferShard',
-    'inferShard',
+    ...four('embedShard'),
+    'mergeEmbeddings',
+    'planPoolShards',
+    ...four('inferShard'),
     'mergePoolShards',
   ]);
+  expect([...shards.embedded].sort()).toEqual([0, 1, 2, 3]);
   expect([...shards.inferred].sort()).toEqual([0, 1, 2, 3]);
   expect(shards.mostRunning).toBe(2);
+  const embedding = loop.client.workflow.getHandle(`${loop.handle.workflowId}-pool-embedding`);
+  expect(await embedding.query(shardProgress)).toEqual({ shards: 4, images: 40, done: 4, reused: 0, running: 0 });
+  expect(selectInputs[0].embeddingsPath).toBe(`${project}/embeddings.csv`);
   // The evaluations still infer on the validation images in one activity each; the pool never does.
   expect(loop.activities.count('inferImages')).toBe(2);
   // Round 2 selects on the merged predictions, where one inference of the whole pool would have put them.
@@ -82,11 +88,22 @@ test('a shard that spends its attempts pauses the loop; resume infers only the s
   expect((await loop.handle.query(status)).lastError).toBeNull();
 });
 
-test('without shards.images the pool is one inference activity, as before', async () => {
+test('without shards.images the pool is one embedding and one inference activity, as before', async () => {
   const loop = await startLoop({ stop: { maxRounds: 2 } });
   await annotate(loop, 1);
   await annotate(loop, 2);
   expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
-  expect(loop.activities.calls.filter((c) => /Shard/.test(c))).toEqual([]);
+  expect(loop.activities.calls.filter((c) => /Shard|mergeEmbeddings/.test(c))).toEqual([]);
+  expect(loop.activities.count('embedPool')).toBe(1);
   expect(loop.activities.count('inferImages')).toBe(3);
+});
+
+test('ssl embeddings train on the whole pool: one embedding activity, the inference still in shards', async () => {
+  const loop = await startLoop({ embedding: { method: 'ssl' }, shards: { images: 10 }, stop: { maxRounds: 2 } });
+  await annotate(loop, 1);
+  await annotate(loop, 2);
+  expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
+  expect(loop.activities.count('embedPool')).toBe(1);
+  expect(loop.activities.count('embedShard')).toBe(0);
+  expect(loop.activities.count('inferShard')).toBe(4);
 });

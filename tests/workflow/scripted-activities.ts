@@ -17,6 +17,8 @@ import type {
   InferInput,
   InferResult,
   InferShardInput,
+  EmbedShardInput,
+  MergeEmbeddingShardsInput,
   MergeShardsInput,
   LabelStudioBatch,
   LightlyPushInput,
@@ -82,14 +84,15 @@ export class ScriptedActivities {
   readonly selectInputs: SelectBatchInput[] = [];
   /** Inputs of every trainRound attempt. */
   readonly trainInputs: TrainInput[] = [];
-  /** Pool inference in shards: shards whose predictions are in (by shards folder), the most run at once,
-   * and per shard the scripts of its next attempts (consumed one per attempt, like `next`). */
+  /** The pool's work in shards: shards done (by shards folder), the most run at once, the shards each kind
+   * ran to the end, and per shard the scripts of its next inference attempts (consumed like `next`). */
   readonly shards = {
     done: new Map<string, Set<number>>(),
     size: 0,
     running: 0,
     mostRunning: 0,
     inferred: [] as number[],
+    embedded: [] as number[],
     next: new Map<number, StepScript[]>(),
   };
   private readonly selected = new Map<string, number>();
@@ -128,7 +131,10 @@ export class ScriptedActivities {
       embedPool: (input: EmbedInput) => this.scripted('embedPool', () => this.embedPool(input)),
       trainRound: (input: TrainInput) => this.scripted('trainRound', () => this.trainRound(input)),
       inferImages: (input: InferInput) => this.scripted('inferImages', () => this.inferImages(input)),
-      inferShard: (input: InferShardInput) => this.inferShard(input),
+      inferShard: (input: InferShardInput) => this.runShard('inferShard', input),
+      embedShard: (input: EmbedShardInput) => this.runShard('embedShard', input),
+      mergeEmbeddings: (input: MergeEmbeddingShardsInput) =>
+        this.called('mergeEmbeddings', () => this.embedPool(input.embed)),
     };
   }
 
@@ -348,9 +354,13 @@ export class ScriptedActivities {
     return { ...input, images, shards: Math.ceil(images / input.shardImages) };
   }
 
-  /** A shard as activities/pool-shards.ts runs it: done ones are reused; a script may fail or hang it. */
-  private async inferShard(input: InferShardInput): Promise<ShardResult> {
-    this.calls.push('inferShard');
+  /** A shard as activities/pool-shards.ts and embedding-shards.ts run it: done ones are reused; a script
+   * may fail or hang an inference shard. */
+  private async runShard(
+    name: 'inferShard' | 'embedShard',
+    input: { shardsDir: string; shard: number },
+  ): Promise<ShardResult> {
+    this.calls.push(name);
     const done = this.shards.done.get(input.shardsDir) ?? new Set<number>();
     this.shards.done.set(input.shardsDir, done);
     const { size } = this.shards;
@@ -359,16 +369,16 @@ export class ScriptedActivities {
     this.shards.running++;
     this.shards.mostRunning = Math.max(this.shards.mostRunning, this.shards.running);
     try {
-      await this.gates.get('inferShard');
+      await this.gates.get(name);
       // A few milliseconds of work, so that shards scheduled together overlap.
       await new Promise((resolve) => setTimeout(resolve, 20));
-      const script = this.shards.next.get(input.shard)?.shift();
-      if (script === 'fail') throw new Error(`inferShard ${input.shard}: scripted crash`);
+      const script = name === 'inferShard' ? this.shards.next.get(input.shard)?.shift() : undefined;
+      if (script === 'fail') throw new Error(`${name} ${input.shard}: scripted crash`);
       if (script === 'hang') {
         await Context.current().cancelled;
         throw new Error('unreachable: cancelled resolves never, it rejects');
       }
-      this.shards.inferred.push(input.shard);
+      (name === 'inferShard' ? this.shards.inferred : this.shards.embedded).push(input.shard);
       done.add(input.shard);
       return { shard: input.shard, images, seconds: 0, reused: false };
     } finally {
