@@ -1,25 +1,53 @@
 // `pomona status ID [--watch] [--json]`: the loop's `status` query (plus the training activity's heartbeat
-// and last failure, and the last failure of an embedding or inference being retried), as text (with a training progress bar
-// when watching) or JSON.
+// and last failure, the last failure of an embedding or inference being retried, and the progress of a
+// fan-out in shards), as text (with a training progress bar when watching) or JSON.
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { TrainHeartbeat } from '../../activities/types';
 import { status as statusQuery, type LoopStatus } from '../../workflows/messages';
+import { shardProgress, type ShardProgress } from '../../workflows/shard-fan-out';
 import { CliError } from '../cli-error';
 import { connectClient, resolveWorkflowId } from '../temporal-client';
+
+/** A child workflow of the loop that runs the pool's work in shards (`shards.images`), and where it stands. */
+export interface ShardedWork {
+  workflowId: string;
+  what: string;
+  progress: ShardProgress;
+}
+
+const SHARDED_WORK: Record<string, string> = { poolEmbedding: 'pool embedding', poolInference: 'pool inference' };
 
 export async function queryStatus(
   client: Client,
   workflowId: string,
-): Promise<{ status: LoopStatus; execution: string }> {
+): Promise<{ status: LoopStatus; execution: string; shards?: ShardedWork }> {
   const handle = client.workflow.getHandle(workflowId);
   const [status, description] = await Promise.all([handle.query(statusQuery), handle.describe()]);
   return {
     status: withTrainingActivity(status, description.raw.pendingActivities ?? []),
     execution: description.status.name,
+    ...(await shardedWork(client, description.raw.pendingChildren ?? [])),
   };
+}
+
+/** The running fan-out's progress (its own query; nothing in the loop's history), when there is one. */
+async function shardedWork(
+  client: Client,
+  children: NonNullable<WorkflowExecutionDescription['raw']['pendingChildren']>,
+): Promise<{ shards?: ShardedWork }> {
+  const child = children.find((c) => c.workflowTypeName && c.workflowTypeName in SHARDED_WORK);
+  if (!child?.workflowId) return {};
+  // Best effort: a fan-out that just ended, or that no worker answers for yet, leaves the status as it is.
+  const progress = await client.workflow
+    .getHandle(child.workflowId)
+    .query(shardProgress)
+    .catch(() => null);
+  return progress
+    ? { shards: { workflowId: child.workflowId, what: SHARDED_WORK[child.workflowTypeName!], progress } }
+    : {};
 }
 
 type PendingActivity = NonNullable<WorkflowExecutionDescription['raw']['pendingActivities']>[number];
@@ -60,7 +88,7 @@ function withRetriedGpuJob(status: LoopStatus, pending: PendingActivity[]): Loop
   };
 }
 
-export function formatStatus(s: LoopStatus, execution: string): string {
+export function formatStatus(s: LoopStatus, execution: string, shards?: ShardedWork): string {
   const lines = [
     `${s.project}  round ${s.round}  phase ${s.phase}${s.paused ? ' (paused)' : ''}${s.stopRequested ? ' (stop requested)' : ''}  [${execution}]`,
     `labelled ${s.labelled} of ${s.pool} pool images; validation ${s.validation}`,
@@ -91,6 +119,13 @@ export function formatStatus(s: LoopStatus, execution: string): string {
     );
   if (s.training)
     lines.push(`training: epoch ${s.training.epoch}/${s.training.epochs}, loss ${s.training.loss ?? '-'}`);
+  if (shards) {
+    const p = shards.progress;
+    lines.push(
+      `${shards.what} in shards: ${p.done} of ${p.shards} done${p.reused ? ` (${p.reused} from an earlier run)` : ''}, ` +
+        `${p.running} running, ${p.images} images (workflow ${shards.workflowId})`,
+    );
+  }
   for (const m of s.metrics) {
     const perClass = m.ap50ByClass
       ? ` (${Object.entries(m.ap50ByClass)
@@ -114,7 +149,7 @@ async function watch(client: Client, workflowId: string): Promise<void> {
   let barRound: number | null = null;
   let lastText = '';
   for (;;) {
-    let current: { status: LoopStatus; execution: string };
+    let current: Awaited<ReturnType<typeof queryStatus>>;
     try {
       current = await queryStatus(client, workflowId);
     } catch (err) {
@@ -125,7 +160,7 @@ async function watch(client: Client, workflowId: string): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000));
       continue;
     }
-    const { status: s, execution } = current;
+    const { status: s, execution, shards } = current;
     if (s.training) {
       if (barRound !== s.training.round) {
         if (barRound !== null) bar.stop();
@@ -142,7 +177,7 @@ async function watch(client: Client, workflowId: string): Promise<void> {
         bar.stop();
         barRound = null;
       }
-      const text = formatStatus(s, execution);
+      const text = formatStatus(s, execution, shards);
       if (text !== lastText) console.log(`${text}\n`);
       lastText = text;
     }
@@ -162,7 +197,9 @@ export function registerStatus(program: Command): void {
       const client = await connectClient();
       const workflowId = resolveWorkflowId(id);
       if (opts.watch) return watch(client, workflowId);
-      const { status: s, execution } = await queryStatus(client, workflowId);
-      console.log(opts.json ? JSON.stringify({ ...s, execution }, null, 2) : formatStatus(s, execution));
+      const { status: s, execution, shards } = await queryStatus(client, workflowId);
+      console.log(
+        opts.json ? JSON.stringify({ ...s, execution, shards }, null, 2) : formatStatus(s, execution, shards),
+      );
     });
 }

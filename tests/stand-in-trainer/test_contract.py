@@ -97,6 +97,23 @@ def test_embed_writes_lightly_csv_with_unit_rows(data, tmp_path):
     assert headers["stand-in"] == headers["real"]
 
 
+def test_embed_in_shards_writes_blocks_files_and_the_same_csv_layout(data, tmp_path):
+    images, _ = data
+    results = {}
+    for trainer in TRAINERS:
+        shard, blocks = tmp_path / f"{trainer}-shard", tmp_path / f"{trainer}-blocks"
+        shard.mkdir()
+        for image in sorted(images.iterdir())[:3]:
+            (shard / image.name).symlink_to(image)
+        done = run(trainer, "embed", "--images", shard, "--blocks-out", blocks / "0000.npz", "--dim", 4, "--device", "cpu")
+        assert done.returncode == 0, done.stderr
+        merged = run(trainer, "embed", "--from-blocks", blocks, "--out", tmp_path / f"{trainer}.csv", "--dim", 4)
+        assert merged.returncode == 0, merged.stderr
+        lines = (tmp_path / f"{trainer}.csv").read_text().splitlines()
+        results[trainer] = (os.listdir(blocks), shapes(done.stdout)[-1], shapes(merged.stdout)[-1], lines[0], [r.split(",")[0] for r in lines[1:]])
+    assert results["stand-in"] == results["real"]
+
+
 @pytest.mark.parametrize("args", [
     ["train", "--images", "{images}", "--labels", "/nonexistent", "--out", "{tmp}/o"],
     ["train", "--images", "{images}", "--labels", "{labels}", "--out", "{tmp}/o", "--resume", "/nonexistent.pt"],

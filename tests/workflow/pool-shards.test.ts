@@ -3,6 +3,7 @@
 // at once, and merges them (the embedding once, the inference each round); the loop's own history holds
 // none of the shards' events; a shard that spends its attempts pauses the loop, and `resume` runs the
 // fan-out again, inferring only the shards not done yet; `ssl` embeddings stay one activity.
+import { formatStatus, queryStatus } from '../../cli/commands/status';
 import { status, resume, submitAnnotations } from '../../workflows/messages';
 import { shardProgress } from '../../workflows/pool-inference';
 import { useScriptedLoops, type ScriptedLoop } from './loop-environment';
@@ -86,6 +87,27 @@ test('a shard that spends its attempts pauses the loop; resume infers only the s
   const child = loop.client.workflow.getHandle(`${loop.handle.workflowId}-round-1-pool-inference`);
   expect(await child.query(shardProgress)).toEqual({ shards: 4, images: 40, done: 4, reused: 2, running: 0 });
   expect((await loop.handle.query(status)).lastError).toBeNull();
+});
+
+test('pomona status shows a running fan-out: its shards done and running, read from the child workflow', async () => {
+  const loop = await startLoop({ shards: { images: 10, inFlight: 2 }, stop: { maxRounds: 2 } });
+  await annotate(loop, 1);
+  const release = loop.activities.hold('inferShard');
+  const deadline = Date.now() + 20_000;
+  while (loop.activities.count('inferShard') < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const { status: s, execution, shards } = await queryStatus(loop.client, loop.handle.workflowId);
+  expect(shards).toEqual({
+    workflowId: `${loop.handle.workflowId}-round-1-pool-inference`,
+    what: 'pool inference',
+    progress: { shards: 4, images: 40, done: 0, reused: 0, running: 2 },
+  });
+  expect(formatStatus(s, execution, shards)).toContain(
+    `pool inference in shards: 0 of 4 done, 2 running, 40 images (workflow ${loop.handle.workflowId}-round-1-pool-inference)`,
+  );
+  release();
+  await annotate(loop, 2);
+  expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
+  expect((await queryStatus(loop.client, loop.handle.workflowId)).shards).toBeUndefined();
 });
 
 test('without shards.images the pool is one embedding and one inference activity, as before', async () => {
