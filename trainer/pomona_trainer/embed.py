@@ -30,6 +30,7 @@ Output: filenames,embedding_0,...,embedding_{D-1},labels   (one row per image, b
 import math
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,10 +39,10 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from . import defaults, feature_blocks, interrupt
+from . import defaults, feature_blocks, interrupt, streaming_whitening
 from .device import resolve_device
 from .errors import InputError
-from .fsutil import write_text_atomic
+from .fsutil import atomic_path
 from .images import list_images, load_rgb
 from .progress import Throttle, emit, say
 from .whitening import whiten
@@ -97,6 +98,9 @@ def views(thumbs: torch.Tensor, g: torch.Generator) -> torch.Tensor:
 
 
 FEATURES = ("backbone", "scene", "ssl")
+# --from-blocks: pools of more rows are whitened shard by shard (streaming_whitening.py); 100,000 backbone
+# rows are 0.35 GB of float64, and whiten's SVD needs about twice that.
+STREAM_ABOVE = 100_000
 DEFAULT_FEATURES: str = defaults.EMBED["features"]
 SCENE_THUMB = (96, 54)
 HUE_BINS, SAT_BINS, VALUE_BINS, GRADIENT_SCALES = 12, 3, 8, 3
@@ -190,6 +194,7 @@ class EmbedOptions:
     out: str | None = None
     blocks_out: str | None = None
     from_blocks: str | None = None
+    stream_above: int | None = None
     features: str = DEFAULT_FEATURES
     epochs: int = defaults.EMBED["epochs"]
     dim: int = defaults.EMBED["dim"]
@@ -197,15 +202,17 @@ class EmbedOptions:
     device: str = "auto"
 
 
-def write_csv(out: str, names: list, emb: np.ndarray, dim: int) -> None:
-    """Lightly's layout: filenames,embedding_0..D-1,labels; one row per image, labels 0."""
+def write_csv(out: str, chunks: Iterable[tuple[list, np.ndarray]], dim: int) -> None:
+    """Lightly's layout: filenames,embedding_0..D-1,labels; one row per image, labels 0. `chunks` gives
+    (names, rows) in order, written as they come (a pool whitened shard by shard is never whole in memory)."""
     header = ["filenames"] + [f"embedding_{i}" for i in range(dim)] + ["labels"]
-    lines = [",".join(header)]
-    for name, vec in zip(names, emb):
-        if "," in name or '"' in name:
-            raise InputError(f"{name}: a comma or quote in the file name cannot go into the CSV")
-        lines.append(",".join([name] + [f"{v:.8g}" for v in vec] + ["0"]))
-    write_text_atomic(out, "\n".join(lines) + "\n")
+    with atomic_path(out) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(",".join(header) + "\n")
+        for names, emb in chunks:
+            for name, vec in zip(names, emb):
+                if "," in name or '"' in name:
+                    raise InputError(f"{name}: a comma or quote in the file name cannot go into the CSV")
+                f.write(",".join([name] + [f"{v:.8g}" for v in vec] + ["0"]) + "\n")
 
 
 def blocks_of(features: str, paths: list, device) -> list:
@@ -226,10 +233,20 @@ def run(args: EmbedOptions) -> int:
             raise InputError(f"--from-blocks {args.from_blocks}: takes --out and --dim, not --images or --blocks-out")
         if args.out is None:
             raise InputError(f"--from-blocks {args.from_blocks}: --out is required")
-        features, names, blocks = feature_blocks.load_folder(args.from_blocks)
-        say(f"embed: {len(names)} images in blocks of {features} features, dim {args.dim}")
-        write_csv(args.out, names, whiten(blocks, args.dim), args.dim)
-        emit("done", images=len(names), dim=args.dim, seconds=round(time.monotonic() - started, 3))
+        files = feature_blocks.files_in(args.from_blocks)
+        rows = feature_blocks.row_count(files)
+        limit = STREAM_ABOVE if args.stream_above is None else args.stream_above
+        if rows <= limit:
+            features, names, blocks = feature_blocks.load(files)
+            say(f"embed: {rows} images in {len(files)} blocks files of {features} features, dim {args.dim}")
+            write_csv(args.out, [(names, whiten(blocks, args.dim))], args.dim)
+        else:
+            say(f"embed: {rows} images in {len(files)} blocks files, whitened shard by shard, dim {args.dim}")
+            mu, scale, projection, _ = streaming_whitening.whitening_transform(
+                (blocks for _, _, blocks in feature_blocks.shards(files)), args.dim)
+            write_csv(args.out, ((names, streaming_whitening.project(blocks, mu, scale, projection))
+                                 for _, names, blocks in feature_blocks.shards(files)), args.dim)
+        emit("done", images=rows, dim=args.dim, seconds=round(time.monotonic() - started, 3))
         return 0
 
     features = args.features
@@ -265,6 +282,6 @@ def run(args: EmbedOptions) -> int:
         say(f"embed: {len(paths)} images, dim {args.dim}, {args.epochs} epochs self-supervised, device {device}")
         emb = ssl_embeddings(paths, args, device)
     assert args.out is not None
-    write_csv(args.out, names, emb, args.dim)
+    write_csv(args.out, [(names, emb)], args.dim)
     emit("done", images=len(paths), dim=args.dim, seconds=round(time.monotonic() - started, 3))
     return 0

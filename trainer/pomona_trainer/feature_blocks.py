@@ -3,8 +3,9 @@
 `backbone` and `scene` embeddings are per-image features (blocks B_1..B_m, one row per image) followed by
 whitening.whiten over the whole pool (centring, block scaling and the PCA need every row), so a pool
 cut into shards is embedded as `embed --images SHARD --blocks-out SHARD.npz` per shard, then
-`embed --from-blocks DIR --out CSV` concatenates the shards' blocks in the order of their file names and
-whitens them: the same rows in the same order as one `embed` of the whole folder, hence the same CSV.
+`embed --from-blocks DIR --out CSV` whitens the shards' blocks together, in the order of their file names:
+the same rows in the same order as one `embed` of the whole folder, hence the same CSV. A pool of more
+rows than fit in memory comfortably is whitened shard by shard instead (streaming_whitening.py).
 `ssl` trains its encoder on the whole pool and has no blocks.
 
 A blocks file (.npz, numpy's zip of arrays): `names` (the images' file names, in order), `block_0` ..
@@ -12,6 +13,7 @@ A blocks file (.npz, numpy's zip of arrays): `names` (the images' file names, in
 sets are never mixed). float64 keeps the whole-folder result exact: scene statistics are computed in it.
 """
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -30,32 +32,50 @@ def save(path: str, features: str, names: list[str], blocks: list) -> None:
         np.savez(f, **arrays)
 
 
-def load_folder(folder: str) -> tuple[str, list[str], list[np.ndarray]]:
-    """(features, names, blocks) of every blocks file in `folder`, concatenated in file-name order."""
+def files_in(folder: str) -> list[str]:
+    """The blocks files of a folder, in file-name order (the shards' order)."""
     if not os.path.isdir(folder):
         raise InputError(f"--from-blocks {folder}: no such folder")
     files = sorted(f for f in os.listdir(folder) if f.endswith(SUFFIX))
     if not files:
         raise InputError(f"--from-blocks {folder}: no {SUFFIX} files")
-    features, names, parts = None, [], []
-    for name in files:
-        path = os.path.join(folder, name)
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                kind = str(data["features"])
-                shard_names = [str(n) for n in data["names"]]
-                count = sum(1 for k in data.files if k.startswith("block_"))
-                blocks = [data[f"block_{i}"] for i in range(count)]
-        except (OSError, ValueError, KeyError) as err:
-            raise InputError(f"{path}: not a blocks file ({err})") from err
-        if features is not None and kind != features:
-            raise InputError(f"{path}: {kind} features, the other files hold {features}")
-        if parts and len(blocks) != len(parts[0]):
-            raise InputError(f"{path}: {len(blocks)} blocks, the other files {len(parts[0])}")
-        if any(len(b) != len(shard_names) for b in blocks):
-            raise InputError(f"{path}: blocks and names differ in length")
-        features = kind
-        names.extend(shard_names)
-        parts.append(blocks)
-    assert features is not None
-    return features, names, [np.concatenate([p[i] for p in parts]) for i in range(len(parts[0]))]
+    return [os.path.join(folder, f) for f in files]
+
+
+def _read(path: str, names_only: bool) -> tuple[str, list[str], list[np.ndarray]]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            kind = str(data["features"])
+            names = [str(n) for n in data["names"]]
+            count = sum(1 for k in data.files if k.startswith("block_"))
+            blocks = [] if names_only else [data[f"block_{i}"] for i in range(count)]
+    except (OSError, ValueError, KeyError) as err:
+        raise InputError(f"{path}: not a blocks file ({err})") from err
+    if any(len(b) != len(names) for b in blocks):
+        raise InputError(f"{path}: blocks and names differ in length")
+    return kind, names, blocks
+
+
+def shards(files: list[str]) -> Iterator[tuple[str, list[str], list[np.ndarray]]]:
+    """(features, names, blocks) of each file in turn, one in memory at a time, each checked against the first."""
+    first: tuple[str, int] | None = None
+    for path in files:
+        kind, names, blocks = _read(path, names_only=False)
+        if first is not None and kind != first[0]:
+            raise InputError(f"{path}: {kind} features, the other files hold {first[0]}")
+        if first is not None and len(blocks) != first[1]:
+            raise InputError(f"{path}: {len(blocks)} blocks, the other files {first[1]}")
+        first = first or (kind, len(blocks))
+        yield kind, names, blocks
+
+
+def row_count(files: list[str]) -> int:
+    """The pool's rows, from the names alone."""
+    return sum(len(_read(path, names_only=True)[1]) for path in files)
+
+
+def load(files: list[str]) -> tuple[str, list[str], list[np.ndarray]]:
+    """(features, names, blocks) of every file, concatenated in order."""
+    parts = list(shards(files))
+    names = [n for _, shard_names, _ in parts for n in shard_names]
+    return parts[0][0], names, [np.concatenate([p[2][i] for p in parts]) for i in range(len(parts[0][2]))]

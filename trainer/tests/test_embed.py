@@ -101,6 +101,10 @@ def test_whiten_gives_kept_components_unit_variance_and_drops_weak_ones():
     assert 0.5 < out[:, 0].std() / out[:, 1].std() < 2
 
 
+def _vectors(csv_path):
+    return np.array([[float(v) for v in r[1:-1]] for r in _read(csv_path)[1]])
+
+
 def _shards(images, root, sizes):
     """The tiny set's images (sorted) cut into folders of links of the given sizes."""
     paths = sorted(images.iterdir())
@@ -131,6 +135,17 @@ def test_a_pool_embedded_in_shards_gives_the_csv_of_the_whole_pool(tiny, tmp_pat
         proc = run_cli("embed", "--from-blocks", blocks, "--out", merged, "--dim", 6)
         assert proc.returncode == 0, proc.stderr
         assert merged.read_bytes() == whole.read_bytes(), features
+        # Whitened shard by shard (as pools above 100,000 rows are): the components up to their signs, so
+        # the same distances between images, which is all selection uses.
+        streamed = tmp_path / f"{features}-streamed.csv"
+        proc = run_cli("embed", "--from-blocks", blocks, "--out", streamed, "--dim", 6, "--stream-above", 0)
+        assert proc.returncode == 0, proc.stderr
+        assert "whitened shard by shard" in proc.stderr
+        a, b = _vectors(whole), _vectors(streamed)
+        assert [r[0] for r in _read(streamed)[1]] == [r[0] for r in _read(whole)[1]]
+        assert np.allclose(np.abs(a), np.abs(b), atol=1e-6), features
+        distances = lambda v: np.linalg.norm(v[:, None] - v[None], axis=2)
+        assert np.allclose(distances(a), distances(b), atol=1e-6), features
 
 
 def test_shard_embedding_refuses_what_it_cannot_do(tiny, tmp_path):

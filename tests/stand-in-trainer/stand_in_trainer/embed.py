@@ -43,7 +43,7 @@ def run(args) -> int:
     if args.from_blocks is not None:
         if args.out is None:
             raise InputError(f"--from-blocks {args.from_blocks}: --out is required")
-        _, names, blocks = feature_blocks.load_folder(args.from_blocks)
+        _, names, blocks = feature_blocks.load(feature_blocks.files_in(args.from_blocks))
         write_csv(args.out, names, blocks[0].tolist(), args.dim)
         emit("done", images=len(names), dim=args.dim, seconds=round(time.monotonic() - started, 3))
         return 0
