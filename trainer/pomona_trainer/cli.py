@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", help="the CSV to write (from --images, or from --from-blocks)")
     e.add_argument("--blocks-out", help="one shard of a pool: its feature blocks (.npz) instead of a CSV (backbone, scene; feature_blocks.py)")
     e.add_argument("--from-blocks", help="a folder of shards' blocks files: whiten them together into --out")
-    e.add_argument("--stream-above", type=int, help="with --from-blocks: whiten shard by shard when the pool has more rows than this (default 100000)")
+    e.add_argument("--stream-above", type=int, help="with --from-blocks: whiten shard by shard when the pool has more rows than this (default 20000)")
     e.add_argument("--epochs", type=int, default=defaults.EMBED["epochs"])
     e.add_argument("--dim", type=int, default=defaults.EMBED["dim"])
     e.add_argument("--seed", type=int, default=defaults.EMBED["seed"])

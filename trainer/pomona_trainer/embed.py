@@ -98,9 +98,10 @@ def views(thumbs: torch.Tensor, g: torch.Generator) -> torch.Tensor:
 
 
 FEATURES = ("backbone", "scene", "ssl")
-# --from-blocks: pools of more rows are whitened shard by shard (streaming_whitening.py); 100,000 backbone
-# rows are 0.35 GB of float64, and whiten's SVD needs about twice that.
-STREAM_ABOVE = 100_000
+# --from-blocks: pools of more rows are whitened shard by shard (streaming_whitening.py). Measured with
+# bench/scale-out/embedding_merge.py (backbone-shaped rows): in memory, 20,000 rows peak at 0.65 GB and
+# 100,000 at 2.3 GB; shard by shard, 1,000,000 rows at 0.39 GB.
+STREAM_ABOVE = 20_000
 DEFAULT_FEATURES: str = defaults.EMBED["features"]
 SCENE_THUMB = (96, 54)
 HUE_BINS, SAT_BINS, VALUE_BINS, GRADIENT_SCALES = 12, 3, 8, 3

@@ -5,7 +5,8 @@ whitening.whiten over the whole pool (centring, block scaling and the PCA need e
 cut into shards is embedded as `embed --images SHARD --blocks-out SHARD.npz` per shard, then
 `embed --from-blocks DIR --out CSV` whitens the shards' blocks together, in the order of their file names:
 the same rows in the same order as one `embed` of the whole folder, hence the same CSV. A pool of more
-rows than fit in memory comfortably is whitened shard by shard instead (streaming_whitening.py).
+than 20,000 rows is whitened shard by shard instead (streaming_whitening.py: the same distances between
+rows, at a memory that does not grow with the pool).
 `ssl` trains its encoder on the whole pool and has no blocks.
 
 A blocks file (.npz, numpy's zip of arrays): `names` (the images' file names, in order), `block_0` ..

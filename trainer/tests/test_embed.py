@@ -135,7 +135,7 @@ def test_a_pool_embedded_in_shards_gives_the_csv_of_the_whole_pool(tiny, tmp_pat
         proc = run_cli("embed", "--from-blocks", blocks, "--out", merged, "--dim", 6)
         assert proc.returncode == 0, proc.stderr
         assert merged.read_bytes() == whole.read_bytes(), features
-        # Whitened shard by shard (as pools above 100,000 rows are): the components up to their signs, so
+        # Whitened shard by shard (as pools above 20,000 rows are): the components up to their signs, so
         # the same distances between images, which is all selection uses.
         streamed = tmp_path / f"{features}-streamed.csv"
         proc = run_cli("embed", "--from-blocks", blocks, "--out", streamed, "--dim", 6, "--stream-above", 0)
