@@ -1,0 +1,167 @@
+// The CPU steps of a round at a pool of N images (#14 point 3): ingest (prepareProject), CORAL selection of
+// K images from N x D embeddings weighted by each image's score from its predictions, and the export of the
+// batch with pre-labels; the wall time of each and the process's peak RSS after it (process.resourceUsage,
+// a running maximum), run as the CPU worker runs them (each activity function in an activity context).
+//   npx tsx bench/scale-out/cpu-steps.ts [--images 1000000] [--select 1000] [--dim 32] [--dir DIR]
+// The pool: N hard links to one 64x48 PNG in an images-only folder (ingest reads every file's header as
+// it would real images'); the embeddings: clustered unit rows (bench/selection/rows.ts); the predictions:
+// one KITTI file per image, hard links to 64 variants with 2 to 40 boxes of varied scores. Setup is not
+// timed. Targets (#14): ingest <= 2 minutes, CORAL selection of 1,000 <= 10 s, no process over 2 GB.
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { Command } from 'commander';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import { exportBatch } from '../../activities/annotation';
+import { prepareProject } from '../../activities/prepare';
+import { selectBatch } from '../../activities/select';
+import type { SelectBatchInput } from '../../activities/types';
+import { parseLoopConfig } from '../../core/config/loop-config';
+import { layout } from '../../core/workspace-layout';
+import { generateRows } from '../selection/rows';
+
+const opts = new Command()
+  .option('--images <n>', 'pool images', Number, 1_000_000)
+  .option('--select <n>', 'images CORAL selects', Number, 1000)
+  .option('--dim <n>', 'embedding width', Number, 32)
+  .option('--dir <dir>', 'work folder (the dataset is kept for another run)')
+  .parse()
+  .opts<{ images: number; select: number; dim: number; dir?: string }>();
+
+const name = (i: number) => `img${String(i).padStart(7, '0')}`;
+const peakMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+/** An images-only dataset of `n` hard links to one small PNG (made once per size). */
+function dataset(dir: string, n: number): string {
+  const root = path.join(dir, `dataset-${n}`);
+  const images = path.join(root, 'images');
+  const done = path.join(root, 'complete');
+  if (fs.existsSync(done)) return root;
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.mkdirSync(images, { recursive: true });
+  const png = new PNG({ width: 64, height: 48 });
+  png.data.fill(120);
+  const source = path.join(root, 'source.png');
+  fs.writeFileSync(source, PNG.sync.write(png));
+  for (let i = 0; i < n; i++) fs.linkSync(source, path.join(images, `${name(i)}.png`));
+  fs.writeFileSync(done, '');
+  return root;
+}
+
+/** Lightly's CSV of clustered unit rows for the pool's names, written in pieces. */
+function embeddingsCsv(file: string, n: number, dim: number): void {
+  const rows = generateRows('clustered', n, dim, 7);
+  const fd = fs.openSync(file, 'w');
+  fs.writeSync(fd, `filenames,${Array.from({ length: dim }, (_, d) => `embedding_${d}`).join(',')},labels\n`);
+  let piece: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const values = Array.from(rows.subarray(i * dim, (i + 1) * dim), (v) => v.toFixed(6));
+    piece.push(`${name(i)}.png,${values.join(',')},0`);
+    if (piece.length === 10_000 || i === n - 1) {
+      fs.writeSync(fd, `${piece.join('\n')}\n`);
+      piece = [];
+    }
+  }
+  fs.closeSync(fd);
+}
+
+/** One KITTI prediction file per image: hard links to 64 variants of 2 to 40 boxes with varied scores. */
+function predictions(dir: string, n: number): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const variants = Array.from({ length: 64 }, (_, v) => {
+    const file = path.join(dir, `.variant-${v}.txt`);
+    const boxes = 2 + ((v * 7) % 39);
+    const lines = Array.from({ length: boxes }, (_, b) => {
+      const score = (((v + 1) * (b + 3) * 37) % 97) / 100 + 0.02;
+      const x = (b * 5) % 50;
+      return `apple 0 0 0 ${x} ${x % 30} ${x + 10} ${(x % 30) + 12} 0 0 0 0 0 0 0 ${score.toFixed(4)}`;
+    });
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    return file;
+  });
+  for (let i = 0; i < n; i++) fs.linkSync(variants[(i * 2654435761) % 64], path.join(dir, `${name(i)}.txt`));
+  for (const v of variants) fs.rmSync(v);
+}
+
+/** An activity function run in an activity context (its Context.current() works), as the CPU worker runs it. */
+function asActivity<I, R>(fn: (input: I) => Promise<R>, input: I): Promise<R> {
+  return new MockActivityEnvironment().run<[I], R, (input: I) => Promise<R>>(fn, input);
+}
+
+async function timed<T>(what: string, run: () => Promise<T>): Promise<{ value: T; row: string }> {
+  const started = Date.now();
+  const value = await run();
+  const seconds = (Date.now() - started) / 1000;
+  return { value, row: `| ${what} | ${seconds.toFixed(1)} | ${peakMb()} |` };
+}
+
+async function main(): Promise<void> {
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-cpu-steps-'));
+  fs.mkdirSync(dir, { recursive: true });
+  const n = opts.images;
+  console.log(`setting up ${n} images ...`);
+  const data = dataset(dir, n);
+  const workspace = fs.mkdtempSync(path.join(dir, 'workspace-'));
+  const parsed = parseLoopConfig({
+    project: 'scale',
+    workspace,
+    dataset: { path: data },
+    selection: {
+      initial: { size: { batchSize: opts.select } },
+      rounds: { method: 'CORAL', size: { batchSize: opts.select } },
+    },
+  });
+  if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+  const config = parsed.config;
+  const rows: string[] = [];
+
+  const ingest = await timed('ingest (prepareProject)', () => asActivity(prepareProject, config));
+  rows.push(ingest.row);
+  const prepared = ingest.value;
+  if (prepared.poolCount !== n) throw new Error(`ingest kept ${prepared.poolCount} of ${n} images`);
+
+  const embeddingsPath = layout.embeddings(prepared.projectDir);
+  embeddingsCsv(embeddingsPath, n, opts.dim);
+  const predictionsDir = layout.predictions(prepared.projectDir, 1);
+  predictions(predictionsDir, n);
+
+  const coral: SelectBatchInput = {
+    projectDir: prepared.projectDir,
+    manifestPath: prepared.manifestPath,
+    embeddingsPath,
+    round: 2,
+    method: 'CORAL',
+    size: { batchSize: opts.select },
+    seed: 2,
+    predictionsDir,
+    score: config.selection.rounds.score,
+    strength: config.selection.rounds.strength,
+  };
+  const selection = await timed(`CORAL selection of ${opts.select} (scores from ${n} prediction files)`, () =>
+    asActivity(selectBatch, coral),
+  );
+  rows.push(selection.row);
+  if (selection.value.count !== opts.select) throw new Error(`selected ${selection.value.count}`);
+
+  const exported = await timed(`export of the batch with pre-labels`, () =>
+    asActivity(exportBatch, {
+      projectDir: prepared.projectDir,
+      round: 2,
+      selectionPath: selection.value.selectionPath,
+      prelabelsDir: predictionsDir,
+    }),
+  );
+  rows.push(exported.row);
+
+  console.log(`\n${n} pool images, ${opts.dim}-d embeddings; ${os.cpus().length} x ${os.cpus()[0]?.model}\n`);
+  console.log('| step | seconds | peak RSS of the process so far (MB) |');
+  console.log('|---|---|---|');
+  for (const row of rows) console.log(row);
+  fs.rmSync(workspace, { recursive: true, force: true });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
