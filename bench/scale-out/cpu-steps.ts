@@ -3,7 +3,7 @@
 // batch with pre-labels; the wall time of each and the process's peak RSS after it (process.resourceUsage,
 // a running maximum), run as the CPU worker runs them (each activity function in an activity context).
 //   npx tsx bench/scale-out/cpu-steps.ts [--images 1000000] [--select 1000] [--dim 32] [--dir DIR]
-// The pool: N hard links to one 64x48 PNG in an images-only folder (ingest reads every file's header as
+// The pool: N hard links to 64x48 PNGs in an images-only folder (ingest reads every file's header as
 // it would real images'); the embeddings: clustered unit rows (bench/selection/rows.ts); the predictions:
 // one KITTI file per image, hard links to 64 variants with 2 to 40 boxes of varied scores. Setup is not
 // timed. Targets (#14): ingest <= 2 minutes, CORAL selection of 1,000 <= 10 s, no process over 2 GB.
@@ -42,9 +42,13 @@ function dataset(dir: string, n: number): string {
   fs.mkdirSync(images, { recursive: true });
   const png = new PNG({ width: 64, height: 48 });
   png.data.fill(120);
-  const source = path.join(root, 'source.png');
-  fs.writeFileSync(source, PNG.sync.write(png));
-  for (let i = 0; i < n; i++) fs.linkSync(source, path.join(images, `${name(i)}.png`));
+  const bytes = PNG.sync.write(png);
+  // ext4 allows 65,000 links to one file: a fresh copy every 60,000 images
+  const source = (i: number) => path.join(root, `source-${Math.floor(i / 60_000)}.png`);
+  for (let i = 0; i < n; i++) {
+    if (i % 60_000 === 0) fs.writeFileSync(source(i), bytes);
+    fs.linkSync(source(i), path.join(images, `${name(i)}.png`));
+  }
   fs.writeFileSync(done, '');
   return root;
 }

@@ -47,29 +47,39 @@ function rawFrequency(boxes: Box[]): number {
   return total;
 }
 
+/** One image's scores but `object_frequency`, which needs the whole dataset, and its raw object frequency. */
+export function imageScores(boxes: Box[]): { scores: Omit<ImageScores, 'object_frequency'>; frequency: number } {
+  const scores = {
+    objectness_least_confidence: boxes.length ? 1 - boxes.reduce((a, b) => a + (b.score ?? 1), 0) / boxes.length : 0,
+  } as Omit<ImageScores, 'object_frequency'>;
+  for (const u of UNCERTAINTIES) {
+    const values = boxes.map((b) => perBox[u](probabilities(b)));
+    const sum = values.reduce((a, b) => a + b, 0);
+    scores[u] = values.reduce((a, b) => Math.max(a, b), values.length ? -Infinity : 0);
+    scores[`${u}_mean`] = values.length ? sum / values.length : 0;
+    scores[`${u}_sum`] = sum;
+  }
+  return { scores, frequency: rawFrequency(boxes) };
+}
+
+/**
+ * `object_frequency` of each image from every image's raw frequency f: 0.9 + 0.1 (f - lo) / (hi - lo) over
+ * the dataset's range, 1 when all are equal. A loop, not Math.min(...f): a million arguments overflow the stack.
+ */
+export function objectFrequencies(raw: ArrayLike<number>): Float64Array {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < raw.length; i++) {
+    lo = Math.min(lo, raw[i]);
+    hi = Math.max(hi, raw[i]);
+  }
+  return Float64Array.from(raw, (f) => (hi > lo ? 0.9 + (0.1 * (f - lo)) / (hi - lo) : 1));
+}
+
 /** Scores of every image; `object_frequency` needs the whole dataset, hence one call for all images. */
 export function detectionScores(predictions: Map<string, Box[]>): Map<string, ImageScores> {
-  const out = new Map<string, ImageScores>();
-  const frequencies = new Map<string, number>();
-  for (const [name, boxes] of predictions) {
-    const scores = {
-      objectness_least_confidence: boxes.length ? 1 - boxes.reduce((a, b) => a + (b.score ?? 1), 0) / boxes.length : 0,
-    } as ImageScores;
-    for (const u of UNCERTAINTIES) {
-      const values = boxes.map((b) => perBox[u](probabilities(b)));
-      const sum = values.reduce((a, b) => a + b, 0);
-      scores[u] = values.length ? Math.max(...values) : 0;
-      scores[`${u}_mean`] = values.length ? sum / values.length : 0;
-      scores[`${u}_sum`] = sum;
-    }
-    frequencies.set(name, rawFrequency(boxes));
-    out.set(name, scores);
-  }
-  const values = [...frequencies.values()];
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  for (const [name, scores] of out) {
-    scores.object_frequency = hi > lo ? 0.9 + (0.1 * (frequencies.get(name)! - lo)) / (hi - lo) : 1;
-  }
-  return out;
+  const names = [...predictions.keys()];
+  const each = names.map((name) => imageScores(predictions.get(name)!));
+  const frequency = objectFrequencies(each.map((e) => e.frequency));
+  return new Map(names.map((name, i) => [name, { ...each[i].scores, object_frequency: frequency[i] }]));
 }

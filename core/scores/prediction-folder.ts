@@ -3,9 +3,15 @@
 // probabilities of that box, which the uncertainty scores then use instead of a one-class [s, 1 - s].
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Box } from '../formats/kitti';
+import { parseKitti, type Box } from '../formats/kitti';
 import { readKittiFolder } from '../formats/kitti-folder';
-import { detectionScores, type ImageScores, type ScoreName } from './detection';
+import { formatProblem } from '../formats/problem';
+import { detectionScores, imageScores, objectFrequencies, type ImageScores, type ScoreName } from './detection';
+
+/** Files read at once: the reads overlap in libuv's thread pool instead of waiting one by one. */
+const READS_IN_FLIGHT = 16;
+/** Malformed lines quoted in the error (all are counted). */
+const PROBLEMS_QUOTED = 20;
 
 /** Scores per image: of every file in `dir`, or of `names` (a missing file means no boxes). */
 export async function scoresOfPredictionFolder(
@@ -35,9 +41,38 @@ async function attachProbabilities(file: string, boxes: Box[]): Promise<void> {
   });
 }
 
-/** One `score` per embedding row; rows are image file names (`<image name><ext>`). */
+/**
+ * One `score` per embedding row; rows are image file names (`<image name><ext>`). Streams: each image's
+ * boxes are read, scored and dropped, so memory holds the scores alone (a million images' boxes would not
+ * fit), and one listing of the folder says which images have boxes and class probabilities, instead of a
+ * failed open per image without them.
+ */
 export async function rowScores(dir: string, rowFiles: readonly string[], score: ScoreName): Promise<Float64Array> {
+  const present = new Set(
+    await fs.readdir(dir).catch((err: Error) => {
+      throw new Error(`${dir}: no such folder`, { cause: err });
+    }),
+  );
   const names = rowFiles.map((f) => path.basename(f, path.extname(f)));
-  const perImage = await scoresOfPredictionFolder(dir, names);
-  return Float64Array.from(names, (name) => perImage.get(name)![score]);
+  const out = new Float64Array(names.length);
+  const problems: string[] = [];
+  let problemCount = 0;
+  let next = 0;
+  const reader = async () => {
+    while (next < names.length) {
+      const i = next++;
+      const file = path.join(dir, `${names[i]}.txt`);
+      const text = present.has(`${names[i]}.txt`) ? await fs.readFile(file, 'utf8') : '';
+      const parsed = parseKitti(text, file, 'prediction');
+      problemCount += parsed.problems.length;
+      problems.push(...parsed.problems.slice(0, PROBLEMS_QUOTED - problems.length).map(formatProblem));
+      if (present.has(`${names[i]}.probs`))
+        await attachProbabilities(path.join(dir, `${names[i]}.probs`), parsed.boxes);
+      const scored = imageScores(parsed.boxes);
+      out[i] = score === 'object_frequency' ? scored.frequency : scored.scores[score];
+    }
+  };
+  await Promise.all(Array.from({ length: READS_IN_FLIGHT }, reader));
+  if (problemCount) throw new Error(`${problemCount} malformed KITTI line(s):\n${problems.join('\n')}`);
+  return score === 'object_frequency' ? objectFrequencies(out) : out;
 }

@@ -1,0 +1,39 @@
+// rowScores (streaming, one image at a time) gives every score as scoresOfPredictionFolder (all boxes in
+// memory) does, for images with boxes, with class probabilities, and without a file; bad lines are named.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SCORE_NAMES } from './detection';
+import { rowScores, scoresOfPredictionFolder } from './prediction-folder';
+
+const line = (cls: string, x: number, score: number) => `${cls} 0 0 0 ${x} 5 ${x + 10} 15 0 0 0 0 0 0 0 ${score}`;
+
+function folder(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-scores-'));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+test('rowScores equals the per-image scores of the whole folder, for every score', async () => {
+  const dir = folder({
+    'a.txt': [line('apple', 1, 0.9), line('apple', 20, 0.3)].join('\n'),
+    'b.txt': [line('red', 1, 0.6), line('green', 30, 0.55), line('green', 50, 0.2)].join('\n'),
+    'b.probs': '0.6 0.4\n0.45 0.55\n0.5 0.5\n',
+    'c.txt': '',
+  });
+  const rows = ['a.png', 'b.jpg', 'c.png', 'missing.png'];
+  const names = ['a', 'b', 'c', 'missing'];
+  const expected = await scoresOfPredictionFolder(dir, names);
+  for (const score of SCORE_NAMES) {
+    expect(Array.from(await rowScores(dir, rows, score))).toEqual(names.map((n) => expected.get(n)![score]));
+  }
+  // the class probabilities were read: b's uncertainty is not the one-class [s, 1 - s]'s
+  expect((await rowScores(dir, ['b.png'], 'uncertainty_margin'))[0]).toBeCloseTo(1 - (0.5 - 0.5), 10);
+});
+
+test('a malformed prediction line is named with its file and line', async () => {
+  const dir = folder({ 'a.txt': `${line('apple', 1, 0.9)}\napple 0 0 0 x 5 10 15 0 0 0 0 0 0 0 0.5\n` });
+  await expect(rowScores(dir, ['a.png'], 'uncertainty_entropy_mean')).rejects.toThrow(
+    new RegExp(`^1 malformed KITTI line\\(s\\):\\n${path.join(dir, 'a.txt')}:2: `),
+  );
+});
