@@ -26,8 +26,9 @@ const opts = new Command()
   .option('--select <n>', 'images CORAL selects', Number, 1000)
   .option('--dim <n>', 'embedding width', Number, 32)
   .option('--dir <dir>', 'work folder (the dataset is kept for another run)')
+  .option('--workspace <dir>', "a workspace of an earlier run, kept: its project's ingest is reused (timed as a retry)")
   .parse()
-  .opts<{ images: number; select: number; dim: number; dir?: string }>();
+  .opts<{ images: number; select: number; dim: number; dir?: string; workspace?: string }>();
 
 const name = (i: number) => `img${String(i).padStart(7, '0')}`;
 const peakMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -97,7 +98,9 @@ async function timed<T>(what: string, run: () => Promise<T>): Promise<{ value: T
   const started = Date.now();
   const value = await run();
   const seconds = (Date.now() - started) / 1000;
-  return { value, row: `| ${what} | ${seconds.toFixed(1)} | ${peakMb()} |` };
+  const row = `| ${what} | ${seconds.toFixed(1)} | ${peakMb()} |`;
+  console.log(row); // as it comes: a step that fails later does not take the earlier ones' numbers with it
+  return { value, row };
 }
 
 async function main(): Promise<void> {
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
   const n = opts.images;
   console.log(`setting up ${n} images ...`);
   const data = dataset(dir, n);
-  const workspace = fs.mkdtempSync(path.join(dir, 'workspace-'));
+  const workspace = opts.workspace ?? fs.mkdtempSync(path.join(dir, 'workspace-'));
   const parsed = parseLoopConfig({
     project: 'scale',
     workspace,
@@ -126,9 +129,11 @@ async function main(): Promise<void> {
   if (prepared.poolCount !== n) throw new Error(`ingest kept ${prepared.poolCount} of ${n} images`);
 
   const embeddingsPath = layout.embeddings(prepared.projectDir);
-  embeddingsCsv(embeddingsPath, n, opts.dim);
+  if (!fs.existsSync(embeddingsPath)) embeddingsCsv(embeddingsPath, n, opts.dim);
   const predictionsDir = layout.predictions(prepared.projectDir, 1);
-  predictions(predictionsDir, n);
+  if (!fs.existsSync(predictionsDir)) predictions(predictionsDir, n);
+  // a kept workspace's earlier selection and export would be returned as they are
+  fs.rmSync(path.join(prepared.projectDir, 'rounds', '2'), { recursive: true, force: true });
 
   const coral: SelectBatchInput = {
     projectDir: prepared.projectDir,
@@ -162,7 +167,7 @@ async function main(): Promise<void> {
   console.log('| step | seconds | peak RSS of the process so far (MB) |');
   console.log('|---|---|---|');
   for (const row of rows) console.log(row);
-  fs.rmSync(workspace, { recursive: true, force: true });
+  if (!opts.workspace) fs.rmSync(workspace, { recursive: true, force: true });
 }
 
 main().catch((err: unknown) => {
