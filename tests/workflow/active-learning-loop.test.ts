@@ -5,7 +5,6 @@
 // and tests/reliability.
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ImportResult } from '../../activities/types';
 import {
   annotationsSubmitted,
   pause,
@@ -16,7 +15,7 @@ import {
   SubmissionFailure,
   type AnnotationSubmission,
 } from '../../workflows/messages';
-import { useScriptedLoops, type LoopHandle, type ScriptedLoop } from './loop-environment';
+import { useScriptedLoops, type LoopHandle } from './loop-environment';
 import { BAD_LABELS } from './scripted-activities';
 
 jest.setTimeout(60_000);
@@ -24,15 +23,6 @@ jest.setTimeout(60_000);
 const startLoop = useScriptedLoops();
 
 const labels = (round: number): AnnotationSubmission => ({ round, labelsDir: `/labels/round-${round}` });
-
-/** Answers the batch of `round` with good labels once it is waiting. */
-async function annotate(loop: ScriptedLoop, round: number): Promise<ImportResult> {
-  await loop.waitFor(
-    (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round,
-    `the round ${round} batch`,
-  );
-  return loop.handle.executeUpdate(submitAnnotations, { args: [labels(round)] });
-}
 
 /** The update's failure for `submission`: its type, message and the problems it names. */
 async function refusal(
@@ -52,9 +42,9 @@ async function refusal(
 describe('stop reasons', () => {
   test('max-rounds: three rounds, each fine-tuning the last, the state carried across continue-as-new', async () => {
     const loop = await startLoop({ stop: { maxRounds: 3 } });
-    expect(await annotate(loop, 1)).toMatchObject({ ok: true, labelledCount: 10 });
-    expect(await annotate(loop, 2)).toMatchObject({ ok: true, labelledCount: 15 });
-    expect(await annotate(loop, 3)).toMatchObject({ ok: true, labelledCount: 20 });
+    expect(await loop.annotate(1)).toMatchObject({ ok: true, labelledCount: 10 });
+    expect(await loop.annotate(2)).toMatchObject({ ok: true, labelledCount: 15 });
+    expect(await loop.annotate(3)).toMatchObject({ ok: true, labelledCount: 20 });
     const result = await loop.result();
     expect(result).toMatchObject({ rounds: 3, labelled: 20, stopReason: 'max-rounds' });
     expect(result.metrics.map((m) => [m.round, m.labelled, m.map50])).toEqual([
@@ -82,23 +72,23 @@ describe('stop reasons', () => {
 
   test('target-map: the loop ends after the round that reaches it, without inferring on the pool', async () => {
     const loop = await startLoop({ stop: { maxRounds: 5, targetMap50: 0.45 } });
-    await annotate(loop, 1);
-    await annotate(loop, 2);
+    await loop.annotate(1);
+    await loop.annotate(2);
     expect(await loop.result()).toMatchObject({ rounds: 2, labelled: 15, stopReason: 'target-map' });
     expect(loop.activities.count('inferImages')).toBe(2 + 1);
   });
 
   test('label-budget: the last batch is cut to the budget, then the loop ends', async () => {
     const loop = await startLoop({ stop: { maxRounds: 5, labelBudget: 13 } });
-    await annotate(loop, 1);
-    expect(await annotate(loop, 2)).toMatchObject({ labelledCount: 13 });
+    await loop.annotate(1);
+    expect(await loop.annotate(2)).toMatchObject({ labelledCount: 13 });
     expect(await loop.result()).toMatchObject({ rounds: 2, labelled: 13, stopReason: 'label-budget' });
   });
 
   test('pool-exhausted: the loop ends when every pool image is labelled', async () => {
     const loop = await startLoop({ stop: { maxRounds: 5 } }, { poolCount: 12 });
-    await annotate(loop, 1);
-    expect(await annotate(loop, 2)).toMatchObject({ labelledCount: 12 });
+    await loop.annotate(1);
+    expect(await loop.annotate(2)).toMatchObject({ labelledCount: 12 });
     expect(await loop.result()).toMatchObject({ rounds: 2, labelled: 12, stopReason: 'pool-exhausted' });
   });
 
@@ -106,7 +96,7 @@ describe('stop reasons', () => {
     const loop = await startLoop({
       selection: { initial: { size: { nTotal: 10 } }, rounds: { size: { nTotal: 10 } } },
     });
-    await annotate(loop, 1);
+    await loop.annotate(1);
     expect(await loop.result()).toMatchObject({ rounds: 1, labelled: 10, stopReason: 'size-reached' });
     expect(loop.activities.count('exportBatch')).toBe(1);
   });
@@ -165,7 +155,7 @@ describe('pause, resume and stop', () => {
   test('paused during pool inference: the pause crosses continue-as-new, and stop ends the paused round 2', async () => {
     const loop = await startLoop({});
     const release = loop.activities.hold('inferImages');
-    await annotate(loop, 1);
+    await loop.annotate(1);
     await loop.waitFor((s) => s.phase === 'evaluating', 'validation inference');
     await loop.handle.signal(pause);
     release();
@@ -196,7 +186,7 @@ describe('pause, resume and stop', () => {
   ] as const)('stop while %s runs (phase %s): the round counts, the pool is not inferred', async (activity, phase) => {
     const loop = await startLoop({});
     const release = loop.activities.hold(activity);
-    await annotate(loop, 1);
+    await loop.annotate(1);
     await loop.waitFor((s) => s.phase === phase && loop.activities.count(activity) === 1, phase);
     await loop.handle.signal(stop);
     release();
@@ -291,7 +281,7 @@ describe('failing and hanging GPU steps', () => {
   test('training that fails on every attempt pauses the loop with the reason; resume trains again', async () => {
     const loop = await startLoop({ trainer: { maxAttempts: 2 }, stop: { maxRounds: 1 } });
     loop.activities.next.trainRound.push('fail', 'fail');
-    await annotate(loop, 1);
+    await loop.annotate(1);
     // The retry waits 10 s (initialInterval): the test server skips it.
     const paused = await loop.waitFor((s) => s.paused, 'the pause after two failed attempts', '5s');
     expect(paused).toMatchObject({ phase: 'training', labelled: 10 });
@@ -325,7 +315,7 @@ describe('failing and hanging GPU steps', () => {
       stop: { maxRounds: 1 },
     });
     loop.activities.next.trainRound.push('hang', 'hang');
-    await annotate(loop, 1);
+    await loop.annotate(1);
     // The test server does not skip time while an attempt runs: the timeout is 2 s of real time each.
     const paused = await loop.waitFor((s) => s.paused, 'the pause after two silent attempts', '5s');
     expect(paused.lastError).toMatch(/^round 1 training failed \(activity Heartbeat timeout\); the loop is paused/);
@@ -394,7 +384,7 @@ describe('a validation set people label first (round 0)', () => {
   test('with a validation set, or without annotate, there is no round 0 (rounds without one have no mAP)', async () => {
     const loop = await startLoop({ stop: { maxRounds: 1 } }, { validationCount: 0 });
     expect((await loop.waitFor((s) => s.pendingBatch !== null, 'the first batch')).pendingBatch?.round).toBe(1);
-    await annotate(loop, 1);
+    await loop.annotate(1);
     expect(await loop.result()).toMatchObject({ rounds: 1, metrics: [] });
     expect(loop.activities.count('promoteValidation')).toBe(0);
   });
@@ -404,7 +394,7 @@ describe('several classes', () => {
   test("while people label, the Web UI's details show the last AP per class and the labelled boxes per class", async () => {
     const classes = ['apple', 'leaf'];
     const loop = await startLoop({ annotation: { classes }, stop: { maxRounds: 2 } }, { classes });
-    await annotate(loop, 1);
+    await loop.annotate(1);
     const waiting = await loop.waitFor(
       (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === 2,
       'the round 2 batch',

@@ -3,26 +3,17 @@
 // round's selection; without the field, selection inputs are as they were before it existed.
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { submitAnnotations } from '../../workflows/messages';
-import { useScriptedLoops, type ScriptedLoop } from './loop-environment';
+import { useScriptedLoops } from './loop-environment';
 
 jest.setTimeout(90_000);
 
 const startLoop = useScriptedLoops();
 const SIZES = { initial: { size: { batchSize: 10 } }, rounds: { size: { batchSize: 5 } } };
 
-async function annotate(loop: ScriptedLoop, round: number): Promise<void> {
-  await loop.waitFor(
-    (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round,
-    `the round ${round} batch`,
-  );
-  await loop.handle.executeUpdate(submitAnnotations, { args: [{ round, labelsDir: `/labels/round-${round}` }] });
-}
-
 test('every round selects with the configured distance', async () => {
   const loop = await startLoop({ selection: { ...SIZES, deduplicate: { minDistance: 0.7 } }, stop: { maxRounds: 2 } });
-  await annotate(loop, 1);
-  await annotate(loop, 2);
+  await loop.annotate(1);
+  await loop.annotate(2);
   expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
   expect(loop.activities.selectInputs.map((i) => [i.round, i.deduplicate])).toEqual([
     [1, { minDistance: 0.7 }],
@@ -32,7 +23,7 @@ test('every round selects with the configured distance', async () => {
 
 test('without it, no selection input carries the field', async () => {
   const loop = await startLoop({ stop: { maxRounds: 1 } });
-  await annotate(loop, 1);
+  await loop.annotate(1);
   await loop.result();
   expect(loop.activities.selectInputs.map((i) => 'deduplicate' in i)).toEqual([false]);
 });

@@ -4,28 +4,20 @@
 // not installed; a push that keeps failing leaves the loop going, with the failure in its status.
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { status, submitAnnotations } from '../../workflows/messages';
-import { useScriptedLoops, type ScriptedLoop } from './loop-environment';
+import { status } from '../../workflows/messages';
+import { useScriptedLoops } from './loop-environment';
 
 jest.setTimeout(90_000);
 
 const startLoop = useScriptedLoops();
-
-async function annotate(loop: ScriptedLoop, round: number): Promise<void> {
-  await loop.waitFor(
-    (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round,
-    `the round ${round} batch`,
-  );
-  await loop.handle.executeUpdate(submitAnnotations, { args: [{ round, labelsDir: `/labels/round-${round}` }] });
-}
 
 /** Each push with the activity called just before it (what it follows). */
 const pushesAfter = (calls: string[]) => calls.flatMap((c, i) => (c === 'pushToLightlyStudio' ? [calls[i - 1]] : []));
 
 test('enabled: a push after each selection, after each pool inference, and after the last evaluation', async () => {
   const loop = await startLoop({ lightly: { enabled: true }, stop: { maxRounds: 2 } });
-  await annotate(loop, 1);
-  await annotate(loop, 2);
+  await loop.annotate(1);
+  await loop.annotate(2);
   expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
   const { calls, lightlyPushes } = loop.activities;
   expect(pushesAfter(calls)).toEqual(['selectBatch', 'inferImages', 'selectBatch', 'evaluateRound']);
@@ -37,8 +29,8 @@ test('enabled: a push after each selection, after each pool inference, and after
 
 test('disabled (the default): no push at all', async () => {
   const loop = await startLoop({ stop: { maxRounds: 2 } });
-  await annotate(loop, 1);
-  await annotate(loop, 2);
+  await loop.annotate(1);
+  await loop.annotate(2);
   expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
   expect(loop.activities.count('pushToLightlyStudio')).toBe(0);
 });
@@ -67,8 +59,8 @@ test('a push that fails its three attempts: the loop goes on, the failure in its
   expect(waiting.lastError).toMatch(
     /^round 1: push to LightlyStudio after selection failed: push to dataset\.db failed \(exit code 1\): Could not set lock on file \(scripted\); the loop goes on \(push by hand: npx pomona lightly push \/scripted-workspace\/.*\)$/,
   );
-  await annotate(loop, 1);
-  await annotate(loop, 2);
+  await loop.annotate(1);
+  await loop.annotate(2);
   expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
   expect(loop.activities.count('pushToLightlyStudio')).toBe(3 + 3);
 });

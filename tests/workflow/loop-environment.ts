@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import type { LoopConfigInput } from '../../core/config/loop-config';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { activeLearningLoop } from '../../workflows/active-learning-loop';
-import { status, type LoopResult, type LoopStatus } from '../../workflows/messages';
+import type { ImportResult } from '../../activities/types';
+import { status, submitAnnotations, type LoopResult, type LoopStatus } from '../../workflows/messages';
 import { pomonaSearchAttributes } from '../../workflows/search-attributes';
 import { CPU_TASK_QUEUE, GPU_TASK_QUEUE } from '../../workflows/task-queues';
 import { installQuietRuntime, workflowBundle } from '../helpers/dev-server';
@@ -37,6 +38,8 @@ export interface ScriptedLoop {
   result(): Promise<LoopResult>;
   /** Moves the server's clock forward (timers fire as they come due). */
   advance(duration: Duration): Promise<void>;
+  /** Answers the batch of `round` with good labels (`/labels/round-<round>`) once it is waiting. */
+  annotate(round: number): Promise<ImportResult>;
 }
 
 /** For a test file: one time-skipping server, and per test a loop with fresh workers and fresh scripts. */
@@ -130,6 +133,13 @@ export function useScriptedLoops(): (
         return testEnv.client.workflow.getHandle<typeof activeLearningLoop>(handle.workflowId).result();
       },
       advance: (duration) => testEnv.sleep(duration),
+      async annotate(round) {
+        await loop.waitFor(
+          (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round,
+          `the round ${round} batch`,
+        );
+        return handle.executeUpdate(submitAnnotations, { args: [{ round, labelsDir: `/labels/round-${round}` }] });
+      },
       async waitFor(predicate, what, advance) {
         const deadline = Date.now() + 20_000;
         let last: LoopStatus | undefined;

@@ -4,7 +4,7 @@
 // none of the shards' events; a shard that spends its attempts pauses the loop, and `resume` runs the
 // fan-out again, inferring only the shards not done yet; `ssl` embeddings stay one activity.
 import { formatStatus, queryStatus } from '../../cli/commands/status';
-import { status, resume, submitAnnotations } from '../../workflows/messages';
+import { status, resume } from '../../workflows/messages';
 import { shardProgress } from '../../workflows/pool-inference';
 import { useScriptedLoops, type ScriptedLoop } from './loop-environment';
 
@@ -12,21 +12,13 @@ jest.setTimeout(90_000);
 
 const startLoop = useScriptedLoops();
 
-async function annotate(loop: ScriptedLoop, round: number): Promise<void> {
-  await loop.waitFor(
-    (s) => s.phase === 'awaiting-annotation' && s.pendingBatch?.round === round,
-    `the round ${round} batch`,
-  );
-  await loop.handle.executeUpdate(submitAnnotations, { args: [{ round, labelsDir: `/labels/round-${round}` }] });
-}
-
 const projectOf = (loop: ScriptedLoop) => `/scripted-workspace/${loop.handle.workflowId.replace(/^loop-/, '')}`;
 
 test('shards.images: child workflows embed the pool and infer on it in shards, at most inFlight at once, then merge them', async () => {
   // 40 pool images in shards of 10; round 1's pool inference is the only one (round 2 ends the loop).
   const loop = await startLoop({ shards: { images: 10, inFlight: 2 }, stop: { maxRounds: 2 } });
-  await annotate(loop, 1);
-  await annotate(loop, 2);
+  await loop.annotate(1);
+  await loop.annotate(2);
   expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
 
   const { calls, shards, selectInputs } = loop.activities;
@@ -72,7 +64,7 @@ test('a shard that spends its attempts pauses the loop; resume infers only the s
     stop: { maxRounds: 2 },
   });
   loop.activities.shards.next.set(2, ['fail', 'fail']);
-  await annotate(loop, 1);
+  await loop.annotate(1);
   const paused = await loop.waitFor((s) => s.paused && s.phase === 'inferring', 'the loop to pause', '10s');
   expect(paused.lastError).toMatch(
     /^round 1 inference on the pool failed \(.*inferShard 2: scripted crash.*\); the loop is paused: fix the cause, then send resume to run the shards not done yet, or stop$/,
@@ -81,7 +73,7 @@ test('a shard that spends its attempts pauses the loop; resume infers only the s
   expect(loop.activities.shards.inferred).toEqual([0, 1]);
 
   await loop.handle.signal(resume);
-  await annotate(loop, 2);
+  await loop.annotate(2);
   expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
   expect(loop.activities.shards.inferred).toEqual([0, 1, 2, 3]);
   const child = loop.client.workflow.getHandle(`${loop.handle.workflowId}-round-1-pool-inference`);
@@ -91,7 +83,7 @@ test('a shard that spends its attempts pauses the loop; resume infers only the s
 
 test('pomona status shows a running fan-out: its shards done and running, read from the child workflow', async () => {
   const loop = await startLoop({ shards: { images: 10, inFlight: 2 }, stop: { maxRounds: 2 } });
-  await annotate(loop, 1);
+  await loop.annotate(1);
   const release = loop.activities.hold('inferShard');
   const deadline = Date.now() + 20_000;
   while (loop.activities.count('inferShard') < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -105,15 +97,15 @@ test('pomona status shows a running fan-out: its shards done and running, read f
     `pool inference in shards: 0 of 4 done, 2 running, 40 images (workflow ${loop.handle.workflowId}-round-1-pool-inference)`,
   );
   release();
-  await annotate(loop, 2);
+  await loop.annotate(2);
   expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
   expect((await queryStatus(loop.client, loop.handle.workflowId)).shards).toBeUndefined();
 });
 
 test('without shards.images the pool is one embedding and one inference activity, as before', async () => {
   const loop = await startLoop({ stop: { maxRounds: 2 } });
-  await annotate(loop, 1);
-  await annotate(loop, 2);
+  await loop.annotate(1);
+  await loop.annotate(2);
   expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
   expect(loop.activities.calls.filter((c) => /Shard|mergeEmbeddings/.test(c))).toEqual([]);
   expect(loop.activities.count('embedPool')).toBe(1);
@@ -122,8 +114,8 @@ test('without shards.images the pool is one embedding and one inference activity
 
 test('ssl embeddings train on the whole pool: one embedding activity, the inference still in shards', async () => {
   const loop = await startLoop({ embedding: { method: 'ssl' }, shards: { images: 10 }, stop: { maxRounds: 2 } });
-  await annotate(loop, 1);
-  await annotate(loop, 2);
+  await loop.annotate(1);
+  await loop.annotate(2);
   expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
   expect(loop.activities.count('embedPool')).toBe(1);
   expect(loop.activities.count('embedShard')).toBe(0);
