@@ -3,6 +3,8 @@
 // at once, and merges them (the embedding once, the inference each round); the loop's own history holds
 // none of the shards' events; a shard that spends its attempts pauses the loop, and `resume` runs the
 // fan-out again, inferring only the shards not done yet; `ssl` embeddings stay one activity.
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { formatStatus, queryStatus } from '../../cli/commands/status';
 import { status, resume } from '../../workflows/messages';
 import { shardProgress } from '../../workflows/pool-inference';
@@ -100,6 +102,26 @@ test('pomona status shows a running fan-out: its shards done and running, read f
   await loop.annotate(2);
   expect(await loop.result()).toMatchObject({ rounds: 2, stopReason: 'max-rounds' });
   expect((await queryStatus(loop.client, loop.handle.workflowId)).shards).toBeUndefined();
+});
+
+test('a loop cancelled during a fan-out ends cancelled, and so does the fan-out; nothing more is inferred', async () => {
+  const loop = await startLoop({ shards: { images: 10, inFlight: 2 }, stop: { maxRounds: 2 } });
+  await loop.annotate(1);
+  const release = loop.activities.hold('inferShard');
+  const deadline = Date.now() + 20_000;
+  while (loop.activities.count('inferShard') < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await loop.handle.cancel();
+  const failure = await loop.handle.result().catch((err: unknown) => err);
+  release();
+  expect(failure).toBeInstanceOf(WorkflowFailedError);
+  expect((failure as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  const child = loop.client.workflow.getHandle(`${loop.handle.workflowId}-round-1-pool-inference`);
+  expect((await child.describe()).status.name).toBe('CANCELLED');
+  // The two shards running when it was cancelled were the last: no lane took another, nothing was merged.
+  expect(loop.activities.count('inferShard')).toBe(2);
+  expect(loop.activities.count('mergePoolShards')).toBe(0);
+  // Not mistaken for a failed inference that would pause the loop.
+  expect((await loop.handle.query(status)).lastError ?? null).toBeNull();
 });
 
 test('without shards.images the pool is one embedding and one inference activity, as before', async () => {
