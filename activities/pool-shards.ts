@@ -26,7 +26,7 @@ export type ShardAttemptRecord = { shard: number; attempt: number; pid: number; 
   { event: 'start' } | { event: 'done'; images: number } | { event: 'reused'; images: number }
 );
 
-export const shardDir = (shardsDir: string, shard: number) => path.join(shardsDir, String(shard));
+const shardDir = (shardsDir: string, shard: number) => path.join(shardsDir, String(shard));
 const shardPredictions = (shardsDir: string, shard: number) => path.join(shardDir(shardsDir, shard), 'predictions');
 
 async function isDirectory(dir: string): Promise<boolean> {
