@@ -87,8 +87,7 @@ test('pomona status shows a running fan-out: its shards done and running, read f
   const loop = await startLoop({ shards: { images: 10, inFlight: 2 }, stop: { maxRounds: 2 } });
   await loop.annotate(1);
   const release = loop.activities.hold('inferShard');
-  const deadline = Date.now() + 20_000;
-  while (loop.activities.count('inferShard') < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await loop.activities.waitForCalls('inferShard', 2);
   const { status: s, execution, shards } = await queryStatus(loop.client, loop.handle.workflowId);
   expect(shards).toEqual({
     workflowId: `${loop.handle.workflowId}-round-1-pool-inference`,
@@ -108,8 +107,7 @@ test('a loop cancelled during a fan-out ends cancelled, and so does the fan-out;
   const loop = await startLoop({ shards: { images: 10, inFlight: 2 }, stop: { maxRounds: 2 } });
   await loop.annotate(1);
   const release = loop.activities.hold('inferShard');
-  const deadline = Date.now() + 20_000;
-  while (loop.activities.count('inferShard') < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await loop.activities.waitForCalls('inferShard', 2);
   await loop.handle.cancel();
   const failure = await loop.handle.result().catch((err: unknown) => err);
   release();

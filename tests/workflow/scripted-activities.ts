@@ -142,6 +142,15 @@ export class ScriptedActivities {
     return this.calls.filter((c) => c === name).length;
   }
 
+  /** Resolves once activity `name` has been called `times` times (attempts included); fails after 20 s. */
+  async waitForCalls(name: string, times: number): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (this.count(name) < times) {
+      if (Date.now() > deadline) throw new Error(`${name} called ${this.count(name)} times, not ${times}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   /** Holds every call of activity `name` (once called) until the returned function is called. */
   hold(name: string): () => void {
     let release!: () => void;

@@ -243,7 +243,7 @@ def run(args: EmbedOptions) -> int:
             write_csv(args.out, [(names, whiten(blocks, args.dim))], args.dim)
         else:
             say(f"embed: {rows} images in {len(files)} blocks files, whitened shard by shard, dim {args.dim}")
-            mu, scale, projection, _ = streaming_whitening.whitening_transform(
+            mu, scale, projection = streaming_whitening.whitening_transform(
                 (blocks for _, _, blocks in feature_blocks.shards(files)), args.dim)
             write_csv(args.out, ((names, streaming_whitening.project(blocks, mu, scale, projection))
                                  for _, names, blocks in feature_blocks.shards(files)), args.dim)

@@ -22,8 +22,8 @@ import numpy as np
 from .whitening import MIN_COMPONENT
 
 
-def whitening_transform(shards: Iterator[list[np.ndarray]], dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """(mu, column scale, projection d x dim, N) from one pass over the shards' blocks."""
+def whitening_transform(shards: Iterator[list[np.ndarray]], dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mu, column scale, projection d x dim) from one pass over the shards' blocks."""
     n, total, gram, widths = 0, None, None, None
     for blocks in shards:
         x = np.concatenate(blocks, 1)
@@ -50,7 +50,7 @@ def whitening_transform(shards: Iterator[list[np.ndarray]], dim: int) -> tuple[n
     k = min(dim, int((sv >= MIN_COMPONENT * sv[0]).sum())) if len(sv) and sv[0] > 1e-12 else 0
     projection = np.zeros((len(mu), dim))
     projection[:, :k] = vectors[:, :k] / (sv[:k] / math.sqrt(n))
-    return mu, scale, projection, n
+    return mu, scale, projection
 
 
 def project(blocks: list[np.ndarray], mu: np.ndarray, scale: np.ndarray, projection: np.ndarray) -> np.ndarray:
