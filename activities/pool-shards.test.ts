@@ -6,6 +6,10 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ingestDataset } from '../core/dataset/ingest';
+import { writeScoreTable } from '../core/scores/prediction-folder';
+import { scoreTableOf } from '../core/scores/score-table';
+import { readEmbeddingsCsv } from '../core/selection/embeddings-csv';
+import { matrixFiles, readEmbeddingsMatrix, readMatrixSummary } from '../core/selection/embeddings-matrix';
 import { tempWorkspace, tinyOrchard } from '../tests/helpers/orchard';
 import { useStandInTrainer } from '../tests/helpers/stand-in-trainer';
 import { createGpuActivities } from './gpu';
@@ -107,10 +111,19 @@ test('8 images in shards of 3: the merged predictions are those of one inference
   const merged = await mergePoolShards({ shardsDir, shards: plan.shards, outDir });
   expect(merged).toMatchObject({ predictionsDir: outDir, images: 8 });
   expect(filesOf(outDir)).toEqual(filesOf(whole.predictionsDir));
-  // The shards' copies are dropped; the plan and the log stay. Merging again changes nothing.
-  expect(fs.readdirSync(path.join(shardsDir, '0')).sort()).toEqual(['images.txt']);
+  // Each shard scored its images where it inferred them; the merged table is the whole pool's, line for line.
+  const wholeTable = path.join(root, 'whole-scores.tsv');
+  const stems = fs
+    .readdirSync(infer.imagesDir)
+    .sort()
+    .map((f) => path.parse(f).name);
+  await writeScoreTable(whole.predictionsDir, stems, wholeTable);
+  expect(fs.readFileSync(scoreTableOf(outDir), 'utf8')).toBe(fs.readFileSync(wholeTable, 'utf8'));
+  // The shards' copies are dropped; the plan, the log and the score tables stay. Merging again changes nothing.
+  expect(fs.readdirSync(path.join(shardsDir, '0')).sort()).toEqual(['images.txt', 'scores.tsv']);
   expect(await mergePoolShards({ shardsDir, shards: plan.shards, outDir })).toMatchObject({ images: 8 });
   expect(filesOf(outDir)).toEqual(filesOf(whole.predictionsDir));
+  expect(fs.readFileSync(scoreTableOf(outDir), 'utf8')).toBe(fs.readFileSync(wholeTable, 'utf8'));
 });
 
 test('a shard not in the plan, and a merge of a shard without predictions, fail naming the file', async () => {
@@ -159,6 +172,21 @@ test("8 images embedded in shards of 3: the pool's embeddings CSV is that of one
   })) as EmbeddingsSummary;
   expect(merged).toMatchObject({ embeddingsPath: path.join(project, 'embeddings.csv'), count: 8, dim: 6 });
   expect(fs.readFileSync(merged.embeddingsPath, 'utf8')).toBe(fs.readFileSync(whole.embeddingsPath, 'utf8'));
+  // Beside the CSV, the float32 matrix the loop's selection reads: the CSV's rows, as float32.
+  const csv = await readEmbeddingsCsv(merged.embeddingsPath);
+  for (const summary of [whole, merged]) {
+    const matrix = (await readEmbeddingsMatrix(summary.embeddingsPath))!;
+    expect(matrix.filenames).toEqual(csv.filenames);
+    expect(Array.from(matrix.data)).toEqual(Array.from(csv.data, Math.fround));
+  }
+  // A worker killed between the CSV and the matrix: the retry writes the matrix, and embeds nothing again.
+  fs.rmSync(matrixFiles(whole.embeddingsPath).matrix);
+  const retried = (await new MockActivityEnvironment().run(
+    embedPool,
+    embed(path.join(root, 'whole-embedding')),
+  )) as EmbeddingsSummary;
+  expect(retried).toMatchObject({ count: 8, dim: 6, seconds: 0 });
+  expect(await readMatrixSummary(whole.embeddingsPath)).toEqual({ count: 8, dim: 6 });
 });
 
 test('a merge of embeddings with a shard missing fails naming the folder, and writes nothing', async () => {

@@ -7,6 +7,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { listImageFiles } from '../core/formats/images';
+import { writeScoreTable } from '../core/scores/prediction-folder';
+import { SCORE_TABLE_HEADER, scoreTableOf } from '../core/scores/score-table';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io/atomic-write';
 import type {
   InferInput,
@@ -28,6 +30,16 @@ export type ShardAttemptRecord = { shard: number; attempt: number; pid: number; 
 
 const shardDir = (shardsDir: string, shard: number) => path.join(shardsDir, String(shard));
 const shardPredictions = (shardsDir: string, shard: number) => path.join(shardDir(shardsDir, shard), 'predictions');
+/** The shard's score table (core/scores/score-table.ts), kept after the merge with the plan. */
+const shardScores = (shardsDir: string, shard: number) => path.join(shardDir(shardsDir, shard), 'scores.tsv');
+
+/** Writes the shard's score table from its predictions, unless it is there (a retry after a kill). */
+async function ensureShardScores(shardsDir: string, shard: number): Promise<void> {
+  const file = shardScores(shardsDir, shard);
+  if (await fs.stat(file).catch(() => null)) return;
+  const stems = (await shardImageNames(shardsDir, shard)).map((f) => path.basename(f, path.extname(f)));
+  await writeScoreTable(shardPredictions(shardsDir, shard), stems, file);
+}
 
 async function isDirectory(dir: string): Promise<boolean> {
   return (await fs.stat(dir).catch(() => null))?.isDirectory() ?? false;
@@ -101,6 +113,7 @@ export async function inferPoolShard(
   const predictions = shardPredictions(shardsDir, shard);
   const record = { shard, attempt, pid: process.pid };
   if (await isDirectory(predictions)) {
+    await ensureShardScores(shardsDir, shard);
     const images = await predictionCount(predictions);
     await appendShardAttempt(shardsDir, { ...record, event: 'reused', images });
     return { shard, images, seconds: 0, reused: true };
@@ -109,6 +122,8 @@ export async function inferPoolShard(
   await appendShardAttempt(shardsDir, { ...record, event: 'start' });
   const result = await infer({ ...input.infer, imagesDir: links, outDir: predictions });
   await fs.rm(links, { recursive: true, force: true });
+  // Scored here, on the worker that inferred the shard: selection then reads one table, not a file per image.
+  await ensureShardScores(shardsDir, shard);
   await appendShardAttempt(shardsDir, { ...record, event: 'done', images: result.images });
   return { shard, images: result.images, seconds: (Date.now() - started) / 1000, reused: false };
 }
@@ -133,8 +148,27 @@ export async function mergePoolShards(input: MergeShardsInput): Promise<InferRes
     }
     await fs.rename(tmp, outDir);
   }
+  await mergeScoreTables(input);
   for (let k = 0; k < shards; k++) await fs.rm(shardPredictions(shardsDir, k), { recursive: true, force: true });
   return { predictionsDir: outDir, images: await predictionCount(outDir), seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * The shards' score tables joined in shard order beside the merged folder (scoreTableOf), unless it is there;
+ * none when a shard has no table (one inferred before tables existed): selection then reads the files.
+ */
+async function mergeScoreTables({ outDir, shardsDir, shards }: MergeShardsInput): Promise<void> {
+  const out = scoreTableOf(outDir);
+  if (await fs.stat(out).catch(() => null)) return;
+  const tables = Array.from({ length: shards }, (_, k) => shardScores(shardsDir, k));
+  for (const table of tables) if (!(await fs.stat(table).catch(() => null))) return;
+  const tmp = `${out}.partial`;
+  await fs.writeFile(tmp, `${SCORE_TABLE_HEADER}\n`);
+  for (const table of tables) {
+    const text = await fs.readFile(table, 'utf8');
+    await fs.appendFile(tmp, text.slice(text.indexOf('\n') + 1));
+  }
+  await fs.rename(tmp, out);
 }
 
 type WithoutTime<T> = T extends unknown ? Omit<T, 'at'> : never;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { batchSizeFor } from '../core/config/loop-config';
 import { writeJsonAtomic } from '../core/io/atomic-write';
 import { rowScores } from '../core/scores/prediction-folder';
-import { readEmbeddingsCsv } from '../core/selection/embeddings-csv';
+import { readPoolEmbeddings } from '../core/selection/embeddings-matrix';
 import { needsScores, selectRows } from '../core/selection/select';
 import { layout } from '../core/workspace-layout';
 import { readLabelledSet } from './labelled-set';
@@ -37,7 +37,7 @@ export async function selectBatch(input: SelectBatchInput): Promise<SelectionSum
   let picks: string[] = [];
   let deduplicated: SelectionFile['deduplicated'];
   if (count > 0) {
-    const embeddings = await readEmbeddingsCsv(input.embeddingsPath);
+    const embeddings = await readPoolEmbeddings(input.embeddingsPath);
     // Embedding rows are named by the pool link's file name (`<name><ext>`); selection speaks names.
     const rowNames = embeddings.filenames.map((f) => path.basename(f, path.extname(f)));
     const known = new Set(rowNames);

@@ -81,7 +81,7 @@ test('two images with one base name: the first (by file name) is kept, the other
   expect(problems).toEqual([{ file: path.join(dir, 'x.png'), message: expect.stringContaining('same name as x.jpg') }]);
 });
 
-test('a JPEG whose metadata runs past the first 512 KiB is read whole', async () => {
+test('a JPEG whose metadata runs past the first read (64 KiB) is read whole', async () => {
   const dir = tmp();
   const header = jpegHeader(33, 22);
   // ten 64 KiB APP2 segments between the APP0 segment and the frame header

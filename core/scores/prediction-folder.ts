@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { parseKitti, type Box } from '../formats/kitti';
 import { readKittiFolder } from '../formats/kitti-folder';
 import { formatProblem } from '../formats/problem';
+import { readScoreTable, SCORE_TABLE_HEADER, scoreTableLine, scoreTableOf } from './score-table';
+import { writeFileAtomic } from '../io/atomic-write';
 import { detectionScores, imageScores, objectFrequencies, type ImageScores, type ScoreName } from './detection';
 
 /** Prediction files read synchronously between two turns of the event loop. */
@@ -43,19 +45,21 @@ async function attachProbabilities(file: string, boxes: Box[]): Promise<void> {
 }
 
 /**
- * One `score` per embedding row; rows are image file names (`<image name><ext>`). Streams: each image's
- * boxes are read, scored and dropped, so memory holds the scores alone (a million images' boxes took more
- * than 3 GB), and one listing of the folder says which images have boxes and class probabilities, instead of a
- * failed open per image without them.
+ * Visits each image of `names` with its scores (`object_frequency` raw, before the dataset-wide mapping),
+ * in order. Streams: each image's boxes are read, scored and dropped, so memory holds no boxes (a million
+ * images' boxes took more than 3 GB), and one listing of the folder says which images have boxes and class
+ * probabilities, instead of a failed open per image without them (a missing file means no boxes).
  */
-export async function rowScores(dir: string, rowFiles: readonly string[], score: ScoreName): Promise<Float64Array> {
+export async function forEachImageScores(
+  dir: string,
+  names: readonly string[],
+  visit: (index: number, scored: ReturnType<typeof imageScores>) => void,
+): Promise<void> {
   const present = new Set(
     await fs.readdir(dir).catch((err: Error) => {
       throw new Error(`${dir}: no such folder`, { cause: err });
     }),
   );
-  const names = rowFiles.map((f) => path.basename(f, path.extname(f)));
-  const out = new Float64Array(names.length);
   const problems: string[] = [];
   let problemCount = 0;
   for (let i = 0; i < names.length; i++) {
@@ -68,9 +72,29 @@ export async function rowScores(dir: string, rowFiles: readonly string[], score:
     problemCount += parsed.problems.length;
     problems.push(...parsed.problems.slice(0, PROBLEMS_QUOTED - problems.length).map(formatProblem));
     if (present.has(`${names[i]}.probs`)) await attachProbabilities(path.join(dir, `${names[i]}.probs`), parsed.boxes);
-    const scored = imageScores(parsed.boxes);
-    out[i] = score === 'object_frequency' ? scored.frequency : scored.scores[score];
+    visit(i, imageScores(parsed.boxes));
   }
   if (problemCount) throw new Error(`${problemCount} malformed KITTI line(s):\n${problems.join('\n')}`);
+}
+
+/**
+ * One `score` per embedding row; rows are image file names (`<image name><ext>`). From the pool inference's
+ * score table when the loop wrote one beside the folder (score-table.ts), else from the folder's files.
+ */
+export async function rowScores(dir: string, rowFiles: readonly string[], score: ScoreName): Promise<Float64Array> {
+  const names = rowFiles.map((f) => path.basename(f, path.extname(f)));
+  const table = scoreTableOf(dir);
+  if (await fs.stat(table).catch(() => null)) return readScoreTable(table, names, score);
+  const out = new Float64Array(names.length);
+  await forEachImageScores(dir, names, (i, scored) => {
+    out[i] = score === 'object_frequency' ? scored.frequency : scored.scores[score];
+  });
   return score === 'object_frequency' ? objectFrequencies(out) : out;
+}
+
+/** The score table (score-table.ts) of `names` from the folder's files, written atomically to `file`. */
+export async function writeScoreTable(dir: string, names: readonly string[], file: string): Promise<void> {
+  const lines = [SCORE_TABLE_HEADER];
+  await forEachImageScores(dir, names, (i, scored) => lines.push(scoreTableLine(names[i], scored)));
+  await writeFileAtomic(file, `${lines.join('\n')}\n`);
 }

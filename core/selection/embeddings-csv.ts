@@ -36,46 +36,76 @@ function splitCsvLine(line: string): string[] | null {
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/** Parses the CSV text; any malformed row throws an Error naming `file:line`. */
-export function parseEmbeddingsCsv(text: string, file: string): Embeddings {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const header = splitCsvLine(lines[0] ?? '')?.map((h) => h.trim()) ?? [];
-  const nameColumn = header.indexOf('filenames');
-  const embeddingColumns = header.flatMap((h, i) => (/^embedding_\d+$/.test(h) ? [i] : []));
+/** Where a CSV's file names and embedding values are, from its header line. */
+export interface EmbeddingsCsvHeader {
+  names: string[];
+  nameColumn: number;
+  embeddingColumns: number[];
+}
+
+/** The header line (line 1); a header without file names or with embedding columns out of order throws. */
+export function parseEmbeddingsHeader(line: string, file: string): EmbeddingsCsvHeader {
+  const names = splitCsvLine(line.replace(/^\uFEFF/, ''))?.map((h) => h.trim()) ?? [];
+  const nameColumn = names.indexOf('filenames');
+  const embeddingColumns = names.flatMap((h, i) => (/^embedding_\d+$/.test(h) ? [i] : []));
   if (nameColumn < 0 || embeddingColumns.length === 0)
     throw new Error(
-      `${file}:1: header must have "filenames" and embedding_0..embedding_{D-1} columns, found "${lines[0] ?? ''}"`,
+      `${file}:1: header must have "filenames" and embedding_0..embedding_{D-1} columns, found "${line}"`,
     );
   embeddingColumns.forEach((c, d) => {
-    if (header[c] !== `embedding_${d}`)
+    if (names[c] !== `embedding_${d}`)
       throw new Error(
-        `${file}:1: column ${c + 1} is ${header[c]}, expected embedding_${d} (columns in order, none missing)`,
+        `${file}:1: column ${c + 1} is ${names[c]}, expected embedding_${d} (columns in order, none missing)`,
       );
   });
-  const dim = embeddingColumns.length;
+  return { names, nameColumn, embeddingColumns };
+}
+
+/**
+ * One data row (1-based `lineNumber`) into `out` (the row's `dim` values); returns its file name. `seen`
+ * maps names to their line, for the duplicate check across rows.
+ */
+export function parseEmbeddingsRow(
+  line: string,
+  lineNumber: number,
+  header: EmbeddingsCsvHeader,
+  file: string,
+  seen: Map<string, number>,
+  out: { [i: number]: number },
+): string {
+  const at = `${file}:${lineNumber}`;
+  const cells = splitCsvLine(line);
+  if (!cells) throw new Error(`${at}: unterminated quote`);
+  if (cells.length !== header.names.length)
+    throw new Error(`${at}: ${cells.length} columns, the header has ${header.names.length}`);
+  const name = cells[header.nameColumn].trim();
+  if (name === '') throw new Error(`${at}: empty file name`);
+  const before = seen.get(name);
+  if (before !== undefined) throw new Error(`${at}: duplicate file name ${name} (first on line ${before})`);
+  seen.set(name, lineNumber);
+  header.embeddingColumns.forEach((c, d) => {
+    const cell = cells[c].trim();
+    const v = Number(cell);
+    if (!NUMBER.test(cell) || !Number.isFinite(v))
+      throw new Error(`${at}: ${header.names[c]} is not a finite number: "${cells[c]}"`);
+    out[d] = v;
+  });
+  return name;
+}
+
+/** Parses the CSV text; any malformed row throws an Error naming `file:line`. */
+export function parseEmbeddingsCsv(text: string, file: string): Embeddings {
+  const lines = text.split(/\r?\n/);
+  const header = parseEmbeddingsHeader(lines[0] ?? '', file);
+  const dim = header.embeddingColumns.length;
   const filenames: string[] = [];
   const values: number[] = [];
+  const row = new Array<number>(dim);
   const seen = new Map<string, number>();
   for (let l = 1; l < lines.length; l++) {
     if (lines[l].trim() === '') continue;
-    const at = `${file}:${l + 1}`;
-    const cells = splitCsvLine(lines[l]);
-    if (!cells) throw new Error(`${at}: unterminated quote`);
-    if (cells.length !== header.length)
-      throw new Error(`${at}: ${cells.length} columns, the header has ${header.length}`);
-    const name = cells[nameColumn].trim();
-    if (name === '') throw new Error(`${at}: empty file name`);
-    const before = seen.get(name);
-    if (before !== undefined) throw new Error(`${at}: duplicate file name ${name} (first on line ${before})`);
-    seen.set(name, l + 1);
-    filenames.push(name);
-    for (const c of embeddingColumns) {
-      const cell = cells[c].trim();
-      const v = Number(cell);
-      if (!NUMBER.test(cell) || !Number.isFinite(v))
-        throw new Error(`${at}: ${header[c]} is not a finite number: "${cells[c]}"`);
-      values.push(v);
-    }
+    filenames.push(parseEmbeddingsRow(lines[l], l + 1, header, file, seen, row));
+    values.push(...row);
   }
   return { filenames, dim, data: Float64Array.from(values) };
 }
