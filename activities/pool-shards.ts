@@ -4,6 +4,7 @@
 // shards' files into the round's predictions folder, as one inference of the whole pool writes it. Every
 // step is idempotent: a shard whose predictions are complete is not inferred again (they appear at once,
 // by rename), so a retry, or the fan-out run again after a pause, redoes only the shards not yet done.
+import { linkSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { listImageFiles } from '../core/formats/images';
@@ -21,6 +22,7 @@ import type {
 } from './types';
 
 export const SHARD_PLAN_FILE = 'plan.json';
+const LINK_BATCH = 1000;
 /** One JSON line per shard attempt's start and end: which shards were inferred twice is a fact on disk. */
 export const SHARD_ATTEMPTS_LOG = 'attempts.jsonl';
 
@@ -144,7 +146,11 @@ export async function mergePoolShards(input: MergeShardsInput): Promise<InferRes
       const files = await fs.readdir(from).catch(() => {
         throw new Error(`${from}: shard ${k} has no predictions to merge`);
       });
-      for (const file of files) await fs.link(path.join(from, file), path.join(tmp, file));
+      for (let i = 0; i < files.length; i++) {
+        // Synchronous links, a batch between turns of the event loop, as prepare's (a million files).
+        if (i % LINK_BATCH === 0 && i > 0) await new Promise((resolve) => setImmediate(resolve));
+        linkSync(path.join(from, files[i]), path.join(tmp, files[i]));
+      }
     }
     await fs.rename(tmp, outDir);
   }

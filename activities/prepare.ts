@@ -7,10 +7,9 @@ import * as path from 'node:path';
 import type { LoopConfig } from '../core/config/loop-config';
 import { ingestDataset } from '../core/dataset/ingest';
 import { formatProblem } from '../core/formats/problem';
-import { writeJsonAtomic } from '../core/io/atomic-write';
 import { seededShuffle } from '../core/selection/random';
 import { layout, projectDir as projectDirOf } from '../core/workspace-layout';
-import { readManifest, type ManifestImage, type ProjectManifest } from './manifest';
+import { readManifest, writeManifest, type ManifestImage, type ProjectManifest } from './manifest';
 import type { PreparedProject } from './types';
 import { ErrorType } from '../core/errors';
 import { DATA_ROOTS_ENV, requireUnderRoots, WORKSPACE_ROOTS_ENV } from './allowed-roots';
@@ -98,7 +97,7 @@ export async function prepareProject(config: LoopConfig): Promise<PreparedProjec
       message: `stop.targetMap50 needs a validation set, and ${config.dataset.path} gives none (${pool.layout === 'images' ? 'its images have no labels' : 'no dataset.validation.fraction or path'}): set dataset.validation.path to a labelled folder, or dataset.validation.annotate to have people label that many images first`,
     });
   const manifest: ProjectManifest = { owner, layout: pool.layout, datasetRoot: config.dataset.path, images, problems };
-  await writeJsonAtomic(manifestPath, manifest);
+  await writeManifest(manifestPath, manifest);
   return summarize(projectDir, manifest);
 }
 

@@ -1,10 +1,9 @@
 // promoteValidation: the validation batch people labelled (round 0, when the dataset had no validation set)
 // becomes the loop's fixed validation split: its images leave the pool in the manifest, and the validation
 // folders link the images and their imported labels. Idempotent: a retry rewrites the same manifest.
-import { writeJsonAtomic } from '../core/io/atomic-write';
 import { layout } from '../core/workspace-layout';
 import { readLabelledSet } from './labelled-set';
-import { readManifest } from './manifest';
+import { readManifest, writeManifest } from './manifest';
 import { linkImages, summarize } from './prepare';
 import type { PreparedProject, PromoteValidationInput } from './types';
 
@@ -25,6 +24,6 @@ export async function promoteValidation(input: PromoteValidationInput): Promise<
     manifest.images.filter((i) => i.split === 'pool'),
     (i) => i.file,
   );
-  await writeJsonAtomic(layout.manifest(projectDir), manifest);
+  await writeManifest(layout.manifest(projectDir), manifest);
   return { ...summarize(projectDir, manifest), problems: input.prepared.problems };
 }

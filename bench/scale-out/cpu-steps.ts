@@ -14,7 +14,6 @@ import { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PNG } from 'pngjs';
 import { exportBatch } from '../../activities/annotation';
 import { prepareProject } from '../../activities/prepare';
 import { selectBatch } from '../../activities/select';
@@ -25,6 +24,7 @@ import { scoreTableOf } from '../../core/scores/score-table';
 import { readMatrixSummary, writeEmbeddingsMatrix } from '../../core/selection/embeddings-matrix';
 import { layout } from '../../core/workspace-layout';
 import { generateRows } from '../selection/rows';
+import { poolDataset as dataset, poolImageName as name } from './pool-dataset';
 
 const opts = new Command()
   .option('--images <n>', 'pool images', Number, 1_000_000)
@@ -35,29 +35,7 @@ const opts = new Command()
   .parse()
   .opts<{ images: number; select: number; dim: number; dir?: string; workspace?: string }>();
 
-const name = (i: number) => `img${String(i).padStart(7, '0')}`;
 const peakMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
-
-/** An images-only dataset of `n` hard links to one small PNG (made once per size). */
-function dataset(dir: string, n: number): string {
-  const root = path.join(dir, `dataset-${n}`);
-  const images = path.join(root, 'images');
-  const done = path.join(root, 'complete');
-  if (fs.existsSync(done)) return root;
-  fs.rmSync(root, { recursive: true, force: true });
-  fs.mkdirSync(images, { recursive: true });
-  const png = new PNG({ width: 64, height: 48 });
-  png.data.fill(120);
-  const bytes = PNG.sync.write(png);
-  // ext4 allows 65,000 links to one file: a fresh copy every 60,000 images
-  const source = (i: number) => path.join(root, `source-${Math.floor(i / 60_000)}.png`);
-  for (let i = 0; i < n; i++) {
-    if (i % 60_000 === 0) fs.writeFileSync(source(i), bytes);
-    fs.linkSync(source(i), path.join(images, `${name(i)}.png`));
-  }
-  fs.writeFileSync(done, '');
-  return root;
-}
 
 /** Lightly's CSV of clustered unit rows for the pool's names, written in pieces. */
 function embeddingsCsv(file: string, n: number, dim: number): void {

@@ -20,6 +20,13 @@ export interface ImageFile {
   height: number;
 }
 
+/** `a/b/img.1.png` -> `img.1`: path.basename(f, path.extname(f)), at a fraction of its cost over a million names. */
+export function fileStem(file: string): string {
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
 export function isImageFile(file: string): boolean {
   return IMAGE_EXTENSIONS.includes(path.extname(file).toLowerCase());
 }

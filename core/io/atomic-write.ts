@@ -7,6 +7,11 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await writeChunksAtomic(file, [data]);
+}
+
+/** As writeFileAtomic, from pieces written one after the other: a large file never is one string in memory. */
+export async function writeChunksAtomic(file: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   // Hidden and unique per writer: concurrent writers of one target never share a temp file.
@@ -14,7 +19,8 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   try {
     const handle = await fs.open(tmp, 'wx');
     try {
-      await handle.writeFile(data);
+      // writeFile on a handle writes from its current position, all of the piece.
+      for (const chunk of chunks) await handle.writeFile(chunk);
       await handle.sync();
     } finally {
       await handle.close();

@@ -48,13 +48,20 @@ test("the score table beside a folder gives every score bit for bit as the folde
     'd.txt': line('apple', 3, 0.123456789),
   };
   const dir = folder(files);
-  const rows = ['a.png', 'b.jpg', 'c.png', 'd.png', 'missing.png'];
-  const fromFiles = await Promise.all(SCORE_NAMES.map((score) => rowScores(dir, rows, score)));
+  // Rows in the table's order (read line by line) and in another (looked up by name).
+  const orders = [
+    ['a.png', 'b.jpg', 'c.png', 'd.png', 'missing.png'],
+    ['d.png', 'missing.png', 'a.png', 'c.png', 'b.jpg'],
+  ];
+  const fromFiles = await Promise.all(
+    orders.map((rows) => Promise.all(SCORE_NAMES.map((score) => rowScores(dir, rows, score)))),
+  );
   // The table covers the images but `missing` (no line: no boxes, as no file), written as the loop's merge does.
   await writeScoreTable(dir, ['a', 'b', 'c', 'd'], scoreTableOf(dir));
   for (const name of Object.keys(files)) fs.unlinkSync(path.join(dir, name));
-  for (const [k, score] of SCORE_NAMES.entries())
-    expect(Array.from(await rowScores(dir, rows, score))).toEqual(Array.from(fromFiles[k]));
+  for (const [o, rows] of orders.entries())
+    for (const [k, score] of SCORE_NAMES.entries())
+      expect(Array.from(await rowScores(dir, rows, score))).toEqual(Array.from(fromFiles[o][k]));
 });
 
 test('a malformed score table line, or another file in its place, is named', async () => {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { fileStem } from '../formats/images';
 import { parseKitti, type Box } from '../formats/kitti';
 import { readKittiFolder } from '../formats/kitti-folder';
 import { formatProblem } from '../formats/problem';
@@ -82,7 +83,7 @@ export async function forEachImageScores(
  * score table when the loop wrote one beside the folder (score-table.ts), else from the folder's files.
  */
 export async function rowScores(dir: string, rowFiles: readonly string[], score: ScoreName): Promise<Float64Array> {
-  const names = rowFiles.map((f) => path.basename(f, path.extname(f)));
+  const names = rowFiles.map(fileStem);
   const table = scoreTableOf(dir);
   if (await fs.stat(table).catch(() => null)) return readScoreTable(table, names, score);
   const out = new Float64Array(names.length);

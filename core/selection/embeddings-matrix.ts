@@ -119,14 +119,18 @@ export async function readEmbeddingsMatrix(csvPath: string): Promise<Embeddings 
     throw new Error(
       `${files.matrix}: ${bytes.length} bytes, a ${count} x ${dim} matrix has ${HEADER_BYTES + count * dim * 4}`,
     );
-  // A copy into an aligned buffer: readFile's Buffer may start at any offset of its pool.
-  const values = new Float32Array(count * dim);
-  new Uint8Array(values.buffer).set(bytes.subarray(HEADER_BYTES));
+  // A view when aligned (a large file's Buffer starts its own memory), else a copy: a small one may sit
+  // at any offset of Node's buffer pool.
+  const start = bytes.byteOffset + HEADER_BYTES;
+  const values =
+    start % 4 === 0
+      ? new Float32Array(bytes.buffer, start, count * dim)
+      : new Float32Array(Uint8Array.prototype.slice.call(bytes, HEADER_BYTES).buffer);
   const filenames = (await fs.readFile(files.names, 'utf8')).split('\n');
   if (filenames.at(-1) === '') filenames.pop();
   if (filenames.length !== count)
     throw new Error(`${files.names}: ${filenames.length} file names for the ${count} rows of ${files.matrix}`);
-  return { filenames, dim, data: Float64Array.from(values) };
+  return { filenames, dim, data: new Float64Array(values) };
 }
 
 /** The pool's embeddings for selection: the matrix when the loop wrote one, else the CSV itself. */

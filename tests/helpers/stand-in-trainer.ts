@@ -1,17 +1,9 @@
 // The stand-in trainer (tests/stand-in-trainer) for suites about orchestration: processes, timing, retries,
 // messages. It follows the trainer's command-line contract and pauses `epochSeconds` per epoch instead of
 // training, so a suite's length is its own timing and no longer the network's speed under load.
-import * as path from 'node:path';
-import { repositoryRoot } from '../../core/io/repository-root';
+import { standInTrainerEnv } from './stand-in-trainer-env';
 
-/** Worker environment that runs the stand-in wherever pomona runs `python -m pomona_trainer`. */
-export function standInTrainerEnv(epochSeconds = 0.25, inferSecondsPerImage = 0): Record<string, string> {
-  return {
-    POMONA_PYTHON: path.join(repositoryRoot(), 'tests', 'stand-in-trainer', 'python'),
-    POMONA_STAND_IN_EPOCH_SECONDS: String(epochSeconds),
-    POMONA_STAND_IN_INFER_SECONDS: String(inferSecondsPerImage),
-  };
-}
+export { standInTrainerEnv };
 
 /** For workers in this process: the stand-in from beforeAll to afterAll, the environment restored after. */
 export function useStandInTrainer(epochSeconds?: number): void {

@@ -10,9 +10,9 @@ from PIL import Image
 
 from pomona_trainer import feature_blocks, interrupt
 from pomona_trainer.errors import InputError
-from pomona_trainer.fsutil import write_text_atomic
+from pomona_trainer.fsutil import atomic_path, write_text_atomic
 from pomona_trainer.images import list_images
-from pomona_trainer.progress import emit
+from pomona_trainer.progress import Throttle, emit
 
 from . import model
 
@@ -30,10 +30,16 @@ def embedding(path: str, projection: list[list[float]]) -> list[float]:
     return [v / norm for v in row]
 
 
+def csv_lines(names: list[str], rows) -> str:
+    return "".join(",".join([name, *(f"{v:.6f}" for v in row), "0"]) + "\n" for name, row in zip(names, rows))
+
+
+def csv_header(dim: int) -> str:
+    return ",".join(["filenames", *(f"embedding_{i}" for i in range(dim)), "labels"]) + "\n"
+
+
 def write_csv(out: str, names: list[str], rows: list[list[float]], dim: int) -> None:
-    lines = [",".join([name, *(f"{v:.6f}" for v in row), "0"]) for name, row in zip(names, rows)]
-    header = ",".join(["filenames", *(f"embedding_{i}" for i in range(dim)), "labels"])
-    write_text_atomic(out, header + "\n" + "\n".join(lines) + "\n")
+    write_text_atomic(out, csv_header(dim) + csv_lines(names, rows))
 
 
 def run(args) -> int:
@@ -43,9 +49,14 @@ def run(args) -> int:
     if args.from_blocks is not None:
         if args.out is None:
             raise InputError(f"--from-blocks {args.from_blocks}: --out is required")
-        _, names, blocks = feature_blocks.load(feature_blocks.files_in(args.from_blocks))
-        write_csv(args.out, names, blocks[0].tolist(), args.dim)
-        emit("done", images=len(names), dim=args.dim, seconds=round(time.monotonic() - started, 3))
+        # shard by shard, as the trainer's streaming merge: one shard's rows in memory at a time
+        count = 0
+        with atomic_path(args.out) as tmp, open(tmp, "w", encoding="utf-8") as f:
+            f.write(csv_header(args.dim))
+            for _, names, blocks in feature_blocks.shards(feature_blocks.files_in(args.from_blocks)):
+                f.write(csv_lines(names, blocks[0].tolist()))
+                count += len(names)
+        emit("done", images=count, dim=args.dim, seconds=round(time.monotonic() - started, 3))
         return 0
     if args.images is None or (args.out is None) == (args.blocks_out is None):
         raise InputError("--images with exactly one of --out and --blocks-out, or --from-blocks")
@@ -55,10 +66,13 @@ def run(args) -> int:
     draw = model.rng("embed", str(args.seed))
     projection = [[draw.gauss(0, 1) for _ in range(THUMBNAIL * THUMBNAIL * 3)] for _ in range(args.dim)]
     rows = []
+    # at most every second and after the last image, as the trainer reports (a million lines otherwise)
+    throttle = Throttle(1.0)
     for done, path in enumerate(paths, 1):
         interrupt.check()
         rows.append(embedding(path, projection))
-        emit("progress", done=done, total=len(paths))
+        if throttle.ready() or done == len(paths):
+            emit("progress", done=done, total=len(paths))
     names = [os.path.basename(p) for p in paths]
     if args.blocks_out is not None:
         feature_blocks.save(args.blocks_out, args.features, names, [rows])

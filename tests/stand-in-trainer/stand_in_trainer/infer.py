@@ -8,7 +8,7 @@ from pomona_trainer import interrupt, kitti
 from pomona_trainer.errors import InputError
 from pomona_trainer.fsutil import write_text_atomic
 from pomona_trainer.images import image_size, list_images
-from pomona_trainer.progress import emit
+from pomona_trainer.progress import Throttle, emit
 
 from . import model
 
@@ -42,6 +42,8 @@ def run(args) -> int:
     classes = ckpt["config"]["classes"]
     paths = list_images(args.images)
     os.makedirs(args.out, exist_ok=True)
+    # at most every second and after the last image, as the trainer reports (a million lines otherwise)
+    throttle = Throttle(1.0)
     for done, path in enumerate(paths, 1):
         interrupt.check()
         time.sleep(image_seconds())
@@ -50,6 +52,7 @@ def run(args) -> int:
             # written first, as the trainer does: a .txt without its .probs would be read as one class
             write_text_atomic(os.path.join(args.out, kitti.stem(path) + ".probs"), "".join(" ".join(f"{v:.4f}" for v in p[3]) + "\n" for p in kept))
         write_text_atomic(os.path.join(args.out, kitti.stem(path) + ".txt"), "".join(kitti.format_prediction(c, b, s) + "\n" for c, b, s, _ in kept))
-        emit("progress", done=done, total=len(paths))
+        if throttle.ready() or done == len(paths):
+            emit("progress", done=done, total=len(paths))
     emit("done", images=len(paths), seconds=round(time.monotonic() - started, 3))
     return 0
