@@ -6,7 +6,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { layout } from '../core/workspace-layout';
-import { readEmbeddingsSummary } from './embeddings-summary';
+import { ensureEmbeddingsMatrix } from './embeddings-summary';
 import { appendShardAttempt, linkShardImages, shardImageNames } from './pool-shards';
 import { heartbeatEach, runTrainer, trainerArgs } from './trainer-process';
 import type { EmbeddingsSummary, EmbedShardInput, MergeEmbeddingShardsInput, ShardResult } from './types';
@@ -51,7 +51,7 @@ export async function embedPoolShard(input: EmbedShardInput, attempt: number): P
 export async function mergeEmbeddingShards(input: MergeEmbeddingShardsInput): Promise<EmbeddingsSummary> {
   const started = Date.now();
   const out = layout.embeddings(input.embed.projectDir);
-  const existing = await readEmbeddingsSummary(out);
+  const existing = await ensureEmbeddingsMatrix(out);
   if (existing) return { embeddingsPath: out, ...existing, seconds: 0 };
   const blocks = path.join(input.shardsDir, 'blocks');
   const found = (await fs.readdir(blocks).catch(() => [])).filter((f) => f.endsWith('.npz')).length;
@@ -60,7 +60,7 @@ export async function mergeEmbeddingShards(input: MergeEmbeddingShardsInput): Pr
   const tmp = `${out}.partial.csv`;
   await runTrainer(trainerArgs('embed', { fromBlocks: blocks, out: tmp, dim: input.embed.dim }), heartbeatEach);
   await fs.rename(tmp, out);
-  const summary = await readEmbeddingsSummary(out);
+  const summary = await ensureEmbeddingsMatrix(out);
   if (!summary) throw new Error(`trainer embed wrote no rows to ${out}`);
   return { embeddingsPath: out, ...summary, seconds: (Date.now() - started) / 1000 };
 }

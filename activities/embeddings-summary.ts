@@ -8,7 +8,7 @@ import { matrixFiles, readMatrixSummary, writeEmbeddingsMatrix } from '../core/s
  * Row count and width of the pool's embeddings, writing the matrix when the CSV is there without it (the
  * embedding just written, or a worker killed between the two); null when the CSV is missing or has no rows.
  */
-export async function readEmbeddingsSummary(file: string): Promise<{ count: number; dim: number } | null> {
+export async function ensureEmbeddingsMatrix(file: string): Promise<{ count: number; dim: number } | null> {
   if (!(await fs.stat(file).catch(() => null))) return null;
   const summary = (await readMatrixSummary(file)) ?? (await writeEmbeddingsMatrix(file));
   if (summary.count > 0) return summary;

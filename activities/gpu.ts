@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import * as fs from 'node:fs/promises';
 import { layout } from '../core/workspace-layout';
 import { embedPoolShard, mergeEmbeddingShards } from './embedding-shards';
-import { readEmbeddingsSummary } from './embeddings-summary';
+import { ensureEmbeddingsMatrix } from './embeddings-summary';
 import { inferPoolShard } from './pool-shards';
 import { backendFor } from './trainer-backend';
 import { heartbeatEach, runTrainer, trainerArgs } from './trainer-process';
@@ -33,7 +33,7 @@ export function createGpuActivities() {
   async function embedPool(input: EmbedInput): Promise<EmbeddingsSummary> {
     const out = layout.embeddings(input.projectDir);
     const started = Date.now();
-    const existing = await readEmbeddingsSummary(out);
+    const existing = await ensureEmbeddingsMatrix(out);
     if (existing) return { embeddingsPath: out, ...existing, seconds: 0 };
     const tmp = `${out}.partial.csv`;
     await runTrainer(
@@ -49,7 +49,7 @@ export function createGpuActivities() {
       heartbeatEach,
     );
     await fs.rename(tmp, out);
-    const header = await readEmbeddingsSummary(out);
+    const header = await ensureEmbeddingsMatrix(out);
     if (!header) throw new Error(`trainer embed wrote no rows to ${out}`);
     return { embeddingsPath: out, ...header, seconds: (Date.now() - started) / 1000 };
   }

@@ -12,8 +12,8 @@ export async function readManifest(file: string): Promise<ProjectManifest> {
 
 /**
  * Writes the manifest atomically as JSON with one image a line: still a file to read and grep, at about
- * 60% of the indented size (a million images: about 110 MB, which every reader parses), written in pieces
- * so that it is never one string in memory.
+ * three quarters of the indented size (a million images: 127 MB against 171 MB, which every reader
+ * parses), written in pieces so that it is never one string in memory.
  */
 export async function writeManifest(file: string, manifest: ProjectManifest): Promise<void> {
   const { images, ...rest } = manifest;
