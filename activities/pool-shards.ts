@@ -11,6 +11,7 @@ import { listImageFiles } from '../core/formats/images';
 import { writeScoreTable } from '../core/scores/prediction-folder';
 import { SCORE_TABLE_HEADER, scoreTableOf } from '../core/scores/score-table';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io/atomic-write';
+import { turnEvery } from '../core/io/event-loop-turn';
 import type {
   InferInput,
   InferResult,
@@ -22,7 +23,6 @@ import type {
 } from './types';
 
 export const SHARD_PLAN_FILE = 'plan.json';
-const LINK_BATCH = 1000;
 /** One JSON line per shard attempt's start and end: which shards were inferred twice is a fact on disk. */
 export const SHARD_ATTEMPTS_LOG = 'attempts.jsonl';
 
@@ -148,7 +148,7 @@ export async function mergePoolShards(input: MergeShardsInput): Promise<InferRes
       });
       for (let i = 0; i < files.length; i++) {
         // Synchronous links, a batch between turns of the event loop, as prepare's (a million files).
-        if (i % LINK_BATCH === 0 && i > 0) await new Promise((resolve) => setImmediate(resolve));
+        await turnEvery(i);
         linkSync(path.join(from, files[i]), path.join(tmp, files[i]));
       }
     }

@@ -13,6 +13,7 @@ import { readManifest, writeManifest, type ManifestImage, type ProjectManifest }
 import type { PreparedProject } from './types';
 import { ErrorType } from '../core/errors';
 import { DATA_ROOTS_ENV, requireUnderRoots, WORKSPACE_ROOTS_ENV } from './allowed-roots';
+import { turnEvery } from '../core/io/event-loop-turn';
 
 const MAX_PROBLEMS_IN_RESULT = 20;
 
@@ -139,10 +140,8 @@ export async function linkImages(
   for (let i = 0; i < images.length; i++) {
     // Synchronous links, a batch between turns of the event loop: a million through the thread pool one
     // after the other took minutes of the ingest (docs/scale.md).
-    if (i % LINK_BATCH === 0 && i > 0) await new Promise((resolve) => setImmediate(resolve));
+    await turnEvery(i);
     const image = images[i];
     symlinkSync(target(image), path.join(dir, `${image.name}${ext ?? path.extname(image.file)}`));
   }
 }
-
-const LINK_BATCH = 1000;

@@ -9,6 +9,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Problem } from './problem';
+import { turnEvery } from '../io/event-loop-turn';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
 
@@ -93,7 +94,7 @@ export async function readImageSize(file: string): Promise<{ width: number; heig
 }
 
 /** Headers read synchronously between two turns of the event loop (heartbeats and cancellation get theirs). */
-const SYNC_BATCH = 500;
+const HEADER_BATCH = 500;
 
 /** Every image of `dir` with its size; two files with one base name (a.png, a.jpg) keep the first. */
 export async function readImages(dir: string): Promise<{ images: ImageFile[]; problems: Problem[] }> {
@@ -108,7 +109,7 @@ export async function readImages(dir: string): Promise<{ images: ImageFile[]; pr
       continue;
     }
     seen.set(name, file);
-    if (seen.size % SYNC_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
+    await turnEvery(seen.size, HEADER_BATCH);
     const size = readImageSizeSync(file);
     if ('message' in size) problems.push(size);
     else images.push({ name, file, ...size });

@@ -11,9 +11,8 @@ import { formatProblem } from '../formats/problem';
 import { readScoreTable, SCORE_TABLE_HEADER, scoreTableLine, scoreTableOf } from './score-table';
 import { writeFileAtomic } from '../io/atomic-write';
 import { detectionScores, imageScores, objectFrequencies, type ImageScores, type ScoreName } from './detection';
+import { turnEvery } from '../io/event-loop-turn';
 
-/** Prediction files read synchronously between two turns of the event loop. */
-const SYNC_BATCH = 1000;
 /** Malformed lines quoted in the error (all are counted). */
 const PROBLEMS_QUOTED = 20;
 
@@ -66,7 +65,7 @@ export async function forEachImageScores(
   for (let i = 0; i < names.length; i++) {
     // Synchronous reads of small files, a batch at a time: a million files took 64 s against 144 s with 16
     // fs.promises reads in flight (docs/scale.md); the event loop gets a turn between batches (heartbeats).
-    if (i % SYNC_BATCH === 0 && i > 0) await new Promise((resolve) => setImmediate(resolve));
+    await turnEvery(i);
     const file = path.join(dir, `${names[i]}.txt`);
     const text = present.has(`${names[i]}.txt`) ? readFileSync(file, 'utf8') : '';
     const parsed = parseKitti(text, file, 'prediction');
