@@ -13,8 +13,9 @@
 // Dividing by max d (so the diversity objective peaks at 1) changes no argmax, so it is left out; with
 // nothing selected every d is infinite, the diversity term is 1 everywhere and the highest weight wins.
 import type { Embeddings } from './embeddings-csv';
-import { kCenterGreedy, type GreedyProblem } from './k-center-greedy';
-import { rowNorms } from './row-norms';
+import { createDistanceFilter } from './distance-filter';
+import { kCenterGreedy } from './k-center-greedy';
+import { firstNonFiniteRow } from './non-finite-rows';
 
 interface CoresetCommon {
   /** Already labelled rows: they seed the distances and are never picked. */
@@ -61,17 +62,11 @@ export function greedySelect(
   e: Embeddings,
   options: CoresetOptions,
   weighting?: GreedyWeights,
-  kernel: GreedyProblem['kernel'] = 'auto',
+  kernel: 'auto' | 'exact' = 'auto',
 ): CoresetResult {
   const n = e.filenames.length;
   const { dim, data } = e;
   if (data.length !== n * dim) throw new RangeError(`coreset: ${data.length} values for ${n} rows of ${dim}`);
-  const stats = rowNorms(data, n, dim);
-  if (stats.firstNonFiniteRow >= 0) {
-    throw new RangeError(
-      `coreset: embedding ${stats.firstNonFiniteRow} (${e.filenames[stats.firstNonFiniteRow]}) has a value that is not a finite number`,
-    );
-  }
   const preselected = [...new Set(options.preselected ?? [])];
   checkIndices('preselected', preselected, n);
   const size = options.batchSize ?? options.nTotal - preselected.length;
@@ -87,6 +82,16 @@ export function greedySelect(
   const candidates: number[] = [];
   for (let i = 0; i < n; i++) if (open[i]) candidates.push(i);
 
+  // The float32 kernel's pass over the rows proves them finite; without it (kernel 'exact': tests and
+  // benchmarks; or not usable for these rows) a pass here does.
+  const capacity = Math.max(1, preselected.length + Math.min(wanted, candidates.length));
+  const filter = kernel === 'auto' ? createDistanceFilter(data, n, dim, capacity) : null;
+  if (!filter) {
+    const bad = firstNonFiniteRow(data, n, dim);
+    if (bad >= 0)
+      throw new RangeError(`coreset: embedding ${bad} (${e.filenames[bad]}) has a value that is not a finite number`);
+  }
+
   const factor = weighting
     ? Float64Array.from({ length: n }, (_, i) => Math.pow(weighting.weights[i], weighting.strength))
     : null;
@@ -99,8 +104,7 @@ export function greedySelect(
     factor,
     wanted,
     minDistance: options.minDistance,
-    stats,
-    kernel,
+    filter,
   });
   const result: CoresetResult = {
     picks: outcome.picks,

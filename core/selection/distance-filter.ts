@@ -1,31 +1,40 @@
 // The float32 SIMD distance filter (wasm/distance-filter.as.ts, built into dist/distance-filter.wasm):
 // it rules out, with a proven error bound, the centres that cannot lower a row's nearest-centre
 // distance, so k-center greedy computes exact float64 distances only for the few that might.
-// Picks do not depend on it: without the filter (not built, no WebAssembly SIMD, values beyond float32's
+// Picks do not depend on it: without the filter (not built, no WebAssembly SIMD, rows longer than float32's
 // safe range, more than 4 GiB of rows) the same picks come from exact distances alone, only slower.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repositoryRoot } from '../io/repository-root';
-import type { RowNorms } from './row-norms';
+import { mulberry32 } from './random';
 
-/** Rows whose values exceed this in magnitude could overflow float32 squares: no filter for them. */
-const SAFE_MAGNITUDE = 1e15;
+/** Rows longer than this could overflow float32 squares: no filter for them. */
+const SAFE_NORM = 1e15;
 const MAX_WASM_BYTES = 4 * 1024 ** 3 - 64 * 1024 ** 2;
 
 interface FilterExports {
   memory: WebAssembly.Memory;
   reserve(bytes: number): number;
-  configure(dimPadded: number): void;
-  firstCandidateCentre(
-    rowPtr: number,
-    centresPtr: number,
-    dimPadded: number,
+  configure(dimPadded: number, rows: number, centres: number, sketches: number, centreSketches: number): void;
+  firstCandidateCentre(row: number, from: number, to: number, u: number, normBound: number): number;
+  tightenUpperBound(
+    row: number,
     from: number,
     to: number,
-    u: number,
+    ub: number,
     normBound: number,
+    stopBelow: number,
+    sketchFirstFrom: number,
   ): number;
+  lastScanEnd(): number;
+  rowStats(n: number, normsPtr: number, signsPtr: number): void;
 }
+
+/** Width of a row's sketch (SKETCH in the .as.ts file); rows narrower than SKETCH_MIN_DIM get none. */
+const SKETCH = 16;
+const SKETCH_MIN_DIM = 128;
+/** A refresh with at least this many centres to compare looks first at the one its sketch says is nearest. */
+const SKETCH_FIRST_FROM = 4;
 
 export interface DistanceFilter {
   /** Appends a centre (a row index) as the next slot. */
@@ -35,6 +44,14 @@ export interface DistanceFilter {
    * float32 bound proves every one of them at least `u` away.
    */
   firstCandidateCentre(row: number, from: number, to: number, u: number): number;
+  /**
+   * Lowers `ub`, an upper bound of the row's exact distance to its nearest centre so far, with a proven
+   * float32 upper bound of its distance to each centre slot in [from, to), in order, stopping after the
+   * first slot that brings it below `stopBelow`; returns the new bound. scanEnd(): the slots before it are
+   * accounted for (`from` when the centre its sketch says is nearest settled it alone).
+   */
+  tightenUpperBound(row: number, from: number, to: number, ub: number, stopBelow: number): number;
+  scanEnd(): number;
 }
 
 export function distanceFilterWasmPath(): string {
@@ -56,47 +73,66 @@ export function distanceFilterModule(): WebAssembly.Module | null {
 
 /**
  * A filter over `n` rows of `dim` float64 values with room for `capacity` centres, or null when it
- * cannot be used for these rows (see the top of this file). `stats`: rowNorms(data, n, dim).
+ * cannot be used for these rows (see the top of this file), among them rows holding a NaN or an
+ * infinite value (the caller checks the rows then, firstNonFiniteRow).
  */
 export function createDistanceFilter(
   data: Float64Array,
   n: number,
   dim: number,
   capacity: number,
-  stats: RowNorms,
 ): DistanceFilter | null {
   const module = distanceFilterModule();
   if (!module || n === 0 || dim === 0) return null;
-  if (!(stats.largestMagnitude <= SAFE_MAGNITUDE)) return null;
   const dimPadded = Math.ceil(dim / 4) * 4;
   const rowBytes = dimPadded * 4;
-  const total = (n + capacity) * rowBytes;
+  const sketched = dim >= SKETCH_MIN_DIM;
+  const sketchBytes = sketched ? rowBytes + (n + capacity) * SKETCH * 4 : 0;
+  const total = (n + capacity) * rowBytes + n * 8 + sketchBytes;
   if (total > MAX_WASM_BYTES) return null;
 
   const wasm = new WebAssembly.Instance(module, {}).exports as unknown as FilterExports;
   const rowsPtr = wasm.reserve(total);
   if (rowsPtr === 0) return null;
   const centresPtr = rowsPtr + n * rowBytes;
-  wasm.configure(dimPadded);
+  const normsPtr = centresPtr + capacity * rowBytes;
+  const signsPtr = normsPtr + n * 8;
+  const sketchPtr = signsPtr + rowBytes;
+  const centreSketchPtr = sketchPtr + n * SKETCH * 4;
+  wasm.configure(dimPadded, rowsPtr, centresPtr, sketched ? sketchPtr : 0, centreSketchPtr);
 
   const rows = new Float32Array(wasm.memory.buffer, rowsPtr, (n + capacity) * dimPadded);
   if (dimPadded === dim) rows.set(data);
   else for (let i = 0; i < n; i++) rows.set(data.subarray(i * dim, (i + 1) * dim), i * dimPadded);
-  const rowNorms = stats.norms;
+  const sketches = sketched ? new Float32Array(wasm.memory.buffer, sketchPtr, (n + capacity) * SKETCH) : null;
+  if (sketched) {
+    // Fixed signs (a seeded generator): the same sketches, so the same speed, in every run.
+    const rand = mulberry32(0x5eed);
+    const signs = new Float32Array(wasm.memory.buffer, signsPtr, dimPadded);
+    for (let t = 0; t < dimPadded; t++) signs[t] = rand() < 0.5 ? -1 : 1;
+  }
+  wasm.rowStats(n, normsPtr, signsPtr);
+  const rowNorms = new Float64Array(wasm.memory.buffer, normsPtr, n);
+  for (let i = 0; i < n; i++) if (!(rowNorms[i] <= SAFE_NORM)) return null;
   let count = 0;
   let largestCentreNorm = 0;
+  // At least |x| + |c| for every centre so far (rowStats' norms are upper bounds).
+  const normBound = (row: number) => rowNorms[row] + largestCentreNorm;
 
   return {
     addCentre(row) {
       if (count >= capacity) throw new RangeError(`distance filter: more than ${capacity} centres`);
       rows.copyWithin((n + count) * dimPadded, row * dimPadded, (row + 1) * dimPadded);
+      sketches?.copyWithin((n + count) * SKETCH, row * SKETCH, (row + 1) * SKETCH);
       largestCentreNorm = Math.max(largestCentreNorm, rowNorms[row]);
       count++;
     },
     firstCandidateCentre(row, from, to, u) {
-      // 1.000001: the float64 rounding of the norms, far inside the test's margin.
-      const normBound = (rowNorms[row] + largestCentreNorm) * 1.000001;
-      return wasm.firstCandidateCentre(rowsPtr + row * rowBytes, centresPtr, dimPadded, from, to, u, normBound);
+      return wasm.firstCandidateCentre(row, from, to, u, normBound(row));
     },
+    tightenUpperBound(row, from, to, ub, stopBelow) {
+      return wasm.tightenUpperBound(row, from, to, ub, normBound(row), stopBelow, SKETCH_FIRST_FROM);
+    },
+    scanEnd: () => wasm.lastScanEnd(),
   };
 }

@@ -3,7 +3,6 @@ import { coresetSelect, greedySelect, type CoresetOptions, type CoresetResult } 
 import { createDistanceFilter, distanceFilterModule, distanceFilterWasmPath } from './distance-filter';
 import type { Embeddings } from './embeddings-csv';
 import { mulberry32, seededNormals } from './random';
-import { rowNorms } from './row-norms';
 
 /** Plain k-center greedy (one exact pass over every row per pick): the reference for the lazy engine. */
 function plainGreedy(
@@ -70,7 +69,7 @@ test('the float32 filter is built and loads (npm run build compiles it)', () => 
   if (!distanceFilterModule())
     throw new Error(`${distanceFilterWasmPath()} is missing or does not load: run npm run build`);
   const e = gaussianRows(10, 5, 1);
-  expect(createDistanceFilter(e.data, 10, 5, 4, rowNorms(e.data, 10, 5))).not.toBeNull();
+  expect(createDistanceFilter(e.data, 10, 5, 4)).not.toBeNull();
 });
 
 describe('lazy k-center greedy gives the plain greedy picks exactly', () => {
@@ -130,8 +129,34 @@ describe('lazy k-center greedy gives the plain greedy picks exactly', () => {
 
   test('values beyond float32 safety: no filter, same picks', () => {
     const huge = gaussianRows(800, 8, 6, 1e20);
-    expect(createDistanceFilter(huge.data, 800, 8, 10, rowNorms(huge.data, 800, 8))).toBeNull();
+    expect(createDistanceFilter(huge.data, 800, 8, 10)).toBeNull();
     expect(coresetSelect(huge, { batchSize: 40 })).toEqual(plainGreedy(huge, { batchSize: 40 }));
+  });
+
+  test('clustered rows of 130 values (sketches guide the refreshes; a row runs past its last sketch chunk): same picks', () => {
+    const dim = 130;
+    const rand = mulberry32(12);
+    const centres = seededNormals(8 * dim, 13);
+    const noise = seededNormals(1500 * dim, 14);
+    const data = new Float64Array(1500 * dim);
+    for (let i = 0; i < 1500; i++) {
+      const j = Math.floor(rand() * rand() * 8); // clusters of unequal sizes
+      for (let t = 0; t < dim; t++) data[i * dim + t] = centres[j * dim + t] + 0.3 * noise[i * dim + t];
+    }
+    const clustered: Embeddings = { filenames: Array.from({ length: 1500 }, (_, i) => String(i)), dim, data };
+    const w = Array.from({ length: 1500 }, () => rand());
+    for (const [options, weights] of [
+      [{ batchSize: 150 }, undefined],
+      [
+        { batchSize: 60, preselected: [5, 900] },
+        { w, strength: 1 },
+      ],
+    ] as [CoresetOptions, { w: number[]; strength: number } | undefined][]) {
+      const expected = plainGreedy(clustered, options, weights);
+      const { filtered, exact } = bothKernels(clustered, options, weights);
+      expect(filtered).toEqual(expected);
+      expect(exact).toEqual(expected);
+    }
   });
 
   test('a NaN or infinite value is refused, naming the row', () => {
@@ -154,8 +179,7 @@ test('the filter never rules out a centre closer than u, and rules out most that
     [1e-30, 0, false],
   ] as [number, number, boolean][]) {
     const e = gaussianRows(400, 37, 8, scale, offset);
-    const stats = rowNorms(e.data, 400, 37);
-    const filter = createDistanceFilter(e.data, 400, 37, 200, stats);
+    const filter = createDistanceFilter(e.data, 400, 37, 200);
     if (!filter) throw new Error('filter expected');
     for (let c = 0; c < 200; c++) filter.addCentre(200 + c);
     let ruledOut = 0;
@@ -178,5 +202,40 @@ test('the filter never rules out a centre closer than u, and rules out most that
     // (offset 1e4, spread 1e-3) or whose squares underflow it (1e-30) are left to the exact distances.
     if (resolvable) expect(ruledOut).toBe(200 * 200);
     else expect(ruledOut).toBeLessThan(200 * 200);
+  }
+});
+
+test('the float32 upper bound is never below the exact distance, and close to it for rows float32 resolves', () => {
+  for (const [dim, scale, offset, resolvable] of [
+    [37, 1, 0, true],
+    [130, 1, 0, true],
+    [37, 1e6, -3e6, true],
+    [37, 1e-3, 1e4, false],
+    [37, 1e-30, 0, false],
+  ] as [number, number, number, boolean][]) {
+    const e = gaussianRows(300, dim, 9, scale, offset);
+    const filter = createDistanceFilter(e.data, 300, dim, 100);
+    if (!filter) throw new Error('filter expected');
+    for (let c = 0; c < 100; c++) filter.addCentre(200 + c);
+    const below: string[] = [];
+    let loosest = 0;
+    for (let row = 0; row < 200; row++) {
+      for (let c = 0; c < 100; c++) {
+        let d2 = 0;
+        for (let k = 0; k < dim; k++) d2 += (e.data[row * dim + k] - e.data[(200 + c) * dim + k]) ** 2;
+        const d = Math.sqrt(d2);
+        const upper = filter.tightenUpperBound(row, c, c + 1, Infinity, -Infinity);
+        if (!(upper >= d)) below.push(`dim ${dim} row ${row} centre ${c}: ${upper} < ${d}`);
+        loosest = Math.max(loosest, upper / d - 1);
+      }
+      // A whole range gives the nearest centre's bound; a stop ends the scan after the slot that crossed it.
+      const all = filter.tightenUpperBound(row, 0, 100, Infinity, -Infinity);
+      expect(filter.scanEnd()).toBe(100);
+      const stopped = filter.tightenUpperBound(row, 0, 100, Infinity, all * 2);
+      expect(stopped).toBeLessThan(all * 2);
+      expect(filter.scanEnd()).toBeLessThanOrEqual(100);
+    }
+    expect(below).toEqual([]);
+    if (resolvable) expect(loosest).toBeLessThan(1e-4);
   }
 });

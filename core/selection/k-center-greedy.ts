@@ -10,12 +10,14 @@
 //   it has not seen; when it is up to date it is the true argmax (every other value is at most its key).
 // - Bringing a row up to date stops as soon as its value falls below the best key among the rest: it can
 //   no longer win this pick, and its bound stays valid for later picks.
-// - The float32 SIMD filter (distance-filter.ts) proves most centres too far to lower d(i), so the exact
-//   float64 distance is computed only for the few that might.
+// - With the float32 SIMD kernel (distance-filter.ts), bounds are built from proven float32 upper bounds
+//   of the distances (and a refresh may look first at the centre a sketch says is nearest: any centre's
+//   distance bounds d(i) from above). The exact float64 d(i) is computed only for a row that reaches the
+//   top up to date (about once per pick), against the few centres the float32 lower bound cannot prove
+//   farther than its nearest; if it is still on top, it is the argmax.
 // Memory: O(N) for the bounds and the heap, plus the float32 copy of the rows for the filter; no N x N or
 // N x k matrix.
-import { createDistanceFilter, type DistanceFilter } from './distance-filter';
-import type { RowNorms } from './row-norms';
+import type { DistanceFilter } from './distance-filter';
 
 export interface GreedyProblem {
   data: Float64Array;
@@ -29,10 +31,11 @@ export interface GreedyProblem {
   factor: Float64Array | null;
   wanted: number;
   minDistance?: number;
-  /** rowNorms(data, n, dim), computed by the caller while checking the rows. */
-  stats: RowNorms;
-  /** 'auto': the float32 filter when it can be used; 'exact': float64 distances only (tests, benchmarks). */
-  kernel?: 'auto' | 'exact';
+  /**
+   * The float32 kernel over these rows with room for every centre (createDistanceFilter), or null for
+   * float64 distances only (same picks, slower).
+   */
+  filter: DistanceFilter | null;
 }
 
 export interface GreedyOutcome {
@@ -45,10 +48,8 @@ export interface GreedyOutcome {
 }
 
 export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
-  const { data, n, dim, candidates, preselected, factor, wanted } = problem;
+  const { data, n, dim, candidates, preselected, factor, wanted, filter } = problem;
   const capacity = preselected.length + Math.min(wanted, candidates.length);
-  const filter: DistanceFilter | null =
-    problem.kernel === 'exact' ? null : createDistanceFilter(data, n, dim, Math.max(1, capacity), problem.stats);
 
   const centres = new Int32Array(Math.max(1, capacity));
   let m = 0;
@@ -68,29 +69,57 @@ export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
     return Math.sqrt(d2);
   };
 
+  // bound(i) >= d(i) always: the least of (upper bounds of) its distances to centres it was compared with,
+  // among them all of [0, seen(i)). exact(i): bound(i) is d(i) over those centres, exactly (always so
+  // without the filter).
   const bound = new Float64Array(n).fill(Infinity);
   const seen = new Int32Array(n);
+  const exact = new Uint8Array(n).fill(1);
   const valueOf = (i: number, d: number) => (factor ? d * factor[i] : d);
 
   /** Brings row i up to date against centres [seen(i), m), stopping once its value is below `limit`; returns its key. */
   const refresh = (i: number, limit: number) => {
     let u = bound[i];
     let c = seen[i];
-    while (c < m) {
-      if (filter) {
-        c = filter.firstCandidateCentre(i, c, m, u);
-        if (c === m) break;
-      }
-      const d = exactDistance(i, centres[c]);
-      c++;
-      if (d < u) {
-        u = d;
-        if (valueOf(i, u) < limit) break;
+    if (c === m) return valueOf(i, u);
+    if (filter) {
+      // The stop is only a shortcut (any stop leaves a valid upper bound), so its rounding does not matter.
+      const w = factor ? factor[i] : 1;
+      const stopBelow = w > 0 ? limit / w : limit > 0 ? Infinity : -Infinity;
+      exact[i] = 0;
+      u = filter.tightenUpperBound(i, c, m, u, stopBelow);
+      c = filter.scanEnd();
+    } else {
+      while (c < m) {
+        const d = exactDistance(i, centres[c]);
+        c++;
+        if (d < u) {
+          u = d;
+          if (valueOf(i, u) < limit) break;
+        }
       }
     }
     bound[i] = u;
     seen[i] = c;
     return valueOf(i, u);
+  };
+
+  /**
+   * d(i) exactly, for a row up to date with an upper bound: the float32 filter rules out every centre
+   * proven no nearer than the nearest found so far (at first: just above the bound, so that the nearest
+   * centre is never ruled out), and the rest get exact distances.
+   */
+  const exactify = (i: number) => {
+    const u = bound[i] * (1 + 1e-6) + Number.MIN_VALUE;
+    let d = Infinity;
+    for (let c = 0; c < m; c++) {
+      if (filter) c = filter.firstCandidateCentre(i, c, m, Math.min(u, d));
+      if (c === m) break;
+      d = Math.min(d, exactDistance(i, centres[c]));
+    }
+    bound[i] = d;
+    exact[i] = 1;
+    return valueOf(i, d);
   };
 
   for (const s of preselected) addCentre(s);
@@ -121,8 +150,12 @@ export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
   // only (a limit of Infinity stops after its first finite distance), so keys are finite upper bounds and
   // the other centres (many, when much is labelled) are compared lazily. Keys are stored beside the rows
   // in heap order so that sifting reads contiguous memory.
-  const heap = Int32Array.from(open);
-  const heapKey = Float64Array.from(open, (i) => refresh(i, Infinity));
+  const heap = new Int32Array(open.length);
+  const heapKey = new Float64Array(open.length);
+  for (let j = 0; j < open.length; j++) {
+    heap[j] = open[j];
+    heapKey[j] = refresh(open[j], Infinity);
+  }
   let size = heap.length;
   const siftDown = (from: number) => {
     const x = heap[from];
@@ -149,11 +182,16 @@ export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
   };
   for (let p = (size >> 1) - 1; p >= 0; p--) siftDown(p);
 
-  /** The open candidate of largest true value (lowest index on ties), up to date. */
+  /** The open candidate of largest true value (lowest index on ties), up to date and exact. */
   const best = () => {
     for (;;) {
       const top = heap[0];
-      if (seen[top] === m) return top;
+      if (seen[top] === m) {
+        if (exact[top]) return top;
+        heapKey[0] = exactify(top);
+        siftDown(0);
+        continue;
+      }
       const rival = size > 2 ? Math.max(heapKey[1], heapKey[2]) : size === 2 ? heapKey[1] : -Infinity;
       heapKey[0] = refresh(top, rival);
       siftDown(0);
