@@ -1,6 +1,7 @@
-// The float32 SIMD distance filter (wasm/distance-filter.as.ts, built into dist/distance-filter.wasm):
-// it rules out, with a proven error bound, the centres that cannot lower a row's nearest-centre
-// distance, so k-center greedy computes exact float64 distances only for the few that might.
+// The float32 SIMD distance kernel (wasm/distance-filter.as.ts, built into dist/distance-filter.wasm):
+// proven float32 upper bounds of the exact distances, which k-center greedy keeps as its rows' bounds,
+// and lower bounds that rule out the centres that cannot be a row's nearest, so that exact float64
+// distances are computed only for the few that might; sketches of wide rows guess which centre is nearest.
 // Picks do not depend on it: without the filter (not built, no WebAssembly SIMD, rows longer than float32's
 // safe range, more than 4 GiB of rows) the same picks come from exact distances alone, only slower.
 import * as fs from 'node:fs';
