@@ -14,7 +14,7 @@
 // nothing selected every d is infinite, the diversity term is 1 everywhere and the highest weight wins.
 import type { Embeddings } from './embeddings-csv';
 import { createDistanceFilter } from './distance-filter';
-import { kCenterGreedy } from './k-center-greedy';
+import { centreCapacity, kCenterGreedy } from './k-center-greedy';
 import { firstNonFiniteRow } from './non-finite-rows';
 
 interface CoresetCommon {
@@ -84,8 +84,8 @@ export function greedySelect(
 
   // The float32 kernel's pass over the rows proves them finite; without it (kernel 'exact': tests and
   // benchmarks; or not usable for these rows) a pass here does.
-  const capacity = Math.max(1, preselected.length + Math.min(wanted, candidates.length));
-  const filter = kernel === 'auto' ? createDistanceFilter(data, n, dim, capacity) : null;
+  const filter =
+    kernel === 'auto' ? createDistanceFilter(data, n, dim, centreCapacity({ preselected, candidates, wanted })) : null;
   if (!filter) {
     const bad = firstNonFiniteRow(data, n, dim);
     if (bad >= 0)

@@ -18,24 +18,14 @@ interface FilterExports {
   reserve(bytes: number): number;
   configure(dimPadded: number, rows: number, centres: number, sketches: number, centreSketches: number): void;
   firstCandidateCentre(row: number, from: number, to: number, u: number, normBound: number): number;
-  tightenUpperBound(
-    row: number,
-    from: number,
-    to: number,
-    ub: number,
-    normBound: number,
-    stopBelow: number,
-    sketchFirstFrom: number,
-  ): number;
+  tightenUpperBound(row: number, from: number, to: number, ub: number, normBound: number, stopBelow: number): number;
   lastScanEnd(): number;
+  sketchWidth(): number;
   rowStats(n: number, normsPtr: number, signsPtr: number): void;
 }
 
-/** Width of a row's sketch (SKETCH in the .as.ts file); rows narrower than SKETCH_MIN_DIM get none. */
-const SKETCH = 16;
+/** Rows narrower than this get no sketch (measured: at D = 64 sketches cost more than they save). */
 const SKETCH_MIN_DIM = 128;
-/** A refresh with at least this many centres to compare looks first at the one its sketch says is nearest. */
-const SKETCH_FIRST_FROM = 4;
 
 export interface DistanceFilter {
   /** Appends a centre (a row index) as the next slot. */
@@ -87,25 +77,25 @@ export function createDistanceFilter(
   if (!module || n === 0 || dim === 0) return null;
   const dimPadded = Math.ceil(dim / 4) * 4;
   const rowBytes = dimPadded * 4;
+  const wasm = new WebAssembly.Instance(module, {}).exports as unknown as FilterExports;
+  const sketchWidth = wasm.sketchWidth();
   const sketched = dim >= SKETCH_MIN_DIM;
-  const sketchBytes = sketched ? rowBytes + (n + capacity) * SKETCH * 4 : 0;
+  const sketchBytes = sketched ? rowBytes + (n + capacity) * sketchWidth * 4 : 0;
   const total = (n + capacity) * rowBytes + n * 8 + sketchBytes;
   if (total > MAX_WASM_BYTES) return null;
-
-  const wasm = new WebAssembly.Instance(module, {}).exports as unknown as FilterExports;
   const rowsPtr = wasm.reserve(total);
   if (rowsPtr === 0) return null;
   const centresPtr = rowsPtr + n * rowBytes;
   const normsPtr = centresPtr + capacity * rowBytes;
   const signsPtr = normsPtr + n * 8;
   const sketchPtr = signsPtr + rowBytes;
-  const centreSketchPtr = sketchPtr + n * SKETCH * 4;
+  const centreSketchPtr = sketchPtr + n * sketchWidth * 4;
   wasm.configure(dimPadded, rowsPtr, centresPtr, sketched ? sketchPtr : 0, centreSketchPtr);
 
   const rows = new Float32Array(wasm.memory.buffer, rowsPtr, (n + capacity) * dimPadded);
   if (dimPadded === dim) rows.set(data);
   else for (let i = 0; i < n; i++) rows.set(data.subarray(i * dim, (i + 1) * dim), i * dimPadded);
-  const sketches = sketched ? new Float32Array(wasm.memory.buffer, sketchPtr, (n + capacity) * SKETCH) : null;
+  const sketches = sketched ? new Float32Array(wasm.memory.buffer, sketchPtr, (n + capacity) * sketchWidth) : null;
   if (sketched) {
     // Fixed signs (a seeded generator): the same sketches, so the same speed, in every run.
     const rand = mulberry32(0x5eed);
@@ -124,7 +114,7 @@ export function createDistanceFilter(
     addCentre(row) {
       if (count >= capacity) throw new RangeError(`distance filter: more than ${capacity} centres`);
       rows.copyWithin((n + count) * dimPadded, row * dimPadded, (row + 1) * dimPadded);
-      sketches?.copyWithin((n + count) * SKETCH, row * SKETCH, (row + 1) * SKETCH);
+      sketches?.copyWithin((n + count) * sketchWidth, row * sketchWidth, (row + 1) * sketchWidth);
       largestCentreNorm = Math.max(largestCentreNorm, rowNorms[row]);
       count++;
     },
@@ -132,7 +122,7 @@ export function createDistanceFilter(
       return wasm.firstCandidateCentre(row, from, to, u, normBound(row));
     },
     tightenUpperBound(row, from, to, ub, stopBelow) {
-      return wasm.tightenUpperBound(row, from, to, ub, normBound(row), stopBelow, SKETCH_FIRST_FROM);
+      return wasm.tightenUpperBound(row, from, to, ub, normBound(row), stopBelow);
     },
     scanEnd: () => wasm.lastScanEnd(),
   };

@@ -47,11 +47,14 @@ export interface GreedyOutcome {
   stoppedBy?: 'minDistance' | 'candidatesExhausted';
 }
 
+/** How many centres a run can hold (at least 1): the preselected rows and the picks it can make. */
+export function centreCapacity(problem: Pick<GreedyProblem, 'preselected' | 'candidates' | 'wanted'>): number {
+  return Math.max(1, problem.preselected.length + Math.min(problem.wanted, problem.candidates.length));
+}
+
 export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
   const { data, n, dim, candidates, preselected, factor, wanted, filter } = problem;
-  const capacity = preselected.length + Math.min(wanted, candidates.length);
-
-  const centres = new Int32Array(Math.max(1, capacity));
+  const centres = new Int32Array(centreCapacity(problem));
   let m = 0;
   const addCentre = (row: number) => {
     centres[m++] = row;

@@ -25,6 +25,13 @@ const TINY: f64 = 1e-37;
 // random-sign projection, up to a factor). They only choose which centre a refresh compares first; no
 // bound rests on them, so the picks do not depend on them.
 const SKETCH: usize = 16;
+// A refresh with at least this many centres to compare looks first at the one its sketch says is nearest.
+const SKETCH_FIRST_FROM: i32 = 4;
+
+/** SKETCH, for the caller's memory layout. */
+export function sketchWidth(): i32 {
+  return <i32>SKETCH;
+}
 
 let rowBytes: usize = 0;
 let rowsPtr: usize = 0;
@@ -166,7 +173,7 @@ function nearestBySketch(row: i32, from: i32, to: i32): i32 {
 /**
  * Lowers `ub`, an upper bound of the row's exact distance to its nearest centre so far, with the float32
  * upper bound of its distance to the centre slots [from, to) in order, stopping after the first slot that
- * brings it below `stopBelow`. With sketches and at least `sketchFirstFrom` slots, the slot whose sketch
+ * brings it below `stopBelow`. With sketches and at least SKETCH_FIRST_FROM slots, the slot whose sketch
  * is nearest is compared first; if it alone brings the bound below `stopBelow`, the scan ends there
  * (lastScanEnd() = from: the range is still unseen). Returns the new bound.
  */
@@ -177,11 +184,10 @@ export function tightenUpperBound(
   ub: f64,
   normBound: f64,
   stopBelow: f64,
-  sketchFirstFrom: i32,
 ): f64 {
   const x = rowsPtr + <usize>row * rowBytes;
   const offset = E * normBound + TINY;
-  if (sketchPtr != 0 && to - from >= sketchFirstFrom) {
+  if (sketchPtr != 0 && to - from >= SKETCH_FIRST_FROM) {
     const likely = nearestBySketch(row, from, to);
     ub = tightenRange(x, likely, likely + 1, ub, offset, stopBelow);
     if (ub < stopBelow) {
