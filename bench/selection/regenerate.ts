@@ -14,6 +14,9 @@ const { values, positionals } = parseArgs({
 });
 if (positionals.length === 0) throw new Error('give one or more results files');
 const runs = positionals.map((file) => JSON.parse(fs.readFileSync(file, 'utf8')) as SelectionSpeedResults);
+const valuesOf = (r: SelectionSpeedResults) => r.values ?? 'float64';
+if (new Set(runs.map(valuesOf)).size > 1)
+  throw new Error(`runs with different --values (${runs.map(valuesOf).join(', ')}) cannot share one page`);
 const merged: SelectionSpeedResults = {
   ...runs[0],
   date: runs.map((r) => r.date).join(' and '),

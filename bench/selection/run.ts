@@ -3,9 +3,12 @@
 // prints the time ratios; writes bench/selection/results.json and docs/selection-speed.md (report.ts).
 //   npx tsx bench/selection/run.ts [--sizes 100000x32x1000,200000x512x200,1000000x64x1000] [--repeat 2] [--quick]
 //     [--kinds gaussian,clustered]
-//     [--methods numpy-direct,numpy-blas,lightly-mundig | none] [--out FILE] [--doc FILE]
+//     [--methods numpy-direct,numpy-blas,lightly-mundig | none] [--values float32|float64] [--out FILE] [--doc FILE]
 // Every method picks k rows from nothing selected (first pick row 0, ties to the lowest index); times are
 // the best of --repeat runs of the selection alone (not data generation or loading).
+// --values float32 (the default): the rows are rounded to float32, as the loop stores and reads embeddings
+// (embeddings-matrix.ts), and pomona gets them as float32; the NumPy methods get the same values as float64
+// and compute in float64 as before. float64: every method gets the float64 rows.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,6 +18,7 @@ import { trainerPython } from '../../activities/trainer-process';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { greedySelect } from '../../core/selection/coreset';
 import { distanceFilterModule } from '../../core/selection/distance-filter';
+import type { EmbeddingValues } from '../../core/selection/embeddings-csv';
 import {
   sizeRows,
   writeSelectionSpeedReport,
@@ -31,6 +35,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     kinds: { type: 'string', default: ROW_KINDS.join(',') },
     methods: { type: 'string', default: 'numpy-direct,numpy-blas,lightly-mundig' },
+    values: { type: 'string', default: 'float32' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
     doc: { type: 'string' },
@@ -50,13 +55,15 @@ const kinds = values.kinds.split(',').map((kind) => {
     throw new Error(`--kinds: "${kind}" is not one of ${ROW_KINDS.join(', ')}`);
   return kind as RowKind;
 });
+if (values.values !== 'float32' && values.values !== 'float64') throw new Error('--values: float32 or float64');
+const float32Values = values.values === 'float32';
 const repeat = Number(values.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat: a positive integer');
 const outFile = values.out ?? path.join(root, 'bench', 'selection', quick ? 'results-quick.json' : 'results.json');
 const docFile = values.doc ?? (quick ? null : path.join(root, 'docs', 'selection-speed.md'));
 if (!distanceFilterModule()) throw new Error('dist/distance-filter.wasm is missing: run npm run build first');
 
-function timePomona(data: Float64Array, n: number, dim: number, k: number, kernel: 'auto' | 'exact'): MethodResult {
+function timePomona(data: EmbeddingValues, n: number, dim: number, k: number, kernel: 'auto' | 'exact'): MethodResult {
   const e = { filenames: Array.from({ length: n }, (_, i) => String(i)), dim, data };
   const seconds: number[] = [];
   let picks: number[] = [];
@@ -114,6 +121,7 @@ const results: SelectionSpeedResults = {
     ...pythonVersions(),
   },
   repeat,
+  values: float32Values ? 'float32' : 'float64',
   sizes: [],
 };
 let allIdentical = true;
@@ -125,9 +133,11 @@ for (const { n, dim, k } of sizes)
     const started = new Date().toISOString();
     const load = os.loadavg().map((l) => Number(l.toFixed(2)));
     // The same seed for both kinds: the clustered rows are the Gaussian ones moved towards their centres.
-    const data = generateRows(kind, n, dim, Number(values.seed) + n + dim);
+    const generated = generateRows(kind, n, dim, Number(values.seed) + n + dim);
+    const data = float32Values ? new Float32Array(generated) : generated;
     const file = path.join(os.tmpdir(), `pomona-selection-${process.pid}.f64`);
-    fs.writeFileSync(file, new Uint8Array(data.buffer));
+    // The references read float64: for float32 values, the float32 numbers widened (exactly).
+    fs.writeFileSync(file, new Uint8Array((float32Values ? new Float64Array(data) : generated).buffer));
     const pomona = timePomona(data, n, dim, k, 'auto');
     const methods: SizeResult['methods'] = { pomona, 'pomona-exact': timePomona(data, n, dim, k, 'exact') };
     try {

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repositoryRoot } from '../io/repository-root';
+import type { EmbeddingValues } from './embeddings-csv';
 import { mulberry32 } from './random';
 
 /** Rows longer than this could overflow float32 squares: no filter for them. */
@@ -63,12 +64,12 @@ export function distanceFilterModule(): WebAssembly.Module | null {
 }
 
 /**
- * A filter over `n` rows of `dim` float64 values with room for `capacity` centres, or null when it
+ * A filter over `n` rows of `dim` values (float32 rows are copied as they are, float64 ones rounded) with room for `capacity` centres, or null when it
  * cannot be used for these rows (see the top of this file), among them rows holding a NaN or an
  * infinite value (the caller checks the rows then, firstNonFiniteRow).
  */
 export function createDistanceFilter(
-  data: Float64Array,
+  data: EmbeddingValues,
   n: number,
   dim: number,
   capacity: number,

@@ -3,11 +3,17 @@
 // (a file name with a comma); the labels column is optional on reading and written as 0.
 import * as fs from 'node:fs/promises';
 
+/**
+ * Embedding values, row-major: float32 as the loop stores them (embeddings-matrix.ts), so that a million
+ * rows take 4 bytes a value in memory, or float64 as parsed from a CSV. Distances are float64 either way.
+ */
+export type EmbeddingValues = Float32Array | Float64Array;
+
 export interface Embeddings {
   filenames: string[];
   dim: number;
-  /** Row-major, filenames.length x dim, float64. */
-  data: Float64Array;
+  /** Row-major, filenames.length x dim. */
+  data: EmbeddingValues;
 }
 
 /** Splits one CSV line (RFC 4180 quoting, no line breaks inside quotes); null when a quote is left open. */

@@ -32,6 +32,8 @@ test('the matrix holds the CSV rows as float32, in order, across chunks; names b
   const read = (await readEmbeddingsMatrix(csv))!;
   expect(read.filenames).toEqual(e.filenames);
   expect(read.dim).toBe(3);
+  // Kept as float32 (4 bytes a value in memory, not widened to float64): selection computes in float64.
+  expect(read.data).toBeInstanceOf(Float32Array);
   expect(Array.from(read.data)).toEqual(Array.from(e.data, Math.fround));
   expect(await readPoolEmbeddings(csv)).toEqual(read);
 });

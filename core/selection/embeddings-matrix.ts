@@ -106,7 +106,7 @@ export async function writeEmbeddingsMatrix(csvPath: string): Promise<MatrixSumm
   return { count, dim };
 }
 
-/** The matrix and names as selection's embeddings (float32 values widened to float64); null without a matrix. */
+/** The matrix and names as selection's embeddings (float32, not widened); null without a matrix. */
 export async function readEmbeddingsMatrix(csvPath: string): Promise<Embeddings | null> {
   const files = matrixFiles(csvPath);
   const bytes = await fs.readFile(files.matrix).catch((err: NodeJS.ErrnoException) => {
@@ -130,7 +130,7 @@ export async function readEmbeddingsMatrix(csvPath: string): Promise<Embeddings 
   if (filenames.at(-1) === '') filenames.pop();
   if (filenames.length !== count)
     throw new Error(`${files.names}: ${filenames.length} file names for the ${count} rows of ${files.matrix}`);
-  return { filenames, dim, data: new Float64Array(values) };
+  return { filenames, dim, data: values };
 }
 
 /** The pool's embeddings for selection: the matrix when the loop wrote one, else the CSV itself. */

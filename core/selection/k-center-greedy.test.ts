@@ -145,15 +145,33 @@ describe('lazy k-center greedy gives the plain greedy picks exactly', () => {
     }
     const clustered: Embeddings = { filenames: Array.from({ length: 1500 }, (_, i) => String(i)), dim, data };
     const w = Array.from({ length: 1500 }, () => rand());
+    // Also as float32, the loop's own embeddings (embeddings-matrix.ts): the kernel's copy is then the rows themselves.
+    const clustered32: Embeddings = { ...clustered, data: new Float32Array(data) };
+    for (const [rows, options, weights] of [
+      [clustered, { batchSize: 150 }, undefined],
+      [clustered, { batchSize: 60, preselected: [5, 900] }, { w, strength: 1 }],
+      [clustered32, { batchSize: 150 }, undefined],
+    ] as [Embeddings, CoresetOptions, { w: number[]; strength: number } | undefined][]) {
+      const expected = plainGreedy(rows, options, weights);
+      const { filtered, exact } = bothKernels(rows, options, weights);
+      expect(filtered).toEqual(expected);
+      expect(exact).toEqual(expected);
+    }
+  });
+
+  test('float32 rows: the plain greedy picks over the same values, with preselection and CORAL weights', () => {
+    const e32: Embeddings = { ...e, data: new Float32Array(e.data) };
+    const rand = mulberry32(21);
+    const w = Array.from({ length: 3000 }, () => rand());
     for (const [options, weights] of [
-      [{ batchSize: 150 }, undefined],
+      [{ batchSize: 120 }, undefined],
       [
-        { batchSize: 60, preselected: [5, 900] },
+        { batchSize: 50, preselected: [9, 10] },
         { w, strength: 1 },
       ],
     ] as [CoresetOptions, { w: number[]; strength: number } | undefined][]) {
-      const expected = plainGreedy(clustered, options, weights);
-      const { filtered, exact } = bothKernels(clustered, options, weights);
+      const expected = plainGreedy(e32, options, weights);
+      const { filtered, exact } = bothKernels(e32, options, weights);
       expect(filtered).toEqual(expected);
       expect(exact).toEqual(expected);
     }

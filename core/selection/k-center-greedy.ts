@@ -18,9 +18,10 @@
 // Memory: O(N) for the bounds and the heap, plus the float32 copy of the rows for the filter; no N x N or
 // N x k matrix.
 import type { DistanceFilter } from './distance-filter';
+import type { EmbeddingValues } from './embeddings-csv';
 
 export interface GreedyProblem {
-  data: Float64Array;
+  data: EmbeddingValues;
   n: number;
   dim: number;
   /** Rows that may be picked, ascending. */

@@ -1,9 +1,10 @@
-// One pass over row-major float64 rows for the first that holds a NaN or infinite value, which
+// One pass over row-major rows for the first that holds a NaN or infinite value, which
 // selection refuses (naming the row). The float32 kernel rules such rows out in its own pass
 // (distance-filter.ts); this pass runs only where that kernel is not used.
+import type { EmbeddingValues } from './embeddings-csv';
 
 /** The first row holding a NaN or infinite value, or -1. */
-export function firstNonFiniteRow(data: Float64Array, n: number, dim: number): number {
+export function firstNonFiniteRow(data: EmbeddingValues, n: number, dim: number): number {
   for (let i = 0; i < n; i++) {
     // A NaN or infinite value makes the sum non-finite (so may huge finite values: check the row itself).
     let sum = 0;
