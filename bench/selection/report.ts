@@ -162,19 +162,20 @@ export function writeSelectionSpeedReport(results: SelectionSpeedResults, docFil
     'unit centre c_j and standard normal e: about 0.46 from its centre, centres about 1.41 apart.',
     ...((results.values ?? 'float64') === 'float32'
       ? [
-          'The rows are rounded to float32, as the loop stores embeddings and gives them to selection',
-          '(`core/selection/embeddings-matrix.ts`): pomona gets that float32 array; the NumPy methods get the same',
-          'values widened to float64 (one file per size and kind) and compute in float64, and lightly-mundig gets',
-          "them as float32, as Lightly stores embeddings. pomona's distances are float64 too, so the picks must be",
-          'the same. (`run.ts --values float64` gives every method the float64 rows instead.)',
+          'The rows are rounded to float32, as the loop stores embeddings; pomona gets them where the loop reads',
+          "them to (`core/selection/embeddings-matrix.ts`: straight into the selection kernel's memory, which then",
+          'uses them in place); the NumPy methods get the same values widened to float64 (one file per size and',
+          'kind) and compute in float64, and lightly-mundig gets them as float32, as Lightly stores embeddings.',
+          "pomona's exact distances are float64 too, so the picks must be the same. (`run.ts --values float64`",
+          "gives every method the float64 rows instead; pomona's kernel then rounds a copy to float32.)",
         ]
       : [
           'The same float64 rows go to every method (one file per size and kind); lightly-mundig gets them rounded',
           'to float32, as Lightly stores embeddings.',
         ]),
     "The benchmark fails when pomona's picks differ from the NumPy reference's. Times cover the",
-    "selection only (pomona's includes checking the rows, its float32 copy and norms); each method runs in its",
-    'own process state, one after another, on the same machine.',
+    "selection only (pomona's includes checking the rows, its float32 copy where it makes one, and norms); each",
+    'method runs in its own process state, one after another, on the same machine.',
     '',
     'Why pomona is faster (docs/selection.md): it does not read every row for every pick. Each row keeps an upper',
     'bound of its distance to the picks; rows wait in a max-heap on that bound, and only the top is compared',

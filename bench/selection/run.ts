@@ -6,9 +6,10 @@
 //     [--methods numpy-direct,numpy-blas,lightly-mundig | none] [--values float32|float64] [--out FILE] [--doc FILE]
 // Every method picks k rows from nothing selected (first pick row 0, ties to the lowest index); times are
 // the best of --repeat runs of the selection alone (not data generation or loading).
-// --values float32 (the default): the rows are rounded to float32, as the loop stores and reads embeddings
-// (embeddings-matrix.ts), and pomona gets them as float32; the NumPy methods get the same values as float64
-// and compute in float64 as before. float64: every method gets the float64 rows.
+// --values float32 (the default): the rows are rounded to float32, as the loop stores embeddings, and pomona
+// gets them where the loop's reader puts them (embeddings-matrix.ts: in the selection kernel's memory,
+// allocateEmbeddingValues); the NumPy methods get the same values as float64 and compute in float64.
+// float64: every method gets the float64 rows (pomona's kernel then rounds a copy to float32).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { trainerPython } from '../../activities/trainer-process';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { greedySelect } from '../../core/selection/coreset';
-import { distanceFilterModule } from '../../core/selection/distance-filter';
+import { allocateEmbeddingValues, distanceFilterModule } from '../../core/selection/distance-filter';
 import type { EmbeddingValues } from '../../core/selection/embeddings-csv';
 import {
   sizeRows,
@@ -134,7 +135,11 @@ for (const { n, dim, k } of sizes)
     const load = os.loadavg().map((l) => Number(l.toFixed(2)));
     // The same seed for both kinds: the clustered rows are the Gaussian ones moved towards their centres.
     const generated = generateRows(kind, n, dim, Number(values.seed) + n + dim);
-    const data = float32Values ? new Float32Array(generated) : generated;
+    let data: EmbeddingValues = generated;
+    if (float32Values) {
+      data = allocateEmbeddingValues(n, dim);
+      data.set(generated);
+    }
     const file = path.join(os.tmpdir(), `pomona-selection-${process.pid}.f64`);
     // The references read float64: for float32 values, the float32 numbers widened (exactly).
     fs.writeFileSync(file, new Uint8Array((float32Values ? new Float64Array(data) : generated).buffer));

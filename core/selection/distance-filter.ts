@@ -4,6 +4,9 @@
 // distances are computed only for the few that might; sketches of wide rows guess which centre is nearest.
 // Picks do not depend on it: without the filter (not built, no WebAssembly SIMD, rows longer than float32's
 // safe range, more than 4 GiB of rows) the same picks come from exact distances alone, only slower.
+// The kernel's memory is a shared WebAssembly memory made here. The loop's float32 embeddings are read
+// straight into one (allocateEmbeddingValues), so a filter over them uses them in place: no float32 copy
+// of N x D, only the filter's own O(N) regions after them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repositoryRoot } from '../io/repository-root';
@@ -12,11 +15,13 @@ import { mulberry32 } from './random';
 
 /** Rows longer than this could overflow float32 squares: no filter for them. */
 const SAFE_NORM = 1e15;
+const PAGE_BYTES = 65536;
+/** The module's memory is declared with 65536 pages at most (package.json's build:wasm): 4 GiB. */
+const MAX_PAGES = 65536;
 const MAX_WASM_BYTES = 4 * 1024 ** 3 - 64 * 1024 ** 2;
 
 interface FilterExports {
-  memory: WebAssembly.Memory;
-  reserve(bytes: number): number;
+  heapBase(): number;
   configure(dimPadded: number, rows: number, centres: number, sketches: number, centreSketches: number): void;
   firstCandidateCentre(row: number, from: number, to: number, u: number, normBound: number): number;
   tightenUpperBound(row: number, from: number, to: number, ub: number, normBound: number, stopBelow: number): number;
@@ -29,6 +34,8 @@ interface FilterExports {
 const SKETCH_MIN_DIM = 128;
 
 export interface DistanceFilter {
+  /** False when the rows were used where they lie (allocateEmbeddingValues), true when copied into the kernel. */
+  readonly copiedRows: boolean;
   /** Appends a centre (a row index) as the next slot. */
   addCentre(row: number): void;
   /**
@@ -63,10 +70,71 @@ export function distanceFilterModule(): WebAssembly.Module | null {
   return compiled;
 }
 
+/** A shared memory for the kernel and how many of its bytes are laid out (a bump allocator). */
+interface KernelMemory {
+  memory: WebAssembly.Memory;
+  used: number;
+}
+
+let heapBase: number | undefined;
+
+const instantiate = (module: WebAssembly.Module, kernel: KernelMemory) =>
+  new WebAssembly.Instance(module, { env: { memory: kernel.memory } }).exports as unknown as FilterExports;
+
+function newKernelMemory(module: WebAssembly.Module): KernelMemory {
+  const kernel = { memory: new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }), used: 0 };
+  heapBase ??= instantiate(module, kernel).heapBase();
+  kernel.used = Math.ceil(heapBase / 16) * 16;
+  return kernel;
+}
+
+/** The byte offset of `bytes` more bytes (16-aligned), growing the memory; null beyond MAX_WASM_BYTES. */
+function reserve(kernel: KernelMemory, bytes: number): number | null {
+  const at = kernel.used;
+  const end = at + Math.ceil(bytes / 16) * 16;
+  if (end > MAX_WASM_BYTES) return null;
+  const pages = Math.ceil(end / PAGE_BYTES) - kernel.memory.buffer.byteLength / PAGE_BYTES;
+  if (pages > 0) kernel.memory.grow(pages);
+  kernel.used = end;
+  return at;
+}
+
+/** Rows laid out in a kernel memory by allocateEmbeddingValues: where they start and where they end. */
+interface PlacedRows {
+  kernel: KernelMemory;
+  at: number;
+  end: number;
+  n: number;
+  dim: number;
+}
+
+const placedRows = new WeakMap<Float32Array, PlacedRows>();
+
 /**
- * A filter over `n` rows of `dim` values (float32 rows are copied as they are, float64 ones rounded) with room for `capacity` centres, or null when it
- * cannot be used for these rows (see the top of this file), among them rows holding a NaN or an
- * infinite value (the caller checks the rows then, firstNonFiniteRow).
+ * Room for `n` x `dim` float32 values where the kernel can read them as they are (a filter over exactly
+ * this array copies nothing), or a plain Float32Array where it cannot (no module, a width that is not a
+ * multiple of 4, more than the kernel's 4 GiB). Zero-filled; the caller writes the rows in.
+ */
+export function allocateEmbeddingValues(n: number, dim: number): Float32Array {
+  const module = distanceFilterModule();
+  if (module && n > 0 && dim > 0 && dim % 4 === 0) {
+    const kernel = newKernelMemory(module);
+    const at = reserve(kernel, n * dim * 4);
+    if (at !== null) {
+      const values = new Float32Array(kernel.memory.buffer, at, n * dim);
+      placedRows.set(values, { kernel, at, end: kernel.used, n, dim });
+      return values;
+    }
+  }
+  return new Float32Array(n * dim);
+}
+
+/**
+ * A filter over `n` rows of `dim` values with room for `capacity` centres, or null when it cannot be used
+ * for these rows (see the top of this file), among them rows holding a NaN or an infinite value (the
+ * caller checks the rows then, firstNonFiniteRow). Rows from allocateEmbeddingValues are used in place;
+ * others are copied (float32 as they are, float64 rounded). A filter is good until the next one is made
+ * over the same placed rows (it reuses their working memory): use each within one synchronous run.
  */
 export function createDistanceFilter(
   data: EmbeddingValues,
@@ -76,16 +144,22 @@ export function createDistanceFilter(
 ): DistanceFilter | null {
   const module = distanceFilterModule();
   if (!module || n === 0 || dim === 0) return null;
+  const placed = data instanceof Float32Array ? placedRows.get(data) : undefined;
+  const inPlace = placed !== undefined && placed.n === n && placed.dim === dim;
   const dimPadded = Math.ceil(dim / 4) * 4;
   const rowBytes = dimPadded * 4;
-  const wasm = new WebAssembly.Instance(module, {}).exports as unknown as FilterExports;
-  const sketchWidth = wasm.sketchWidth();
   const sketched = dim >= SKETCH_MIN_DIM;
-  const sketchBytes = sketched ? rowBytes + (n + capacity) * sketchWidth * 4 : 0;
-  const total = (n + capacity) * rowBytes + n * 8 + sketchBytes;
-  if (total > MAX_WASM_BYTES) return null;
-  const rowsPtr = wasm.reserve(total);
-  if (rowsPtr === 0) return null;
+  const kernel = inPlace ? placed.kernel : newKernelMemory(module);
+  const wasm = instantiate(module, kernel);
+  const sketchWidth = wasm.sketchWidth();
+  // The regions after the rows: centres, norms, and with sketches the signs and the sketches.
+  const after = capacity * rowBytes + n * 8 + (sketched ? rowBytes + (n + capacity) * sketchWidth * 4 : 0);
+  let rowsPtr: number | null;
+  if (inPlace) {
+    kernel.used = placed.end; // the last filter over these rows is done with its regions
+    rowsPtr = reserve(kernel, after) === null ? null : placed.at;
+  } else rowsPtr = reserve(kernel, n * rowBytes + after);
+  if (rowsPtr === null) return null;
   const centresPtr = rowsPtr + n * rowBytes;
   const normsPtr = centresPtr + capacity * rowBytes;
   const signsPtr = normsPtr + n * 8;
@@ -93,18 +167,21 @@ export function createDistanceFilter(
   const centreSketchPtr = sketchPtr + n * sketchWidth * 4;
   wasm.configure(dimPadded, rowsPtr, centresPtr, sketched ? sketchPtr : 0, centreSketchPtr);
 
-  const rows = new Float32Array(wasm.memory.buffer, rowsPtr, (n + capacity) * dimPadded);
-  if (dimPadded === dim) rows.set(data);
-  else for (let i = 0; i < n; i++) rows.set(data.subarray(i * dim, (i + 1) * dim), i * dimPadded);
-  const sketches = sketched ? new Float32Array(wasm.memory.buffer, sketchPtr, (n + capacity) * sketchWidth) : null;
+  const buffer = kernel.memory.buffer;
+  const rows = new Float32Array(buffer, rowsPtr, (n + capacity) * dimPadded);
+  if (!inPlace) {
+    if (dimPadded === dim) rows.set(data);
+    else for (let i = 0; i < n; i++) rows.set(data.subarray(i * dim, (i + 1) * dim), i * dimPadded);
+  }
+  const sketches = sketched ? new Float32Array(buffer, sketchPtr, (n + capacity) * sketchWidth) : null;
   if (sketched) {
     // Fixed signs (a seeded generator): the same sketches, so the same speed, in every run.
     const rand = mulberry32(0x5eed);
-    const signs = new Float32Array(wasm.memory.buffer, signsPtr, dimPadded);
+    const signs = new Float32Array(buffer, signsPtr, dimPadded);
     for (let t = 0; t < dimPadded; t++) signs[t] = rand() < 0.5 ? -1 : 1;
   }
   wasm.rowStats(n, normsPtr, signsPtr);
-  const rowNorms = new Float64Array(wasm.memory.buffer, normsPtr, n);
+  const rowNorms = new Float64Array(buffer, normsPtr, n);
   for (let i = 0; i < n; i++) if (!(rowNorms[i] <= SAFE_NORM)) return null;
   let count = 0;
   let largestCentreNorm = 0;
@@ -112,6 +189,7 @@ export function createDistanceFilter(
   const normBound = (row: number) => rowNorms[row] + largestCentreNorm;
 
   return {
+    copiedRows: !inPlace,
     addCentre(row) {
       if (count >= capacity) throw new RangeError(`distance filter: more than ${capacity} centres`);
       rows.copyWithin((n + count) * dimPadded, row * dimPadded, (row + 1) * dimPadded);

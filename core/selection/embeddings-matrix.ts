@@ -9,6 +9,7 @@
 import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as readline from 'node:readline';
+import { allocateEmbeddingValues } from './distance-filter';
 import { parseEmbeddingsHeader, parseEmbeddingsRow, readEmbeddingsCsv, type Embeddings } from './embeddings-csv';
 
 const MAGIC = 'POMEMB01';
@@ -40,7 +41,8 @@ export async function readMatrixSummary(csvPath: string): Promise<MatrixSummary 
 }
 
 function checkHeader(header: Buffer, file: string): MatrixSummary {
-  if (header.toString('latin1', 0, 8) !== MAGIC) throw new Error(`${file}: not an embeddings matrix (no ${MAGIC})`);
+  if (header.length < HEADER_BYTES || header.toString('latin1', 0, 8) !== MAGIC)
+    throw new Error(`${file}: not an embeddings matrix (no ${MAGIC} header)`);
   return { count: header.readUInt32LE(8), dim: header.readUInt32LE(12) };
 }
 
@@ -106,26 +108,49 @@ export async function writeEmbeddingsMatrix(csvPath: string): Promise<MatrixSumm
   return { count, dim };
 }
 
-/** The matrix and names as selection's embeddings (float32, not widened); null without a matrix. */
+/** Bytes per read while loading the matrix (one read may not pass 2 GiB). */
+const READ_BYTES = 64 * 1024 ** 2;
+
+/**
+ * The matrix and names as selection's embeddings, float32 as stored (not widened), read straight into the
+ * selection kernel's memory (allocateEmbeddingValues: the kernel then uses them in place, no copy); null
+ * without a matrix.
+ */
 export async function readEmbeddingsMatrix(csvPath: string): Promise<Embeddings | null> {
   const files = matrixFiles(csvPath);
-  const bytes = await fs.readFile(files.matrix).catch((err: NodeJS.ErrnoException) => {
+  const handle = await fs.open(files.matrix, 'r').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null;
     throw err;
   });
-  if (!bytes) return null;
-  const { count, dim } = checkHeader(bytes.subarray(0, HEADER_BYTES), files.matrix);
-  if (bytes.length !== HEADER_BYTES + count * dim * 4)
-    throw new Error(
-      `${files.matrix}: ${bytes.length} bytes, a ${count} x ${dim} matrix has ${HEADER_BYTES + count * dim * 4}`,
-    );
-  // A view when aligned (a large file's Buffer starts its own memory), else a copy: a small one may sit
-  // at any offset of Node's buffer pool.
-  const start = bytes.byteOffset + HEADER_BYTES;
-  const values =
-    start % 4 === 0
-      ? new Float32Array(bytes.buffer, start, count * dim)
-      : new Float32Array(Uint8Array.prototype.slice.call(bytes, HEADER_BYTES).buffer);
+  if (!handle) return null;
+  let values: Float32Array;
+  let count: number;
+  let dim: number;
+  try {
+    const header = Buffer.alloc(HEADER_BYTES);
+    const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, 0);
+    ({ count, dim } = checkHeader(header.subarray(0, bytesRead), files.matrix));
+    const size = (await handle.stat()).size;
+    if (size !== HEADER_BYTES + count * dim * 4)
+      throw new Error(
+        `${files.matrix}: ${size} bytes, a ${count} x ${dim} matrix has ${HEADER_BYTES + count * dim * 4}`,
+      );
+    values = allocateEmbeddingValues(count, dim);
+    // Little-endian float32 on disk, read as bytes into the array: x86 and ARM hosts are little-endian.
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    for (let at = 0; at < bytes.length;) {
+      const { bytesRead: got } = await handle.read(
+        bytes,
+        at,
+        Math.min(READ_BYTES, bytes.length - at),
+        HEADER_BYTES + at,
+      );
+      if (got === 0) throw new Error(`${files.matrix}: ended after ${HEADER_BYTES + at} bytes`);
+      at += got;
+    }
+  } finally {
+    await handle.close();
+  }
   const filenames = (await fs.readFile(files.names, 'utf8')).split('\n');
   if (filenames.at(-1) === '') filenames.pop();
   if (filenames.length !== count)

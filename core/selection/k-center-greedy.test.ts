@@ -1,6 +1,11 @@
 import { coralSelect } from './coral';
 import { coresetSelect, greedySelect, type CoresetOptions, type CoresetResult } from './coreset';
-import { createDistanceFilter, distanceFilterModule, distanceFilterWasmPath } from './distance-filter';
+import {
+  allocateEmbeddingValues,
+  createDistanceFilter,
+  distanceFilterModule,
+  distanceFilterWasmPath,
+} from './distance-filter';
 import type { Embeddings } from './embeddings-csv';
 import { mulberry32, seededNormals } from './random';
 
@@ -156,6 +161,35 @@ describe('lazy k-center greedy gives the plain greedy picks exactly', () => {
       const { filtered, exact } = bothKernels(rows, options, weights);
       expect(filtered).toEqual(expected);
       expect(exact).toEqual(expected);
+    }
+  });
+
+  test('rows read into the kernel memory (allocateEmbeddingValues): used in place, same picks, run after run', () => {
+    for (const dim of [36, 132]) {
+      // 132 values: sketches too, in the regions after the rows.
+      const source = gaussianRows(1200, dim, dim);
+      const data = allocateEmbeddingValues(1200, dim);
+      data.set(source.data);
+      const placed: Embeddings = { ...source, data };
+      expect(createDistanceFilter(data, 1200, dim, 4)!.copiedRows).toBe(false);
+      const expected = plainGreedy(placed, { batchSize: 90 });
+      const weighted = plainGreedy(
+        placed,
+        { batchSize: 40, preselected: [3] },
+        { w: source.filenames.map((_, i) => (i % 5) / 4), strength: 1 },
+      );
+      // Each run reuses the same working memory after the rows: a second run must not see the first's centres.
+      for (let run = 0; run < 2; run++) {
+        expect(bothKernels(placed, { batchSize: 90 })).toEqual({ filtered: expected, exact: expected });
+        expect(
+          greedySelect(
+            placed,
+            { batchSize: 40, preselected: [3] },
+            { weights: source.filenames.map((_, i) => (i % 5) / 4), strength: 1 },
+          ),
+        ).toEqual(weighted);
+      }
+      expect(Array.from(data)).toEqual(Array.from(source.data, Math.fround));
     }
   });
 

@@ -9,6 +9,9 @@ declare namespace WebAssembly {
     readonly exports: Record<string, unknown>;
   }
   class Memory {
-    readonly buffer: ArrayBuffer;
+    constructor(descriptor: { initial: number; maximum?: number; shared?: boolean });
+    /** A SharedArrayBuffer for a shared memory: views made before a grow stay valid. */
+    readonly buffer: ArrayBuffer | SharedArrayBuffer;
+    grow(pages: number): number;
   }
 }

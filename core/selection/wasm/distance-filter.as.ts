@@ -15,7 +15,9 @@
 // An upper bound of |x| + |c| over the scanned centres may stand for |x| + |c| (looser, still safe).
 // Callers keep row norms <= 1e15 so that no float32 square or sum overflows.
 //
-// Memory layout (byte offsets given to configure and rowStats): rows (n x dimPadded float32, padded with
+// Memory: imported and shared (distance-filter.ts creates it, so that the loop's embeddings can be read
+// straight into it and never copied; a shared memory's views stay valid when it grows). Layout (byte
+// offsets given to configure and rowStats, from heapBase() on): rows (n x dimPadded float32, padded with
 // zeros to a multiple of 4), a copy of each centre's row in centre order, the rows' norm bounds (float64),
 // and with sketches the signs, the rows' sketches and the centres' sketches (below).
 
@@ -43,16 +45,9 @@ let oneMinusG: f64 = 1;
 let subnormalSlack: f64 = 0;
 let scanEnd: i32 = 0;
 
-/** Makes room for `bytes` bytes after the module's data; returns the first usable byte offset. */
-export function reserve(bytes: usize): usize {
-  const base = (__heap_base + 15) & ~15;
-  const needed = base + bytes;
-  const have = <usize>memory.size() << 16;
-  if (needed > have) {
-    const pages = <i32>((needed - have + 0xffff) >> 16);
-    if (memory.grow(pages) < 0) return 0;
-  }
-  return base;
+/** The first byte after the module's own data: the caller lays out its regions from here on. */
+export function heapBase(): usize {
+  return __heap_base;
 }
 
 /** Sets the layout (byte offsets; sketches 0 when there are none) and the rounding constants for rows of `dimPadded` float32 values. */
