@@ -92,7 +92,7 @@ export function writeSelectionSpeedReport(results: SelectionSpeedResults, docFil
     `Run ${results.date}, best of ${results.repeat} run(s) per method, rows as ${results.values ?? 'float64'} (Methods, below). Machine: ${String(results.machine.cpu)}, ${String(results.machine.cores)} cores,`,
     `load average at start ${results.sizes.some((size) => size.loadAverageAtStart) ? 'of each size in the overview' : (results.machine.loadAverageAtStart as number[]).join(' / ')}; Node ${String(results.machine.node)}, NumPy ${String(results.machine.numpy ?? '?')} (${String(results.machine.blas ?? '?')}), lightly-mundig ${String(results.machine['lightly-mundig'] ?? '?')}.`,
     results.peakRssMb
-      ? `Peak memory of the benchmark process (all sizes, embeddings included): ${results.peakRssMb} MB.`
+      ? `Peak memory of the benchmark process (all sizes, embeddings included): ${results.peakRssMb} MB${results.values === 'float32' ? " (each size's rows lie in a kernel memory of their own, freed at V8's next full collection, which may come after the next size's)" : ''}.`
       : '',
     '',
   ];
@@ -200,8 +200,12 @@ export function writeSelectionSpeedReport(results: SelectionSpeedResults, docFil
     'the first pass: 394,000 refreshes (2.0 per row) and 1.0 million float32 comparisons (5 per row); the',
     "sketch's guess came first in 383,000 refreshes and settled 259,000 of them alone; 209 rows were made",
     'exact (one per pick, a few float64 distances each). Gaussian rows: 8,000 refreshes and 110,000',
-    'comparisons. What is left is mostly memory: the float32 copy of 400 MB (0.3 to 0.4 s with the first',
-    'touch of its pages) and one row read from memory per refresh.',
+    'comparisons. Until 2026-12-07 pomona also made a float32 copy of the rows inside the kernel (400 MB here,',
+    '0.25 to 0.4 s with the first touch of its pages); the rows now lie where the kernel reads them, as the',
+    "loop's reader puts them, and that time is gone (0.51-0.61 s -> 0.25-0.37 s on Gaussian rows, 1.16-1.31 s",
+    '-> 0.75-1.06 s on clustered rows, the two engines timed alternately). What is left is one row read from',
+    'memory per refresh and the comparisons themselves. Stopping a comparison early once its running sum',
+    'passes the bound (every 32 values) was tried and gained nothing measurable.',
     'Tried and not kept (timed with the same code alternating, several runs each): the triangle inequality',
     'with the distances between picks (skip pick c when d(nearest pick, c) >= 2u) skipped 6% of the',
     'comparisons at 200k x 512 and 27% at 100k x 32 (clustered) with no gain above the noise; a 4-ary heap, no',

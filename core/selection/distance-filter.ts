@@ -88,13 +88,22 @@ function newKernelMemory(module: WebAssembly.Module): KernelMemory {
   return kernel;
 }
 
-/** The byte offset of `bytes` more bytes (16-aligned), growing the memory; null beyond MAX_WASM_BYTES. */
+/**
+ * The byte offset of `bytes` more bytes (16-aligned), growing the memory; null beyond MAX_WASM_BYTES or
+ * when the memory cannot grow (the caller then goes without the kernel, or with plain memory).
+ */
 function reserve(kernel: KernelMemory, bytes: number): number | null {
   const at = kernel.used;
   const end = at + Math.ceil(bytes / 16) * 16;
   if (end > MAX_WASM_BYTES) return null;
   const pages = Math.ceil(end / PAGE_BYTES) - kernel.memory.buffer.byteLength / PAGE_BYTES;
-  if (pages > 0) kernel.memory.grow(pages);
+  if (pages > 0) {
+    try {
+      kernel.memory.grow(pages);
+    } catch {
+      return null;
+    }
+  }
   kernel.used = end;
   return at;
 }
