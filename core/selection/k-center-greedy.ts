@@ -15,8 +15,8 @@
 //   distance bounds d(i) from above). The exact float64 d(i) is computed only for a row that reaches the
 //   top up to date (about once per pick), against the few centres the float32 lower bound cannot prove
 //   farther than its nearest; if it is still on top, it is the argmax.
-// Memory: O(N) for the bounds and the heap, plus the float32 copy of the rows for the filter; no N x N or
-// N x k matrix.
+// Memory: O(N) for the bounds and the heap, plus the filter's float32 rows (the embeddings themselves when
+// they were read into its memory, else a copy, distance-filter.ts); no N x N or N x k matrix.
 import type { DistanceFilter } from './distance-filter';
 import type { EmbeddingValues } from './embeddings-csv';
 
