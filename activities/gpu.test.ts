@@ -91,13 +91,16 @@ test('cancelling the activity stops the trainer and leaves only whole checkpoint
   expect(files.every((f) => /^epoch_\d{3}\.pt$/.test(f))).toBe(true);
   const attempts = summarizeAttempts(await readAttemptRecords(path.dirname(weights))).attempts;
   expect(attempts.map((a) => a.outcome)).toEqual(['cancelled']);
-  // No trainer process for this round is left running.
+  // No trainer process for this round is left running (this project's path: other suites running at the
+  // same time train rounds of their own projects).
   const running = fs
     .readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p))
     .some((p) => {
       try {
-        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(path.join('rounds', '2', 'train'));
+        return fs
+          .readFileSync(`/proc/${p}/cmdline`, 'utf8')
+          .includes(path.join(input.projectDir, 'rounds', '2', 'train'));
       } catch {
         return false;
       }
