@@ -108,11 +108,10 @@ function reserve(kernel: KernelMemory, bytes: number): number | null {
   return at;
 }
 
-/** Rows laid out in a kernel memory by allocateEmbeddingValues: where they start and where they end. */
+/** Rows laid out in a kernel memory by allocateEmbeddingValues (n x dim float32 from `at`, dim a multiple of 4). */
 interface PlacedRows {
   kernel: KernelMemory;
   at: number;
-  end: number;
   n: number;
   dim: number;
 }
@@ -131,7 +130,7 @@ export function allocateEmbeddingValues(n: number, dim: number): Float32Array {
     const at = reserve(kernel, n * dim * 4);
     if (at !== null) {
       const values = new Float32Array(kernel.memory.buffer, at, n * dim);
-      placedRows.set(values, { kernel, at, end: kernel.used, n, dim });
+      placedRows.set(values, { kernel, at, n, dim });
       return values;
     }
   }
@@ -165,7 +164,7 @@ export function createDistanceFilter(
   const after = capacity * rowBytes + n * 8 + (sketched ? rowBytes + (n + capacity) * sketchWidth * 4 : 0);
   let rowsPtr: number | null;
   if (inPlace) {
-    kernel.used = placed.end; // the last filter over these rows is done with its regions
+    kernel.used = placed.at + n * rowBytes; // right after the rows: the last filter's regions are free again
     rowsPtr = reserve(kernel, after) === null ? null : placed.at;
   } else rowsPtr = reserve(kernel, n * rowBytes + after);
   if (rowsPtr === null) return null;
