@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { DEFAULT_CLASSES } from '../core/config/loop-config';
 import { validateAnnotations } from '../core/dataset/validate-annotations';
 import { cocoPredictions } from '../core/formats/coco-predictions';
-import { formatKittiLabel, parseKitti, type Box } from '../core/formats/kitti';
+import { formatKittiLabel, type Box } from '../core/formats/kitti';
+import { readPoolPredictions } from '../core/formats/pool-predictions';
 import { vocAnnotation, yoloLabels } from '../core/formats/label-exports';
 import { formatProblem } from '../core/formats/problem';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io/atomic-write';
@@ -34,24 +35,24 @@ export async function exportBatch(input: ExportBatchInput): Promise<ExportedBatc
   let prelabels = false;
   const classes = input.classes ?? [...DEFAULT_CLASSES];
   const kept = new Map<string, Box[]>();
+  const predicted = input.prelabelsDir ? await readPoolPredictions(input.prelabelsDir, selection.images) : undefined;
   for (const name of selection.images) {
     const image = byName.get(name);
     if (!image) throw new Error(`${input.selectionPath}: ${name} is not in the manifest`);
     const exported = path.join(exportDir, 'images', `${name}${path.extname(image.file)}`);
     await fs.symlink(image.file, path.join(tmp, 'images', path.basename(exported)));
     listed.push(exported);
-    if (input.prelabelsDir) {
-      const text = await fs.readFile(path.join(input.prelabelsDir, `${name}.txt`), 'utf8').catch(() => null);
-      if (text !== null) {
-        const boxes = parseKitti(text, name).boxes.filter((b) => (b.score ?? 1) >= PRELABEL_MIN_SCORE);
-        kept.set(name, boxes);
-        await fs.mkdir(path.join(tmp, 'prelabels'), { recursive: true });
-        await fs.writeFile(
-          path.join(tmp, 'prelabels', `${name}.txt`),
-          boxes.map((b) => formatKittiLabel(b)).join('\n') + (boxes.length ? '\n' : ''),
-        );
-        prelabels = true;
-      }
+    const found = predicted?.get(name);
+    if (found) {
+      // The batch's pre-labels are KITTI files, one per image: an export, whatever form the pool's has.
+      const boxes = found.filter((b) => (b.score ?? 1) >= PRELABEL_MIN_SCORE);
+      kept.set(name, boxes);
+      await fs.mkdir(path.join(tmp, 'prelabels'), { recursive: true });
+      await fs.writeFile(
+        path.join(tmp, 'prelabels', `${name}.txt`),
+        boxes.map((b) => formatKittiLabel(b)).join('\n') + (boxes.length ? '\n' : ''),
+      );
+      prelabels = true;
     }
   }
   if (prelabels)

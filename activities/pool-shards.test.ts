@@ -6,7 +6,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ingestDataset } from '../core/dataset/ingest';
-import { writeScoreTable } from '../core/scores/prediction-folder';
+import { readPoolPredictions } from '../core/formats/pool-predictions';
+import { rowScores, scoresOfPredictionFolder, writeScoreTable } from '../core/scores/prediction-folder';
 import { scoreTableOf } from '../core/scores/score-table';
 import { readEmbeddingsCsv } from '../core/selection/embeddings-csv';
 import { matrixFiles, readEmbeddingsMatrix, readMatrixSummary } from '../core/selection/embeddings-matrix';
@@ -110,7 +111,14 @@ test('8 images in shards of 3: the merged predictions are those of one inference
   const outDir = path.join(root, 'rounds', '1', 'predictions');
   const merged = await mergePoolShards({ shardsDir, shards: plan.shards, outDir });
   expect(merged).toMatchObject({ predictionsDir: outDir, images: 8 });
-  expect(filesOf(outDir)).toEqual(filesOf(whole.predictionsDir));
+  // One table per shard and their index, no file per image; every image's boxes those of the whole run.
+  expect(fs.readdirSync(outDir).sort()).toEqual(['00000.tsv', '00001.tsv', '00002.tsv', 'tables.json']);
+  const wholeBoxes = await readPoolPredictions(whole.predictionsDir);
+  expect(wholeBoxes.size).toBe(8);
+  expect([...wholeBoxes.values()].some((boxes) => boxes.length > 0)).toBe(true);
+  expect(await readPoolPredictions(outDir)).toEqual(wholeBoxes);
+  // `pomona scores --pred` on the round's folder: the scores of the files.
+  expect(await scoresOfPredictionFolder(outDir)).toEqual(await scoresOfPredictionFolder(whole.predictionsDir));
   // Each shard scored its images where it inferred them; the merged table is the whole pool's, line for line.
   const wholeTable = path.join(root, 'whole-scores.tsv');
   const stems = fs
@@ -121,8 +129,9 @@ test('8 images in shards of 3: the merged predictions are those of one inference
   expect(fs.readFileSync(scoreTableOf(outDir), 'utf8')).toBe(fs.readFileSync(wholeTable, 'utf8'));
   // The shards' copies are dropped; the plan, the log and the score tables stay. Merging again changes nothing.
   expect(fs.readdirSync(path.join(shardsDir, '0')).sort()).toEqual(['images.txt', 'scores.tsv']);
+  const mergedFiles = filesOf(outDir);
   expect(await mergePoolShards({ shardsDir, shards: plan.shards, outDir })).toMatchObject({ images: 8 });
-  expect(filesOf(outDir)).toEqual(filesOf(whole.predictionsDir));
+  expect(filesOf(outDir)).toEqual(mergedFiles);
   expect(fs.readFileSync(scoreTableOf(outDir), 'utf8')).toBe(fs.readFileSync(wholeTable, 'utf8'));
 });
 
@@ -134,8 +143,43 @@ test('a shard not in the plan, and a merge of a shard without predictions, fail 
   );
   await expect(
     mergePoolShards({ shardsDir, shards: 2, outDir: path.join(root, 'rounds', '2', 'predictions') }),
-  ).rejects.toThrow(`${path.join(shardsDir, '0', 'predictions')}: shard 0 has no predictions to merge`);
+  ).rejects.toThrow(`${path.join(shardsDir, '0')}: shard 0 has no predictions to merge`);
   expect(fs.existsSync(path.join(root, 'rounds', '2', 'predictions'))).toBe(false);
+});
+
+test('a shard inferred before tables existed (a folder of files) is tabulated by the merge, and selection scores it', async () => {
+  const shardsDir = path.join(root, 'rounds', '3', 'predictions-shards');
+  const plan = await planPoolShards({ imagesDir: infer.imagesDir, shardsDir, shardImages: 4 });
+  // Shard 0 as the code before tables left it: its predictions folder, its score table, no predictions table.
+  const names = fs
+    .readFileSync(path.join(shardsDir, '0', 'images.txt'), 'utf8')
+    .trim()
+    .split('\n');
+  const links = path.join(root, 'old-shard-images');
+  fs.mkdirSync(links, { recursive: true });
+  for (const n of names) fs.symlinkSync(path.join(infer.imagesDir, n), path.join(links, n));
+  await new MockActivityEnvironment().run(inferImages, {
+    ...infer,
+    imagesDir: links,
+    outDir: path.join(shardsDir, '0', 'predictions'),
+  });
+  const stems = names.map((n) => path.parse(n).name);
+  await writeScoreTable(path.join(shardsDir, '0', 'predictions'), stems, path.join(shardsDir, '0', 'scores.tsv'));
+  const folderBoxes = await readPoolPredictions(path.join(shardsDir, '0', 'predictions'));
+  await new MockActivityEnvironment().run(inferShard, { infer, shardsDir, shard: 1 });
+
+  const outDir = path.join(root, 'rounds', '3', 'predictions');
+  expect(await mergePoolShards({ shardsDir, shards: plan.shards, outDir })).toMatchObject({ images: 8 });
+  expect(fs.existsSync(path.join(shardsDir, '0', 'predictions'))).toBe(false);
+  const merged = await readPoolPredictions(outDir);
+  expect(merged.size).toBe(8);
+  for (const stem of stems) expect(merged.get(stem)).toEqual(folderBoxes.get(stem));
+  // Without the merged score table, selection's scores come from the tables, equal to the table's.
+  const rows = fs.readdirSync(infer.imagesDir).sort();
+  const fromTable = await rowScores(outDir, rows, 'uncertainty_entropy_mean');
+  fs.renameSync(scoreTableOf(outDir), `${scoreTableOf(outDir)}.aside`);
+  expect(await rowScores(outDir, rows, 'uncertainty_entropy_mean')).toEqual(fromTable);
+  expect(fromTable.some((v) => v > 0)).toBe(true);
 });
 
 test("8 images embedded in shards of 3: the pool's embeddings CSV is that of one embedding of the whole pool", async () => {

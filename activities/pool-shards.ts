@@ -1,17 +1,18 @@
 // The files of a pool inference in shards (`shards.images`, workflows/pool-inference.ts): the plan cuts the
 // pool's images into lists (the pool's embedding in shards uses the same plan, activities/embedding-shards.ts),
-// each shard infers its list into a folder of its own, and the merge gathers the
-// shards' files into the round's predictions folder, as one inference of the whole pool writes it. Every
-// step is idempotent: a shard whose predictions are complete is not inferred again (they appear at once,
-// by rename), so a retry, or the fan-out run again after a pause, redoes only the shards not yet done.
-import { linkSync } from 'node:fs';
+// each shard infers its list into a folder of its own, which the worker that inferred it turns into one
+// predictions table and one score table, and the merge gathers the shards' tables into the round's
+// predictions folder (core/formats/pool-predictions.ts). Every step is idempotent: a shard whose table is
+// there is not inferred again (tables appear at once, by rename), so a retry, or the fan-out run again
+// after a pause, redoes only the shards not yet done.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { listImageFiles } from '../core/formats/images';
+import { PREDICTION_TABLES_INDEX, predictionTablesIndex } from '../core/formats/pool-predictions';
+import { writePredictionsTable } from '../core/formats/predictions-table';
 import { writeScoreTable } from '../core/scores/prediction-folder';
 import { SCORE_TABLE_HEADER, scoreTableOf } from '../core/scores/score-table';
 import { writeFileAtomic, writeJsonAtomic } from '../core/io/atomic-write';
-import { turnEvery } from '../core/io/event-loop-turn';
 import type {
   InferInput,
   InferResult,
@@ -34,13 +35,31 @@ const shardDir = (shardsDir: string, shard: number) => path.join(shardsDir, Stri
 const shardPredictions = (shardsDir: string, shard: number) => path.join(shardDir(shardsDir, shard), 'predictions');
 /** The shard's score table (core/scores/score-table.ts), kept after the merge with the plan. */
 const shardScores = (shardsDir: string, shard: number) => path.join(shardDir(shardsDir, shard), 'scores.tsv');
+/** The shard's predictions table (core/formats/predictions-table.ts): its result, once written. */
+const shardTable = (shardsDir: string, shard: number) => path.join(shardDir(shardsDir, shard), 'predictions.tsv');
+/** A table's name in the round's predictions folder: the shard's number, zero-padded, so they sort in order. */
+const mergedTableName = (shard: number) => `${String(shard).padStart(5, '0')}.tsv`;
 
-/** Writes the shard's score table from its predictions, unless it is there (a retry after a kill). */
-async function ensureShardScores(shardsDir: string, shard: number): Promise<void> {
-  const file = shardScores(shardsDir, shard);
-  if (await fs.stat(file).catch(() => null)) return;
-  const stems = (await shardImageNames(shardsDir, shard)).map((f) => path.basename(f, path.extname(f)));
-  await writeScoreTable(shardPredictions(shardsDir, shard), stems, file);
+const exists = async (file: string) => (await fs.stat(file).catch(() => null)) !== null;
+
+/**
+ * Turns the shard's predictions folder (the backend's file per image) into its score table and its
+ * predictions table, each unless there (a retry after a kill), then drops the folder; the predictions
+ * table, written last, says the shard is done. Returns false when there is neither a table nor a folder.
+ */
+async function tabulateShard(shardsDir: string, shard: number): Promise<boolean> {
+  const table = shardTable(shardsDir, shard);
+  const folder = shardPredictions(shardsDir, shard);
+  if (!(await exists(table))) {
+    if (!(await isDirectory(folder))) return false;
+    const stems = (await shardImageNames(shardsDir, shard)).map((f) => path.basename(f, path.extname(f)));
+    // Scored here, on the worker that inferred the shard: selection then reads one table, not a file per image.
+    if (!(await exists(shardScores(shardsDir, shard))))
+      await writeScoreTable(folder, stems, shardScores(shardsDir, shard));
+    await writePredictionsTable(folder, stems, table);
+  }
+  await fs.rm(folder, { recursive: true, force: true });
+  return true;
 }
 
 async function isDirectory(dir: string): Promise<boolean> {
@@ -64,11 +83,6 @@ export async function linkShardImages(shardsDir: string, shard: number, imagesDi
   await fs.mkdir(links, { recursive: true });
   for (const name of names) await fs.symlink(path.join(imagesDir, name), path.join(links, name));
   return links;
-}
-
-/** Prediction files (`<stem>.txt`) in a folder: the images an inference wrote. */
-async function predictionCount(dir: string): Promise<number> {
-  return (await fs.readdir(dir)).filter((name) => name.endsWith('.txt')).length;
 }
 
 /**
@@ -102,8 +116,9 @@ export async function planPoolShards(input: ShardPlanInput): Promise<ShardPlan> 
 
 /**
  * Infers shard `shard`'s images with `infer` (the loop's backend), through a folder of links to them, into
- * the shard's predictions folder; returns at once when that folder exists (the backends rename it into
- * place complete, so it is never half a result).
+ * the shard's predictions folder, and tabulates it; returns at once when the shard's table is there, and
+ * only tabulates when the folder is (the backends rename it into place complete, so it is never half a
+ * result).
  */
 export async function inferPoolShard(
   input: InferShardInput,
@@ -114,9 +129,8 @@ export async function inferPoolShard(
   const { shardsDir, shard } = input;
   const predictions = shardPredictions(shardsDir, shard);
   const record = { shard, attempt, pid: process.pid };
-  if (await isDirectory(predictions)) {
-    await ensureShardScores(shardsDir, shard);
-    const images = await predictionCount(predictions);
+  if (await tabulateShard(shardsDir, shard)) {
+    const images = (await shardImageNames(shardsDir, shard)).length;
     await appendShardAttempt(shardsDir, { ...record, event: 'reused', images });
     return { shard, images, seconds: 0, reused: true };
   }
@@ -124,39 +138,39 @@ export async function inferPoolShard(
   await appendShardAttempt(shardsDir, { ...record, event: 'start' });
   const result = await infer({ ...input.infer, imagesDir: links, outDir: predictions });
   await fs.rm(links, { recursive: true, force: true });
-  // Scored here, on the worker that inferred the shard: selection then reads one table, not a file per image.
-  await ensureShardScores(shardsDir, shard);
+  await tabulateShard(shardsDir, shard);
   await appendShardAttempt(shardsDir, { ...record, event: 'done', images: result.images });
   return { shard, images: result.images, seconds: (Date.now() - started) / 1000, reused: false };
 }
 
 /**
- * Links every shard's prediction files into `outDir` (through a temp folder renamed into place, so the
- * folder is complete or absent), then drops the shards' own copies; the plan and attempts log stay.
+ * Links every shard's predictions table into `outDir` with the index that lists them (through a temp
+ * folder renamed into place, so the folder is complete or absent), then drops the shards' own copies; the
+ * plan, the attempts log and the score tables stay. A shard inferred before tables existed (a folder of
+ * files) is tabulated here first.
  */
 export async function mergePoolShards(input: MergeShardsInput): Promise<InferResult> {
   const started = Date.now();
   const { outDir, shardsDir, shards } = input;
+  let images = 0;
+  for (let k = 0; k < shards; k++) images += (await shardImageNames(shardsDir, k)).length;
   if (!(await isDirectory(outDir))) {
     const tmp = `${outDir}.partial`;
     await fs.rm(tmp, { recursive: true, force: true });
     await fs.mkdir(tmp, { recursive: true });
+    const tables: string[] = [];
     for (let k = 0; k < shards; k++) {
-      const from = shardPredictions(shardsDir, k);
-      const files = await fs.readdir(from).catch(() => {
-        throw new Error(`${from}: shard ${k} has no predictions to merge`);
-      });
-      for (let i = 0; i < files.length; i++) {
-        // Synchronous links, a batch between turns of the event loop, as prepare's (a million files).
-        await turnEvery(i);
-        linkSync(path.join(from, files[i]), path.join(tmp, files[i]));
-      }
+      if (!(await tabulateShard(shardsDir, k)))
+        throw new Error(`${shardDir(shardsDir, k)}: shard ${k} has no predictions to merge`);
+      tables.push(mergedTableName(k));
+      await fs.link(shardTable(shardsDir, k), path.join(tmp, tables[k]));
     }
+    await writeJsonAtomic(path.join(tmp, PREDICTION_TABLES_INDEX), predictionTablesIndex(tables, images));
     await fs.rename(tmp, outDir);
   }
   await mergeScoreTables(input);
-  for (let k = 0; k < shards; k++) await fs.rm(shardPredictions(shardsDir, k), { recursive: true, force: true });
-  return { predictionsDir: outDir, images: await predictionCount(outDir), seconds: (Date.now() - started) / 1000 };
+  for (let k = 0; k < shards; k++) await fs.rm(shardTable(shardsDir, k), { force: true });
+  return { predictionsDir: outDir, images, seconds: (Date.now() - started) / 1000 };
 }
 
 /**

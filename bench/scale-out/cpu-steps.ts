@@ -5,8 +5,9 @@
 //   npx tsx bench/scale-out/cpu-steps.ts [--images 1000000] [--select 1000] [--dim 32] [--dir DIR]
 // The pool: N hard links to 64x48 PNGs in an images-only folder (ingest reads every file's header as
 // it would real images'); the embeddings: clustered unit rows (bench/selection/rows.ts); the predictions:
-// one KITTI file per image, hard links to 64 variants with 2 to 40 boxes of varied scores; from them, as
-// the GPU workers write them, the float32 embeddings matrix and the predictions' score table (timed apart).
+// a KITTI file per image in shards of SHARD_IMAGES, as the backend writes them, hard links to 64 variants with
+// 2 to 40 boxes of varied scores. From them, as the GPU workers and the merge write them (timed apart): the
+// float32 embeddings matrix, and each shard's predictions and score tables, joined into the round's.
 // Setup is not timed. Run it twice on one workspace for selection's own memory: the second run's ingest
 // finds the manifest. Targets (#14): ingest <= 2 minutes, CORAL selection of 1,000 <= 10 s, no process over 2 GB.
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -19,8 +20,7 @@ import { prepareProject } from '../../activities/prepare';
 import { selectBatch } from '../../activities/select';
 import type { SelectBatchInput } from '../../activities/types';
 import { parseLoopConfig } from '../../core/config/loop-config';
-import { writeScoreTable } from '../../core/scores/prediction-folder';
-import { scoreTableOf } from '../../core/scores/score-table';
+import { mergePoolShards, planPoolShards, shardImageNames } from '../../activities/pool-shards';
 import { readMatrixSummary, writeEmbeddingsMatrix } from '../../core/selection/embeddings-matrix';
 import { layout } from '../../core/workspace-layout';
 import { generateRows } from '../selection/rows';
@@ -54,11 +54,16 @@ function embeddingsCsv(file: string, n: number, dim: number): void {
   fs.closeSync(fd);
 }
 
-/** One KITTI prediction file per image: hard links to 64 variants of 2 to 40 boxes with varied scores. */
-function predictions(dir: string, n: number): void {
-  fs.mkdirSync(dir, { recursive: true });
+/** Images a shard of the pool's inference holds here (the loop's `shards.images` at a million). */
+const SHARD_IMAGES = 10_000;
+
+/**
+ * Each shard's predictions folder as the backend leaves it: a KITTI file per image, hard links to 64
+ * variants of 2 to 40 boxes with varied scores.
+ */
+async function shardPredictionFolders(shardsDir: string, shards: number): Promise<void> {
   const variants = Array.from({ length: 64 }, (_, v) => {
-    const file = path.join(dir, `.variant-${v}.txt`);
+    const file = path.join(shardsDir, `.variant-${v}.txt`);
     const boxes = 2 + ((v * 7) % 39);
     const lines = Array.from({ length: boxes }, (_, b) => {
       const score = (((v + 1) * (b + 3) * 37) % 97) / 100 + 0.02;
@@ -68,7 +73,13 @@ function predictions(dir: string, n: number): void {
     fs.writeFileSync(file, `${lines.join('\n')}\n`);
     return file;
   });
-  for (let i = 0; i < n; i++) fs.linkSync(variants[(i * 2654435761) % 64], path.join(dir, `${name(i)}.txt`));
+  let i = 0;
+  for (let k = 0; k < shards; k++) {
+    const folder = path.join(shardsDir, String(k), 'predictions');
+    fs.mkdirSync(folder, { recursive: true });
+    for (const image of await shardImageNames(shardsDir, k))
+      fs.linkSync(variants[(i++ * 2654435761) % 64], path.join(folder, `${path.parse(image).name}.txt`));
+  }
   for (const v of variants) fs.rmSync(v);
 }
 
@@ -114,10 +125,10 @@ async function main(): Promise<void> {
   const embeddingsPath = layout.embeddings(prepared.projectDir);
   if (!fs.existsSync(embeddingsPath)) embeddingsCsv(embeddingsPath, n, opts.dim);
   const predictionsDir = layout.predictions(prepared.projectDir, 1);
-  if (!fs.existsSync(predictionsDir)) predictions(predictionsDir, n);
   // What the GPU workers write for selection (#14 point 2): the float32 matrix beside the CSV, written by
-  // the embedding activity, and the score table, written shard by shard where each shard is inferred.
-  // Timed for the record, not among the CPU worker's steps; a kept workspace has them already.
+  // the embedding activity; each shard's predictions table and score table, written where the shard is
+  // inferred; and the merge's folder of tables and joined score table. Timed for the record, not among the
+  // CPU worker's steps; a kept workspace has them already.
   if (!(await readMatrixSummary(embeddingsPath)))
     rows.push(
       (
@@ -126,12 +137,19 @@ async function main(): Promise<void> {
         )
       ).row,
     );
-  if (!fs.existsSync(scoreTableOf(predictionsDir))) {
-    const names = Array.from({ length: n }, (_, i) => name(i));
+  if (!fs.existsSync(predictionsDir)) {
+    const shardsDir = layout.predictionShards(prepared.projectDir, 1);
+    const plan = await planPoolShards({
+      imagesDir: layout.poolImages(prepared.projectDir),
+      shardsDir,
+      shardImages: SHARD_IMAGES,
+    });
+    await shardPredictionFolders(shardsDir, plan.shards);
     rows.push(
       (
-        await timed('(GPU workers, each its shards) score table of the pool predictions', () =>
-          writeScoreTable(predictionsDir, names, scoreTableOf(predictionsDir)),
+        await timed(
+          `(GPU workers, each its shard; then the merge) ${plan.shards} shards' predictions and score tables`,
+          () => mergePoolShards({ shardsDir, shards: plan.shards, outDir: predictionsDir }),
         )
       ).row,
     );
@@ -157,7 +175,7 @@ async function main(): Promise<void> {
   rows.push(selection.row);
   if (selection.value.count !== opts.select) throw new Error(`selected ${selection.value.count}`);
 
-  const exported = await timed(`export of the batch with pre-labels`, () =>
+  const exported = await timed(`export of the batch with pre-labels (from the predictions tables)`, () =>
     asActivity(exportBatch, {
       projectDir: prepared.projectDir,
       round: 2,

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { cocoPredictions } from '../formats/coco-predictions';
 import type { ImageFile } from '../formats/images';
 import type { Box } from '../formats/kitti';
-import { readKittiFolder } from '../formats/kitti-folder';
+import { forEachPoolPrediction } from '../formats/pool-predictions';
 import { parseKitti } from '../formats/kitti';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { labelledSet } from '../project/labelled-set';
@@ -147,11 +147,14 @@ export async function writePushPlan(
     }
     const predictionsDir = layout.predictions(projectDir, round);
     if (!(await fs.stat(predictionsDir).catch(() => null))?.isDirectory()) continue;
-    const boxes = new Map(
-      [...(await readKittiFolder(predictionsDir, 'prediction', undefined, false))]
-        .filter(([name]) => pool.has(name))
-        .map(([name, found]) => [name, found.filter((b) => (b.score ?? 1) >= minScore)] as const),
-    );
+    const boxes = new Map<string, Box[]>();
+    await forEachPoolPrediction(predictionsDir, undefined, (name, found) => {
+      if (pool.has(name))
+        boxes.set(
+          name,
+          found.filter((b) => (b.score ?? 1) >= minScore),
+        );
+    });
     const coco = path.join(out, `${predictionsSource(round)}.coco.json`);
     sources.push({
       name: predictionsSource(round),

@@ -1,4 +1,5 @@
-// Scores read from a folder of KITTI predictions (one `<image name>.txt` per image), for CORAL and the CLI.
+// Scores read from a folder of KITTI predictions (one `<image name>.txt` per image, or a round's shards'
+// predictions tables, core/formats/pool-predictions.ts), for CORAL and the CLI.
 // A detector of several classes writes `<image name>.probs` beside each file: per KITTI line, the K class
 // probabilities of that box, which the uncertainty scores then use instead of a one-class [s, 1 - s].
 import { readFileSync } from 'node:fs';
@@ -8,6 +9,8 @@ import { fileStem } from '../formats/images';
 import { parseKitti, type Box } from '../formats/kitti';
 import { readKittiFolder } from '../formats/kitti-folder';
 import { formatProblem } from '../formats/problem';
+import { forEachPoolPrediction, predictionTables, readPoolPredictions } from '../formats/pool-predictions';
+import { rowLookup } from '../selection/row-lookup';
 import { readScoreTable, SCORE_TABLE_HEADER, scoreTableLine, scoreTableOf } from './score-table';
 import { writeFileAtomic } from '../io/atomic-write';
 import { detectionScores, imageScores, objectFrequencies, type ImageScores, type ScoreName } from './detection';
@@ -16,11 +19,20 @@ import { turnEvery } from '../io/event-loop-turn';
 /** Malformed lines quoted in the error (all are counted). */
 const PROBLEMS_QUOTED = 20;
 
-/** Scores per image: of every file in `dir`, or of `names` (a missing file means no boxes). */
+/**
+ * Scores per image: of every image in `dir` (a KITTI file per image, or a round's shards' tables), or of
+ * `names` (an image without a file or a line has no boxes).
+ */
 export async function scoresOfPredictionFolder(
   dir: string,
   names?: readonly string[],
 ): Promise<Map<string, ImageScores>> {
+  if (await predictionTables(dir)) {
+    // A round's pool predictions in shards' tables: an image of `names` in none has no boxes.
+    const predictions = await readPoolPredictions(dir, names);
+    for (const name of names ?? []) if (!predictions.has(name)) predictions.set(name, []);
+    return detectionScores(predictions);
+  }
   const predictions = await readKittiFolder(dir, 'prediction', names, names !== undefined);
   for (const [name, boxes] of predictions) await attachProbabilities(path.join(dir, `${name}.probs`), boxes);
   return detectionScores(predictions);
@@ -79,16 +91,22 @@ export async function forEachImageScores(
 
 /**
  * One `score` per embedding row; rows are image file names (`<image name><ext>`). From the pool inference's
- * score table when the loop wrote one beside the folder (score-table.ts), else from the folder's files.
+ * score table when the loop wrote one beside the folder (score-table.ts), else from the predictions
+ * (core/formats/pool-predictions.ts: the shards' tables or a file per image); an image without any has no boxes.
  */
 export async function rowScores(dir: string, rowFiles: readonly string[], score: ScoreName): Promise<Float64Array> {
   const names = rowFiles.map(fileStem);
   const table = scoreTableOf(dir);
   if (await fs.stat(table).catch(() => null)) return readScoreTable(table, names, score);
   const out = new Float64Array(names.length);
-  await forEachImageScores(dir, names, (i, scored) => {
+  const take = (i: number, scored: ReturnType<typeof imageScores>) => {
     out[i] = score === 'object_frequency' ? scored.frequency : scored.scores[score];
-  });
+  };
+  if (await predictionTables(dir)) {
+    // Shards' tables without their score table (it was removed): scored from the tables, streaming.
+    const rowOf = rowLookup(names);
+    await forEachPoolPrediction(dir, names, (name, boxes) => take(rowOf(name)!, imageScores(boxes)));
+  } else await forEachImageScores(dir, names, take);
   return score === 'object_frequency' ? objectFrequencies(out) : out;
 }
 

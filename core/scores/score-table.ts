@@ -7,7 +7,7 @@
 // `image` is the image's name (its prediction file's stem); numbers in JavaScript's shortest round-trip form,
 // so a score read back is the one computed from the files, bit for bit. `object_frequency` is mapped over the
 // rows selection reads (detection.ts), as it is from the files.
-import { createReadStream } from 'node:fs';
+import { forEachLine } from '../io/text-lines';
 import { rowLookup } from '../selection/row-lookup';
 import { objectFrequencies, SCORE_NAMES, type imageScores, type ScoreName } from './detection';
 
@@ -23,9 +23,6 @@ export function scoreTableLine(name: string, scored: ReturnType<typeof imageScor
   return [name, ...PER_IMAGE.map((s) => String(scored.scores[s])), String(scored.frequency)].join('\t');
 }
 
-/** Bytes of the table read at a time: the lines are scanned in place, never split into cells. */
-const READ_BYTES = 8 * 1024 * 1024;
-
 /**
  * `score` of each of `names` from the table, a block at a time; an image without a line has no boxes (as an
  * image without a prediction file). A malformed line throws naming `file:line`. Only the name and the one
@@ -36,9 +33,7 @@ export async function readScoreTable(file: string, names: readonly string[], sco
   const column = score === 'object_frequency' ? PER_IMAGE.length + 1 : PER_IMAGE.indexOf(score) + 1;
   const tabs = PER_IMAGE.length + 1;
   const out = new Float64Array(names.length);
-  let lineNumber = 0;
-  const take = (line: string) => {
-    lineNumber++;
+  const take = (line: string, lineNumber: number) => {
     if (lineNumber === 1) {
       if (line !== SCORE_TABLE_HEADER) throw new Error(`${file}:1: not a score table header: "${line.slice(0, 80)}"`);
       return;
@@ -62,19 +57,7 @@ export async function readScoreTable(file: string, names: readonly string[], sco
     const i = rowOf(line.slice(0, line.indexOf('\t')));
     if (i !== undefined) out[i] = value;
   };
-  let rest = '';
-  for await (const block of createReadStream(file, { encoding: 'utf8', highWaterMark: READ_BYTES })) {
-    const text = rest + (block as string);
-    let from = 0;
-    let newline: number;
-    while ((newline = text.indexOf('\n', from)) >= 0) {
-      take(text.slice(from, newline));
-      from = newline + 1;
-    }
-    rest = text.slice(from);
-  }
-  if (rest !== '') take(rest);
-  if (lineNumber === 0) throw new Error(`${file}: empty, not a score table`);
+  if ((await forEachLine(file, take)) === 0) throw new Error(`${file}: empty, not a score table`);
   // Images without a line: no boxes, raw frequency 0, as from the files.
   return score === 'object_frequency' ? objectFrequencies(out) : out;
 }

@@ -5,6 +5,8 @@
 // The loop embeds its pool in shards too (before the kill).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readPoolPredictions } from '../../core/formats/pool-predictions';
+import { layout } from '../../core/workspace-layout';
 import { readShardAttempts, type ShardAttemptRecord } from '../../activities/pool-shards';
 import { activeLearningLoop } from '../../workflows/active-learning-loop';
 import { CPU_TASK_QUEUE } from '../../workflows/task-queues';
@@ -86,10 +88,22 @@ test('SIGKILL of a GPU worker mid-shard: the other worker redoes that shard alon
   expect(retry.attempt).toBe(2);
   console.log(`shard worker kill: shard ${killedShard} of ${plan.shards} redone by pid ${retry.pid}`);
 
-  // The round's predictions: one file per pool image, no temp folders left.
-  expect(
-    fs.readdirSync(path.join(projectDir, 'rounds', '1', 'predictions')).filter((f) => f.endsWith('.txt')),
-  ).toHaveLength(plan.images);
+  // The round's predictions: one table per shard, every pool image in them, no temp folders left.
+  const predictionsDir = path.join(projectDir, 'rounds', '1', 'predictions');
+  expect(fs.readdirSync(predictionsDir).filter((f) => f.endsWith('.tsv'))).toHaveLength(plan.shards);
+  expect((await readPoolPredictions(predictionsDir)).size).toBe(plan.images);
+  // Round 2's batch took its pre-labels from those tables: each image's boxes from score 0.3 up, as KITTI files.
+  const exportDir = layout.annotate(projectDir, 2);
+  const batch = fs.readdirSync(path.join(exportDir, 'images')).map((f) => path.parse(f).name);
+  const predicted = await readPoolPredictions(predictionsDir, batch);
+  expect(predicted.size).toBe(batch.length);
+  for (const name of batch) {
+    const lines = fs
+      .readFileSync(path.join(exportDir, 'prelabels', `${name}.txt`), 'utf8')
+      .split('\n')
+      .filter(Boolean);
+    expect(lines).toHaveLength(predicted.get(name)!.filter((b) => b.score! >= 0.3).length);
+  }
   expect(leftoverPartials(projectDir)).toEqual([]);
 
   // One shard activity per shard in the fan-out's history (a retry is an attempt), none in the loop's.
