@@ -174,8 +174,8 @@ export async function mergePoolShards(input: MergeShardsInput): Promise<InferRes
 }
 
 /**
- * The shards' score tables joined in shard order beside the merged folder (scoreTableOf), unless it is there;
- * none when a shard has no table (one inferred before tables existed): selection then reads the files.
+ * The shards' score tables joined in shard order beside the merged folder (scoreTableOf), unless it is there.
+ * Every tabulated shard has one; should one be missing, none is written and selection scores the tables.
  */
 async function mergeScoreTables({ outDir, shardsDir, shards }: MergeShardsInput): Promise<void> {
   const out = scoreTableOf(outDir);

@@ -18,7 +18,7 @@ interface Container {
   args: string[];
   envFrom?: { configMapRef?: { name: string } }[];
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
-  resources: { limits?: Record<string, unknown> };
+  resources: { limits?: Record<string, unknown>; requests?: Record<string, unknown> };
   volumeMounts: { name: string; mountPath: string }[];
 }
 interface Deployment {
@@ -56,6 +56,8 @@ const WORKER_ENV = [
   DATA_ROOTS_ENV,
   PAYLOAD_KEY_ENV,
   PAYLOAD_KEY_ID_ENV,
+  // Read by Node itself: the CPU worker's heap limit (docs/operations.md).
+  'NODE_OPTIONS',
 ];
 
 test('every file the kustomization lists exists and holds the two worker Deployments', () => {
@@ -94,6 +96,16 @@ test("the workers' arguments are ones `pomona worker` accepts; one task per GPU"
   const concurrency = gpu.args[gpu.args.indexOf('--gpu-concurrency') + 1];
   expect(gpu.args.slice(0, 2)).toEqual(['--queues', 'gpu']);
   expect(Number(concurrency)).toBe(gpu.resources.limits?.['nvidia.com/gpu']);
+});
+
+test("the CPU worker's heap limit stays under its memory request", () => {
+  const c = worker('pomona-cpu-worker').containers[0];
+  const options = c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+  const heapMb = Number(/--max-old-space-size=(\d+)/.exec(options)?.[1]);
+  expect(heapMb).toBeGreaterThan(0);
+  const request = String(c.resources.requests?.memory);
+  expect(request).toMatch(/^\d+Gi$/);
+  expect(heapMb).toBeLessThan(parseInt(request, 10) * 1024);
 });
 
 test('both queues see the workspace at the same path, from the same claim', () => {
