@@ -35,7 +35,9 @@ export async function exportBatch(input: ExportBatchInput): Promise<ExportedBatc
   let prelabels = false;
   const classes = input.classes ?? [...DEFAULT_CLASSES];
   const kept = new Map<string, Box[]>();
-  const predicted = input.prelabelsDir ? await readPoolPredictions(input.prelabelsDir, selection.images) : undefined;
+  // No folder (the last inference's output removed by hand): the batch goes out without pre-labels, as before.
+  const prelabelsThere = input.prelabelsDir && (await fs.stat(input.prelabelsDir).catch(() => null))?.isDirectory();
+  const predicted = prelabelsThere ? await readPoolPredictions(input.prelabelsDir!, selection.images) : undefined;
   for (const name of selection.images) {
     const image = byName.get(name);
     if (!image) throw new Error(`${input.selectionPath}: ${name} is not in the manifest`);
