@@ -2,7 +2,7 @@
 // K images from N x D embeddings weighted by each image's score from its predictions, and the export of the
 // batch with pre-labels; the wall time of each and the process's peak RSS after it (process.resourceUsage,
 // a running maximum), run as the CPU worker runs them (each activity function in an activity context).
-//   npx tsx bench/scale-out/cpu-steps.ts [--images 1000000] [--select 1000] [--dim 32] [--dir DIR]
+//   npx tsx bench/scale-out/cpu-steps.ts [--images 1000000] [--select 1000] [--dim 32] [--labelled 1000] [--dir DIR]
 // The pool: N hard links to 64x48 PNGs in an images-only folder (ingest reads every file's header as
 // it would real images'); the embeddings: clustered unit rows (bench/selection/rows.ts); the predictions:
 // a KITTI file per image in shards of SHARD_IMAGES, as the backend writes them, hard links to 64 variants with
@@ -30,10 +30,11 @@ const opts = new Command()
   .option('--images <n>', 'pool images', Number, 1_000_000)
   .option('--select <n>', 'images CORAL selects', Number, 1000)
   .option('--dim <n>', 'embedding width', Number, 32)
+  .option('--labelled <n>', 'images labelled before the selection (its centres, as from round 2 on)', Number, 1000)
   .option('--dir <dir>', 'work folder (the dataset is kept for another run)')
   .option('--workspace <dir>', "a workspace of an earlier run, kept: its project's ingest is reused (timed as a retry)")
   .parse()
-  .opts<{ images: number; select: number; dim: number; dir?: string; workspace?: string }>();
+  .opts<{ images: number; select: number; dim: number; labelled: number; dir?: string; workspace?: string }>();
 
 const peakMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -157,11 +158,26 @@ async function main(): Promise<void> {
   // a kept workspace's earlier selection and export would be returned as they are
   fs.rmSync(path.join(prepared.projectDir, 'rounds', '2'), { recursive: true, force: true });
 
+  // The labelled set a round-2 selection starts from: every `images / labelled`-th pool image, spread over
+  // the pool as a first batch is. Its rows are the selection's first centres.
+  const labelledPath = path.join(prepared.projectDir, 'rounds', '1', 'labelled.json');
+  const step = Math.max(1, Math.floor(n / Math.max(1, opts.labelled)));
+  const labelled = Array.from({ length: Math.min(opts.labelled, n) }, (_, j) => name(j * step));
+  fs.mkdirSync(path.dirname(labelledPath), { recursive: true });
+  fs.writeFileSync(
+    labelledPath,
+    JSON.stringify({
+      round: 1,
+      images: labelled.map((l) => ({ name: l, image: `${l}.png`, labels: `${l}.txt`, round: 1 })),
+    }),
+  );
+
   const coral: SelectBatchInput = {
     projectDir: prepared.projectDir,
     manifestPath: prepared.manifestPath,
     embeddingsPath,
     round: 2,
+    labelledPath: opts.labelled > 0 ? labelledPath : undefined,
     method: 'CORAL',
     size: { batchSize: opts.select },
     seed: 2,
@@ -169,8 +185,9 @@ async function main(): Promise<void> {
     score: config.selection.rounds.score,
     strength: config.selection.rounds.strength,
   };
-  const selection = await timed(`CORAL selection of ${opts.select} (embeddings matrix, score table)`, () =>
-    asActivity(selectBatch, coral),
+  const selection = await timed(
+    `CORAL selection of ${opts.select}, ${opts.labelled} labelled (embeddings matrix, score table)`,
+    () => asActivity(selectBatch, coral),
   );
   rows.push(selection.row);
   if (selection.value.count !== opts.select) throw new Error(`selected ${selection.value.count}`);
