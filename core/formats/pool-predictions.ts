@@ -10,6 +10,7 @@ import type { Box } from './kitti';
 import { forEachPredictionsTableImage } from './predictions-table';
 
 export const PREDICTION_TABLES_INDEX = 'tables.json';
+const FILES_AT_A_TIME = 1000;
 const TABLES_FORMAT = 'pomona-prediction-tables/1';
 
 export interface PredictionTablesIndex {
@@ -60,10 +61,10 @@ export async function forEachPoolPrediction(
   const files = (await fs.readdir(dir)).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -'.txt'.length));
   const present = new Set(files);
   const listed = names ? names.filter((n) => present.has(n)) : files.sort();
-  for (const name of listed) {
-    const boxes = (await readKittiFolder(dir, 'prediction', [name], true)).get(name) ?? [];
-    visit(name, boxes);
-  }
+  // A thousand files at a time: one map of theirs in memory, never the pool's.
+  for (let at = 0; at < listed.length; at += FILES_AT_A_TIME)
+    for (const [name, boxes] of await readKittiFolder(dir, 'prediction', listed.slice(at, at + FILES_AT_A_TIME), true))
+      visit(name, boxes);
 }
 
 /** The boxes of `names` (of every image when not given) as one map: for a batch, not for the whole pool. */
