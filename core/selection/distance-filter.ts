@@ -15,6 +15,8 @@ import { mulberry32 } from './random';
 
 /** Rows longer than this could overflow float32 squares: no filter for them. */
 const SAFE_NORM = 1e15;
+/** 2^-24, float32's unit roundoff. */
+const FLOAT32_ROUNDOFF = 5.960464477539063e-8;
 const PAGE_BYTES = 65536;
 /** The module's memory is declared with 65536 pages at most (package.json's build:wasm): 4 GiB. */
 const MAX_PAGES = 65536;
@@ -51,6 +53,11 @@ export interface DistanceFilter {
    */
   tightenUpperBound(row: number, from: number, to: number, ub: number, stopBelow: number): number;
   scanEnd(): number;
+  /**
+   * At least the upper bound tightenUpperBound gives any row for a centre equal to it in float32: below it
+   * the kernel cannot tell a copy from a near-copy, only an exact distance can.
+   */
+  readonly zeroLevel: number;
 }
 
 export function distanceFilterWasmPath(): string {
@@ -190,7 +197,11 @@ export function createDistanceFilter(
   }
   wasm.rowStats(n, normsPtr, signsPtr);
   const rowNorms = new Float64Array(buffer, normsPtr, n);
-  for (let i = 0; i < n; i++) if (!(rowNorms[i] <= SAFE_NORM)) return null;
+  let largestRowNorm = 0;
+  for (let i = 0; i < n; i++) {
+    if (!(rowNorms[i] <= SAFE_NORM)) return null;
+    largestRowNorm = Math.max(largestRowNorm, rowNorms[i]);
+  }
   let count = 0;
   let largestCentreNorm = 0;
   // At least |x| + |c| for every centre so far (rowStats' norms are upper bounds).
@@ -212,5 +223,9 @@ export function createDistanceFilter(
       return wasm.tightenUpperBound(row, from, to, ub, normBound(row), stopBelow);
     },
     scanEnd: () => wasm.lastScanEnd(),
+    // The kernel's bound at s = 0 is (sqrt(D 2^-148 / (1 - g)) + 2^-24 (|x| + |c|) + 1e-37) (1 + 1e-9)
+    // (wasm/distance-filter.as.ts), |x| + |c| at most twice the largest row norm; twice its terms, rounded
+    // up, keep clear of every rounding. One number for every row, so that the engine reads it once.
+    zeroLevel: 2 * (FLOAT32_ROUNDOFF * 2 * largestRowNorm + 1e-21 * Math.sqrt(dimPadded)),
   };
 }

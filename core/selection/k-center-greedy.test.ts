@@ -164,6 +164,43 @@ describe('lazy k-center greedy gives the plain greedy picks exactly', () => {
     }
   });
 
+  test('exact copies (of centres, of each other, near-copies beside them): same picks, ties to the lowest index', () => {
+    const dim = 24;
+    const n = 300;
+    const base = gaussianRows(n, dim, 21);
+    const data = Float64Array.from(base.data);
+    // rows 0-9 are originals; rows i = 2 (mod 3) copy row i mod 10, rows i = 1 (mod 6) are near-copies of
+    // it (one value moved by 1e-9, below float32's resolution of these rows); batches of 200 and 250 run
+    // out of the other rows, so that the near-copies and then the copies are picked too
+    for (let i = 10; i < n; i++) {
+      if (i % 3 !== 2 && i % 6 !== 1) continue;
+      data.copyWithin(i * dim, (i % 10) * dim, ((i % 10) + 1) * dim);
+      if (i % 6 === 1) data[i * dim + (i % dim)] += 1e-9;
+    }
+    const copies: Embeddings = { ...base, data };
+    const allSame: Embeddings = {
+      ...base,
+      data: Float64Array.from({ length: n * dim }, (_, k) => base.data[k % dim]),
+    };
+    const rand = mulberry32(22);
+    const w = Array.from({ length: n }, () => rand());
+    for (const [rows, options, weights] of [
+      [copies, { batchSize: 200, preselected: [0, 1, 2, 3] }, undefined],
+      [copies, { batchSize: 200, preselected: [0, 1, 2, 3] }, { w, strength: 1 }],
+      [copies, { batchSize: 250 }, { w, strength: 2 }],
+      [allSame, { batchSize: 50, preselected: [7] }, undefined],
+      [allSame, { batchSize: 50, preselected: [7, 8] }, { w, strength: 1 }],
+      [{ ...allSame, data: new Float32Array(allSame.data) }, { batchSize: 50, preselected: [3] }, undefined],
+    ] as [Embeddings, CoresetOptions, { w: number[]; strength: number } | undefined][]) {
+      const expected = plainGreedy(rows, options, weights);
+      const { filtered, exact } = bothKernels(rows, options, weights);
+      expect(filtered).toEqual(expected);
+      expect(exact).toEqual(expected);
+    }
+    // with every row the same, every distance is 0: the lowest open indices, in order (CORESET)
+    expect(plainGreedy(allSame, { batchSize: 5, preselected: [7] }).picks).toEqual([0, 1, 2, 3, 4]);
+  });
+
   test('rows read into the kernel memory (allocateEmbeddingValues): used in place, same picks, run after run', () => {
     for (const dim of [36, 132]) {
       // 132 values: sketches too, in the regions after the rows.

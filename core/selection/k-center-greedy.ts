@@ -15,6 +15,10 @@
 //   distance bounds d(i) from above). The exact float64 d(i) is computed only for a row that reaches the
 //   top up to date (about once per pick), against the few centres the float32 lower bound cannot prove
 //   farther than its nearest; if it is still on top, it is the argmax.
+// - A copy of a centre (d = 0) gets a float32 bound of about 2^-24 |x| at best, which no further centre can
+//   lower and which ties with every other copy, so in a pool of copies every row would be compared with every
+//   centre (70 s at 200,000 rows). A row at the top with a bound that low (the filter's zeroLevel) is made
+//   exact at once instead; an exact 0 ends its search (bench/selection/copies.ts).
 // Memory: O(N) for the bounds and the heap, plus the filter's float32 rows (the embeddings themselves when
 // they were read into its memory, else a copy, distance-filter.ts); no N x N or N x k matrix.
 import type { DistanceFilter } from './distance-filter';
@@ -73,6 +77,8 @@ export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
     return Math.sqrt(d2);
   };
 
+  // Below this a float32 bound cannot tell a copy of a centre from a near-copy.
+  const zeroLevel = filter ? filter.zeroLevel : 0;
   // bound(i) >= d(i) always: the least of (upper bounds of) its distances to centres it was compared with,
   // among them all of [0, seen(i)). exact(i): bound(i) is d(i) over those centres, exactly (always so
   // without the filter).
@@ -99,6 +105,7 @@ export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
         c++;
         if (d < u) {
           u = d;
+          if (u === 0) c = m; // nothing is nearer than a copy
           if (valueOf(i, u) < limit) break;
         }
       }
@@ -120,6 +127,7 @@ export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
       if (filter) c = filter.firstCandidateCentre(i, c, m, Math.min(u, d));
       if (c === m) break;
       d = Math.min(d, exactDistance(i, centres[c]));
+      if (d === 0) break;
     }
     bound[i] = d;
     exact[i] = 1;
@@ -192,6 +200,14 @@ export function kCenterGreedy(problem: GreedyProblem): GreedyOutcome {
       const top = heap[0];
       if (seen[top] === m) {
         if (exact[top]) return top;
+        heapKey[0] = exactify(top);
+        siftDown(0);
+        continue;
+      }
+      // Maybe a copy of a centre (float32 cannot tell): its exact distance settles it at once, so that a pool
+      // of copies does not compare every row with every centre.
+      if (bound[top] <= zeroLevel) {
+        seen[top] = m;
         heapKey[0] = exactify(top);
         siftDown(0);
         continue;
