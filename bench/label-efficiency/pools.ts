@@ -32,6 +32,8 @@ export interface PoolOptions {
   frames: number;
   overlap: number;
   tail: number;
+  /** sequences: sigma of the rows' log length (`synth --length-spread`); 0: every row `frames` long. */
+  lengthSpread: number;
   valSequences: number;
   valFrames: number;
   /** trees: tile side in px. */
@@ -143,10 +145,11 @@ export async function buildPool(work: string, o: PoolOptions): Promise<Pool> {
       description: `independent synthetic orchard images (\`synth --count ${o.pool + o.val} --seed ${o.dataSeed}\`, ${o.width}x${o.height}), ${o.pool} pool + ${o.val} validation images, one seeded split`,
     };
   }
-  const knobs = ['--overlap', o.overlap, '--tail', o.tail];
+  const spread = o.lengthSpread ? ['--length-spread', o.lengthSpread] : [];
+  const knobs = ['--overlap', o.overlap, '--tail', o.tail, ...spread];
   const poolDir = path.join(
     work,
-    `sequences-${o.dataSeed}-${o.sequences}x${o.frames}-${o.overlap}-${o.tail}-${o.width}x${o.height}`,
+    `sequences-${o.dataSeed}-${o.sequences}x${o.frames}-${o.overlap}-${o.tail}${o.lengthSpread ? `-ls${o.lengthSpread}` : ''}-${o.width}x${o.height}`,
   );
   synth(poolDir, ['--sequences', o.sequences, '--frames', o.frames, ...knobs, '--seed', o.dataSeed, ...size]);
   // Validation: other rows of the same distribution, frames spread along each row (overlap 0.5).
@@ -176,7 +179,7 @@ export async function buildPool(work: string, o: PoolOptions): Promise<Pool> {
     poolScenes: scenesOf(poolDir),
     valScenes: scenesOf(valDir),
     description:
-      `video-like sequences (\`synth --sequences ${o.sequences} --frames ${o.frames} --overlap ${o.overlap} --tail ${o.tail} --seed ${o.dataSeed}\`, ${o.width}x${o.height}): ` +
+      `video-like sequences (\`synth --sequences ${o.sequences} --frames ${o.frames} --overlap ${o.overlap} --tail ${o.tail}${o.lengthSpread ? ` --length-spread ${o.lengthSpread}` : ''} --seed ${o.dataSeed}\`, ${o.width}x${o.height}): ` +
       `${pool.length} pool frames; validation ${val.length} frames of ${o.valSequences} other rows (\`--seed ${o.dataSeed + 1} --frames ${o.valFrames} --overlap 0.5\`)`,
   };
 }

@@ -39,6 +39,8 @@ const { values } = parseArgs({
     frames: { type: 'string', default: '30' },
     overlap: { type: 'string', default: '0.9' },
     tail: { type: 'string', default: '1' },
+    // rows of different lengths: sigma of their log length (synth --length-spread), 0 = all --frames long
+    'length-spread': { type: 'string', default: '0' },
     'val-sequences': { type: 'string', default: '40' },
     'val-frames': { type: 'string', default: '5' },
     // trees: tile side (150: 272 tiles, so 150 labels leave 45% of the pool unlabelled)
@@ -100,6 +102,7 @@ const poolOptions = {
   frames: Number(values.frames),
   overlap: Number(values.overlap),
   tail: Number(values.tail),
+  lengthSpread: Number(values['length-spread']),
   valSequences: Number(values['val-sequences']),
   valFrames: Number(values['val-frames']),
   tile: Number(values.tile),

@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--overlap", type=float, help="with --sequences: share of a frame's width that the next frame repeats (default 0.9)")
     s.add_argument("--tail", type=float, help="with --sequences: long tail of conditions, P(k) ~ (k+1)^-tail, 0 = uniform (default 1)")
     s.add_argument("--orchards", type=int, help="with --sequences: orchards the rows belong to (default 3)")
+    s.add_argument("--length-spread", type=float,
+                   help="with --sequences: rows of different lengths, lognormal with mean --frames and this sigma (default 0: all equal)")
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--width", type=int, default=640)
     s.add_argument("--height", type=int, default=360)
@@ -94,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-SEQUENCE_KNOBS = ("frames", "overlap", "tail", "orchards")
+SEQUENCE_KNOBS = ("frames", "overlap", "tail", "orchards", "length_spread")
 
 
 def main(argv=None) -> int:
@@ -126,7 +128,7 @@ def _run(args: argparse.Namespace) -> int:
             sequences.generate(args.out, args.sequences, seed=args.seed, width=args.width, height=args.height, style=args.style, **knobs)
             return 0
         if knobs:
-            raise InputError(f"--{next(iter(knobs))}: only with --sequences")
+            raise InputError(f"--{next(iter(knobs)).replace('_', '-')}: only with --sequences")
         from . import synth
 
         synth.generate(args.out, args.count, args.seed, args.width, args.height, args.style, args.colour_classes)

@@ -8,6 +8,10 @@ layout of `synth.py` (images/, masks/, scenes.json; frame `<sequence>_<frame>` i
 - Its row is painted once as a strip of width W + (F - 1) * step, step = max(1, round(W * (1 - overlap))),
   with apples, leaves and trunks at the densities of single images; frame f is the window at x = f * step.
   Neighbouring frames share `overlap` of their width: with F, the redundancy knob.
+- Rows of different lengths (`length_spread` = sigma > 0): sequence s has F_s = round(F * exp(sigma z_s -
+  sigma^2 / 2)) frames (at least 1, at most 20 F), z_s ~ N(0, 1) from its own generator, so F is the mean
+  length and a few long rows (a camera that kept running) hold much of the pool. With sigma 0 (the default)
+  every row has F frames, and the pool is the same as before the knob existed.
 - Per frame the camera bobs up to BOB_FRACTION of the height, exposure drifts (x N(1, 0.03)) and sensor
   noise is drawn anew, so no two frames are the same image.
 - Conditions, ordered from common to rare (CONDITIONS): P(condition k) = (k + 1)^-tail / sum_j (j + 1)^-tail,
@@ -39,6 +43,8 @@ CONDITIONS = {
 BOB_FRACTION = 0.03
 SEQUENCE_STREAM = 7  # keeps sequence generators apart from synth.render's image generators
 ORCHARD_STREAM = 8
+LENGTH_STREAM = 9  # its own stream, so that sigma 0 draws nothing and leaves the rows as they were
+MAX_LENGTH_FACTOR = 20
 
 
 def condition_probabilities(tail: float) -> dict[str, float]:
@@ -46,7 +52,16 @@ def condition_probabilities(tail: float) -> dict[str, float]:
     return dict(zip(CONDITIONS, weights / weights.sum()))
 
 
-def check(sequences: int, frames: int, overlap: float, tail: float, orchards: int) -> None:
+def sequence_length(seed: int, sequence: int, frames: int, length_spread: float, style: str = "orchard") -> int:
+    """Frames of sequence `sequence`: `frames` when length_spread is 0, else lognormal with mean `frames`."""
+    if length_spread == 0:
+        return frames
+    z = np.random.default_rng([seed, LENGTH_STREAM, sequence, synth.STYLES.index(style)]).standard_normal()
+    length = round(frames * np.exp(length_spread * z - length_spread**2 / 2))
+    return int(min(max(length, 1), MAX_LENGTH_FACTOR * frames))
+
+
+def check(sequences: int, frames: int, overlap: float, tail: float, orchards: int, length_spread: float = 0.0) -> None:
     if sequences < 0:
         raise InputError(f"--sequences {sequences}: need 0 or more")
     if frames < 1:
@@ -57,15 +72,18 @@ def check(sequences: int, frames: int, overlap: float, tail: float, orchards: in
         raise InputError(f"--tail {tail}: need 0 or more (0: all conditions equally often)")
     if orchards < 1:
         raise InputError(f"--orchards {orchards}: need at least 1")
+    if not 0 <= length_spread <= 3:
+        raise InputError(f"--length-spread {length_spread}: need 0 to 3 (the sigma of log row length; 0: every row --frames long)")
 
 
 def generate(out: str, sequences: int, frames: int = 30, seed: int = 0, width: int = 640, height: int = 360, style: str = "orchard",
-             overlap: float = 0.9, tail: float = 1.0, orchards: int = 3) -> None:
+             overlap: float = 0.9, tail: float = 1.0, orchards: int = 3, length_spread: float = 0.0) -> None:
     synth.check_look(style, width, height)
-    check(sequences, frames, overlap, tail, orchards)
+    check(sequences, frames, overlap, tail, orchards, length_spread)
     synth.write_pool(out, ((f"s{s:04d}_f{f:03d}", *frame)
                            for s in range(sequences)
-                           for f, frame in enumerate(render_sequence(seed, s, frames, width, height, style, overlap, tail, orchards))))
+                           for f, frame in enumerate(render_sequence(seed, s, sequence_length(seed, s, frames, length_spread, style),
+                                                                     width, height, style, overlap, tail, orchards))))
 
 
 def sequence_condition(rng: np.random.Generator, tail: float) -> str:

@@ -85,6 +85,23 @@ def test_conditions_follow_the_tail():
     assert skewed["sunny"] > 5 * skewed["backlight"]
 
 
+def test_rows_of_different_lengths(tmp_path):
+    lengths = [sequences.sequence_length(2000, s, 30, 1.5) for s in range(400)]
+    assert [sequences.sequence_length(2000, s, 30, 0.0) for s in range(5)] == [30] * 5
+    assert lengths == [sequences.sequence_length(2000, s, 30, 1.5) for s in range(400)]  # deterministic per seed
+    assert 1 <= min(lengths) <= 5 and max(lengths) >= 200 and max(lengths) <= 600
+    assert 20 < np.mean(lengths) < 40  # mean --frames
+    top = sorted(lengths, reverse=True)
+    assert sum(top[:20]) > 0.4 * sum(lengths)  # 5% of the rows hold much of the pool
+    # on disk: sequence s has its own length; the knob leaves the rows' content as without it
+    sequences.generate(str(tmp_path / "spread"), 3, 4, seed=7, width=96, height=64, length_spread=1.5)
+    sequences.generate(str(tmp_path / "even"), 3, 4, seed=7, width=96, height=64)
+    spread = json.loads((tmp_path / "spread" / "scenes.json").read_text())
+    assert Counter(a["sequence"] for a in spread.values()) == {s: sequences.sequence_length(7, s, 4, 1.5) for s in range(3)}
+    even = json.loads((tmp_path / "even" / "scenes.json").read_text())
+    assert {a["scene"] for a in spread.values()} == {a["scene"] for a in even.values()}
+
+
 def test_backlight_is_shaded_under_a_glare_in_the_upper_right():
     img, _, _ = synth.paint(np.random.default_rng(0), 160, 90, "orchard", "mid", "low", "red")
     sunny = synth.apply_light(img, "bright", np.random.default_rng(1))
@@ -96,7 +113,8 @@ def test_backlight_is_shaded_under_a_glare_in_the_upper_right():
 @pytest.mark.parametrize(
     "args, flag",
     [((0, 0, 0.9, 1.0, 1), "--frames 0"), ((1, 5, 1.0, 1.0, 1), "--overlap 1.0"), ((1, 5, -0.1, 1.0, 1), "--overlap -0.1"),
-     ((1, 5, 0.9, -1.0, 1), "--tail -1.0"), ((1, 5, 0.9, 1.0, 0), "--orchards 0"), ((-1, 5, 0.9, 1.0, 1), "--sequences -1")],
+     ((1, 5, 0.9, -1.0, 1), "--tail -1.0"), ((1, 5, 0.9, 1.0, 0), "--orchards 0"), ((-1, 5, 0.9, 1.0, 1), "--sequences -1"),
+     ((1, 5, 0.9, 1.0, 1, -0.5), "--length-spread -0.5"), ((1, 5, 0.9, 1.0, 1, 4.0), "--length-spread 4.0")],
 )
 def test_bad_knobs_name_their_flag(args, flag):
     with pytest.raises(InputError, match=flag):
@@ -110,3 +128,5 @@ def test_count_and_sequences_are_exclusive(tmp_path):
     assert proc.returncode == 2 and proc.stderr.strip() == "error: --overlap 1.5: need 0 <= overlap < 1 (the share of a frame its neighbour repeats)"
     proc = run_cli("synth", "--out", tmp_path, "--count", 2, "--tail", 2, "--seed", 0)
     assert proc.returncode == 2 and proc.stderr.strip() == "error: --tail: only with --sequences"
+    proc = run_cli("synth", "--out", tmp_path, "--count", 2, "--length-spread", 1, "--seed", 0)
+    assert proc.returncode == 2 and proc.stderr.strip() == "error: --length-spread: only with --sequences"
