@@ -135,18 +135,32 @@ test('report of a single process: one run line, no trainer-seed section when fir
 
 test('writeReport writes the page with one section and both plots per pool', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pomona-le-report-'));
-  const files = ['independent', 'sequences'].map((data) => {
-    const file = path.join(dir, `results-${data}.json`);
-    fs.writeFileSync(file, JSON.stringify({ ...results, settings: { ...results.settings, data } }));
+  // a sequence pool with rows of unequal length is a pool of its own: its file, section, title and plots
+  const files = [
+    ['independent', {}],
+    ['sequences', {}],
+    ['sequences-long-rows', { lengthSpread: 1.5 }],
+  ].map(([label, extra]) => {
+    const file = path.join(dir, `results-${label as string}.json`);
+    const data = (label as string).split('-')[0];
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ ...results, settings: { ...results.settings, data, ...(extra as object) } }),
+    );
     return file;
   });
-  expect(defaultResultsFiles(dir)).toEqual([files[1], files[0]]);
+  expect(defaultResultsFiles(dir)).toEqual([files[1], files[2], files[0]]);
   await writeReport(defaultResultsFiles(dir), dir, 'le');
   const doc = fs.readFileSync(path.join(dir, 'le.md'), 'utf8');
   expect(doc.indexOf('![mAP@0.5 vs labelled images](le-sequences.png)')).toBeLessThan(
+    doc.indexOf('![mAP@0.5 vs labelled images](le-sequences-long-rows.png)'),
+  );
+  expect(doc.indexOf('![mAP@0.5 vs labelled images](le-sequences-long-rows.png)')).toBeLessThan(
     doc.indexOf('![mAP@0.5 vs labelled images](le-independent.png)'),
   );
-  for (const data of ['independent', 'sequences']) {
+  expect(doc).toContain('## Video-like sequences, rows of unequal length');
+  expect(doc.match(/^## Video-like sequences$/gm)).toHaveLength(1);
+  for (const data of ['independent', 'sequences', 'sequences-long-rows']) {
     const svg = fs.readFileSync(path.join(dir, `le-${data}.svg`), 'utf8');
     expect(svg.match(/<polyline /g)).toHaveLength(3);
     const png = PNG.sync.read(fs.readFileSync(path.join(dir, `le-${data}.png`)));

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { curves, labelsToReach, type CurvePoint } from './curve';
 import { learningCurveSvg } from './plot';
-import type { BenchMachine, BenchResults } from './results';
+import { poolLabel, type BenchMachine, type BenchResults } from './results';
 import { strategyMethods } from './strategy';
 
 /** Targets (issue 11): on the sequence pool the best strategy needs at most half of RANDOM's labels and
@@ -19,8 +19,10 @@ const POOL_TITLES: Record<string, string> = {
   sequences: 'Video-like sequences',
   independent: 'Independent images',
   trees: 'Real tree photographs',
+  'sequences-long-rows': 'Video-like sequences, rows of unequal length',
 };
 const poolKind = (r: BenchResults) => r.settings.data ?? 'independent';
+const poolTitle = (r: BenchResults) => POOL_TITLES[poolLabel(r.settings)] ?? poolLabel(r.settings);
 
 const fmt = (v: number) => v.toFixed(3);
 const cell = (p: CurvePoint | undefined) => (p ? `${fmt(p.mean)} (${fmt(p.min)}-${fmt(p.max)})` : '-');
@@ -179,7 +181,7 @@ export function poolSection(r: BenchResults, plotName: string, scenes?: Record<s
   const random = c.get('RANDOM');
   const counts = [...new Set([...c.values()].flat().map((p) => p.labelled))].sort((a, b) => a - b);
   const lines: string[] = [];
-  lines.push(`## ${POOL_TITLES[poolKind(r)] ?? poolKind(r)}`);
+  lines.push(`## ${poolTitle(r)}`);
   lines.push('');
   lines.push(
     `Pool: ${r.dataDescription ?? `synthetic orchard (\`synth --seed ${s.dataSeed}\`, 640x360), ${s.pool} pool + ${s.val} validation images, fixed split`}.`,
@@ -387,7 +389,12 @@ const TRIED = `## What was tried
 /** The results files of the page: every results-<pool>.json in bench/label-efficiency, sequences first. */
 export function defaultResultsFiles(dir = path.join(repositoryRoot(), 'bench', 'label-efficiency')): string[] {
   const order = (f: string) =>
-    ['results-sequences.json', 'results-independent.json', 'results-trees.json'].indexOf(f) + 1 || 9;
+    [
+      'results-sequences.json',
+      'results-sequences-long-rows.json',
+      'results-independent.json',
+      'results-trees.json',
+    ].indexOf(f) + 1 || 9;
   return fs
     .readdirSync(dir)
     .filter((f) => /^results-.+\.json$/.test(f))
@@ -419,11 +426,10 @@ export async function writeReport(
       : results.dataDir && fs.existsSync(scenesPath)
         ? (JSON.parse(fs.readFileSync(scenesPath, 'utf8')) as Record<string, { scene: string }>)
         : undefined;
-    const kind = poolKind(results);
-    const plotName = `${name}-${kind}`;
+    const plotName = `${name}-${poolLabel(results.settings)}`;
     const svg = learningCurveSvg(
       curves(results.runs),
-      `${POOL_TITLES[kind] ?? kind} (${new Set(results.runs.map((x) => x.seed)).size} seed(s))`,
+      `${poolTitle(results)} (${new Set(results.runs.map((x) => x.seed)).size} seed(s))`,
     );
     fs.writeFileSync(path.join(docsDir, `${plotName}.svg`), svg);
     const png = new Resvg(svg, {

@@ -18,6 +18,8 @@ export interface BenchSettings {
   inputSize: string;
   batchSize: number;
   score: string;
+  /** sequences: `synth --length-spread` of the pool's rows (absent: every row the same length). */
+  lengthSpread?: number;
   /** `:dedup` strategies' deduplication distance (absent when none ran). */
   dedupDistance?: number;
   device: string;
@@ -25,6 +27,13 @@ export interface BenchSettings {
   embedding?: string;
   backbone?: string;
 }
+
+/**
+ * The pool's name in file names and titles: its kind, and `sequences-long-rows` for a sequence pool with rows
+ * of unequal length (its results file is results-<label>.json, beside the equal-rows pool's).
+ */
+export const poolLabel = (s: Pick<BenchSettings, 'data' | 'lengthSpread'>): string =>
+  (s.data ?? 'independent') + (s.lengthSpread ? '-long-rows' : '');
 
 export interface BenchMachine {
   cpus: number;

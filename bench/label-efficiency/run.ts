@@ -17,7 +17,7 @@ import { readEmbeddingsCsv } from '../../core/selection/embeddings-csv';
 import { needsScores, selectRows } from '../../core/selection/select';
 import type { Run } from './curve';
 import { buildPool, POOL_KINDS, type PoolKind } from './pools';
-import { mergeResults, type BenchResults, type BenchSettings } from './results';
+import { mergeResults, poolLabel, type BenchResults, type BenchSettings } from './results';
 import { repositoryRoot } from '../../core/io/repository-root';
 import { scoreRound } from './score-round';
 import { strategyMethods } from './strategy';
@@ -122,6 +122,7 @@ const settings: BenchSettings = {
   inputSize: values['input-size'],
   batchSize: Number(values['batch-size']),
   score: values.score,
+  ...(poolOptions.kind === 'sequences' && poolOptions.lengthSpread ? { lengthSpread: poolOptions.lengthSpread } : {}),
   ...(values.strategies.split(',').some((x) => strategyMethods(x).deduplicate)
     ? { dedupDistance: Number(values['dedup-distance']) }
     : {}),
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     const merged = files.length > 1 ? mergeResults(files) : files[0];
     merged.notes = [...(merged.notes ?? []), ...(values.note ?? [])];
     if (values['data-dir']) merged.dataDir = values['data-dir'];
-    const out = values.out ?? resultsFile(merged.settings.data ?? 'independent');
+    const out = values.out ?? resultsFile(poolLabel(merged.settings));
     fs.writeFileSync(out, JSON.stringify(merged, null, 1) + '\n');
     console.log(
       `results: ${out} (${files.length} file(s), seeds ${[...new Set(merged.runs.map((x) => x.seed))].join(', ')})`,
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
     runs: [],
   };
   // A --quick smoke run writes its results and report into the work dir, never over the documented numbers.
-  const out = values.out ?? (values.quick ? path.join(work, 'results.json') : resultsFile(settings.data!));
+  const out = values.out ?? (values.quick ? path.join(work, 'results.json') : resultsFile(poolLabel(settings)));
   console.log(
     `label efficiency on ${built.description}: pool ${pool.length}, validation ${val.length}, ${settings.rounds} rounds (${settings.initial} + ${settings.batch}/round), ${settings.steps} steps/round at ${settings.inputSize}; embed ${embedSeconds.toFixed(1)} s; work ${work}`,
   );
