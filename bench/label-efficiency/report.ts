@@ -314,6 +314,7 @@ const METHOD = `## Commands
 
 \`\`\`
 npx tsx bench/label-efficiency/run.ts --data sequences   # every seed in one process: results-sequences.json and this page
+npx tsx bench/label-efficiency/run.ts --data sequences --sequences 61 --strategies RANDOM,CORESET,CORAL,UNCERTAINTY --length-spread 1.5   # rows of unequal length: results-sequences-long-rows.json
 npx tsx bench/label-efficiency/run.ts --data independent
 npx tsx bench/label-efficiency/run.ts --data trees          # the real photographs, 150-px tiles (--tile)
 npx tsx bench/label-efficiency/run.ts --data sequences --first-seed 2 --seeds 1 --out /tmp/seed2.json --no-report   # one seed alone
@@ -340,6 +341,11 @@ deterministic). The pool embeddings are computed once per pool. The pools (\`ben
   each sharing 90% of its width with the next, one condition a row with long-tailed frequencies (backlight,
   dusk, green apples at 4-5% of the rows). Validation: other rows (another generator seed), 5 spread-out
   frames each. Redundancy and a tail are what diversity and uncertainty should exploit.
+- **sequences, rows of unequal length**: the same generator with lognormal row lengths
+  (\`synth --length-spread 1.5\`, mean 30 frames): 61 rows (the fewest whose pool reaches 1,500 frames) give
+  2,097 frames, 65% of them in the five longest rows (600, 398, 158, 123 and 91 frames). A random batch then
+  comes mostly from a few rows, while the validation split (the same 40 rows of 5 frames) weighs every row
+  alike: where frame counts are skewed, diversity should pay.
 - **independent**: independent images of the same generator, a seeded split.
 - **trees**: the real aerial photographs of docs/trainer.md: the training scene cut into tiles is the pool,
   the three other scenes (other sites) are the validation split.
