@@ -2,7 +2,8 @@
 
 Real pools are collected by walking or driving along rows, so neighbouring images show nearly the same
 trees, and a few conditions dominate with a long tail of rare, hard ones. This writes such a pool in the
-layout of `synth.py` (images/, masks/, scenes.json; frame `<sequence>_<frame>` is `s0003_f012`).
+layout of `synth.py` (images/, masks/, scenes.json; frame `<sequence>_<frame>` is `s0003_f012`;
+more digits when a pool has over 10,000 rows or a row over 1,000 frames, so that names sort in order).
 
 - A pool is S sequences of F frames. Sequence s is one row of orchard s mod K under one condition.
 - Its row is painted once as a strip of width W + (F - 1) * step, step = max(1, round(W * (1 - overlap))),
@@ -80,10 +81,17 @@ def generate(out: str, sequences: int, frames: int = 30, seed: int = 0, width: i
              overlap: float = 0.9, tail: float = 1.0, orchards: int = 3, length_spread: float = 0.0) -> None:
     synth.check_look(style, width, height)
     check(sequences, frames, overlap, tail, orchards, length_spread)
-    synth.write_pool(out, ((f"s{s:04d}_f{f:03d}", *frame)
+    lengths = [sequence_length(seed, s, frames, length_spread, style) for s in range(sequences)]
+    s_digits, f_digits = name_digits(sequences, max(lengths, default=0))
+    synth.write_pool(out, ((f"s{s:0{s_digits}d}_f{f:0{f_digits}d}", *frame)
                            for s in range(sequences)
-                           for f, frame in enumerate(render_sequence(seed, s, sequence_length(seed, s, frames, length_spread, style),
-                                                                     width, height, style, overlap, tail, orchards))))
+                           for f, frame in enumerate(render_sequence(seed, s, lengths[s], width, height, style, overlap, tail, orchards))))
+
+
+def name_digits(sequences: int, longest: int) -> tuple[int, int]:
+    """Digits of the sequence and frame numbers in frame names: 4 and 3, more when a pool needs them, so
+    that names sort in sequence and frame order (and pools that fit keep the names they always had)."""
+    return max(4, len(str(sequences - 1))), max(3, len(str(longest - 1)))
 
 
 def sequence_condition(rng: np.random.Generator, tail: float) -> str:

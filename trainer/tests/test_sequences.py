@@ -130,3 +130,12 @@ def test_count_and_sequences_are_exclusive(tmp_path):
     assert proc.returncode == 2 and proc.stderr.strip() == "error: --tail: only with --sequences"
     proc = run_cli("synth", "--out", tmp_path, "--count", 2, "--length-spread", 1, "--seed", 0)
     assert proc.returncode == 2 and proc.stderr.strip() == "error: --length-spread: only with --sequences"
+
+
+def test_frame_names_sort_in_order_past_the_usual_digits():
+    assert sequences.name_digits(3, 4) == (4, 3)  # the names pools always had
+    assert sequences.name_digits(10_000, 1_000) == (4, 3)
+    assert sequences.name_digits(10_001, 1_001) == (5, 4)
+    s_digits, f_digits = sequences.name_digits(12_000, 2_500)
+    names = [f"s{s:0{s_digits}d}_f{f:0{f_digits}d}" for s in (9, 10, 11_999) for f in (0, 999, 1_000, 2_499)]
+    assert sorted(names) == names
