@@ -390,6 +390,15 @@ const TRIED = `## What was tried
   0.922-0.923, against UNCERTAINTY's 0.918, 0.914-0.923) but reaches RANDOM's final mAP no sooner (70% of
   RANDOM's labels against 62%; both curves inside each other's spread from 80 labels on). RANDOM:dedup: 95%.
   The loop keeps it off by default.
+- **Other scores for UNCERTAINTY** (2026-12-08, this page's sequence pool, seeds 0-2, two processes at 1
+  thread each; \`run.ts --data sequences --strategies UNCERTAINTY --score S --no-report --out F\`): AP50 at
+  10 / 45 / 80 / 115 / 150 labels, mean (min-max over seeds), against the default \`uncertainty_entropy_mean\`
+  in the table above (0.918 at 150, 62% of RANDOM's labels):
+  \`objectness_least_confidence\` (1 - the mean box score) 0.827 / 0.863 / 0.887 / 0.889 / 0.901 (0.894-0.906);
+  \`uncertainty_entropy_sum\` (favours images with many uncertain boxes) 0.827 / 0.854 / 0.880 / 0.884 / 0.900
+  (0.894-0.908). Neither reaches RANDOM's final 0.911 within 150 labels, so the default score stays. Their
+  first round (CORESET, the same picks) gave 0.797 / 0.837 / 0.848 against 0.798 / 0.836 / 0.852 in the
+  table: the runs are not bit for bit those of the table's machine, by up to 0.4 points.
 `;
 
 /** The results files of the page: every results-<pool>.json in bench/label-efficiency, sequences first. */
